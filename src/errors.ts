@@ -1,0 +1,48 @@
+/**
+ * Every domain error the engine raises, with its stable code and HTTP status, in one
+ * place (as fastify's lib/errors.js does). Modules throw `new RempartError(code, message)`;
+ * src/api maps it to `{ statusCode, error: code, message }`. Hash-parsing errors from
+ * src/hashing (which must stay free of this module's dependencies) map by their `code`.
+ */
+export const ERROR_STATUS = {
+  // Input
+  BAD_REQUEST: 400,
+  HASH_FORMAT: 400,
+  UNKNOWN_ALGORITHM: 400,
+  LOW_QUALITY: 422,
+  // Images
+  IMAGE_EMPTY: 400,
+  IMAGE_TOO_LARGE: 413,
+  IMAGE_TOO_MANY_PIXELS: 413,
+  IMAGE_UNSUPPORTED: 415,
+  IMAGE_CORRUPT: 422,
+  // Auth
+  UNAUTHORIZED: 401,
+  CASE_AUTH: 401,
+  FORBIDDEN: 403,
+  // State
+  NOT_FOUND: 404,
+  CASE_WITHDRAWN: 409,
+  CONFLICT: 409,
+  // Service
+  NOT_READY: 503,
+  OVERLOADED: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class RempartError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RempartError';
+    this.statusCode = ERROR_STATUS[code];
+  }
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
+}

@@ -1,0 +1,58 @@
+/** Hamming distance on 256-bit codes, in the two layouts the engine uses. */
+
+/** Population count of a 32-bit integer (SWAR; no lookup table, no allocation). */
+export function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** Distance between two byte codes of equal length. */
+export function hammingDistance(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new RangeError(`codes differ in length (${a.length} and ${b.length} bytes)`);
+  let d = 0;
+  let i = 0;
+  for (; i + 4 <= a.length; i += 4) {
+    d += popcount32(
+      ((a[i]! ^ b[i]!) << 24) | ((a[i + 1]! ^ b[i + 1]!) << 16) | ((a[i + 2]! ^ b[i + 2]!) << 8) | (a[i + 3]! ^ b[i + 3]!),
+    );
+  }
+  for (; i < a.length; i++) d += popcount32(a[i]! ^ b[i]!);
+  return d;
+}
+
+/** Number of 32-bit words in a 256-bit code. */
+export const WORDS_PER_CODE = 8;
+
+/**
+ * Reads a 32-byte code as 8 big-endian 32-bit words into `out` at `offset`
+ * (the layout of the in-memory index: word k holds hex characters 8k..8k+7).
+ */
+export function writeWords(code: Uint8Array, out: Uint32Array, offset = 0): void {
+  for (let k = 0; k < WORDS_PER_CODE; k++) {
+    const i = 4 * k;
+    out[offset + k] = ((code[i]! << 24) | (code[i + 1]! << 16) | (code[i + 2]! << 8) | code[i + 3]!) >>> 0;
+  }
+}
+
+export function toWords(code: Uint8Array): Uint32Array {
+  const out = new Uint32Array(WORDS_PER_CODE);
+  writeWords(code, out);
+  return out;
+}
+
+/** Distance between code `i` of `words` (8 words per code) and the query words. */
+export function hammingWords(words: Uint32Array, i: number, q: Uint32Array): number {
+  const o = i * WORDS_PER_CODE;
+  return (
+    popcount32(words[o]! ^ q[0]!) +
+    popcount32(words[o + 1]! ^ q[1]!) +
+    popcount32(words[o + 2]! ^ q[2]!) +
+    popcount32(words[o + 3]! ^ q[3]!) +
+    popcount32(words[o + 4]! ^ q[4]!) +
+    popcount32(words[o + 5]! ^ q[5]!) +
+    popcount32(words[o + 6]! ^ q[6]!) +
+    popcount32(words[o + 7]! ^ q[7]!)
+  );
+}
