@@ -1,0 +1,187 @@
+/**
+ * Numbered schema migrations (as fastify/demo does): each runs once, in its own
+ * transaction, and is recorded in schema_migrations. Append new ones; never edit
+ * a migration that has shipped.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema: cases, hashes, platforms, change log, audit, settings',
+    up(db) {
+      db.exec(`
+        CREATE TABLE cases (
+          id           INTEGER PRIMARY KEY AUTOINCREMENT,
+          number       TEXT NOT NULL UNIQUE,
+          secret_hash  TEXT NOT NULL,
+          status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'withdrawn')),
+          created_at   TEXT NOT NULL,
+          withdrawn_at TEXT,
+          match_count  INTEGER NOT NULL DEFAULT 0,
+          CONSTRAINT withdrawn_has_date CHECK ((status = 'withdrawn') = (withdrawn_at IS NOT NULL))
+        ) STRICT;
+
+        -- AUTOINCREMENT: an id is never reused, so a stale id (a match computed just
+        -- before a withdrawal) can never point at another victim's hash.
+        CREATE TABLE hashes (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          ref        TEXT NOT NULL UNIQUE,
+          case_id    INTEGER NOT NULL REFERENCES cases (id),
+          algorithm  TEXT NOT NULL CONSTRAINT hash_algorithm_name CHECK (length(algorithm) BETWEEN 1 AND 64),
+          value      BLOB NOT NULL CONSTRAINT hash_value_32_bytes CHECK (length(value) = 32),
+          quality    INTEGER CONSTRAINT hash_quality_0_100 CHECK (quality IS NULL OR quality BETWEEN 0 AND 100),
+          created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX hashes_case_id ON hashes (case_id);
+
+        CREATE TABLE platforms (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          name       TEXT NOT NULL UNIQUE,
+          key_id     TEXT NOT NULL UNIQUE,
+          key_hash   TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          revoked_at TEXT
+        ) STRICT;
+
+        -- The log platforms sync from. AUTOINCREMENT keeps seq monotonic even after
+        -- a withdrawal deletes the newest 'add' entries.
+        CREATE TABLE changes (
+          seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+          op        TEXT NOT NULL CHECK (op IN ('add', 'remove')),
+          ref       TEXT NOT NULL,
+          algorithm TEXT NOT NULL,
+          value     BLOB CONSTRAINT change_value_32_bytes CHECK (value IS NULL OR length(value) = 32),
+          quality   INTEGER,
+          at        TEXT NOT NULL,
+          CONSTRAINT only_adds_carry_values CHECK ((op = 'add') = (value IS NOT NULL))
+        ) STRICT;
+        CREATE INDEX changes_ref ON changes (ref);
+
+        CREATE TABLE audit (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          at         TEXT NOT NULL,
+          actor_kind TEXT NOT NULL CHECK (actor_kind IN ('victim', 'platform', 'operator', 'system')),
+          actor_id   TEXT NOT NULL,
+          action     TEXT NOT NULL,
+          target     TEXT,
+          detail     TEXT CHECK (detail IS NULL OR json_valid(detail))
+        ) STRICT;
+
+        CREATE TABLE settings (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Raised when a database was written by a newer Rempart: opening it could corrupt it. */
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `Database ${path} has schema version ${found}, but this Rempart only knows versions up to ` +
+        `${supported}. Upgrade Rempart, or restore a backup made by this version; refusing to open it.`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** Raised when a read-only open finds a database that still needs migrations. */
+export class SchemaTooOldError extends Error {
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `Database ${path} has schema version ${found}, older than ${supported}; ` +
+        `open it once read-write to migrate it.`,
+    );
+    this.name = 'SchemaTooOldError';
+  }
+}
+
+const CREATE_MIGRATIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`;
+
+/** Highest applied version, 0 for a fresh database. */
+export function currentSchemaVersion(db: Database.Database): number {
+  const table = db
+    .prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`)
+    .get();
+  if (table === undefined) return 0;
+  const row = db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as {
+    version: number | null;
+  };
+  return row.version ?? 0;
+}
+
+/** Checks, without writing, that the code can use this database as it is. */
+export function assertSchemaUsable(db: Database.Database, path: string, migrations = MIGRATIONS): void {
+  const supported = latestVersion(migrations);
+  const found = currentSchemaVersion(db);
+  if (found > supported) throw new SchemaTooNewError(path, found, supported);
+  if (found < supported) throw new SchemaTooOldError(path, found, supported);
+}
+
+/**
+ * Applies every pending migration in order, each in its own IMMEDIATE transaction
+ * (so two processes opening the same new file cannot both apply one). Returns the
+ * versions applied by this call.
+ */
+export function migrate(
+  db: Database.Database,
+  path: string,
+  now: () => Date = () => new Date(),
+  migrations: readonly Migration[] = MIGRATIONS,
+): number[] {
+  assertOrdered(migrations);
+  db.exec(CREATE_MIGRATIONS_TABLE);
+  const supported = latestVersion(migrations);
+  const found = currentSchemaVersion(db);
+  if (found > supported) throw new SchemaTooNewError(path, found, supported);
+
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?');
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    const applyOnce = db.transaction(() => {
+      if (isApplied.get(migration.version) !== undefined) return false;
+      migration.up(db);
+      record.run(migration.version, migration.name, now().toISOString());
+      return true;
+    });
+    if (applyOnce.immediate()) applied.push(migration.version);
+  }
+  return applied;
+}
+
+function latestVersion(migrations: readonly Migration[]): number {
+  return migrations.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migrations must be numbered 1, 2, 3… in order; found version ${m.version} at position ${i + 1}`);
+    }
+  });
+}

@@ -1,0 +1,449 @@
+/**
+ * The embedded Store: one better-sqlite3 connection, every statement prepared once,
+ * every multi-row write in one transaction. Synchronous by design: a write returns
+ * only after SQLite has committed it to disk (synchronous = FULL).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { RempartError } from '../errors.js';
+import { newHashRef } from './ids.js';
+import { assertSchemaUsable, migrate } from './migrations.js';
+import type {
+  Actor,
+  AuditEntry,
+  CaseRecord,
+  CaseStatus,
+  CaseWithSecret,
+  Change,
+  NewHash,
+  PlatformRecord,
+  PlatformWithKey,
+  StoredHash,
+  Store,
+} from './types.js';
+
+export const DATABASE_FILE_NAME = 'rempart.sqlite';
+export const HASH_BYTES = 32;
+/** How long a write waits for another connection's lock before failing. */
+const BUSY_TIMEOUT_MS = 5_000;
+/** Rows fetched per page by iterateHashes: bounded memory, no long-held read. */
+const ITERATE_PAGE_SIZE = 10_000;
+const DEFAULT_AUDIT_LIMIT = 100;
+
+export interface SqliteStoreOptions {
+  path: string;
+  readonly?: boolean;
+  /** Clock for timestamps; tests swap it. */
+  now?: () => Date;
+}
+
+export function defaultDatabasePath(dataDir: string): string {
+  return path.join(dataDir, DATABASE_FILE_NAME);
+}
+
+interface CaseRow {
+  id: number;
+  number: string;
+  secret_hash: string;
+  status: CaseStatus;
+  created_at: string;
+  withdrawn_at: string | null;
+  match_count: number;
+  hash_count: number;
+}
+interface HashRow {
+  id: number;
+  ref: string;
+  case_id: number;
+  algorithm: string;
+  value: Buffer;
+  quality: number | null;
+  created_at: string;
+}
+interface ChangeRow {
+  seq: number;
+  op: 'add' | 'remove';
+  ref: string;
+  algorithm: string;
+  value: Buffer | null;
+  quality: number | null;
+  at: string;
+}
+interface PlatformRow {
+  id: number;
+  name: string;
+  key_id: string;
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+interface AuditRow {
+  id: number;
+  at: string;
+  actor_kind: Actor['kind'];
+  actor_id: string;
+  action: string;
+  target: string | null;
+  detail: string | null;
+}
+
+const CASE_COLUMNS = `c.id, c.number, c.secret_hash, c.status, c.created_at, c.withdrawn_at, c.match_count,
+  (SELECT count(*) FROM hashes h WHERE h.case_id = c.id) AS hash_count`;
+const HASH_COLUMNS = 'id, ref, case_id, algorithm, value, quality, created_at';
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const readonly = options.readonly ?? false;
+  const now = options.now ?? (() => new Date());
+  const iso = () => now().toISOString();
+  const db = openDatabase(options.path, readonly, now);
+
+  const sql = {
+    caseById: db.prepare<[number], CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.id = ?`),
+    caseByNumber: db.prepare<[string], CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.number = ?`),
+    insertCase: db.prepare('INSERT INTO cases (number, secret_hash, created_at) VALUES (?, ?, ?)'),
+    markWithdrawn: db.prepare(`UPDATE cases SET status = 'withdrawn', withdrawn_at = ? WHERE id = ?`),
+    insertHash: db.prepare(
+      'INSERT INTO hashes (ref, case_id, algorithm, value, quality, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    hashesOfCase: db.prepare<[number], { id: number; ref: string; algorithm: string }>(
+      'SELECT id, ref, algorithm FROM hashes WHERE case_id = ? ORDER BY id',
+    ),
+    deleteHashesOfCase: db.prepare('DELETE FROM hashes WHERE case_id = ?'),
+    // Erases the values a withdrawn case ever published to the change log.
+    deleteAddChangesOfCase: db.prepare(
+      `DELETE FROM changes WHERE op = 'add' AND ref IN (SELECT ref FROM hashes WHERE case_id = ?)`,
+    ),
+    insertChange: db.prepare(
+      'INSERT INTO changes (op, ref, algorithm, value, quality, at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    countMatches: db.prepare<[string], { number: string }>(
+      `UPDATE cases SET match_count = match_count + m.n
+         FROM (SELECT h.case_id, count(*) AS n FROM json_each(?) j JOIN hashes h ON h.id = j.value
+               GROUP BY h.case_id) AS m
+        WHERE cases.id = m.case_id
+       RETURNING cases.number`,
+    ),
+    hashPage: db.prepare<[number, number], HashRow>(
+      `SELECT ${HASH_COLUMNS} FROM hashes WHERE id > ? ORDER BY id LIMIT ?`,
+    ),
+    countHashes: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM hashes'),
+    refsOf: db.prepare<[string], { id: number; ref: string }>(
+      'SELECT id, ref FROM hashes WHERE id IN (SELECT value FROM json_each(?))',
+    ),
+    changesAfter: db.prepare<[number, number], ChangeRow>(
+      'SELECT seq, op, ref, algorithm, value, quality, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
+    // sqlite_sequence holds the highest seq ever assigned, even if that entry was erased.
+    lastSeq: db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'changes'`),
+    insertPlatform: db.prepare('INSERT INTO platforms (name, key_id, key_hash, created_at) VALUES (?, ?, ?, ?)'),
+    platformById: db.prepare<[number], PlatformRow>('SELECT * FROM platforms WHERE id = ?'),
+    platformByKeyId: db.prepare<[string], PlatformRow>('SELECT * FROM platforms WHERE key_id = ?'),
+    listPlatforms: db.prepare<[], PlatformRow>('SELECT * FROM platforms ORDER BY id'),
+    revokePlatform: db.prepare('UPDATE platforms SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL'),
+    insertAudit: db.prepare(
+      'INSERT INTO audit (at, actor_kind, actor_id, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    listAudit: db.prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?'),
+    getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+    setSetting: db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+  };
+
+  function audit(actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null) {
+    sql.insertAudit.run(iso(), actor.kind, actor.id, action, target ?? null, detail == null ? null : JSON.stringify(detail));
+  }
+
+  /** Inserts hashes and their 'add' changes; call inside a transaction. */
+  function insertHashes(caseId: number, hashes: readonly NewHash[], at: string): StoredHash[] {
+    return hashes.map((hash, i) => {
+      checkNewHash(hash, i);
+      const ref = newHashRef();
+      const value = toBuffer(hash.bytes);
+      const quality = hash.quality ?? null;
+      const id = Number(sql.insertHash.run(ref, caseId, hash.algorithm, value, quality, at).lastInsertRowid);
+      sql.insertChange.run('add', ref, hash.algorithm, value, quality, at);
+      return { id, ref, caseId, algorithm: hash.algorithm, bytes: new Uint8Array(value), quality, createdAt: at };
+    });
+  }
+
+  function activeCase(caseId: number): CaseRow {
+    const row = sql.caseById.get(caseId);
+    if (row === undefined) throw new RempartError('NOT_FOUND', `no case with id ${caseId}`);
+    return row;
+  }
+
+  const createCaseTx = db.transaction(
+    (input: { number: string; secretHash: string; hashes: NewHash[] }, actor: Actor) => {
+      const at = iso();
+      const caseId = Number(sql.insertCase.run(input.number, input.secretHash, at).lastInsertRowid);
+      const hashes = insertHashes(caseId, input.hashes, at);
+      audit(actor, 'case.create', input.number, { hashes: hashes.length });
+      return { case: toCaseRecord(activeCase(caseId)), hashes };
+    },
+  );
+
+  const addHashesTx = db.transaction((caseId: number, hashes: NewHash[], actor: Actor) => {
+    const row = activeCase(caseId);
+    if (row.status === 'withdrawn') {
+      throw new RempartError('CASE_WITHDRAWN', `case ${row.number} was withdrawn; it accepts no new hashes`);
+    }
+    const stored = insertHashes(caseId, hashes, iso());
+    audit(actor, 'case.add_hashes', row.number, { hashes: stored.length });
+    return stored;
+  });
+
+  const withdrawCaseTx = db.transaction((caseId: number, actor: Actor): number[] => {
+    const row = activeCase(caseId);
+    if (row.status === 'withdrawn') return []; // idempotent: a retried withdrawal is not an error
+    const at = iso();
+    const removed = sql.hashesOfCase.all(caseId);
+    sql.deleteAddChangesOfCase.run(caseId);
+    sql.deleteHashesOfCase.run(caseId);
+    for (const hash of removed) sql.insertChange.run('remove', hash.ref, hash.algorithm, null, null, at);
+    sql.markWithdrawn.run(at, caseId);
+    audit(actor, 'case.withdraw', row.number, { hashes: removed.length });
+    return removed.map((hash) => hash.id);
+  });
+
+  const recordMatchesTx = db.transaction((hashIds: readonly number[], actor: Actor) => {
+    const cases = sql.countMatches.all(JSON.stringify(hashIds)).map((row) => row.number);
+    if (cases.length > 0) audit(actor, 'case.match', null, { cases: cases.sort(), hashes: hashIds.length });
+  });
+
+  const addPlatformTx = db.transaction((input: { name: string; keyId: string; keyHash: string }, actor: Actor) => {
+    const id = Number(sql.insertPlatform.run(input.name, input.keyId, input.keyHash, iso()).lastInsertRowid);
+    audit(actor, 'platform.add', input.name, { keyId: input.keyId });
+    return toPlatformRecord(sql.platformById.get(id)!);
+  });
+
+  const revokePlatformTx = db.transaction((name: string, actor: Actor) => {
+    if (sql.revokePlatform.run(iso(), name).changes === 0) return false;
+    audit(actor, 'platform.revoke', name, null);
+    return true;
+  });
+
+  /**
+   * Best effort, after a withdrawal: copy the WAL into the database file (where
+   * secure_delete has zeroed the erased values) and truncate the WAL, whose older
+   * frames still hold them. Never waits for other connections' readers.
+   */
+  function flushErasedPages(): void {
+    if (db.memory) return;
+    db.pragma('busy_timeout = 0');
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Busy: the next withdrawal or close retries.
+    } finally {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  return {
+    createCase(input, actor) {
+      try {
+        return createCaseTx(input, actor);
+      } catch (error) {
+        if (isUniqueViolation(error, 'cases.number')) {
+          throw new RempartError('CONFLICT', `case number ${input.number} is already taken`);
+        }
+        throw error;
+      }
+    },
+    addHashes(caseId, hashes, actor) {
+      return addHashesTx(caseId, hashes, actor);
+    },
+    getCaseByNumber(number) {
+      const row = sql.caseByNumber.get(number);
+      return row === undefined ? undefined : { ...toCaseRecord(row), secretHash: row.secret_hash };
+    },
+    withdrawCase(caseId, actor) {
+      const removed = withdrawCaseTx(caseId, actor);
+      if (removed.length > 0) flushErasedPages();
+      return removed;
+    },
+    recordMatches(hashIds, actor) {
+      if (hashIds.length > 0) recordMatchesTx(hashIds, actor);
+    },
+
+    *iterateHashes() {
+      // Keyset pages rather than one long .iterate(): the connection stays free for
+      // writes between pages and no read transaction pins the WAL for minutes.
+      let after = 0;
+      for (;;) {
+        const page = sql.hashPage.all(after, ITERATE_PAGE_SIZE);
+        for (const row of page) yield toStoredHash(row);
+        const last = page[page.length - 1];
+        if (last === undefined || page.length < ITERATE_PAGE_SIZE) return;
+        after = last.id;
+      }
+    },
+    countHashes() {
+      return sql.countHashes.get()!.n;
+    },
+    refsOf(ids) {
+      const refs = new Map<number, string>();
+      if (ids.length === 0) return refs;
+      for (const row of sql.refsOf.all(JSON.stringify(ids))) refs.set(row.id, row.ref);
+      return refs;
+    },
+    changesAfter(after, limit) {
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new RempartError('BAD_REQUEST', `limit must be a positive integer, got ${limit}`);
+      }
+      return sql.changesAfter.all(after, limit).map(toChange);
+    },
+    lastSeq() {
+      return sql.lastSeq.get()?.seq ?? 0;
+    },
+
+    addPlatform(input, actor) {
+      try {
+        return addPlatformTx(input, actor);
+      } catch (error) {
+        if (isUniqueViolation(error, 'platforms.name')) {
+          throw new RempartError('CONFLICT', `a platform named "${input.name}" already exists`);
+        }
+        if (isUniqueViolation(error, 'platforms.key_id')) {
+          throw new RempartError('CONFLICT', `key id "${input.keyId}" is already in use`);
+        }
+        throw error;
+      }
+    },
+    getPlatformByKeyId(keyId) {
+      const row = sql.platformByKeyId.get(keyId);
+      return row === undefined ? undefined : { ...toPlatformRecord(row), keyHash: row.key_hash };
+    },
+    listPlatforms() {
+      return sql.listPlatforms.all().map(toPlatformRecord);
+    },
+    revokePlatform(name, actor) {
+      return revokePlatformTx(name, actor);
+    },
+
+    audit,
+    listAudit(options = {}) {
+      return sql.listAudit.all(options.afterId ?? 0, options.limit ?? DEFAULT_AUDIT_LIMIT).map(toAuditEntry);
+    },
+
+    getSetting(key) {
+      return sql.getSetting.get(key)?.value;
+    },
+    setSetting(key, value) {
+      sql.setSetting.run(key, value);
+    },
+
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function openDatabase(file: string, readonly: boolean, now: () => Date): Database.Database {
+  const inMemory = file === ':memory:';
+  if (!inMemory && !readonly) {
+    // The file holds secrets' hashes: keep it private to the service's user.
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+  }
+  const db = new Database(file, { readonly, fileMustExist: readonly });
+  try {
+    if (!readonly && !inMemory) {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`could not put ${file} in WAL mode (got ${String(mode)})`);
+    }
+    // FULL: an acknowledged registration survives power loss, not only a crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Overwrite deleted rows with zeros, so withdrawn hash values do not linger in free pages.
+    db.pragma('secure_delete = ON');
+    if (readonly) assertSchemaUsable(db, file);
+    else migrate(db, file, now);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function checkNewHash(hash: NewHash, index: number): void {
+  if (typeof hash.algorithm !== 'string' || hash.algorithm.length === 0) {
+    throw new RempartError('BAD_REQUEST', `hashes[${index}].algorithm must be a non-empty string`);
+  }
+  if (!(hash.bytes instanceof Uint8Array) || hash.bytes.byteLength !== HASH_BYTES) {
+    const got = hash.bytes instanceof Uint8Array ? `${hash.bytes.byteLength} bytes` : typeof hash.bytes;
+    throw new RempartError('HASH_FORMAT', `hashes[${index}].bytes must be ${HASH_BYTES} bytes, got ${got}`);
+  }
+  const quality = hash.quality;
+  if (quality != null && !(Number.isInteger(quality) && quality >= 0 && quality <= 100)) {
+    throw new RempartError('BAD_REQUEST', `hashes[${index}].quality must be an integer 0..100, got ${quality}`);
+  }
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes(column)
+  );
+}
+
+/** better-sqlite3 binds Buffers, not plain Uint8Arrays; this wraps without copying. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toCaseRecord(row: CaseRow): CaseRecord {
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    createdAt: row.created_at,
+    withdrawnAt: row.withdrawn_at,
+    hashCount: row.hash_count,
+    matchCount: row.match_count,
+  };
+}
+
+function toStoredHash(row: HashRow): StoredHash {
+  return {
+    id: row.id,
+    ref: row.ref,
+    caseId: row.case_id,
+    algorithm: row.algorithm,
+    bytes: new Uint8Array(row.value),
+    quality: row.quality,
+    createdAt: row.created_at,
+  };
+}
+
+function toChange(row: ChangeRow): Change {
+  if (row.op === 'remove') return { seq: row.seq, op: 'remove', ref: row.ref, algorithm: row.algorithm, at: row.at };
+  return {
+    seq: row.seq,
+    op: 'add',
+    ref: row.ref,
+    algorithm: row.algorithm,
+    bytes: new Uint8Array(row.value!),
+    quality: row.quality,
+    at: row.at,
+  };
+}
+
+function toPlatformRecord(row: PlatformRow): PlatformRecord {
+  return { id: row.id, name: row.name, keyId: row.key_id, createdAt: row.created_at, revokedAt: row.revoked_at };
+}
+
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: { kind: row.actor_kind, id: row.actor_id },
+    action: row.action,
+    target: row.target,
+    detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+  };
+}
