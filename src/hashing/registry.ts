@@ -1,12 +1,13 @@
 import type { HashAlgorithm } from './types.js';
 import { blockhash } from './blockhash.js';
+import { pdq } from './pdq.js';
 import { UnknownAlgorithmError } from './errors.js';
 
 /**
  * Every algorithm the engine knows. Adding one = one module + one line here;
  * the API schemas, CLI, index and store all read this list.
  */
-const ALGORITHMS: readonly HashAlgorithm[] = [blockhash];
+const ALGORITHMS: readonly HashAlgorithm[] = [blockhash, pdq];
 
 const BY_NAME = new Map(ALGORITHMS.map((a) => [a.name, a]));
 
