@@ -1,0 +1,54 @@
+import { availableParallelism } from 'node:os';
+import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
+
+export interface HashingPoolOptions {
+  /** Worker threads; default: every core (os.availableParallelism()). */
+  threads?: number;
+  /** Largest accepted upload in bytes; default DEFAULT_LIMITS.maxInputBytes. */
+  maxInputBytes?: number;
+  /** Largest accepted image in pixels; default DEFAULT_LIMITS.maxPixels. */
+  maxPixels?: number;
+  /** Images waiting for a thread before hashImage fails with OVERLOADED; default 64. */
+  maxQueue?: number;
+}
+
+export interface ResolvedPoolOptions {
+  threads: number;
+  maxQueue: number;
+  limits: DecodeLimits;
+}
+
+/** Bounds memory held by waiting uploads (64 × 50 MB at worst) while absorbing bursts. */
+export const DEFAULT_MAX_QUEUE = 64;
+
+const KNOWN_OPTIONS = new Set(['threads', 'maxInputBytes', 'maxPixels', 'maxQueue']);
+
+function checkCount(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`options.${name} must be a number, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`options.${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+/** Checks each option on its own, with a message naming it (piscina's style). */
+export function resolvePoolOptions(options: unknown = {}): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError('options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`options.${key} is not a HashingPool option`);
+  }
+  const given = options as Record<string, unknown>;
+  return {
+    threads: checkCount('threads', given.threads, 1) ?? availableParallelism(),
+    maxQueue: checkCount('maxQueue', given.maxQueue, 0) ?? DEFAULT_MAX_QUEUE,
+    limits: {
+      maxInputBytes: checkCount('maxInputBytes', given.maxInputBytes, 1) ?? DEFAULT_LIMITS.maxInputBytes,
+      maxPixels: checkCount('maxPixels', given.maxPixels, 1) ?? DEFAULT_LIMITS.maxPixels,
+    },
+  };
+}

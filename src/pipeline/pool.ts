@@ -1,0 +1,113 @@
+import { Piscina } from 'piscina';
+import { RempartError } from '../errors.js';
+import { algorithmNames, getAlgorithm } from '../hashing/registry.js';
+import { emptyImage, tooManyBytes } from './decode-errors.js';
+import type { ImageHashes } from './hash-image.js';
+import { HASH_TASK, type HashTask, type HashTaskResult } from './messages.js';
+import { resolvePoolOptions, type HashingPoolOptions, type ResolvedPoolOptions } from './options.js';
+import { unwrapResult } from './run-task.js';
+import { locateHashWorker } from './worker-location.js';
+
+export { DEFAULT_LIMITS } from './limits.js';
+export type { DecodeLimits } from './limits.js';
+export type { HashingPoolOptions } from './options.js';
+export type { ImageHashes } from './hash-image.js';
+
+export interface HashImageOptions {
+  /** Registered algorithm names; default: every registered algorithm. */
+  algorithms?: readonly string[];
+  /** Also derive the 7 other dihedral hashes, for algorithms that have them. */
+  dihedral?: boolean;
+}
+
+const QUEUE_FULL = /Task queue is at limit|No task queue available/;
+
+/**
+ * Hands bytes to a worker without copying: the whole ArrayBuffer is transferred, so
+ * the caller's view is detached afterwards. A view on a shared or larger buffer (e.g.
+ * Node's Buffer pool) is copied first, so transferring never detaches unrelated data.
+ */
+function transferable(bytes: Uint8Array): { view: Uint8Array; buffer: ArrayBuffer } {
+  const { buffer } = bytes;
+  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) {
+    return { view: bytes, buffer };
+  }
+  const copy = new Uint8Array(bytes);
+  return { view: copy, buffer: copy.buffer };
+}
+
+function resolveAlgorithms(requested: readonly string[] | undefined): string[] {
+  if (requested === undefined) return [...algorithmNames];
+  if (!Array.isArray(requested) || requested.length === 0) {
+    throw new RempartError('BAD_REQUEST', 'algorithms must list at least one algorithm');
+  }
+  const names = [...new Set(requested)];
+  for (const name of names) {
+    try {
+      getAlgorithm(name);
+    } catch (error) {
+      throw new RempartError('UNKNOWN_ALGORITHM', (error as Error).message);
+    }
+  }
+  return names;
+}
+
+/**
+ * Decodes and hashes images on a piscina pool of worker threads, never on the event
+ * loop. Bytes stay in memory: nothing is written to disk or logged.
+ */
+export class HashingPool {
+  readonly #options: ResolvedPoolOptions;
+  readonly #piscina: Piscina<HashTask, HashTaskResult>;
+  #closed = false;
+
+  constructor(options: HashingPoolOptions = {}) {
+    this.#options = resolvePoolOptions(options);
+    this.#piscina = new Piscina({
+      filename: locateHashWorker(),
+      minThreads: this.#options.threads,
+      maxThreads: this.#options.threads,
+      maxQueue: this.#options.maxQueue,
+    });
+  }
+
+  get threads(): number {
+    return this.#options.threads;
+  }
+
+  get limits(): ResolvedPoolOptions['limits'] {
+    return this.#options.limits;
+  }
+
+  /**
+   * Hashes one image. Takes ownership of `bytes`: its buffer is transferred to the
+   * worker and is detached (empty) when this returns. Rejects with RempartError:
+   * IMAGE_* for bad input, UNKNOWN_ALGORITHM, OVERLOADED when the queue is full.
+   */
+  async hashImage(bytes: Uint8Array, options: HashImageOptions = {}): Promise<ImageHashes> {
+    if (this.#closed) throw new Error('HashingPool is closed');
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+    const { limits } = this.#options;
+    if (bytes.byteLength === 0) throw emptyImage();
+    if (bytes.byteLength > limits.maxInputBytes) throw tooManyBytes(bytes.byteLength, limits);
+    const algorithms = resolveAlgorithms(options.algorithms);
+    const { view, buffer } = transferable(bytes);
+    const task: HashTask = { bytes: view, algorithms, dihedral: options.dihedral === true, limits };
+    let result: HashTaskResult;
+    try {
+      result = await this.#piscina.run(task, { name: HASH_TASK, transferList: [buffer] });
+    } catch (error) {
+      if (error instanceof Error && QUEUE_FULL.test(error.message)) {
+        throw new RempartError('OVERLOADED', `image hashing is at capacity (${this.#options.maxQueue} images waiting); retry later`);
+      }
+      throw error;
+    }
+    return unwrapResult(result);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#piscina.close();
+  }
+}
