@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Rempart } from '../service/rempart.js';
+import { registerErrorHandling } from './errors.js';
+import { caseRoutes } from './routes/cases.js';
+import { hashingRoutes } from './routes/hashing.js';
+import { healthRoutes } from './routes/health.js';
+import { platformRoutes } from './routes/platforms.js';
+
+const VERSION = (
+  JSON.parse(fs.readFileSync(new URL(findPackageJson(), import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface AppOptions {
+  /** pino logger options or instance, as fastify takes them; false for none. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Builds the HTTP app (without listening): one plugin per audience, JSON Schema on every
+ * route, one error handler, the OpenAPI document at /openapi.json and its docs at /docs.
+ */
+export async function buildApp(rempart: Rempart, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MB.
+    bodyLimit: 4 * 1024 * 1024,
+    // Unknown fields are refused (not silently dropped): a typo must not look like success.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Rempart',
+        version: VERSION,
+        description:
+          'Perceptual-hash matching engine: victims register hashes of their images (never the images), platforms match uploads against them.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      tags: [
+        { name: 'victims', description: 'register, read and withdraw a case (case secret as Bearer token)' },
+        { name: 'platforms', description: 'match hashes and images, sync the hash list (API key as Bearer token)' },
+        { name: 'hashing', description: 'hash an image in memory; algorithms in use' },
+        { name: 'health', description: 'liveness and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { rempart });
+  await app.register(hashingRoutes, { rempart });
+  await app.register(caseRoutes, { rempart });
+  await app.register(platformRoutes, { rempart });
+  return app;
+}
+
+/** package.json, relative to this module, from src/api (sources) or dist/src/api (build). */
+function findPackageJson(): string {
+  for (const candidate of ['../../package.json', '../../../package.json']) {
+    const url = new URL(candidate, import.meta.url);
+    if (fs.existsSync(url) && path.basename(path.dirname(url.pathname)) !== 'dist') return candidate;
+  }
+  return '../../package.json';
+}

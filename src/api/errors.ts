@@ -1,0 +1,53 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ERROR_STATUS, RempartError, isErrorCode } from '../errors.js';
+
+/** Fastify's own 4xx errors, under our codes and with messages a client can act on. */
+const FASTIFY_ERRORS: Record<string, { code: keyof typeof ERROR_STATUS; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'IMAGE_TOO_LARGE' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'IMAGE_UNSUPPORTED' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BAD_REQUEST', message: 'the JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_TYPE: { code: 'BAD_REQUEST', message: 'Content-Type header is empty' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST' },
+};
+
+/**
+ * One place turns every error into `{ statusCode, error, message }`. Domain errors keep
+ * their code; validation errors become 400 naming the field; anything unexpected is a 500
+ * whose details go to the log only.
+ */
+export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number }): void {
+  app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
+    if (error instanceof RempartError) {
+      return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: error.code, message: error.message });
+    }
+    // Hash-parsing errors from src/hashing (kept free of this module) carry a code.
+    if (isErrorCode(error.code) && error.code in ERROR_STATUS && !error.statusCode) {
+      const status = ERROR_STATUS[error.code];
+      return reply.status(status).send({ statusCode: status, error: error.code, message: error.message });
+    }
+    if (error.validation) {
+      return reply.status(400).send({ statusCode: 400, error: 'BAD_REQUEST', message: error.message });
+    }
+    const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
+    if (known) {
+      const status = ERROR_STATUS[known.code];
+      const message =
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `request body is larger than the limit of ${limits.maxImageBytes} bytes`
+          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted here: send JSON, or image bytes as image/* or application/octet-stream where the route takes an image`
+            : (known.message ?? error.message);
+      return reply.status(status).send({ statusCode: status, error: known.code, message });
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: 'BAD_REQUEST', message: error.message });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.status(500).send({ statusCode: 500, error: 'INTERNAL', message: 'internal error; the details are in the server log' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ statusCode: 404, error: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

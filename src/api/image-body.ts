@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { RempartError } from '../errors.js';
+
+/**
+ * Lets the routes of one plugin take raw image bytes as the body. The bytes stay in a
+ * Buffer in memory: they are handed to the worker pool and never logged or stored.
+ */
+export function acceptImageBodies(app: FastifyInstance, maxImageBytes: number): void {
+  app.addContentTypeParser(
+    /^(image\/[a-z0-9.+-]+|application\/octet-stream)(;.*)?$/i,
+    { parseAs: 'buffer', bodyLimit: maxImageBytes },
+    (_request, body, done) => done(null, body),
+  );
+}
+
+/** The request body as image bytes, or a clear 4xx when it is not. */
+export function imageBytes(body: unknown): Uint8Array {
+  if (!(body instanceof Uint8Array)) {
+    throw new RempartError(
+      'IMAGE_UNSUPPORTED',
+      'send the image bytes as the request body with Content-Type image/* or application/octet-stream',
+    );
+  }
+  if (body.length === 0) throw new RempartError('IMAGE_EMPTY', 'the request body is empty: send the image bytes');
+  return body;
+}

@@ -1,0 +1,108 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { RempartError } from '../../errors.js';
+import { CASE_NUMBER_PATTERN } from '../../service/credentials.js';
+import { bearerToken } from '../../service/platforms.js';
+import type { Rempart } from '../../service/rempart.js';
+import { errors, wireHash } from '../schemas.js';
+
+const caseStatus = {
+  type: 'object',
+  properties: {
+    caseNumber: { type: 'string' },
+    status: { type: 'string', enum: ['active', 'withdrawn'] },
+    hashCount: { type: 'integer' },
+    matchCount: { type: 'integer', description: 'times a platform upload matched one of the hashes' },
+    createdAt: { type: 'string' },
+    withdrawnAt: { type: ['string', 'null'] },
+    removedHashes: { type: 'integer' },
+  },
+} as const;
+
+const caseParams = {
+  type: 'object',
+  required: ['caseNumber'],
+  properties: { caseNumber: { type: 'string', maxLength: 32, description: `case number (${CASE_NUMBER_PATTERN})` } },
+} as const;
+
+const secretHeader = {
+  type: 'object',
+  properties: { authorization: { type: 'string', description: 'Bearer <case secret>' } },
+} as const;
+
+function caseSecret(request: FastifyRequest): string {
+  const secret = bearerToken(request.headers.authorization);
+  if (!secret) throw new RempartError('CASE_AUTH', 'send the case secret as Authorization: Bearer <case secret>');
+  return secret;
+}
+
+/** The victim's endpoints: register, read and withdraw a case. */
+export const caseRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
+  app.post(
+    '/v1/cases',
+    {
+      schema: {
+        tags: ['victims'],
+        summary: 'Register a case from hashes computed on the victim’s device',
+        description:
+          'Returns the case number and the case secret. The secret is shown only here: Rempart keeps only a slow salted hash of it.',
+        body: {
+          type: 'object',
+          required: ['hashes'],
+          additionalProperties: false,
+          properties: { hashes: { type: 'array', items: wireHash, minItems: 1, maxItems: rempart.config.maxBatch } },
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              caseNumber: { type: 'string' },
+              caseSecret: { type: 'string' },
+              hashCount: { type: 'integer' },
+              createdAt: { type: 'string' },
+            },
+          },
+          ...errors(400, 422, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { hashes } = request.body as { hashes: { algorithm: string; value: string; quality?: number }[] };
+      const created = await rempart.cases.register(hashes);
+      return reply.status(201).header('cache-control', 'no-store').send(created);
+    },
+  );
+
+  app.get(
+    '/v1/cases/:caseNumber',
+    {
+      schema: {
+        tags: ['victims'],
+        summary: 'Read a case: status, number of hashes, number of matches',
+        params: caseParams,
+        headers: secretHeader,
+        response: { 200: caseStatus, ...errors(401) },
+      },
+    },
+    async (request) => {
+      const { caseNumber } = request.params as { caseNumber: string };
+      return rempart.cases.status(caseNumber, caseSecret(request));
+    },
+  );
+
+  app.delete(
+    '/v1/cases/:caseNumber',
+    {
+      schema: {
+        tags: ['victims'],
+        summary: 'Withdraw a case: every hash leaves the index and the store at once',
+        params: caseParams,
+        headers: secretHeader,
+        response: { 200: caseStatus, ...errors(401) },
+      },
+    },
+    async (request) => {
+      const { caseNumber } = request.params as { caseNumber: string };
+      return rempart.cases.withdraw(caseNumber, caseSecret(request));
+    },
+  );
+};

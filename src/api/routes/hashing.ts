@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { listAlgorithms } from '../../hashing/index.js';
+import type { Rempart } from '../../service/rempart.js';
+import { acceptImageBodies, imageBytes } from '../image-body.js';
+import { IMAGE_TYPES, errors, imageInfo } from '../schemas.js';
+
+/** Public endpoints: the algorithms in use, and hashing an image without storing anything. */
+export const hashingRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
+  const { config } = rempart;
+  acceptImageBodies(app, config.maxImageBytes);
+
+  app.get(
+    '/v1/algorithms',
+    { schema: { tags: ['hashing'], summary: 'Algorithms, their match thresholds and the quality floor' } },
+    async () => ({
+      algorithms: listAlgorithms().map((a) => ({
+        name: a.name,
+        bits: a.bits,
+        threshold: rempart.matching.thresholdOf(a.name),
+        defaultThreshold: a.defaultThreshold,
+        hasQuality: a.hasQuality,
+        hasDihedral: a.hasDihedral,
+        description: a.description,
+      })),
+      qualityFloor: Object.fromEntries(listAlgorithms().filter((a) => a.hasQuality).map((a) => [a.name, config.pdqQualityFloor])),
+    }),
+  );
+
+  app.post(
+    '/v1/hash',
+    {
+      schema: {
+        tags: ['hashing'],
+        summary: 'Hash an image in memory; nothing is stored',
+        description:
+          'For victims who cannot hash on their own device. The image is decoded in a worker thread, hashed, and dropped; only the hashes are returned.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { dihedral: { type: 'boolean', description: 'also return the 7 other dihedral hashes (PDQ)' } },
+        },
+        consumes: IMAGE_TYPES,
+        response: { 200: { type: 'object', properties: imageInfo }, ...errors(400, 413, 415, 422, 503) },
+      },
+    },
+    async (request) => {
+      const { dihedral } = request.query as { dihedral?: boolean };
+      return rempart.pool.hashImage(imageBytes(request.body), { dihedral: dihedral === true });
+    },
+  );
+};

@@ -1,0 +1,161 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { RempartError } from '../../errors.js';
+import type { QueryHash } from '../../service/matching.js';
+import type { Rempart } from '../../service/rempart.js';
+import { MAX_SYNC_PAGE, readChanges } from '../../service/sync.js';
+import type { PlatformRecord } from '../../store/types.js';
+import { acceptImageBodies, imageBytes } from '../image-body.js';
+import { IMAGE_TYPES, algorithmName, bearerAuth, dihedralHashes, errors, hexHash, imageInfo, match } from '../schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    platform?: PlatformRecord;
+  }
+}
+
+function platformOf(request: FastifyRequest): PlatformRecord {
+  return request.platform!;
+}
+
+const dihedralQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { dihedral: { type: 'boolean', description: 'also match rotated and mirrored copies (PDQ)' } },
+} as const;
+
+/** The platforms' endpoints, all behind an API key: batch match, image match, sync. */
+export const platformRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
+  acceptImageBodies(app, rempart.config.maxImageBytes);
+
+  app.addHook('onRequest', async (request) => {
+    request.platform = rempart.platforms.authenticate(request.headers.authorization);
+  });
+  // Matching against a half-loaded index would silently miss registered images.
+  const requireReady = () => {
+    if (!rempart.ready) throw new RempartError('NOT_READY', 'the hash index is still loading; retry in a few seconds');
+  };
+
+  app.post(
+    '/v1/match',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: 'Match a batch of hashes (up to the batch limit, 1,000 by default)',
+        security: bearerAuth,
+        body: {
+          type: 'object',
+          required: ['hashes'],
+          additionalProperties: false,
+          properties: {
+            hashes: {
+              type: 'array',
+              minItems: 1,
+              maxItems: rempart.config.maxBatch,
+              items: {
+                type: 'object',
+                required: ['algorithm', 'value'],
+                additionalProperties: false,
+                properties: { algorithm: algorithmName, value: hexHash, quality: { type: 'integer' }, dihedral: dihedralHashes },
+              },
+            },
+            dihedral: { type: 'boolean', description: 'match rotations and mirrors too (each PDQ query must then carry its dihedral hashes)' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              results: {
+                type: 'array',
+                description: 'one entry per query hash, in order',
+                items: { type: 'object', properties: { matches: { type: 'array', items: match } } },
+              },
+            },
+          },
+          ...errors(400, 401, 503),
+        },
+      },
+    },
+    async (request) => {
+      requireReady();
+      const { hashes, dihedral } = request.body as { hashes: QueryHash[]; dihedral?: boolean };
+      const results = rempart.matching.matchHashes(platformOf(request), hashes, { dihedral: dihedral === true });
+      return { results: results.map((matches) => ({ matches })) };
+    },
+  );
+
+  app.post(
+    '/v1/match/image',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: 'Hash an uploaded image in memory and match it',
+        security: bearerAuth,
+        consumes: IMAGE_TYPES,
+        querystring: dihedralQuery,
+        response: {
+          200: { type: 'object', properties: { ...imageInfo, matched: { type: 'boolean' }, matches: { type: 'array', items: match } } },
+          ...errors(400, 401, 413, 415, 422, 503),
+        },
+      },
+    },
+    async (request) => {
+      requireReady();
+      const { dihedral } = request.query as { dihedral?: boolean };
+      const { image, matches } = await rempart.matching.matchImage(platformOf(request), imageBytes(request.body), {
+        dihedral: dihedral === true,
+      });
+      return { ...image, matched: matches.length > 0, matches };
+    },
+  );
+
+  app.get(
+    '/v1/sync',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: 'Read the change log from a cursor, to keep a local copy of the hash list',
+        description:
+          'Start with after=0; store `cursor` and pass it as `after` next time. Adds of withdrawn hashes are erased from the log, so removals name ids you may never have seen: ignore those.',
+        security: bearerAuth,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            after: { type: 'integer', minimum: 0, default: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_SYNC_PAGE, default: 1000 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              changes: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    seq: { type: 'integer' },
+                    op: { type: 'string', enum: ['add', 'remove'] },
+                    id: { type: 'string' },
+                    algorithm: { type: 'string' },
+                    value: { type: 'string' },
+                    quality: { type: ['integer', 'null'] },
+                    at: { type: 'string' },
+                  },
+                },
+              },
+              cursor: { type: 'integer' },
+              more: { type: 'boolean' },
+            },
+          },
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const { after, limit } = request.query as { after: number; limit: number };
+      return readChanges(rempart.store, after, limit);
+    },
+  );
+};

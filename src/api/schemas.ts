@@ -1,0 +1,83 @@
+import { algorithmNames, DIHEDRAL_NAMES } from '../hashing/index.js';
+
+/** JSON Schema fragments shared by the routes (and published in the OpenAPI document). */
+
+export const hexHash = {
+  type: 'string',
+  description: '256-bit hash as 64 lowercase hex characters',
+  examples: ['d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22'],
+} as const;
+
+export const algorithmName = {
+  type: 'string',
+  description: `hash algorithm: ${algorithmNames.join(', ')}`,
+  examples: ['pdq'],
+} as const;
+
+export const dihedralHashes = {
+  type: 'object',
+  description: 'the 7 other dihedral hashes (rotations and mirrors), for algorithms that have them',
+  properties: Object.fromEntries(DIHEDRAL_NAMES.slice(1).map((n) => [n, hexHash])),
+  additionalProperties: false,
+} as const;
+
+export const wireHash = {
+  type: 'object',
+  required: ['algorithm', 'value'],
+  additionalProperties: false,
+  properties: {
+    algorithm: algorithmName,
+    value: hexHash,
+    quality: { type: 'integer', description: 'quality 0..100 (PDQ)' },
+  },
+} as const;
+
+export const computedHash = {
+  type: 'object',
+  required: ['algorithm', 'value'],
+  properties: {
+    algorithm: { type: 'string' },
+    value: { type: 'string' },
+    quality: { type: 'integer' },
+    dihedral: dihedralHashes,
+  },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  description: 'every error: an HTTP status, a stable code and a message naming the problem',
+  required: ['statusCode', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string', examples: ['HASH_FORMAT'] },
+    message: { type: 'string' },
+  },
+} as const;
+
+/** Error responses for the given statuses, for a route's `response` schema. */
+export function errors(...statuses: number[]): Record<number, typeof errorResponse> {
+  return Object.fromEntries(statuses.map((s) => [s, errorResponse]));
+}
+
+/** Raw image bodies: JPEG, PNG, WebP, GIF, AVIF/HEIF, TIFF (the format is sniffed from the bytes). */
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/heic', 'image/tiff', 'application/octet-stream'];
+
+export const imageInfo = {
+  width: { type: 'integer' },
+  height: { type: 'integer' },
+  format: { type: 'string' },
+  hashes: { type: 'array', items: computedHash },
+} as const;
+
+export const match = {
+  type: 'object',
+  required: ['id', 'algorithm', 'distance'],
+  properties: {
+    id: { type: 'string', description: 'opaque hash id (never the case number)' },
+    algorithm: { type: 'string' },
+    distance: { type: 'integer', description: 'Hamming distance' },
+    transform: { type: 'string', description: 'which rotation/mirror of the query matched (dihedral matching)' },
+  },
+} as const;
+
+export const bearerAuth = [{ bearerAuth: [] }];

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError } from '../config.js';
+import { registerHashCommand } from './commands/hash.js';
+import { registerPlatformCommands } from './commands/platform.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerTransferCommands } from './commands/transfer.js';
+
+/** `rempart`: thin commands over the same modules the HTTP API uses. */
+export function buildProgram(): Command {
+  const program = new Command('rempart')
+    .description('Perceptual-hash matching engine that stops re-uploads of intimate images without receiving them')
+    .showHelpAfterError();
+  registerServeCommand(program);
+  registerHashCommand(program);
+  registerPlatformCommands(program);
+  registerTransferCommands(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`rempart: ${error instanceof ConfigError ? 'configuration: ' : ''}${message}\n`);
+    process.exit(2);
+  });

@@ -1,0 +1,47 @@
+import { Option, type Command } from 'commander';
+import { type Config, type RawConfig, rawConfigFromEnv, resolveConfig } from '../config.js';
+
+/** Flags shared by every command that opens the data directory. */
+export function withDataDir(command: Command): Command {
+  return command.addOption(new Option('-d, --data-dir <dir>', 'data directory (SQLite database, pepper)').env('REMPART_DATA_DIR'));
+}
+
+/** Flags of `serve` (each also readable from its REMPART_* variable, see README). */
+export function withServiceOptions(command: Command): Command {
+  return withDataDir(command)
+    .addOption(new Option('--host <host>', 'address to listen on').env('REMPART_HOST'))
+    .addOption(new Option('-p, --port <port>', 'port to listen on').env('REMPART_PORT'))
+    .addOption(new Option('--threads <n>', 'hashing worker threads (default: all cores)').env('REMPART_HASH_THREADS'))
+    .addOption(
+      new Option('--threshold <algorithm=distance...>', 'match threshold per algorithm, e.g. --threshold pdq=31 blockhash=20'),
+    )
+    .addOption(new Option('--quality-floor <n>', 'refuse PDQ hashes below this quality at registration').env('REMPART_PDQ_QUALITY_FLOOR'))
+    .addOption(new Option('--index <kind>', 'matcher implementation').choices(['mih', 'linear']).env('REMPART_INDEX'))
+    .addOption(new Option('--log-level <level>', 'pino log level').env('REMPART_LOG_LEVEL'));
+}
+
+interface Flags {
+  dataDir?: string;
+  host?: string;
+  port?: string;
+  threads?: string;
+  threshold?: string[];
+  qualityFloor?: string;
+  index?: string;
+  logLevel?: string;
+}
+
+/** Environment first, then flags (commander has already folded in the flags' env vars). */
+export function configFromFlags(flags: Flags, env: NodeJS.ProcessEnv = process.env): Config {
+  const fromFlags: RawConfig = {
+    dataDir: flags.dataDir,
+    host: flags.host,
+    port: flags.port,
+    hashThreads: flags.threads,
+    pdqQualityFloor: flags.qualityFloor,
+    index: flags.index,
+    logLevel: flags.logLevel,
+    thresholdOverrides: flags.threshold ?? [],
+  };
+  return resolveConfig(rawConfigFromEnv(env), fromFlags);
+}

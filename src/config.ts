@@ -1,0 +1,139 @@
+import os from 'node:os';
+import path from 'node:path';
+import { listAlgorithms, getAlgorithm } from './hashing/index.js';
+
+/**
+ * Service configuration: defaults < environment (REMPART_*) < command-line flags.
+ * Every value is checked once, here, with a message naming the setting.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Inclusive Hamming-distance thresholds per algorithm name. */
+  thresholds: Record<string, number>;
+  /** PDQ hashes below this quality are refused at registration. */
+  pdqQualityFloor: number;
+  /** Hashing worker threads. */
+  hashThreads: number;
+  maxImageBytes: number;
+  maxImagePixels: number;
+  /** Matcher implementation: multi-index hashing (default) or the linear scan. */
+  index: 'mih' | 'linear';
+  /** scrypt cost (log2 N) for case secrets. */
+  secretCost: number;
+  /** Pepper for secrets and API keys; when absent, kept in `<dataDir>/pepper`. */
+  pepper: string | undefined;
+  logLevel: string;
+  /** Maximum hashes per batch match call and per case registration. */
+  maxBatch: number;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  pdqQualityFloor: 50,
+  maxImageBytes: 50 * 1024 * 1024,
+  maxImagePixels: 100_000_000,
+  index: 'mih',
+  secretCost: 15,
+  logLevel: 'info',
+  maxBatch: 1000,
+} as const;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Settings as strings, from the environment or flags (undefined = not given). */
+export type RawConfig = Partial<Record<keyof Config, string>> & { thresholdOverrides?: string[] };
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads REMPART_* variables; `REMPART_THRESHOLD_PDQ=31` sets the pdq threshold. */
+export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfig {
+  const raw: RawConfig = {
+    host: env.REMPART_HOST,
+    port: env.REMPART_PORT ?? env.PORT,
+    dataDir: env.REMPART_DATA_DIR,
+    pdqQualityFloor: env.REMPART_PDQ_QUALITY_FLOOR,
+    hashThreads: env.REMPART_HASH_THREADS,
+    maxImageBytes: env.REMPART_MAX_IMAGE_BYTES,
+    maxImagePixels: env.REMPART_MAX_IMAGE_PIXELS,
+    index: env.REMPART_INDEX,
+    secretCost: env.REMPART_SECRET_COST,
+    pepper: env.REMPART_PEPPER,
+    logLevel: env.REMPART_LOG_LEVEL,
+    maxBatch: env.REMPART_MAX_BATCH,
+  };
+  raw.thresholdOverrides = listAlgorithms()
+    .map((a) => [a.name, env[`REMPART_THRESHOLD_${a.name.toUpperCase()}`]] as const)
+    .filter(([, v]) => v !== undefined)
+    .map(([name, v]) => `${name}=${v}`);
+  return raw;
+}
+
+/** Merges raw layers (later wins) and validates into a Config. */
+export function resolveConfig(...layers: RawConfig[]): Config {
+  const merged: RawConfig = {};
+  const overrides: string[] = [];
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (key === 'thresholdOverrides') overrides.push(...((value as string[] | undefined) ?? []));
+      else if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+
+  const thresholds: Record<string, number> = {};
+  for (const algorithm of listAlgorithms()) thresholds[algorithm.name] = algorithm.defaultThreshold;
+  for (const entry of overrides) {
+    const match = /^([a-z0-9_-]+)=(.*)$/i.exec(entry);
+    if (!match) throw new ConfigError(`threshold must look like ALGORITHM=DISTANCE (e.g. pdq=31), got "${entry}"`);
+    const name = match[1]!.toLowerCase();
+    try {
+      getAlgorithm(name);
+    } catch (error) {
+      throw new ConfigError(`threshold: ${(error as Error).message}`);
+    }
+    thresholds[name] = integer(`threshold for ${name}`, match[2]!, 0, 128);
+  }
+
+  const index = merged.index ?? DEFAULTS.index;
+  if (index !== 'mih' && index !== 'linear') throw new ConfigError(`index must be "mih" or "linear", got "${index}"`);
+
+  return {
+    host: merged.host ?? DEFAULTS.host,
+    port: merged.port === undefined ? DEFAULTS.port : integer('port', merged.port, 0, 65535),
+    dataDir: path.resolve(merged.dataDir ?? DEFAULTS.dataDir),
+    thresholds,
+    pdqQualityFloor:
+      merged.pdqQualityFloor === undefined
+        ? DEFAULTS.pdqQualityFloor
+        : integer('PDQ quality floor', merged.pdqQualityFloor, 0, 100),
+    hashThreads:
+      merged.hashThreads === undefined ? os.availableParallelism() : integer('hash threads', merged.hashThreads, 1, 256),
+    maxImageBytes:
+      merged.maxImageBytes === undefined
+        ? DEFAULTS.maxImageBytes
+        : integer('max image bytes', merged.maxImageBytes, 1024, 1024 * 1024 * 1024),
+    maxImagePixels:
+      merged.maxImagePixels === undefined
+        ? DEFAULTS.maxImagePixels
+        : integer('max image pixels', merged.maxImagePixels, 64 * 64, 1_000_000_000),
+    index,
+    secretCost: merged.secretCost === undefined ? DEFAULTS.secretCost : integer('secret cost', merged.secretCost, 10, 20),
+    pepper: merged.pepper,
+    logLevel: merged.logLevel ?? DEFAULTS.logLevel,
+    maxBatch: merged.maxBatch === undefined ? DEFAULTS.maxBatch : integer('max batch', merged.maxBatch, 1, 100_000),
+  };
+}

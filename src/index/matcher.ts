@@ -1,0 +1,79 @@
+import type { HashIndex, Match } from './types.js';
+
+/** A match found through one of several query variants (e.g. PDQ's 8 dihedral hashes). */
+export interface VariantMatch extends Match {
+  /** Index of the query variant that came closest. */
+  variant: number;
+}
+
+/**
+ * One index per algorithm, behind the names the rest of the engine uses.
+ * The service keeps it in step with the store: add after a committed registration,
+ * remove after a committed withdrawal, full load at start-up.
+ */
+export class Matcher {
+  private readonly indexes = new Map<string, HashIndex>();
+
+  constructor(private readonly createIndex: (algorithm: string) => HashIndex) {}
+
+  private indexFor(algorithm: string): HashIndex {
+    let index = this.indexes.get(algorithm);
+    if (!index) {
+      index = this.createIndex(algorithm);
+      this.indexes.set(algorithm, index);
+    }
+    return index;
+  }
+
+  add(algorithm: string, id: number, code: Uint8Array): void {
+    this.indexFor(algorithm).add(id, code);
+  }
+
+  /** Adds unless already present (start-up loading races with live registrations). */
+  addIfAbsent(algorithm: string, id: number, code: Uint8Array): boolean {
+    const index = this.indexFor(algorithm);
+    if (index.has(id)) return false;
+    index.add(id, code);
+    return true;
+  }
+
+  /** Removes an id from whichever algorithm holds it. */
+  remove(id: number): boolean {
+    for (const index of this.indexes.values()) if (index.remove(id)) return true;
+    return false;
+  }
+
+  search(algorithm: string, code: Uint8Array, radius: number): Match[] {
+    return this.indexes.get(algorithm)?.search(code, radius) ?? [];
+  }
+
+  searchBatch(algorithm: string, codes: readonly Uint8Array[], radius: number): Match[][] {
+    const index = this.indexes.get(algorithm);
+    return index ? index.searchBatch(codes, radius) : codes.map(() => []);
+  }
+
+  /** Searches every variant of one image and keeps, per stored id, the closest variant. */
+  searchVariants(algorithm: string, variants: readonly Uint8Array[], radius: number): VariantMatch[] {
+    const best = new Map<number, VariantMatch>();
+    this.searchBatch(algorithm, variants, radius).forEach((matches, variant) => {
+      for (const m of matches) {
+        const seen = best.get(m.id);
+        if (!seen || m.distance < seen.distance) best.set(m.id, { ...m, variant });
+      }
+    });
+    return [...best.values()].sort((a, b) => a.distance - b.distance || a.id - b.id);
+  }
+
+  size(algorithm?: string): number {
+    if (algorithm) return this.indexes.get(algorithm)?.size ?? 0;
+    let total = 0;
+    for (const index of this.indexes.values()) total += index.size;
+    return total;
+  }
+
+  memoryBytes(): number {
+    let total = 0;
+    for (const index of this.indexes.values()) total += index.memoryBytes();
+    return total;
+  }
+}

@@ -1,0 +1,157 @@
+import { parseHash, type ParsedHash, type WireHash, bytesToHex } from '../hashing/index.js';
+import { RempartError } from '../errors.js';
+import type { Matcher } from '../index/matcher.js';
+import type { Actor, CaseRecord, NewHash, Store } from '../store/types.js';
+import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
+
+export interface RegisteredCase {
+  caseNumber: string;
+  /** Shown once; only its slow hash is stored. */
+  caseSecret: string;
+  hashCount: number;
+  createdAt: string;
+}
+
+export interface CaseStatus {
+  caseNumber: string;
+  status: CaseRecord['status'];
+  hashCount: number;
+  matchCount: number;
+  createdAt: string;
+  withdrawnAt: string | null;
+}
+
+export interface CasePolicy {
+  /** PDQ (and any algorithm with a quality score) below this is refused. */
+  qualityFloor: number;
+  maxHashes: number;
+}
+
+const CASE_NUMBER = new RegExp(CASE_NUMBER_PATTERN);
+/** Same message for an unknown case and a wrong secret: case numbers must not be enumerable. */
+const CASE_AUTH_MESSAGE = 'case number or case secret is wrong';
+
+/**
+ * The victim's side: register a case, read it, withdraw it. Validates hashes, keeps the
+ * index in step with the store after each committed write.
+ */
+export class CaseService {
+  /** A real scrypt hash to verify against when the case does not exist (equal timing). */
+  private decoyHash: Promise<string>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly matcher: Matcher,
+    private readonly credentials: Credentials,
+    private readonly policy: CasePolicy,
+  ) {
+    this.decoyHash = credentials.hashCaseSecret(newCaseSecret());
+  }
+
+  /** Validates a list of wire hashes; messages name the offending item. */
+  validateHashes(hashes: readonly WireHash[], maxHashes = this.policy.maxHashes): NewHash[] {
+    if (hashes.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs at least one hash');
+    if (hashes.length > maxHashes) {
+      throw new RempartError('BAD_REQUEST', `a case takes at most ${this.policy.maxHashes} hashes per request, got ${hashes.length}`);
+    }
+    const seen = new Set<string>();
+    const out: NewHash[] = [];
+    hashes.forEach((input, i) => {
+      let parsed: ParsedHash;
+      try {
+        parsed = parseHash(input);
+      } catch (error) {
+        throw withItem(error, i);
+      }
+      const { algorithm } = parsed;
+      if (algorithm.hasQuality) {
+        if (parsed.quality === undefined) {
+          throw new RempartError('BAD_REQUEST', `hashes[${i}]: ${algorithm.name} hashes must carry their quality (0..100)`);
+        }
+        if (parsed.quality < this.policy.qualityFloor) {
+          throw new RempartError(
+            'LOW_QUALITY',
+            `hashes[${i}]: ${algorithm.name} quality ${parsed.quality} is below the floor of ${this.policy.qualityFloor}: ` +
+              'the image is too flat or too small to be matched reliably (it would match unrelated images)',
+          );
+        }
+      }
+      const key = `${algorithm.name}:${bytesToHex(parsed.bytes)}`;
+      if (seen.has(key)) return; // the same image twice in one request: keep one
+      seen.add(key);
+      out.push({ algorithm: algorithm.name, bytes: parsed.bytes, quality: parsed.quality ?? null });
+    });
+    return out;
+  }
+
+  /** A victim's registration (at most the batch limit of hashes per request). */
+  register(hashes: readonly WireHash[]): Promise<RegisteredCase> {
+    return this.create(this.validateHashes(hashes), (number) => ({ kind: 'victim', id: number }));
+  }
+
+  /** An operator's bulk import (`rempart import`): any number of hashes, same checks. */
+  importCase(hashes: readonly WireHash[], operator: Actor): Promise<RegisteredCase> {
+    return this.create(this.validateHashes(hashes, Number.MAX_SAFE_INTEGER), () => operator);
+  }
+
+  private async create(valid: NewHash[], actorFor: (caseNumber: string) => Actor): Promise<RegisteredCase> {
+    const caseSecret = newCaseSecret();
+    const secretHash = await this.credentials.hashCaseSecret(caseSecret);
+    for (let attempt = 0; ; attempt++) {
+      const number = newCaseNumber();
+      const actor = actorFor(number);
+      try {
+        const created = this.store.createCase({ number, secretHash, hashes: valid }, actor);
+        for (const h of created.hashes) this.matcher.add(h.algorithm, h.id, h.bytes);
+        return { caseNumber: number, caseSecret, hashCount: created.hashes.length, createdAt: created.case.createdAt };
+      } catch (error) {
+        // 40 random bits: a collision is rare, and retrying with a new number is safe.
+        if (error instanceof RempartError && error.code === 'CONFLICT' && attempt < 5) continue;
+        throw error;
+      }
+    }
+  }
+
+  async status(caseNumber: string, secret: string): Promise<CaseStatus> {
+    return toStatus(await this.authenticate(caseNumber, secret));
+  }
+
+  /** Erases every hash of the case from the store and the index; idempotent. */
+  async withdraw(caseNumber: string, secret: string): Promise<CaseStatus & { removedHashes: number }> {
+    const record = await this.authenticate(caseNumber, secret);
+    if (record.status === 'withdrawn') return { ...toStatus(record), removedHashes: 0 };
+    const removed = this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
+    for (const id of removed) this.matcher.remove(id);
+    const after = this.store.getCaseByNumber(caseNumber)!;
+    return { ...toStatus(after), removedHashes: removed.length };
+  }
+
+  private async authenticate(caseNumber: string, secret: string) {
+    const record = CASE_NUMBER.test(caseNumber) ? this.store.getCaseByNumber(caseNumber) : undefined;
+    const ok = await this.credentials.verifyCaseSecret(secret, record?.secretHash ?? (await this.decoyHash));
+    if (!record || !ok) throw new RempartError('CASE_AUTH', CASE_AUTH_MESSAGE);
+    return record;
+  }
+}
+
+function toStatus(record: CaseRecord): CaseStatus {
+  return {
+    caseNumber: record.number,
+    status: record.status,
+    hashCount: record.hashCount,
+    matchCount: record.matchCount,
+    createdAt: record.createdAt,
+    withdrawnAt: record.withdrawnAt,
+  };
+}
+
+/** Prefixes a hash-parsing error with the position of the item in the request. */
+export function withItem(error: unknown, index: number): Error {
+  if (error instanceof Error && 'code' in error) {
+    const code = (error as { code: string }).code;
+    if (code === 'HASH_FORMAT' || code === 'UNKNOWN_ALGORITHM') {
+      return new RempartError(code, `hashes[${index}]: ${error.message}`);
+    }
+  }
+  return error as Error;
+}

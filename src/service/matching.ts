@@ -1,0 +1,150 @@
+import {
+  DIHEDRAL_NAMES,
+  type ComputedHash,
+  type DihedralName,
+  getAlgorithm,
+  hexToBytes,
+  parseHash,
+} from '../hashing/index.js';
+import { RempartError } from '../errors.js';
+import type { Matcher } from '../index/matcher.js';
+import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
+import type { PlatformRecord, Store } from '../store/types.js';
+import { withItem } from './cases.js';
+
+/** A query hash; `dihedral` carries the 7 other dihedral hashes for rotation/mirror matching. */
+export interface QueryHash {
+  algorithm: string;
+  value: string;
+  dihedral?: Partial<Record<Exclude<DihedralName, 'original'>, string>>;
+}
+
+export interface MatchOut {
+  /** Opaque hash id (never the case number). */
+  id: string;
+  algorithm: string;
+  distance: number;
+  /** Which transform of the query matched, when dihedral matching was asked for. */
+  transform?: DihedralName;
+}
+
+export interface MatchOptions {
+  /** Also match rotated (90/180/270) and mirrored copies (algorithms with dihedral hashes). */
+  dihedral?: boolean;
+}
+
+const OTHER_DIHEDRALS = DIHEDRAL_NAMES.slice(1) as Exclude<DihedralName, 'original'>[];
+
+/** One parsed query: the variants to search (just the hash, or its 8 dihedral hashes). */
+interface PreparedQuery {
+  algorithm: string;
+  variants: Uint8Array[];
+  transforms: DihedralName[];
+}
+
+/** The platform's side: batch and image matching against the in-memory index. */
+export class MatchService {
+  constructor(
+    private readonly store: Store,
+    private readonly matcher: Matcher,
+    private readonly hasher: Pick<HashingPool, 'hashImage'>,
+    private readonly thresholds: Readonly<Record<string, number>>,
+    private readonly maxBatch: number,
+  ) {}
+
+  thresholdOf(algorithm: string): number {
+    return this.thresholds[algorithm] ?? getAlgorithm(algorithm).defaultThreshold;
+  }
+
+  matchHashes(platform: PlatformRecord, queries: readonly QueryHash[], options: MatchOptions = {}): MatchOut[][] {
+    if (queries.length === 0) throw new RempartError('BAD_REQUEST', 'hashes must hold at least one hash');
+    if (queries.length > this.maxBatch) {
+      throw new RempartError('BAD_REQUEST', `at most ${this.maxBatch} hashes per call, got ${queries.length}`);
+    }
+    const prepared = queries.map((q, i) => prepareQuery(q, i, options.dihedral === true));
+    return this.search(platform, prepared);
+  }
+
+  async matchImage(
+    platform: PlatformRecord,
+    bytes: Uint8Array,
+    options: MatchOptions = {},
+  ): Promise<{ image: ImageHashes; matches: MatchOut[] }> {
+    const image = await this.hasher.hashImage(bytes, { dihedral: options.dihedral === true });
+    const prepared = image.hashes.map((h) => fromComputed(h, options.dihedral === true));
+    const matches = this.search(platform, prepared).flat();
+    return { image, matches: matches.sort((a, b) => a.distance - b.distance) };
+  }
+
+  private search(platform: PlatformRecord, queries: PreparedQuery[]): MatchOut[][] {
+    const found = queries.map((q) => {
+      const radius = this.thresholdOf(q.algorithm);
+      if (q.variants.length === 1) {
+        return this.matcher.search(q.algorithm, q.variants[0]!, radius).map((m) => ({ ...m, transform: undefined }));
+      }
+      return this.matcher
+        .searchVariants(q.algorithm, q.variants, radius)
+        .map((m) => ({ id: m.id, distance: m.distance, transform: q.transforms[m.variant] }));
+    });
+
+    const ids = [...new Set(found.flatMap((ms) => ms.map((m) => m.id)))];
+    if (ids.length === 0) return found.map(() => []);
+    const refs = this.store.refsOf(ids);
+    this.store.recordMatches(
+      found.flatMap((ms) => ms.map((m) => m.id)),
+      { kind: 'platform', id: platform.name },
+    );
+    return found.map((ms, i) =>
+      ms
+        // A hash withdrawn between search and lookup has no ref any more: drop it.
+        .filter((m) => refs.has(m.id))
+        .map((m) => {
+          const out: MatchOut = { id: refs.get(m.id)!, algorithm: queries[i]!.algorithm, distance: m.distance };
+          if (m.transform !== undefined) out.transform = m.transform;
+          return out;
+        }),
+    );
+  }
+}
+
+function prepareQuery(query: QueryHash, index: number, dihedral: boolean): PreparedQuery {
+  try {
+    const parsed = parseHash({ algorithm: query.algorithm, value: query.value });
+    const algorithm = parsed.algorithm.name;
+    if (!dihedral || !parsed.algorithm.hasDihedral) {
+      return { algorithm, variants: [parsed.bytes], transforms: ['original'] };
+    }
+    const variants = [parsed.bytes];
+    const transforms: DihedralName[] = ['original'];
+    for (const name of OTHER_DIHEDRALS) {
+      const hex = query.dihedral?.[name];
+      if (hex === undefined) {
+        throw new RempartError(
+          'BAD_REQUEST',
+          `dihedral matching needs the 7 other dihedral hashes of each ${algorithm} query; "${name}" is missing ` +
+            '(POST /v1/hash?dihedral=true or `rempart hash --dihedral` computes them)',
+        );
+      }
+      variants.push(hexToBytes(hex));
+      transforms.push(name);
+    }
+    return { algorithm, variants, transforms };
+  } catch (error) {
+    throw withItem(error, index);
+  }
+}
+
+function fromComputed(hash: ComputedHash, dihedral: boolean): PreparedQuery {
+  const variants = [hexToBytes(hash.value)];
+  const transforms: DihedralName[] = ['original'];
+  if (dihedral && hash.dihedral) {
+    for (const name of OTHER_DIHEDRALS) {
+      const hex = hash.dihedral[name];
+      if (hex) {
+        variants.push(hexToBytes(hex));
+        transforms.push(name);
+      }
+    }
+  }
+  return { algorithm: hash.algorithm, variants, transforms };
+}

@@ -1,0 +1,53 @@
+import { RempartError } from '../errors.js';
+import type { Actor, PlatformRecord, Store } from '../store/types.js';
+import { Credentials } from './credentials.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
+
+/** Platform accounts and their API keys (operators manage them from the CLI). */
+export class PlatformService {
+  constructor(
+    private readonly store: Store,
+    private readonly credentials: Credentials,
+  ) {}
+
+  /** Creates a platform; the returned key is shown once and never stored. */
+  add(name: string, actor: Actor): { platform: PlatformRecord; apiKey: string } {
+    if (!NAME.test(name)) {
+      throw new RempartError('BAD_REQUEST', 'platform name must be 1-64 letters, digits, spaces, dots, dashes or underscores');
+    }
+    const { key, keyId, keyHash } = this.credentials.newApiKey();
+    const platform = this.store.addPlatform({ name, keyId, keyHash }, actor);
+    return { platform, apiKey: key };
+  }
+
+  list(): PlatformRecord[] {
+    return this.store.listPlatforms();
+  }
+
+  revoke(name: string, actor: Actor): boolean {
+    return this.store.revokePlatform(name, actor);
+  }
+
+  /** Resolves an `Authorization` header to an active platform, or throws UNAUTHORIZED. */
+  authenticate(authorization: string | undefined): PlatformRecord {
+    const token = bearerToken(authorization);
+    if (token === undefined) {
+      throw new RempartError('UNAUTHORIZED', 'this endpoint needs a platform API key: Authorization: Bearer rk_…');
+    }
+    const parts = Credentials.parseApiKey(token);
+    const platform = parts && this.store.getPlatformByKeyId(parts.keyId);
+    if (!parts || !platform || !this.credentials.verifyApiSecret(parts.secret, platform.keyHash)) {
+      throw new RempartError('UNAUTHORIZED', 'API key is not valid');
+    }
+    if (platform.revokedAt !== null) throw new RempartError('UNAUTHORIZED', 'API key has been revoked');
+    const { keyHash: _hidden, ...record } = platform;
+    return record;
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1] : undefined;
+}

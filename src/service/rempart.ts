@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import type { Config } from '../config.js';
+import { LinearScanIndex } from '../index/linear.js';
+import { Matcher } from '../index/matcher.js';
+import type { HashIndex } from '../index/types.js';
+import { HashingPool } from '../pipeline/pool.js';
+import { defaultDatabasePath, openSqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/types.js';
+import { CaseService } from './cases.js';
+import { Credentials } from './credentials.js';
+import { MatchService } from './matching.js';
+import { loadOrCreatePepper } from './pepper.js';
+import { PlatformService } from './platforms.js';
+
+const PEPPER_FINGERPRINT = 'pepper_fingerprint';
+
+/**
+ * The engine assembled from its parts: the one place that knows how store, index,
+ * worker pool and services fit together. The HTTP API and the CLI both start here.
+ */
+export class Rempart {
+  readonly store: Store;
+  readonly credentials: Credentials;
+  readonly matcher: Matcher;
+  readonly cases: CaseService;
+  readonly platforms: PlatformService;
+  readonly matching: MatchService;
+  private hashingPool: HashingPool | undefined;
+  private loaded = false;
+
+  constructor(readonly config: Config) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    this.credentials = new Credentials(loadOrCreatePepper(config.dataDir, config.pepper), config.secretCost);
+    this.store = openSqliteStore({ path: defaultDatabasePath(config.dataDir) });
+    try {
+      this.checkPepper();
+    } catch (error) {
+      this.store.close();
+      throw error;
+    }
+    this.matcher = new Matcher(() => createIndex(config.index));
+    this.cases = new CaseService(this.store, this.matcher, this.credentials, {
+      qualityFloor: config.pdqQualityFloor,
+      maxHashes: config.maxBatch,
+    });
+    this.platforms = new PlatformService(this.store, this.credentials);
+    this.matching = new MatchService(this.store, this.matcher, this, config.thresholds, config.maxBatch);
+  }
+
+  /** The worker pool, started on first use (CLI commands that do not hash never start it). */
+  get pool(): HashingPool {
+    this.hashingPool ??= new HashingPool({
+      threads: this.config.hashThreads,
+      maxInputBytes: this.config.maxImageBytes,
+      maxPixels: this.config.maxImagePixels,
+    });
+    return this.hashingPool;
+  }
+
+  hashImage: HashingPool['hashImage'] = (bytes, options) => this.pool.hashImage(bytes, options);
+
+  /** True once every stored hash is in the index. */
+  get ready(): boolean {
+    return this.loaded;
+  }
+
+  /** Loads every stored hash into the index (skipping ids registered meanwhile). */
+  loadIndex(): { hashes: number; milliseconds: number } {
+    const start = performance.now();
+    let hashes = 0;
+    for (const h of this.store.iterateHashes()) {
+      if (this.matcher.addIfAbsent(h.algorithm, h.id, h.bytes)) hashes++;
+    }
+    this.loaded = true;
+    return { hashes, milliseconds: Math.round(performance.now() - start) };
+  }
+
+  async close(): Promise<void> {
+    await this.hashingPool?.close();
+    this.store.close();
+  }
+
+  /** A data dir hashed with one pepper cannot be used with another: every secret would fail. */
+  private checkPepper(): void {
+    const fingerprint = this.credentials.fingerprint();
+    const stored = this.store.getSetting(PEPPER_FINGERPRINT);
+    if (stored === undefined) this.store.setSetting(PEPPER_FINGERPRINT, fingerprint);
+    else if (stored !== fingerprint) {
+      throw new Error(
+        `the pepper does not match the one this database was created with (in ${this.config.dataDir}); ` +
+          'restore the original pepper file or REMPART_PEPPER, or every case secret and API key will fail',
+      );
+    }
+  }
+}
+
+function createIndex(kind: Config['index']): HashIndex {
+  void kind;
+  return new LinearScanIndex();
+}

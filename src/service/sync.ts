@@ -1,0 +1,30 @@
+import { bytesToHex } from '../hashing/index.js';
+import { RempartError } from '../errors.js';
+import type { Store } from '../store/types.js';
+
+export type WireChange =
+  | { seq: number; op: 'add'; id: string; algorithm: string; value: string; quality: number | null; at: string }
+  | { seq: number; op: 'remove'; id: string; algorithm: string; at: string };
+
+export const MAX_SYNC_PAGE = 10_000;
+
+/**
+ * Platforms keep a copy of the hash list by reading the change log from their last
+ * cursor. Adds of withdrawn hashes are erased from the log, so a platform starting at 0
+ * receives only live hashes (and removals, which name opaque ids only).
+ */
+export function readChanges(store: Store, after: number, limit: number) {
+  if (!Number.isSafeInteger(after) || after < 0) throw new RempartError('BAD_REQUEST', 'after must be a non-negative integer');
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SYNC_PAGE) {
+    throw new RempartError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_SYNC_PAGE}`);
+  }
+  const rows = store.changesAfter(after, limit + 1);
+  const page = rows.slice(0, limit);
+  const changes: WireChange[] = page.map((c) =>
+    c.op === 'add'
+      ? { seq: c.seq, op: 'add', id: c.ref, algorithm: c.algorithm, value: bytesToHex(c.bytes), quality: c.quality, at: c.at }
+      : { seq: c.seq, op: 'remove', id: c.ref, algorithm: c.algorithm, at: c.at },
+  );
+  const cursor = page.length > 0 ? page[page.length - 1]!.seq : after;
+  return { changes, cursor, more: rows.length > limit };
+}

@@ -1,0 +1,38 @@
+import sharp from 'sharp';
+
+/**
+ * Photo-like test images made at test time: smooth gradients and overlapping shapes, so
+ * PDQ quality is high and hashes are stable under re-encoding. `seed` changes the scene.
+ */
+export async function scene(seed: number, width = 640, height = 480): Promise<Buffer> {
+  const rnd = mulberry32(seed);
+  const shapes: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const colour = `rgb(${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)})`;
+    const x = Math.floor(rnd() * width);
+    const y = Math.floor(rnd() * height);
+    const r = Math.floor(20 + rnd() * Math.min(width, height) * 0.3);
+    shapes.push(
+      i % 2 === 0
+        ? `<circle cx="${x}" cy="${y}" r="${r}" fill="${colour}" opacity="0.8"/>`
+        : `<rect x="${x - r}" y="${y - r / 2}" width="${2 * r}" height="${r}" fill="${colour}" opacity="0.7"/>`,
+    );
+  }
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
+      <stop offset="0" stop-color="rgb(${Math.floor(rnd() * 255)},90,40)"/><stop offset="1" stop-color="rgb(20,${Math.floor(rnd() * 255)},160)"/>
+    </linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>${shapes.join('')}</svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 92 }).toBuffer();
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
