@@ -1,0 +1,88 @@
+/**
+ * The victim's side of Rempart's API. Same origin only: the page talks to nothing else.
+ * Requests carry hashes and case credentials, never image bytes.
+ */
+import type { WireHash } from '../../hashing/types.js';
+
+export interface AlgorithmInfo {
+  name: string;
+  bits: number;
+  defaultThreshold: number;
+  hasQuality: boolean;
+  hasDihedral: boolean;
+  description: string;
+}
+
+export interface AlgorithmsResponse {
+  algorithms: AlgorithmInfo[];
+  /** Minimum quality per algorithm that has one, e.g. { pdq: 50 }. */
+  qualityFloor: Record<string, number>;
+}
+
+export interface CreatedCase {
+  caseNumber: string;
+  caseSecret: string;
+  hashCount: number;
+  createdAt: string;
+}
+
+export interface CaseStatus {
+  caseNumber: string;
+  status: 'active' | 'withdrawn';
+  hashCount: number;
+  matchCount: number;
+  createdAt: string;
+  withdrawnAt: string | null;
+}
+
+export interface WithdrawnCase {
+  caseNumber: string;
+  status: 'withdrawn';
+  removedHashes: number;
+}
+
+/** An API error with its HTTP status, so the page can say what went wrong. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function call<T>(method: string, path: string, options: { body?: unknown; secret?: string } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.secret !== undefined) headers.authorization = `Bearer ${options.secret}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: options.body === undefined ? null : JSON.stringify(options.body),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+    });
+  } catch {
+    throw new ApiError(0, 'network');
+  }
+  const payload: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message = (payload as { message?: unknown } | null)?.message;
+    throw new ApiError(response.status, typeof message === 'string' ? message : response.statusText);
+  }
+  return payload as T;
+}
+
+/** Paths are relative so the page works wherever Rempart is mounted. */
+export const api = {
+  algorithms: () => call<AlgorithmsResponse>('GET', 'v1/algorithms'),
+  createCase: (hashes: WireHash[]) => call<CreatedCase>('POST', 'v1/cases', { body: { hashes } }),
+  caseStatus: (caseNumber: string, secret: string) =>
+    call<CaseStatus>('GET', `v1/cases/${encodeURIComponent(caseNumber)}`, { secret }),
+  withdrawCase: (caseNumber: string, secret: string) =>
+    call<WithdrawnCase>('DELETE', `v1/cases/${encodeURIComponent(caseNumber)}`, { secret }),
+};

@@ -1,0 +1,157 @@
+/**
+ * "Protect my images": pick or drop images, hash them in the worker, flag low-quality
+ * ones, then send only the fingerprints to create a case.
+ */
+import type { WireHash } from '../../../hashing/types.js';
+import { api, ApiError, type AlgorithmsResponse, type CreatedCase } from '../api.js';
+import { h } from '../dom.js';
+import type { HashingPool } from '../hashing-client.js';
+import { bindText } from '../localized.js';
+import { describeApiError } from './errors.js';
+import { ImageItem } from './image-item.js';
+
+/** The API accepts at most this many hashes per case. */
+const MAX_HASHES_PER_CASE = 1000;
+
+export interface RegisterContext {
+  pool: HashingPool;
+  algorithms: Promise<AlgorithmsResponse>;
+  onCreated: (created: CreatedCase) => void;
+}
+
+export function createRegisterView(context: RegisterContext): HTMLElement {
+  const items: ImageItem[] = [];
+  let batchTotal = 0;
+  let batchDone = 0;
+
+  const input = h('input', { type: 'file', id: 'image-input', class: 'visually-hidden', accept: 'image/*', multiple: true });
+  const pickButton = bindText(h('label', { for: 'image-input', class: 'button button-primary' }), (m) => m.pickLabel);
+  const dropZone = h(
+    'div',
+    { class: 'drop-zone', 'data-testid': 'drop-zone' },
+    input,
+    pickButton,
+    bindText(h('p', { class: 'hint', id: 'pick-hint' }), (m) => m.pickHint),
+  );
+  input.setAttribute('aria-describedby', 'pick-hint');
+
+  const progress = h('progress', { max: 1, value: 0, hidden: true });
+  const progressText = h('p', { class: 'progress-text', role: 'status', 'aria-live': 'polite' });
+  const list = h('ul', { class: 'items', 'aria-labelledby': 'list-heading' });
+  const emptyList = bindText(h('p', { class: 'hint' }), (m) => m.emptyList);
+  const submit = h('button', { type: 'button', class: 'button button-primary', disabled: true });
+  const submitError = h('p', { class: 'error', role: 'alert' });
+
+  const view = h(
+    'section',
+    { class: 'view', 'aria-labelledby': 'protect-heading' },
+    bindText(h('h2', { id: 'protect-heading' }), (m) => m.navProtect),
+    h(
+      'div',
+      { class: 'privacy', role: 'note' },
+      bindText(h('h3', {}), (m) => m.privacyHeading),
+      bindText(h('p', {}), (m) => m.privacyBody),
+    ),
+    bindText(h('h3', {}), (m) => m.pickHeading),
+    dropZone,
+    progress,
+    progressText,
+    bindText(h('h3', { id: 'list-heading' }), (m) => m.listHeading),
+    emptyList,
+    list,
+    bindText(h('h3', {}), (m) => m.submitHeading),
+    bindText(h('p', { class: 'hint' }), (m) => m.submitHint),
+    submit,
+    submitError,
+  );
+
+  function refresh(): void {
+    const ready = items.filter((item) => item.state === 'ready').length;
+    const busy = items.some((item) => item.state === 'hashing');
+    submit.disabled = ready === 0 || busy;
+    bindText(submit, (m) => m.submit(ready));
+    emptyList.hidden = items.length > 0;
+    progress.hidden = batchTotal === 0 || batchDone === batchTotal;
+    progress.max = Math.max(1, batchTotal);
+    progress.value = batchDone;
+    if (batchTotal > 0) {
+      bindText(progressText, (m) => (batchDone === batchTotal ? m.progressDone(batchTotal) : m.progress(batchDone, batchTotal)));
+    }
+  }
+
+  function remove(item: ImageItem): void {
+    const index = items.indexOf(item);
+    if (index >= 0) items.splice(index, 1);
+    item.dispose();
+    refresh();
+  }
+
+  async function addFiles(files: Iterable<File>): Promise<void> {
+    const { qualityFloor } = await context.algorithms;
+    // A new batch restarts the counter; files added mid-batch join it.
+    if (batchDone === batchTotal) batchTotal = batchDone = 0;
+    for (const file of files) {
+      const item = new ImageItem(file, remove);
+      items.push(item);
+      list.append(item.element);
+      batchTotal++;
+      void context.pool.hash(file).then((reply) => {
+        batchDone++;
+        if (items.includes(item)) item.complete(reply, qualityFloor);
+        refresh();
+      });
+    }
+    refresh();
+  }
+
+  async function createCase(): Promise<void> {
+    bindText(submitError, () => '');
+    const known = new Set((await context.algorithms).algorithms.map((a) => a.name));
+    const hashes: WireHash[] = items
+      .filter((item) => item.state === 'ready')
+      .flatMap((item) => item.hashes)
+      .filter((hash) => known.has(hash.algorithm))
+      .map(({ algorithm, value, quality }) => (quality === undefined ? { algorithm, value } : { algorithm, value, quality }));
+    if (hashes.length > MAX_HASHES_PER_CASE) {
+      bindText(submitError, (m) => m.errorTooMany(MAX_HASHES_PER_CASE));
+      return;
+    }
+    submit.disabled = true;
+    bindText(submit, (m) => m.submitting);
+    try {
+      const created = await api.createCase(hashes);
+      for (const item of items.splice(0)) item.dispose();
+      batchTotal = batchDone = 0;
+      bindText(progressText, () => '');
+      context.onCreated(created);
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(0, 'network');
+      bindText(submitError, () => describeApiError(failure));
+    } finally {
+      refresh();
+    }
+  }
+
+  input.addEventListener('change', () => {
+    void addFiles(Array.from(input.files ?? []));
+    input.value = ''; // lets the victim pick the same file again after removing it
+  });
+  for (const type of ['dragenter', 'dragover'] as const) {
+    view.addEventListener(type, (event) => {
+      event.preventDefault();
+      dropZone.classList.add('drop-active');
+    });
+  }
+  view.addEventListener('dragleave', (event) => {
+    if (event.target === dropZone) dropZone.classList.remove('drop-active');
+  });
+  view.addEventListener('drop', (event) => {
+    event.preventDefault();
+    dropZone.classList.remove('drop-active');
+    const files = Array.from(event.dataTransfer?.files ?? []).filter((file) => file.type.startsWith('image/') || file.type === '');
+    void addFiles(files);
+  });
+  submit.addEventListener('click', () => void createCase());
+  refresh();
+  return view;
+}
