@@ -7,11 +7,11 @@ import sharp from 'sharp';
 export async function scene(seed: number, width = 640, height = 480): Promise<Buffer> {
   const rnd = mulberry32(seed);
   const shapes: string[] = [];
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 40; i++) {
     const colour = `rgb(${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)})`;
     const x = Math.floor(rnd() * width);
     const y = Math.floor(rnd() * height);
-    const r = Math.floor(20 + rnd() * Math.min(width, height) * 0.3);
+    const r = Math.floor(10 + rnd() * Math.min(width, height) * (i < 10 ? 0.3 : 0.1));
     shapes.push(
       i % 2 === 0
         ? `<circle cx="${x}" cy="${y}" r="${r}" fill="${colour}" opacity="0.8"/>`
