@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import type { Config } from '../config.js';
-import { LinearScanIndex } from '../index/linear.js';
+import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
-import type { HashIndex } from '../index/types.js';
 import { HashingPool } from '../pipeline/pool.js';
 import { defaultDatabasePath, openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -38,7 +37,9 @@ export class Rempart {
       this.store.close();
       throw error;
     }
-    this.matcher = new Matcher(() => createIndex(config.index));
+    // Size the multi-index tables for the bank as it is now; they retune as it grows.
+    const expectedSize = Math.max(this.store.countHashes(), 1000);
+    this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
     this.cases = new CaseService(this.store, this.matcher, this.credentials, {
       qualityFloor: config.pdqQualityFloor,
       maxHashes: config.maxBatch,
@@ -92,9 +93,4 @@ export class Rempart {
       );
     }
   }
-}
-
-function createIndex(kind: Config['index']): HashIndex {
-  void kind;
-  return new LinearScanIndex();
 }
