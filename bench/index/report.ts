@@ -1,0 +1,56 @@
+import type { BuildResult, CaseResult } from '../index.bench.js';
+import type { Machine } from './machine.js';
+
+export interface Report {
+  date: string;
+  command: string;
+  machine: Machine;
+  builds: BuildResult[];
+  cases: CaseResult[];
+}
+
+const fmt = (x: number): string => x.toLocaleString('en-US');
+
+/** The readable summary committed as bench/results/index.md. */
+export function renderMarkdown(report: Report): string {
+  const { machine: m } = report;
+  const lines = [
+    '# Index benchmark: multi-index hashing vs linear scan',
+    '',
+    `${report.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · ${m.os}`,
+    `1-min load average at start / end: ${m.load.join(' / ')} (machine shared with other jobs: ratios are the robust figure)`,
+    '',
+    `Command: \`npm run bench:index\` (= \`${report.command}\`).`,
+    'Both indexes are measured in the same process on the same codes; queries are stored codes',
+    'with k random bits flipped, k uniform in 0..r. Recall and "identical" compare full result',
+    'lists with the linear scan on the queries the scan had time for (at least 3).',
+    '',
+    '## Queries (single-threaded)',
+    '',
+    '| N | data | r | MIH q/s | batch-64 q/s | linear q/s | ratio (single / batch) | recall | identical | planted found | matches/query | by tables |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of report.cases) {
+    lines.push(
+      `| ${fmt(c.n)} | ${c.dataset} | ${c.radius} | ${fmt(c.singleQps)} | ${fmt(c.batch64Qps)} | ${c.linearQps} (${c.linearQueries} q) | ${fmt(c.ratioSingle)}× / ${fmt(c.ratioBatch)}× | ${c.recall} | ${c.identical ? 'yes' : '**NO**'} | ${c.plantedFound} | ${c.meanMatches} | ${Math.round(c.answeredByTables * 100)}% |`,
+    );
+  }
+  lines.push(
+    '',
+    '## Build, memory, updates',
+    '',
+    'Load = `addPacked` from a packed array of N codes (what the store streams at start-up);',
+    'one-by-one = N calls to `add`. Insert/delete rates: a random tenth of the codes (≤ 100k)',
+    'removed, then added back; "equal after" re-checks answers against the scan.',
+    '',
+    '| N | data | tables × bits | load s | one-by-one s | B/hash | linear B/hash | linear build s | inserts/s | deletes/s | equal after |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const b of report.builds) {
+    lines.push(
+      `| ${fmt(b.n)} | ${b.dataset} | ${b.substrings} × ${b.substringBits} | ${b.loadSeconds} | ${b.addLoadSeconds} | ${b.memoryBytesPerHash} | ${b.linearMemoryBytesPerHash} | ${b.linearBuildSeconds} | ${fmt(b.insertsPerSecond)} | ${fmt(b.deletesPerSecond)} | ${b.equalAfterChurn ? 'yes' : '**NO**'} |`,
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
+}
