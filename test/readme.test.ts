@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, killHard, spawnServer, type ServerProcess } from './helpers/process.js';
+import { scene } from './helpers/photos.js';
+
+/** The README's curl session, extracted and run as written against a real server. */
+function readmeSession(): string {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const match = /<!-- readme-session[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme);
+  if (!match) throw new Error('README.md has no readme-session block');
+  return match[1]!;
+}
+
+describe('README example session', () => {
+  let server: ServerProcess;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-readme-'));
+    // A checkout-like folder: `npm run rempart` needs package.json and dist.
+    for (const entry of ['package.json', 'dist', 'node_modules']) fs.symlinkSync(path.join(REPO_ROOT, entry), path.join(dir, entry));
+    fs.writeFileSync(path.join(dir, 'photo.jpg'), await scene(5));
+    server = await spawnServer(path.join(dir, 'data'));
+  });
+  afterAll(async () => {
+    await killHard(server.child);
+  });
+
+  it('works as written', async () => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', readmeSession()], {
+      cwd: dir,
+      env: { ...process.env, BASE: server.url, REMPART_DATA_DIR: path.join(dir, 'data') },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += String(c)));
+    child.stderr.on('data', (c) => (stderr += String(c)));
+    const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? -1)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+
+    // Every curl prints one JSON document; split them.
+    const outputs = stdout.replace(/}\{/g, '}\n{').trim().split('\n').map((l) => JSON.parse(l));
+    const [imageMatch, batchMatch, status, withdrawal, after, sync] = outputs;
+    expect(imageMatch.matched).toBe(true);
+    expect(imageMatch.matches.map((m: { distance: number }) => m.distance)).toEqual([0, 0]);
+    expect(batchMatch.results).toHaveLength(2);
+    expect(status).toMatchObject({ status: 'active', hashCount: 2, matchCount: 4 });
+    expect(withdrawal).toMatchObject({ status: 'withdrawn', removedHashes: 2 });
+    expect(after.matched).toBe(false);
+    expect(sync.changes.map((c: { op: string }) => c.op)).toEqual(['remove', 'remove']);
+  });
+});
