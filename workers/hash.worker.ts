@@ -14,3 +14,4 @@ sharp.cache(false);
 
 export const hashImage = runHashTask;
 export default runHashTask;
+export { evaluateImage } from '../src/eval/worker-task.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
+import { registerEvalCommands } from './commands/eval.js';
 import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerHashCommand(program);
   registerPlatformCommands(program);
   registerTransferCommands(program);
+  registerEvalCommands(program);
   return program;
 }
 

@@ -1,0 +1,131 @@
+/**
+ * `rempart corpus fetch`, `rempart eval [DIR]` and `rempart tune RESULTS`: thin wrappers
+ * over src/eval. Writes only JSON results and the HTML report (never image files).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { recallAt, fprAt, recommendThreshold } from '../../eval/metrics.js';
+import { fetchCorpus } from '../../eval/corpus.js';
+import { createPoolRunner, DEFAULT_MAX_SIDE, runEvaluation, type EvalResults } from '../../eval/runner.js';
+import { renderReport } from '../../eval/report.js';
+import { summarise, summaryMarkdown, pct } from '../../eval/summary.js';
+
+const DEFAULT_CORPUS = '.corpus';
+const DEFAULT_SHARED = '../shared/vectors';
+
+function number(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${value}"`);
+  return n;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Writes results.json, report.html, summary.json and summary.md into `outDir`. */
+export function writeOutputs(results: EvalResults, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const files = {
+    'results.json': JSON.stringify(results),
+    'report.html': renderReport(results),
+    'summary.json': `${JSON.stringify(summarise(results), null, 2)}\n`,
+    'summary.md': summaryMarkdown(results),
+  };
+  return Object.entries(files).map(([name, text]) => {
+    writeFileSync(join(outDir, name), text);
+    return join(outDir, name);
+  });
+}
+
+async function fetch(dir: string, shared: string): Promise<string> {
+  const selection = await fetchCorpus({ dir, sharedVectors: shared, log: (line) => process.stderr.write(`corpus: ${line}\n`) });
+  process.stderr.write(`corpus: ${selection.photos.length} photos linked in ${selection.photosDir} (${selection.skipped.length} skipped)\n`);
+  return selection.photosDir;
+}
+
+export function registerEvalCommands(program: Command): void {
+  program
+    .command('corpus')
+    .description('evaluation corpus of real photographs from Debian packages (apt-get download, unpacked into .corpus/)')
+    .command('fetch')
+    .option('--dir <dir>', 'corpus folder (git-ignored)', DEFAULT_CORPUS)
+    .option('--shared <dir>', 'reference vectors folder whose photos join the corpus', DEFAULT_SHARED)
+    .action(async (flags: { dir: string; shared: string }) => {
+      await fetch(flags.dir, flags.shared);
+    });
+
+  program
+    .command('eval')
+    .description('measure recall and false positives of every algorithm on a folder of photos; writes JSON and an HTML report')
+    .argument('[dir]', `folder of photos (default: ${DEFAULT_CORPUS}/photos, fetched first when absent)`)
+    .option('--out-dir <dir>', 'where results.json, report.html, summary.json and summary.md go', 'rempart-eval')
+    .option('--max-side <px>', 'shrink originals to fit this many pixels per side first', String(DEFAULT_MAX_SIDE))
+    .option('--threads <n>', 'worker threads (default: all cores)')
+    .option('--transformations <names>', 'comma-separated subset of transformations')
+    .option('--algorithms <names>', 'comma-separated subset of algorithms')
+    .option('--target-fpr <fpr>', 'FPR the recommended threshold must not exceed on the corpus', '0')
+    .option('--margin <fraction>', 'safety margin taken off the recommended threshold (0..1)', '0')
+    .option('--from-results <file>', 're-render the report and summaries from an earlier results.json (no hashing)')
+    .action(async (dir: string | undefined, flags: Record<string, string | undefined>) => {
+      const outDir = resolve(flags.outDir ?? 'rempart-eval');
+      let results: EvalResults;
+      if (flags.fromResults) {
+        results = JSON.parse(readFileSync(flags.fromResults, 'utf8')) as EvalResults;
+      } else {
+        let photos = dir;
+        if (!photos) {
+          photos = join(DEFAULT_CORPUS, 'photos');
+          if (!existsSync(photos)) photos = await fetch(DEFAULT_CORPUS, DEFAULT_SHARED);
+        }
+        const runner = createPoolRunner(flags.threads ? number('threads', flags.threads, 1) : undefined);
+        const bar = new cliProgress.SingleBar(
+          { format: 'eval [{bar}] {value}/{total} photos | {duration_formatted} elapsed | ETA {eta_formatted} | {photo}', hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(1, 0, { photo: '' });
+        try {
+          const transformations = list(flags.transformations);
+          const algorithms = list(flags.algorithms);
+          results = await runEvaluation({
+            dir: photos,
+            runner,
+            maxSide: number('max-side', flags.maxSide, DEFAULT_MAX_SIDE),
+            policy: { targetFpr: number('target-fpr', flags.targetFpr, 0), margin: number('margin', flags.margin, 0) },
+            ...(transformations ? { transformations } : {}),
+            ...(algorithms ? { algorithms } : {}),
+            onProgress: (done, total, photo) => {
+              bar.setTotal(total);
+              bar.update(done, { photo });
+            },
+          });
+        } finally {
+          bar.stop();
+          await runner.close();
+        }
+      }
+      for (const file of writeOutputs(results, outDir)) process.stderr.write(`wrote ${file}\n`);
+      process.stdout.write(`${summaryMarkdown(results)}\n`);
+    });
+
+  program
+    .command('tune')
+    .description('print recommended per-algorithm thresholds for a target false-positive rate, from an eval results.json')
+    .argument('[results]', 'results.json written by rempart eval', 'rempart-eval/results.json')
+    .option('--target-fpr <fpr>', 'largest acceptable impostor FPR on the corpus', '0')
+    .option('--margin <fraction>', 'safety margin taken off the threshold (0..1)', '0')
+    .action((file: string, flags: { targetFpr: string; margin: string }) => {
+      const results = JSON.parse(readFileSync(file, 'utf8')) as EvalResults;
+      const target = number('target-fpr', flags.targetFpr, 0);
+      const margin = number('margin', flags.margin, 0);
+      process.stdout.write(`Thresholds for impostor FPR ≤ ${target}${margin ? `, margin ${margin}` : ''} (${results.corpus.photos.length} photos):\n\n`);
+      process.stdout.write('| algorithm | bits | threshold | recall | FPR on corpus |\n|---|---|---|---|---|\n');
+      for (const a of results.algorithms) {
+        const t = recommendThreshold(a.impostor.all, target, margin);
+        process.stdout.write(`| ${a.name} | ${a.bits} | ${t} | ${pct(recallAt(a.genuine.overall, t))} | ${fprAt(a.impostor.all, t).toExponential(1)} |\n`);
+      }
+    });
+}
