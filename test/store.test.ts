@@ -215,6 +215,49 @@ describe('hashes and the change log', () => {
     expect(count).toBe(n + 1);
   });
 
+  it('keeps values of any byte pattern intact through every read path', () => {
+    const { store } = openTestStore();
+    const patterns = [
+      new Uint8Array(32),
+      new Uint8Array(32).fill(0xff),
+      Uint8Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? 0xc3 : 0x28)), // invalid UTF-8
+      Uint8Array.from({ length: 32 }, (_, i) => (i === 16 ? 0 : 0x41)), // NUL inside text-like bytes
+      Uint8Array.from({ length: 32 }, (_, i) => (i * 73 + 11) & 0xff),
+    ];
+    const { case: c } = store.createCase({ number: 'RMP-A', secretHash: 's', hashes: patterns.map((bytes) => ({ algorithm: 'pdq', bytes })) }, victim);
+    // A gap in the ids, so pages do not rely on contiguous ids.
+    const other = store.createCase({ number: 'RMP-B', secretHash: 's', hashes: [pdq(1)] }, victim);
+    store.withdrawCase(other.case.id, victim);
+    store.addHashes(c.id, [{ algorithm: 'blockhash', bytes: patterns[2]! }], victim);
+
+    const expected = [...patterns, patterns[2]!];
+    expect([...store.iterateHashes()].map((h) => h.bytes)).toEqual(expected);
+    const batches = [...store.iterateHashBatches(2)];
+    expect(batches.map((b) => b.ids.length)).toEqual([2, 2, 2]);
+    const packed = batches.flatMap((b) => b.ids.map((_, i) => b.bytes.slice(i * 32, i * 32 + 32)));
+    expect(packed).toEqual(expected);
+    expect(store.changesAfter(0, 100).flatMap((ch) => (ch.op === 'add' ? [ch.bytes] : []))).toEqual(expected);
+  });
+
+  it('iterateHashBatches yields ids, algorithms and packed values in id order', () => {
+    const { store } = openTestStore();
+    expect([...store.iterateHashBatches()]).toEqual([]);
+    const a = store.createCase({ number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 20 }, (_, i) => pdq(i)) }, victim);
+    store.addHashes(a.case.id, [{ algorithm: 'blockhash', bytes: hashBytes(100) }], victim);
+    const all = [...store.iterateHashes()];
+
+    const batches = [...store.iterateHashBatches(10)];
+    expect(batches.map((b) => b.ids.length)).toEqual([10, 10, 1]);
+    expect(batches.flatMap((b) => b.ids)).toEqual(all.map((h) => h.id));
+    expect(batches.flatMap((b) => b.algorithms)).toEqual(all.map((h) => h.algorithm));
+    for (const b of batches) expect(b.bytes.byteLength).toBe(b.ids.length * 32);
+    expect(batches[2]!.bytes).toEqual(hashBytes(100));
+    expect(Buffer.isBuffer(batches[0]!.bytes)).toBe(false);
+    // An exact multiple of the batch size ends without an empty batch.
+    expect([...store.iterateHashBatches(7)].map((b) => b.ids.length)).toEqual([7, 7, 7]);
+    expect(codeOf(() => [...store.iterateHashBatches(0)])).toBe('BAD_REQUEST');
+  });
+
   it('refsOf looks up many ids at once and leaves out missing ones', () => {
     const { store } = openTestStore();
     const { hashes } = store.createCase({ number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 40_000 }, (_, i) => pdq(i)) }, victim);

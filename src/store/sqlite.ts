@@ -52,15 +52,21 @@ interface CaseRow {
   match_count: number;
   hash_count: number;
 }
-interface HashRow {
-  id: number;
-  ref: string;
-  case_id: number;
-  algorithm: string;
-  value: Buffer;
-  quality: number | null;
-  created_at: string;
+interface PackedPage {
+  n: number;
+  last: number | null;
+  /** JSON: [[id, ref, case_id, algorithm, quality, created_at], …] */
+  rows: string;
+  bytes: Buffer | null;
 }
+interface PackedIndexPage {
+  n: number;
+  last: number | null;
+  ids: string;
+  algorithms: string;
+  bytes: Buffer | null;
+}
+type PackedRow = [number, string, number, string, number | null, string];
 interface ChangeRow {
   seq: number;
   op: 'add' | 'remove';
@@ -124,8 +130,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         WHERE cases.id = m.case_id
        RETURNING cases.number`,
     ),
-    hashPage: db.prepare<[number, number], HashRow>(
-      `SELECT ${HASH_COLUMNS} FROM hashes WHERE id > ? ORDER BY id LIMIT ?`,
+    // Pages of rows as one JSON array plus the values concatenated into one BLOB:
+    // a few objects per page instead of several per row (≈2.4× faster; see bench/).
+    hashPage: db.prepare<[number, number], PackedPage>(
+      `SELECT count(*) AS n, max(id) AS last,
+              json_group_array(json_array(id, ref, case_id, algorithm, quality, created_at) ORDER BY id) AS rows,
+              CAST(group_concat(value, '' ORDER BY id) AS BLOB) AS bytes
+         FROM (SELECT ${HASH_COLUMNS} FROM hashes WHERE id > ? ORDER BY id LIMIT ?)`,
+    ),
+    indexPage: db.prepare<[number, number], PackedIndexPage>(
+      `SELECT count(*) AS n, max(id) AS last,
+              json_group_array(id ORDER BY id) AS ids,
+              json_group_array(algorithm ORDER BY id) AS algorithms,
+              CAST(group_concat(value, '' ORDER BY id) AS BLOB) AS bytes
+         FROM (SELECT id, algorithm, value FROM hashes WHERE id > ? ORDER BY id LIMIT ?)`,
     ),
     countHashes: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM hashes'),
     refsOf: db.prepare<[string], { id: number; ref: string }>(
@@ -269,15 +287,22 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     *iterateHashes() {
-      // Keyset pages rather than one long .iterate(): the connection stays free for
-      // writes between pages and no read transaction pins the WAL for minutes.
-      let after = 0;
-      for (;;) {
-        const page = sql.hashPage.all(after, ITERATE_PAGE_SIZE);
-        for (const row of page) yield toStoredHash(row);
-        const last = page[page.length - 1];
-        if (last === undefined || page.length < ITERATE_PAGE_SIZE) return;
-        after = last.id;
+      for (const { n, rows, bytes } of pages(sql.hashPage, ITERATE_PAGE_SIZE)) {
+        const values = packedValues(bytes, n);
+        const parsed = JSON.parse(rows) as PackedRow[];
+        for (let i = 0; i < n; i++) {
+          const [id, ref, caseId, algorithm, quality, createdAt] = parsed[i]!;
+          const value = values.slice(i * HASH_BYTES, (i + 1) * HASH_BYTES); // a copy: no page pinned
+          yield { id, ref, caseId, algorithm, bytes: value, quality, createdAt };
+        }
+      }
+    },
+    *iterateHashBatches(batchSize = ITERATE_PAGE_SIZE) {
+      if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+        throw new RempartError('BAD_REQUEST', `batchSize must be a positive integer, got ${batchSize}`);
+      }
+      for (const { n, ids, algorithms, bytes } of pages(sql.indexPage, batchSize)) {
+        yield { ids: JSON.parse(ids) as number[], algorithms: JSON.parse(algorithms) as string[], bytes: packedValues(bytes, n) };
       }
     },
     countHashes() {
@@ -341,6 +366,33 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   };
 }
 
+/**
+ * Keyset pages (id > last seen) rather than one long .iterate(): the connection stays
+ * free for writes between pages and no read transaction pins the WAL for minutes.
+ */
+function* pages<P extends { n: number; last: number | null }>(
+  statement: Database.Statement<[number, number], P>,
+  size: number,
+): Generator<P> {
+  let after = 0;
+  for (;;) {
+    const page = statement.get(after, size);
+    if (page === undefined || page.n === 0 || page.last === null) return;
+    yield page;
+    if (page.n < size) return;
+    after = page.last;
+  }
+}
+
+/** The page's values as a plain Uint8Array, checked to hold exactly n × 32 bytes. */
+function packedValues(bytes: Buffer | null, n: number): Uint8Array {
+  const length = bytes?.byteLength ?? 0;
+  if (bytes === null || length !== n * HASH_BYTES) {
+    throw new Error(`hash page of ${n} rows holds ${length} value bytes, expected ${n * HASH_BYTES}`);
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function openDatabase(file: string, readonly: boolean, now: () => Date): Database.Database {
   const inMemory = file === ':memory:';
   if (!inMemory && !readonly) {
@@ -350,6 +402,8 @@ function openDatabase(file: string, readonly: boolean, now: () => Date): Databas
   }
   const db = new Database(file, { readonly, fileMustExist: readonly });
   try {
+    // Values are concatenated as text when paging (group_concat): only UTF-8 keeps bytes intact.
+    if (db.pragma('encoding', { simple: true }) !== 'UTF-8') throw new Error(`${file} is not a UTF-8 database`);
     if (!readonly && !inMemory) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') throw new Error(`could not put ${file} in WAL mode (got ${String(mode)})`);
@@ -405,18 +459,6 @@ function toCaseRecord(row: CaseRow): CaseRecord {
     withdrawnAt: row.withdrawn_at,
     hashCount: row.hash_count,
     matchCount: row.match_count,
-  };
-}
-
-function toStoredHash(row: HashRow): StoredHash {
-  return {
-    id: row.id,
-    ref: row.ref,
-    caseId: row.case_id,
-    algorithm: row.algorithm,
-    bytes: new Uint8Array(row.value),
-    quality: row.quality,
-    createdAt: row.created_at,
   };
 }
 
