@@ -35,10 +35,13 @@ async function matchImage(file: string, apiKey: string): Promise<{ matches: Arra
   return (await response.json()) as never;
 }
 
-/** True when `body` holds any 48-byte run of `image`, raw, as hex or as base64. */
+/**
+ * True when `body` holds a 48-byte run of `image`, raw, as hex or as base64. Runs start
+ * every 32 bytes, so any excerpt of 80 bytes or more is caught.
+ */
 function carriesImageBytes(body: Buffer, image: Buffer): boolean {
   const text = body.toString('latin1');
-  for (let offset = 0; offset + 48 <= image.length; offset += 997) {
+  for (let offset = 0; offset + 48 <= image.length; offset += 32) {
     const chunk = image.subarray(offset, offset + 48);
     if (body.includes(chunk)) return true;
     if (text.includes(chunk.toString('hex'))) return true;
@@ -119,6 +122,11 @@ describe('victim page, end to end', () => {
     expect(await created.textContent()).toContain('ne seront plus jamais affichées');
     await screenshot(page, 'fr-desktop-created');
 
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.getByRole('button', { name: 'Copier le code secret' }).click();
+    await page.getByText('Copié.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(caseSecret);
+
     const downloadEvent = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Télécharger dans un fichier' }).click();
     const download = await downloadEvent;
@@ -171,6 +179,11 @@ describe('victim page, end to end', () => {
       expect(search, `query string on ${request.url}`).toBe('');
     }
     const files = [images.photoA, images.photoB, images.flat].map((file) => readFileSync(file));
+    // The detector itself must see a leak when there is one: raw, hex and base64 excerpts.
+    const excerpt = files[0]!.subarray(5000, 5200);
+    expect(carriesImageBytes(Buffer.concat([Buffer.from('{"x":"'), excerpt]), files[0]!)).toBe(true);
+    expect(carriesImageBytes(Buffer.from(`{"x":"${excerpt.toString('hex')}"}`), files[0]!)).toBe(true);
+    expect(carriesImageBytes(Buffer.from(`{"x":"${files[0]!.subarray(4001, 4300).toString('base64')}"}`), files[0]!)).toBe(true);
     for (const request of requests) {
       if (!request.body) continue;
       for (const file of files) expect(carriesImageBytes(request.body, file), `image bytes in ${request.method} ${request.url}`).toBe(false);

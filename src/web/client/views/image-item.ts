@@ -43,6 +43,7 @@ export class ImageItem {
       return;
     }
     this.hashes = reply.hashes;
+    this.element.dataset.elapsedMs = String(reply.elapsedMs);
     const low = reply.hashes.find((hash) => {
       const floor = qualityFloor[hash.algorithm];
       return floor !== undefined && hash.quality !== undefined && hash.quality < floor;
