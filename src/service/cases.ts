@@ -44,6 +44,8 @@ export class CaseService {
     private readonly matcher: Matcher,
     private readonly credentials: Credentials,
     private readonly policy: CasePolicy,
+    /** Buffered match counters, flushed before a case is read so its count is current. */
+    private readonly matchRecorder?: { flush(): void },
   ) {
     this.decoyHash = credentials.hashCaseSecret(newCaseSecret());
   }
@@ -127,6 +129,7 @@ export class CaseService {
   }
 
   private async authenticate(caseNumber: string, secret: string) {
+    this.matchRecorder?.flush();
     const record = CASE_NUMBER.test(caseNumber) ? this.store.getCaseByNumber(caseNumber) : undefined;
     const ok = await this.credentials.verifyCaseSecret(secret, record?.secretHash ?? (await this.decoyHash));
     if (!record || !ok) throw new RempartError('CASE_AUTH', CASE_AUTH_MESSAGE);

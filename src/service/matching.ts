@@ -11,6 +11,7 @@ import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
 import type { PlatformRecord, Store } from '../store/types.js';
 import { withItem } from './cases.js';
+import type { MatchRecorder } from './match-recorder.js';
 
 /** A query hash; `dihedral` carries the 7 other dihedral hashes for rotation/mirror matching. */
 export interface QueryHash {
@@ -47,6 +48,7 @@ export class MatchService {
   constructor(
     private readonly store: Store,
     private readonly matcher: Matcher,
+    private readonly recorder: MatchRecorder,
     private readonly hasher: Pick<HashingPool, 'hashImage'>,
     private readonly thresholds: Readonly<Record<string, number>>,
     private readonly maxBatch: number,
@@ -90,9 +92,9 @@ export class MatchService {
     const ids = [...new Set(found.flatMap((ms) => ms.map((m) => m.id)))];
     if (ids.length === 0) return found.map(() => []);
     const refs = this.store.refsOf(ids);
-    this.store.recordMatches(
+    this.recorder.record(
+      platform.name,
       found.flatMap((ms) => ms.map((m) => m.id)),
-      { kind: 'platform', id: platform.name },
     );
     return found.map((ms, i) =>
       ms

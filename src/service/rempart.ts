@@ -7,6 +7,7 @@ import { defaultDatabasePath, openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { CaseService } from './cases.js';
 import { Credentials } from './credentials.js';
+import { MatchRecorder } from './match-recorder.js';
 import { MatchService } from './matching.js';
 import { loadOrCreatePepper } from './pepper.js';
 import { PlatformService } from './platforms.js';
@@ -24,6 +25,8 @@ export class Rempart {
   readonly cases: CaseService;
   readonly platforms: PlatformService;
   readonly matching: MatchService;
+  /** Match counters are written in batches, off the platforms' hot path. */
+  readonly matchRecorder: MatchRecorder;
   private hashingPool: HashingPool | undefined;
   private loaded = false;
 
@@ -40,12 +43,16 @@ export class Rempart {
     // Size the multi-index tables for the bank as it is now; they retune as it grows.
     const expectedSize = Math.max(this.store.countHashes(), 1000);
     this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
-    this.cases = new CaseService(this.store, this.matcher, this.credentials, {
-      qualityFloor: config.pdqQualityFloor,
-      maxHashes: config.maxBatch,
-    });
+    this.matchRecorder = new MatchRecorder(this.store);
+    this.cases = new CaseService(
+      this.store,
+      this.matcher,
+      this.credentials,
+      { qualityFloor: config.pdqQualityFloor, maxHashes: config.maxBatch },
+      this.matchRecorder,
+    );
     this.platforms = new PlatformService(this.store, this.credentials);
-    this.matching = new MatchService(this.store, this.matcher, this, config.thresholds, config.maxBatch);
+    this.matching = new MatchService(this.store, this.matcher, this.matchRecorder, this, config.thresholds, config.maxBatch);
   }
 
   /** The worker pool, started on first use (CLI commands that do not hash never start it). */
@@ -78,6 +85,7 @@ export class Rempart {
 
   async close(): Promise<void> {
     await this.hashingPool?.close();
+    this.matchRecorder.close();
     this.store.close();
   }
 
