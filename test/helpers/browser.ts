@@ -49,16 +49,19 @@ let platformCounter = 0;
 
 /**
  * The real app (API + page) on 127.0.0.1, random port, temporary SQLite data dir. The
- * page is built into a temporary folder first, so the test never serves a stale build.
+ * page is built into a temporary folder first, so the test never serves a stale build
+ * (unless the app already mounts the page itself: then it serves `npm run build`'s).
  */
 export async function startWebServer(): Promise<WebServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rempart-web-'));
-  const webRoot = await buildWeb({ outDir: path.join(dataDir, 'web'), typecheck: false });
   const config = resolveConfig({ dataDir, host: '127.0.0.1', port: '0', hashThreads: '1', secretCost: '10', logLevel: 'warn' });
   const rempart = new Rempart(config);
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const app = await buildApp(rempart, { logger: { level: 'warn', stream: silent } as never });
-  await app.register(webPlugin, { root: webRoot });
+  if (!app.hasRoute({ method: 'GET', url: '/' })) {
+    const webRoot = await buildWeb({ outDir: path.join(dataDir, 'web'), typecheck: false });
+    await app.register(webPlugin, { root: webRoot });
+  }
   await app.listen({ host: '127.0.0.1', port: 0 });
   rempart.loadIndex();
   const address = app.server.address();
