@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { RempartError } from '../src/errors.js';
-import { defaultDatabasePath, openSqliteStore } from '../src/store/sqlite.js';
+import { defaultDatabasePath, inIdOrder, openSqliteStore, reorderBatch } from '../src/store/sqlite.js';
 import { hashBytes, openTestStore, operator, pdq, platformActor, steppingClock, tempDir, victim } from './store-helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -256,6 +256,19 @@ describe('hashes and the change log', () => {
     // An exact multiple of the batch size ends without an empty batch.
     expect([...store.iterateHashBatches(7)].map((b) => b.ids.length)).toEqual([7, 7, 7]);
     expect(codeOf(() => [...store.iterateHashBatches(0)])).toBe('BAD_REQUEST');
+  });
+
+  it('puts a page back in id order if SQLite ever hands its rows over out of order', () => {
+    expect(inIdOrder([3, 5, 9])).toEqual([0, 1, 2]);
+    expect(inIdOrder([9, 3, 5])).toEqual([1, 2, 0]);
+    const bytes = new Uint8Array(96);
+    bytes.set(hashBytes(9), 0);
+    bytes.set(hashBytes(3), 32);
+    bytes.set(hashBytes(5), 64);
+    const sorted = reorderBatch({ ids: [9, 3, 5], algorithms: ['a9', 'a3', 'a5'], bytes });
+    expect(sorted.ids).toEqual([3, 5, 9]);
+    expect(sorted.algorithms).toEqual(['a3', 'a5', 'a9']);
+    expect([0, 1, 2].map((i) => sorted.bytes.slice(i * 32, i * 32 + 32))).toEqual([hashBytes(3), hashBytes(5), hashBytes(9)]);
   });
 
   it('refsOf looks up many ids at once and leaves out missing ones', () => {

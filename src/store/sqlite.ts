@@ -16,6 +16,7 @@ import type {
   CaseStatus,
   CaseWithSecret,
   Change,
+  HashBatch,
   NewHash,
   PlatformRecord,
   PlatformWithKey,
@@ -29,6 +30,8 @@ export const HASH_BYTES = 32;
 const BUSY_TIMEOUT_MS = 5_000;
 /** Rows fetched per page by iterateHashes: bounded memory, no long-held read. */
 const ITERATE_PAGE_SIZE = 10_000;
+/** Page cache per connection: keeps the random-ref UNIQUE index hot during bulk imports. */
+const PAGE_CACHE_KIB = 64 * 1024;
 const DEFAULT_AUDIT_LIMIT = 100;
 
 export interface SqliteStoreOptions {
@@ -130,19 +133,21 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         WHERE cases.id = m.case_id
        RETURNING cases.number`,
     ),
-    // Pages of rows as one JSON array plus the values concatenated into one BLOB:
-    // a few objects per page instead of several per row (≈2.4× faster; see bench/).
+    // Pages of rows as JSON arrays plus the values concatenated into one BLOB: a few
+    // objects per page instead of several per row (see bench/results/store.md). The
+    // aggregates see the rows in one pass, so their orders agree; an ORDER BY inside
+    // them would double the cost, so the id order is checked in JS instead (inIdOrder).
     hashPage: db.prepare<[number, number], PackedPage>(
       `SELECT count(*) AS n, max(id) AS last,
-              json_group_array(json_array(id, ref, case_id, algorithm, quality, created_at) ORDER BY id) AS rows,
-              CAST(group_concat(value, '' ORDER BY id) AS BLOB) AS bytes
+              json_group_array(json_array(id, ref, case_id, algorithm, quality, created_at)) AS rows,
+              CAST(group_concat(value, '') AS BLOB) AS bytes
          FROM (SELECT ${HASH_COLUMNS} FROM hashes WHERE id > ? ORDER BY id LIMIT ?)`,
     ),
     indexPage: db.prepare<[number, number], PackedIndexPage>(
       `SELECT count(*) AS n, max(id) AS last,
-              json_group_array(id ORDER BY id) AS ids,
-              json_group_array(algorithm ORDER BY id) AS algorithms,
-              CAST(group_concat(value, '' ORDER BY id) AS BLOB) AS bytes
+              json_group_array(id) AS ids,
+              json_group_array(algorithm) AS algorithms,
+              CAST(group_concat(value, '') AS BLOB) AS bytes
          FROM (SELECT id, algorithm, value FROM hashes WHERE id > ? ORDER BY id LIMIT ?)`,
     ),
     countHashes: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM hashes'),
@@ -290,7 +295,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       for (const { n, rows, bytes } of pages(sql.hashPage, ITERATE_PAGE_SIZE)) {
         const values = packedValues(bytes, n);
         const parsed = JSON.parse(rows) as PackedRow[];
-        for (let i = 0; i < n; i++) {
+        for (const i of inIdOrder(parsed.map((row) => row[0]))) {
           const [id, ref, caseId, algorithm, quality, createdAt] = parsed[i]!;
           const value = values.slice(i * HASH_BYTES, (i + 1) * HASH_BYTES); // a copy: no page pinned
           yield { id, ref, caseId, algorithm, bytes: value, quality, createdAt };
@@ -301,8 +306,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
         throw new RempartError('BAD_REQUEST', `batchSize must be a positive integer, got ${batchSize}`);
       }
-      for (const { n, ids, algorithms, bytes } of pages(sql.indexPage, batchSize)) {
-        yield { ids: JSON.parse(ids) as number[], algorithms: JSON.parse(algorithms) as string[], bytes: packedValues(bytes, n) };
+      for (const page of pages(sql.indexPage, batchSize)) {
+        const batch: HashBatch = {
+          ids: JSON.parse(page.ids) as number[],
+          algorithms: JSON.parse(page.algorithms) as string[],
+          bytes: packedValues(page.bytes, page.n),
+        };
+        yield isAscending(batch.ids) ? batch : reorderBatch(batch);
       }
     },
     countHashes() {
@@ -393,6 +403,24 @@ function packedValues(bytes: Buffer | null, n: number): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+function isAscending(ids: readonly number[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (ids[i - 1]! >= ids[i]!) return false;
+  return true;
+}
+
+/** Positions 0..n-1 visited in ascending id order (usually the identity). */
+export function inIdOrder(ids: readonly number[]): number[] {
+  const positions = ids.map((_, i) => i);
+  return isAscending(ids) ? positions : positions.sort((a, b) => ids[a]! - ids[b]!);
+}
+
+export function reorderBatch(batch: HashBatch): HashBatch {
+  const order = inIdOrder(batch.ids);
+  const bytes = new Uint8Array(batch.bytes.byteLength);
+  order.forEach((from, to) => bytes.set(batch.bytes.subarray(from * HASH_BYTES, (from + 1) * HASH_BYTES), to * HASH_BYTES));
+  return { ids: order.map((i) => batch.ids[i]!), algorithms: order.map((i) => batch.algorithms[i]!), bytes };
+}
+
 function openDatabase(file: string, readonly: boolean, now: () => Date): Database.Database {
   const inMemory = file === ':memory:';
   if (!inMemory && !readonly) {
@@ -414,6 +442,7 @@ function openDatabase(file: string, readonly: boolean, now: () => Date): Databas
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Overwrite deleted rows with zeros, so withdrawn hash values do not linger in free pages.
     db.pragma('secure_delete = ON');
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     if (readonly) assertSchemaUsable(db, file);
     else migrate(db, file, now);
     return db;
