@@ -18,6 +18,7 @@ import type { Pixels } from '../src/hashing/types.js';
 const SIDE = 512;
 const ROUNDS = 2;
 const TIME_PER_TASK_MS = 1500;
+const PAIRED_ITERATIONS = 200;
 
 /** The repository root: the first directory above this file holding package.json (works from dist/). */
 function repoRoot(): string {
@@ -85,6 +86,38 @@ async function runRound(tasks: [string, () => unknown][]): Promise<Row[]> {
   });
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+/**
+ * Each iteration times every task once, back to back in a rotating order, and takes each
+ * task's ratio to the baseline of that same iteration: load swings on a shared machine
+ * then hit both sides of a ratio alike. Reports median ratios and the fastest times.
+ */
+function pairedRatios(tasks: [string, () => unknown][], baseline: string): { task: string; medianRatio: number; minMs: number; medianMs: number }[] {
+  const times = new Map(tasks.map(([name]) => [name, [] as number[]]));
+  for (let i = 0; i < PAIRED_ITERATIONS; i++) {
+    for (let k = 0; k < tasks.length; k++) {
+      const [name, fn] = tasks[(i + k) % tasks.length]!;
+      const start = performance.now();
+      fn();
+      times.get(name)!.push(performance.now() - start);
+    }
+  }
+  const base = times.get(baseline)!;
+  return tasks.map(([name]) => {
+    const own = times.get(name)!;
+    return {
+      task: name,
+      medianRatio: median(own.map((t, i) => t / base[i]!)),
+      minMs: Math.min(...own),
+      medianMs: median(own),
+    };
+  });
+}
+
 const root = repoRoot();
 const loadAtStart = os.loadavg()[0]!;
 
@@ -115,6 +148,7 @@ const rounds: Row[][] = [];
 for (let round = 0; round < ROUNDS; round++) {
   rounds.push(await runRound(round % 2 === 0 ? tasks : [...tasks].reverse()));
 }
+const paired = pairedRatios(tasks, 'blockhash (RGB)');
 const loadAtEnd = os.loadavg()[0]!;
 
 const fmt = (x: number, digits = 3) => x.toFixed(digits);
@@ -148,6 +182,11 @@ for (const [index, rows] of rounds.entries()) {
   }
   lines.push('');
 }
+lines.push(`## Interleaved, ${PAIRED_ITERATIONS} iterations (ratio per iteration, then median)`, '');
+lines.push('| task | median ms | fastest ms | median × blockhash (RGB) |');
+lines.push('|---|---:|---:|---:|');
+for (const r of paired) lines.push(`| ${r.task} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.medianRatio, 2)} |`);
+lines.push('');
 const report = lines.join('\n');
 console.log(report);
 const out = path.join(root, 'bench/results/pdq.md');
