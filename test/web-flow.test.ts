@@ -99,6 +99,9 @@ describe('victim page, end to end', () => {
     await page.locator('#image-input').setInputFiles([images.photoA, images.photoB, images.flat]);
     await waitForAnalysis(page, 3);
     expect(await page.locator('.item[data-state="ready"]').count()).toBe(2);
+    await page.getByRole('status').filter({ hasText: '3 images analysées.' }).waitFor();
+    // Hashing ran in the page's worker, not on the main thread.
+    expect(page.workers().map((worker) => new URL(worker.url()).pathname)).toContain('/assets/hash-worker.js');
     const flatItem = page.locator('.item[data-state="low-quality"]');
     await expect.poll(() => flatItem.count()).toBe(1);
     expect(await flatItem.textContent()).toContain('gris.png');

@@ -87,7 +87,10 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
   }
 
   async function addFiles(files: Iterable<File>): Promise<void> {
-    const { qualityFloor } = await context.algorithms;
+    // Without the server's quality floor images cannot be judged; the page already says why.
+    const algorithms = await context.algorithms.catch(() => null);
+    if (!algorithms) return;
+    const { qualityFloor } = algorithms;
     // A new batch restarts the counter; files added mid-batch join it.
     if (batchDone === batchTotal) batchTotal = batchDone = 0;
     for (const file of files) {
@@ -106,7 +109,9 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
 
   async function createCase(): Promise<void> {
     bindText(submitError, () => '');
-    const known = new Set((await context.algorithms).algorithms.map((a) => a.name));
+    const algorithms = await context.algorithms.catch(() => null);
+    if (!algorithms) return;
+    const known = new Set(algorithms.algorithms.map((a) => a.name));
     const hashes: WireHash[] = items
       .filter((item) => item.state === 'ready')
       .flatMap((item) => item.hashes)
