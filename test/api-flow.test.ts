@@ -138,3 +138,26 @@ describe('victim → platform → withdraw, over HTTP', () => {
     expect(missing.body).toMatchObject({ error: 'NOT_FOUND', message: expect.stringContaining('/v2/nothing') });
   });
 });
+
+describe('metrics', () => {
+  it('counts requests by route pattern and matches by algorithm, without identifiers', async () => {
+    const server = await startTestServer();
+    try {
+      const key = await server.createPlatformKey('metrics-platform');
+      const photo = await scene(21);
+      const hashed = await request(`${server.url}/v1/hash`, { raw: photo, contentType: 'image/jpeg' });
+      const created = await request(`${server.url}/v1/cases`, { body: { hashes: hashed.body.hashes } });
+      await request(`${server.url}/v1/cases/${created.body.caseNumber}`, { headers: bearer(created.body.caseSecret) });
+      await request(`${server.url}/v1/match/image`, { raw: photo, contentType: 'image/jpeg', headers: bearer(key) });
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(text).toMatch(/rempart_indexed_hashes 2/);
+      expect(text).toMatch(/rempart_ready 1/);
+      expect(text).toMatch(/rempart_matches_total\{algorithm="pdq"\} 1/);
+      expect(text).toMatch(/rempart_http_request_duration_seconds_count\{method="GET",route="\/v1\/cases\/:caseNumber",status="200"\} 1/);
+      expect(text).not.toContain(created.body.caseNumber);
+      expect(text).not.toContain(hashed.body.hashes[0].value);
+    } finally {
+      await server.close();
+    }
+  });
+});

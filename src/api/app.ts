@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Rempart } from '../service/rempart.js';
 import { registerErrorHandling } from './errors.js';
+import { metricsPlugin } from './metrics.js';
 import { caseRoutes } from './routes/cases.js';
 import { hashingRoutes } from './routes/hashing.js';
 import { healthRoutes } from './routes/health.js';
@@ -54,6 +55,7 @@ export async function buildApp(rempart: Rempart, options: AppOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await app.register(metricsPlugin, { rempart });
   await app.register(healthRoutes, { rempart });
   await app.register(hashingRoutes, { rempart });
   await app.register(caseRoutes, { rempart });

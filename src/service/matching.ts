@@ -45,6 +45,9 @@ interface PreparedQuery {
 
 /** The platform's side: batch and image matching against the in-memory index. */
 export class MatchService {
+  /** Observer of matches returned (metrics); counts only. */
+  onMatches: ((algorithm: string, count: number) => void) | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly matcher: Matcher,
@@ -96,6 +99,7 @@ export class MatchService {
       platform.name,
       found.flatMap((ms) => ms.map((m) => m.id)),
     );
+    if (this.onMatches) found.forEach((ms, i) => ms.length > 0 && this.onMatches!(queries[i]!.algorithm, ms.length));
     return found.map((ms, i) =>
       ms
         // A hash withdrawn between search and lookup has no ref any more: drop it.
