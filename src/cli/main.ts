@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './threadpool.js';
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
 import { registerEvalCommands } from './commands/eval.js';
