@@ -11,6 +11,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage, screenshot, startWebServer, texturedPhoto, type WebServer } from './helpers/browser.js';
 
+/** Generous: the machine running the tests may be busy. */
+const POLL = { timeout: 15_000 };
+
 let server: WebServer;
 let browser: Browser;
 let images: { photoA: string; photoB: string; flat: string };
@@ -93,7 +96,7 @@ describe('victim page, end to end', () => {
       if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
     });
     await page.goto(server.url);
-    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('fr');
+    await expect.poll(() => page.locator('html').getAttribute('lang'), POLL).toBe('fr');
     await page.getByRole('heading', { name: 'Vos images ne quittent jamais cet appareil' }).waitFor();
 
     await page.locator('#image-input').setInputFiles([images.photoA, images.photoB, images.flat]);
@@ -103,7 +106,7 @@ describe('victim page, end to end', () => {
     // Hashing ran in the page's worker, not on the main thread.
     expect(page.workers().map((worker) => new URL(worker.url()).pathname)).toContain('/assets/hash-worker.js');
     const flatItem = page.locator('.item[data-state="low-quality"]');
-    await expect.poll(() => flatItem.count()).toBe(1);
+    await expect.poll(() => flatItem.count(), POLL).toBe(1);
     expect(await flatItem.textContent()).toContain('gris.png');
     expect(await flatItem.textContent()).toMatch(/Qualité insuffisante \(\d+\/100, minimum 50\)/);
     await screenshot(page, 'fr-desktop-images');
@@ -138,12 +141,12 @@ describe('victim page, end to end', () => {
     expect(saved).toContain(caseSecret);
 
     await page.getByRole('button', { name: 'J’ai noté ces informations' }).click();
-    await expect.poll(() => page.locator('#status-case-number').inputValue()).toBe(caseNumber);
+    await expect.poll(() => page.locator('#status-case-number').inputValue(), POLL).toBe(caseNumber);
     expect(await page.getByTestId('case-secret').count()).toBe(0); // shown once only
     await page.locator('#status-case-secret').fill(caseSecret);
     await page.getByRole('button', { name: 'Voir le dossier' }).click();
     const result = page.getByTestId('case-result');
-    await expect.poll(() => result.getAttribute('data-status')).toBe('active');
+    await expect.poll(() => result.getAttribute('data-status'), POLL).toBe('active');
     expect(await result.locator('[data-field="hashCount"]').textContent()).toBe('4');
     expect(await result.locator('[data-field="matchCount"]').textContent()).toBe('0');
 
@@ -157,7 +160,7 @@ describe('victim page, end to end', () => {
     for (const result of batch.results) expect(result.matches.map((m: { distance: number }) => m.distance)).toContain(0);
 
     await page.getByRole('button', { name: 'Voir le dossier' }).click();
-    await expect.poll(async () => Number(await result.locator('[data-field="matchCount"]').textContent())).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await result.locator('[data-field="matchCount"]').textContent()), POLL).toBeGreaterThan(0);
     await screenshot(page, 'fr-desktop-status');
 
     await page.getByRole('button', { name: 'Retirer ce dossier' }).click();
@@ -165,7 +168,7 @@ describe('victim page, end to end', () => {
     await confirm.waitFor();
     await screenshot(page, 'fr-desktop-withdraw-confirm');
     await page.getByRole('button', { name: 'Oui, retirer définitivement' }).click();
-    await expect.poll(() => result.getAttribute('data-status')).toBe('withdrawn');
+    await expect.poll(() => result.getAttribute('data-status'), POLL).toBe('withdrawn');
     expect(await result.textContent()).toContain('4 empreintes supprimées');
 
     const after = await matchImage(images.photoA, apiKey);

@@ -8,6 +8,9 @@ import { launchChromium, openPage, screenshot, startWebServer, texturedPhoto, ty
 
 const PHONE = { width: 390, height: 844 };
 
+/** Generous: the machine running the tests may be busy. */
+const POLL = { timeout: 15_000 };
+
 let server: WebServer;
 let browser: Browser;
 
@@ -59,14 +62,14 @@ describe('victim page', () => {
   it('follows the browser language (English), switches to French and remembers it', async () => {
     const { context, page } = await openPage(browser, server.url, { locale: 'en-US' });
     await page.goto(server.url);
-    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
+    await expect.poll(() => page.locator('html').getAttribute('lang'), POLL).toBe('en');
     await page.getByRole('heading', { name: 'Your images never leave this device' }).waitFor();
     expect(await page.getByRole('link', { name: 'Protect my images' }).getAttribute('aria-current')).toBe('page');
     expect(await page.getByRole('button', { name: 'English' }).getAttribute('aria-pressed')).toBe('true');
     await screenshot(page, 'en-desktop-home');
 
     await page.getByRole('button', { name: 'Français' }).click();
-    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('fr');
+    await expect.poll(() => page.locator('html').getAttribute('lang'), POLL).toBe('fr');
     await page.getByRole('heading', { name: 'Vos images ne quittent jamais cet appareil' }).waitFor();
     expect(await page.title()).toContain('protéger vos images');
     expect(await page.getByRole('button', { name: 'Français' }).getAttribute('aria-pressed')).toBe('true');
@@ -114,7 +117,7 @@ describe('victim page', () => {
     // Open the status view from the keyboard, fill the form and submit with Enter.
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
-    await expect.poll(() => focused(page)).toBe('h2#status-heading:Suivre ou retirer un dossier');
+    await expect.poll(() => focused(page), POLL).toBe('h2#status-heading:Suivre ou retirer un dossier');
     await page.keyboard.press('Tab'); // from the heading, straight to the first field
     expect(await focused(page)).toBe('input#status-case-number:');
     await page.keyboard.type('R-0000-0000');
@@ -145,7 +148,7 @@ describe('victim page', () => {
     }, bytes);
     await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
     const item = page.locator('.item', { hasText: 'glisse.jpg' });
-    await expect.poll(() => item.getAttribute('data-state')).toBe('ready');
+    await expect.poll(() => item.getAttribute('data-state'), POLL).toBe('ready');
     expect(await item.locator('code[data-algorithm="pdq"]').textContent()).toMatch(/^[0-9a-f]{64}$/);
     await context.close();
   });
