@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Rempart } from '../service/rempart.js';
+import { webPlugin } from '../web/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { metricsPlugin } from './metrics.js';
 import { caseRoutes } from './routes/cases.js';
@@ -60,6 +61,8 @@ export async function buildApp(rempart: Rempart, options: AppOptions = {}): Prom
   await app.register(hashingRoutes, { rempart });
   await app.register(caseRoutes, { rempart });
   await app.register(platformRoutes, { rempart });
+  // The victim's page, at `/` (built into dist/web by `npm run build`).
+  await app.register(webPlugin);
   return app;
 }
 
