@@ -153,6 +153,23 @@ describe('victim page', () => {
     await context.close();
   });
 
+  it('says plainly when a file cannot be read, and leaves it out', async () => {
+    const { context, page } = await openPage(browser, server.url, { locale: 'en-GB' });
+    await page.goto(server.url);
+    await page.locator('#image-input').setInputFiles([
+      { name: 'not-an-image.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is text, not a JPEG') },
+      { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await texturedPhoto(4, 640, 480) },
+    ]);
+    const broken = page.locator('.item', { hasText: 'not-an-image.jpg' });
+    await expect.poll(() => broken.getAttribute('data-state'), POLL).toBe('failed');
+    expect(await broken.textContent()).toContain('The browser could not read this image. It will not be sent.');
+    await page.locator('.item[data-state="ready"]').waitFor();
+    await page.getByRole('button', { name: 'Send the fingerprints of 1 image and create my case' }).waitFor();
+    await page.getByRole('button', { name: 'Remove not-an-image.jpg' }).click();
+    await expect.poll(() => page.locator('.item').count(), POLL).toBe(1);
+    await context.close();
+  });
+
   it('keeps text contrast at WCAG AA (4.5:1) or better', async () => {
     const { context, page } = await openPage(browser, server.url, { locale: 'fr-FR' });
     await page.goto(server.url);

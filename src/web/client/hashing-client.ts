@@ -14,19 +14,22 @@ interface Pending {
 
 export class HashingPool {
   private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Pending>();
   private readonly queue: Pending[] = [];
-  private readonly inFlight = new Map<number, Pending>();
+  private live = 0;
   private nextId = 1;
 
   constructor(size = defaultPoolSize()) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(WORKER_URL, { name: `rempart-hash-${i}` });
       worker.onmessage = (event: MessageEvent<HashReply>) => this.finish(worker, event.data);
+      worker.onerror = (event) => this.fail(worker, event.message || 'the hashing worker stopped');
       this.idle.push(worker);
+      this.live++;
     }
   }
 
-  /** Resolves with the hashes or a failure; never rejects. */
+  /** Resolves with the hashes or a failure; never rejects, never hangs. */
   hash(file: Blob): Promise<HashReply> {
     return new Promise((resolve) => {
       this.queue.push({ request: { id: this.nextId++, file }, resolve });
@@ -35,19 +38,38 @@ export class HashingPool {
   }
 
   private pump(): void {
+    if (this.live === 0) {
+      // No worker could start (very old browser, blocked script): say so for each image.
+      for (const pending of this.queue.splice(0)) {
+        pending.resolve({ id: pending.request.id, ok: false, failure: 'internal', detail: 'no hashing worker is running' });
+      }
+      return;
+    }
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
       const pending = this.queue.shift()!;
-      this.inFlight.set(pending.request.id, pending);
+      this.busy.set(worker, pending);
       worker.postMessage(pending.request);
     }
   }
 
   private finish(worker: Worker, reply: HashReply): void {
-    const pending = this.inFlight.get(reply.id);
-    this.inFlight.delete(reply.id);
+    const pending = this.busy.get(worker);
+    this.busy.delete(worker);
     this.idle.push(worker);
     pending?.resolve(reply);
+    this.pump();
+  }
+
+  /** An uncaught error (or a script that never loaded): retire the worker, fail its image. */
+  private fail(worker: Worker, detail: string): void {
+    const pending = this.busy.get(worker);
+    this.busy.delete(worker);
+    const index = this.idle.indexOf(worker);
+    if (index >= 0) this.idle.splice(index, 1);
+    worker.terminate();
+    this.live--;
+    pending?.resolve({ id: pending.request.id, ok: false, failure: 'internal', detail });
     this.pump();
   }
 }

@@ -148,7 +148,8 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
     });
   }
   view.addEventListener('dragleave', (event) => {
-    if (event.target === dropZone) dropZone.classList.remove('drop-active');
+    // Only when the pointer leaves the view, not when it moves between its children.
+    if (!(event.relatedTarget instanceof Node) || !view.contains(event.relatedTarget)) dropZone.classList.remove('drop-active');
   });
   view.addEventListener('drop', (event) => {
     event.preventDefault();
