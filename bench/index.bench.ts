@@ -6,7 +6,7 @@
  * single and batched queries, checks results against the scan, and times deletes and
  * re-inserts. Results: bench/results/index-<date>.json and bench/results/index.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { LinearScanIndex } from '../src/index/linear.js';
@@ -14,7 +14,7 @@ import { MultiIndexHashIndex } from '../src/index/mih.js';
 import { type Dataset, type DatasetKind, codeAt, generate, plantQueries } from './index/dataset.js';
 import { machine, repoRoot, round2 } from './index/machine.js';
 import { batchQps, plantedFound, recall, seconds, singleQps, timeBoxedQps } from './index/measure.js';
-import { renderMarkdown } from './index/report.js';
+import { type Report, renderMarkdown } from './index/report.js';
 
 const RADII = [8, 16, 31];
 const DATASETS: DatasetKind[] = ['uniform', 'clustered'];
@@ -166,6 +166,13 @@ function benchDataset(data: Dataset, builds: BuildResult[], cases: CaseResult[])
 
 function main(): void {
   const argv = process.argv.slice(2);
+  const render = argv.find((a) => a.startsWith('--render='));
+  if (render) {
+    // Re-renders index.md from a saved JSON result (after a report format change).
+    const report = JSON.parse(readFileSync(render.slice('--render='.length), 'utf8')) as Report;
+    writeFileSync(join(repoRoot(), 'bench', 'results', 'index.md'), renderMarkdown(report));
+    return;
+  }
   const sizes = parseSizes(argv);
   const quick = argv.includes('--quick');
   const info = machine();

@@ -51,6 +51,31 @@ export function renderMarkdown(report: Report): string {
       `| ${fmt(b.n)} | ${b.dataset} | ${b.substrings} × ${b.substringBits} | ${b.loadSeconds} | ${b.addLoadSeconds} | ${b.memoryBytesPerHash} | ${b.linearMemoryBytesPerHash} | ${b.linearBuildSeconds} | ${fmt(b.insertsPerSecond)} | ${fmt(b.deletesPerSecond)} | ${b.equalAfterChurn ? 'yes' : '**NO**'} |`,
     );
   }
-  lines.push('');
+  lines.push('', ...targets(report), '');
   return lines.join('\n');
+}
+
+/** The issue's targets, each with the figure measured in this run (if it covered 10M). */
+function targets(report: Report): string[] {
+  const tenM = report.cases.find((c) => c.n === 10_000_000 && c.dataset === 'uniform' && c.radius === 31);
+  const builds = report.builds.filter((b) => b.n === 10_000_000);
+  if (!tenM || builds.length === 0) return ['(Targets are stated for N = 10M: run the full benchmark.)'];
+  const worst = <K extends keyof (typeof builds)[number]>(key: K, pick: (a: number, b: number) => number): number =>
+    builds.map((b) => b[key] as number).reduce(pick);
+  const memory = worst('memoryBytesPerHash', Math.max);
+  const inserts = worst('insertsPerSecond', Math.min);
+  const load = worst('loadSeconds', Math.max);
+  const oneByOne = worst('addLoadSeconds', Math.max);
+  const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
+  return [
+    '## Targets (N = 10M)',
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    `| ≥ 5,000 exact queries/s, r = 31, uniform, one core | ${fmt(tenM.singleQps)} q/s single, ${fmt(tenM.batch64Qps)} batched; ${fmt(tenM.ratioSingle)}× our linear scan (${tenM.linearQps} q/s) | ${verdict(tenM.singleQps >= 5000)} |`,
+    `| ≤ 120 bytes per stored hash, codes included | ${memory} B | ${verdict(memory <= 120)} |`,
+    `| ≥ 200k inserts/s | ${fmt(inserts)} /s (into a 10M index) | ${verdict(inserts >= 200_000)} |`,
+    `| load 10M hashes ≤ 20 s | ${load} s packed, ${oneByOne} s one add at a time | ${verdict(load <= 20)} |`,
+    `| recall 1.0 (results equal the linear scan) | ${report.cases.every((c) => c.identical && c.recall === 1) ? 'all cases identical' : 'a case differs'} | ${verdict(report.cases.every((c) => c.identical))} |`,
+  ];
 }

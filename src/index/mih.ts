@@ -18,7 +18,7 @@ import { type HashIndex, type Match, checkId, checkRadius, compareMatches } from
  *   a singly linked list through `next` (one uint32 per code per table, interleaved so one
  *   insert writes one cache line). Inserting is O(m); removing unlinks from m buckets
  *   (O(m · bucket size)) and leaves no tombstone, so queries never slow down over time.
- *   A linked list costs the same cache misses as a CSR array at ~2 codes per bucket but
+ *   A linked list costs about the cache misses of a CSR array at ≤ 2 codes per bucket but
  *   needs no delta tier or merge.
  * - Queries probe, per table, every bucket within t_j bits of the query's substring and
  *   credit each code found with a "gain"; only codes whose gain proves they may lie within
