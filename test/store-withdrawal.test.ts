@@ -97,6 +97,23 @@ describe('withdrawCase', () => {
     expect(c.hashes[0]!.id).toBeGreaterThan(b.hashes[0]!.id);
   });
 
+  it('commits even while another connection holds a read, and erases the WAL once it is gone', () => {
+    const { store, file } = openTestStore();
+    const hashes = randomHashes(3);
+    const { case: c } = store.createCase({ number: 'RMP-A', secretHash: 's', hashes }, victim);
+    const reader = new Database(file, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM hashes').get(); // pins a snapshot holding the values
+
+    expect(store.withdrawCase(c.id, victim)).toHaveLength(3);
+    expect(store.countHashes()).toBe(0);
+
+    reader.exec('COMMIT');
+    reader.close();
+    store.close();
+    for (const h of hashes) expect(fileBytesContain(file, h.bytes)).toEqual([]);
+  });
+
   it('leaves no trace of the withdrawn values in any table', () => {
     const { store, file } = openTestStore();
     const hashes = randomHashes(5);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { RempartError } from '../src/errors.js';
-import { defaultDatabasePath, inIdOrder, openSqliteStore, reorderBatch } from '../src/store/sqlite.js';
+import { defaultDatabasePath, inIdOrder, openConnection, openSqliteStore, reorderBatch } from '../src/store/sqlite.js';
 import { hashBytes, openTestStore, operator, pdq, platformActor, steppingClock, tempDir, victim } from './store-helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -31,6 +31,17 @@ describe('opening', () => {
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('configures each connection for durability, integrity and erasure', () => {
+    const db = openConnection(path.join(tempDir(), 'rempart.sqlite'));
+    const pragma = (name: string) => db.pragma(name, { simple: true });
+    expect(pragma('journal_mode')).toBe('wal');
+    expect(pragma('synchronous')).toBe(2); // FULL
+    expect(pragma('foreign_keys')).toBe(1);
+    expect(pragma('secure_delete')).toBe(1);
+    expect(pragma('busy_timeout')).toBeGreaterThanOrEqual(1000);
+    db.close();
   });
 
   it('keeps everything across close and reopen', () => {

@@ -105,7 +105,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const readonly = options.readonly ?? false;
   const now = options.now ?? (() => new Date());
   const iso = () => now().toISOString();
-  const db = openDatabase(options.path, readonly, now);
+  const db = openConnection(options.path, readonly, now);
 
   const sql = {
     caseById: db.prepare<[number], CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.id = ?`),
@@ -421,7 +421,8 @@ export function reorderBatch(batch: HashBatch): HashBatch {
   return { ids: order.map((i) => batch.ids[i]!), algorithms: order.map((i) => batch.algorithms[i]!), bytes };
 }
 
-function openDatabase(file: string, readonly: boolean, now: () => Date): Database.Database {
+/** Opens, configures and migrates (or, read-only, checks) the connection a store uses. */
+export function openConnection(file: string, readonly = false, now: () => Date = () => new Date()): Database.Database {
   const inMemory = file === ':memory:';
   if (!inMemory && !readonly) {
     // The file holds secrets' hashes: keep it private to the service's user.
