@@ -71,6 +71,9 @@ describe('withdrawCase', () => {
     const seq = store.lastSeq();
     expect(store.withdrawCase(c.id, victim)).toEqual([]);
     expect(store.lastSeq()).toBe(seq);
+    const empty = store.createCase({ number: 'RMP-EMPTY', secretHash: 's', hashes: [] }, victim);
+    expect(store.withdrawCase(empty.case.id, victim)).toEqual([]);
+    expect(store.getCaseByNumber('RMP-EMPTY')?.status).toBe('withdrawn');
     expect(() => store.withdrawCase(424242, victim)).toThrow(RempartError);
     expect(() => store.withdrawCase(424242, victim)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });

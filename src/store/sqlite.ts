@@ -191,7 +191,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     });
   }
 
-  function activeCase(caseId: number): CaseRow {
+  function existingCase(caseId: number): CaseRow {
     const row = sql.caseById.get(caseId);
     if (row === undefined) throw new RempartError('NOT_FOUND', `no case with id ${caseId}`);
     return row;
@@ -203,12 +203,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       const caseId = Number(sql.insertCase.run(input.number, input.secretHash, at).lastInsertRowid);
       const hashes = insertHashes(caseId, input.hashes, at);
       audit(actor, 'case.create', input.number, { hashes: hashes.length });
-      return { case: toCaseRecord(activeCase(caseId)), hashes };
+      return { case: toCaseRecord(existingCase(caseId)), hashes };
     },
   );
 
   const addHashesTx = db.transaction((caseId: number, hashes: NewHash[], actor: Actor) => {
-    const row = activeCase(caseId);
+    const row = existingCase(caseId);
     if (row.status === 'withdrawn') {
       throw new RempartError('CASE_WITHDRAWN', `case ${row.number} was withdrawn; it accepts no new hashes`);
     }
@@ -218,7 +218,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const withdrawCaseTx = db.transaction((caseId: number, actor: Actor): number[] => {
-    const row = activeCase(caseId);
+    const row = existingCase(caseId);
     if (row.status === 'withdrawn') return []; // idempotent: a retried withdrawal is not an error
     const at = iso();
     const removed = sql.hashesOfCase.all(caseId);
