@@ -166,6 +166,11 @@ describe('victim page, end to end', () => {
     await page.getByRole('button', { name: 'Retirer ce dossier' }).click();
     const confirm = page.getByRole('group', { name: /irréversible/ });
     await confirm.waitFor();
+    expect(await page.getByRole('button', { name: 'Retirer ce dossier' }).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Annuler' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Retirer ce dossier' }).click();
+    await confirm.waitFor();
     await screenshot(page, 'fr-desktop-withdraw-confirm');
     await page.getByRole('button', { name: 'Oui, retirer définitivement' }).click();
     await expect.poll(() => result.getAttribute('data-status'), POLL).toBe('withdrawn');

@@ -3,7 +3,7 @@
  * browser), a Rempart server serving a freshly built page, request recording and
  * screenshots in test-output/web/.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,6 +13,7 @@ import { buildApp } from '../../src/api/app.js';
 import { resolveConfig } from '../../src/config.js';
 import { Rempart } from '../../src/service/rempart.js';
 import { buildWeb } from '../../src/web/build.js';
+import { defaultWebRoot } from '../../src/web/paths.js';
 import { webPlugin } from '../../src/web/plugin.js';
 
 export const CHROMIUM_PATH = process.env.REMPART_CHROMIUM ?? '/usr/bin/chromium';
@@ -48,9 +49,9 @@ export interface WebServer {
 let platformCounter = 0;
 
 /**
- * The real app (API + page) on 127.0.0.1, random port, temporary SQLite data dir. The
- * page is built into a temporary folder first, so the test never serves a stale build
- * (unless the app already mounts the page itself: then it serves `npm run build`'s).
+ * The real app (API + page) on 127.0.0.1, random port, temporary SQLite data dir. When
+ * the app mounts the page itself (from dist/web), that build must be newer than its
+ * sources; otherwise the page is built into a temporary folder and mounted here.
  */
 export async function startWebServer(): Promise<WebServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rempart-web-'));
@@ -58,7 +59,9 @@ export async function startWebServer(): Promise<WebServer> {
   const rempart = new Rempart(config);
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const app = await buildApp(rempart, { logger: { level: 'warn', stream: silent } as never });
-  if (!app.hasRoute({ method: 'GET', url: '/' })) {
+  if (app.hasRoute({ method: 'GET', url: '/' })) {
+    assertFreshBuild(defaultWebRoot());
+  } else {
     const webRoot = await buildWeb({ outDir: path.join(dataDir, 'web'), typecheck: false });
     await app.register(webPlugin, { root: webRoot });
   }
@@ -78,6 +81,21 @@ export async function startWebServer(): Promise<WebServer> {
       await rempart.close();
     },
   };
+}
+
+/** Sources bundled into the page: a build older than any of them would test old code. */
+const PAGE_SOURCES = ['src/web/client', 'src/hashing', 'src/pipeline/decode-sizes.ts'];
+
+function newestMtime(target: string): number {
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(target).map((name) => newestMtime(path.join(target, name))));
+}
+
+function assertFreshBuild(webRoot: string): void {
+  const built = path.join(webRoot, 'assets', 'main.js');
+  const stale = !existsSync(built) || PAGE_SOURCES.some((source) => newestMtime(path.resolve(source)) > statSync(built).mtimeMs);
+  if (stale) throw new Error(`the page in ${webRoot} is missing or older than its sources: run "npm run build" first`);
 }
 
 export interface RecordedRequest {
