@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_QUEUE, resolvePoolOptions } from '../src/pipeline/options.js';
 import { DEFAULT_LIMITS, HashingPool } from '../src/pipeline/pool.js';
+import { DECODE_MAX_SIDE, planDecodes, SHARED_DECODE_SIDE } from '../src/pipeline/decode-sizes.js';
 import { sniffImageFormat } from '../src/pipeline/sniff.js';
 import { locateHashWorker } from '../src/pipeline/worker-location.js';
 
@@ -18,6 +19,10 @@ describe('HashingPool options are checked one by one', () => {
     [{ maxPixels: Infinity }, /^options\.maxPixels must be an integer >= 1, got Infinity$/],
     [{ maxPixels: null }, /^options\.maxPixels must be a number, got null$/],
     [{ maxQueue: -2 }, /^options\.maxQueue must be an integer >= 0, got -2$/],
+    [{ decodeTimeoutSeconds: '20' }, /^options\.decodeTimeoutSeconds must be a number, got string$/],
+    [{ decodeTimeoutSeconds: 0 }, /^options\.decodeTimeoutSeconds must be a whole number of seconds from 1 to 3600, got 0$/],
+    [{ decodeTimeoutSeconds: 0.5 }, /^options\.decodeTimeoutSeconds must be a whole number of seconds from 1 to 3600, got 0\.5$/],
+    [{ decodeTimeoutSeconds: 3601 }, /^options\.decodeTimeoutSeconds must be a whole number of seconds from 1 to 3600, got 3601$/],
   ];
   for (const [options, message] of cases) {
     it(`${JSON.stringify(options)} → ${message.source}`, () => {
@@ -32,6 +37,8 @@ describe('HashingPool options are checked one by one', () => {
     expect(resolved.maxQueue).toBe(DEFAULT_MAX_QUEUE);
     expect(resolved.threads).toBeGreaterThanOrEqual(1);
     expect(resolvePoolOptions({ threads: 3, maxQueue: 0 })).toMatchObject({ threads: 3, maxQueue: 0 });
+    expect(resolved.limits.decodeTimeoutSeconds).toBe(20);
+    expect(resolvePoolOptions({ decodeTimeoutSeconds: 5 }).limits.decodeTimeoutSeconds).toBe(5);
   });
 });
 
@@ -67,5 +74,28 @@ describe('format sniffing', () => {
     for (const other of ['<svg/>', '%PDF-1.7', 'BM6', '\0\0\0\x18ftypmp42\0\0\0\0isommp42', 'GIF8', '']) {
       expect(sniffImageFormat(text(other))).toBeUndefined();
     }
+  });
+});
+
+describe('decode plan: one decode, smaller sizes derived from it', () => {
+  it('decodes once at the largest side for blockhash + pdq, resizing for pdq', () => {
+    expect(SHARED_DECODE_SIDE).toBe(1024);
+    const plans = planDecodes(['pdq', 'blockhash']);
+    expect(plans).toHaveLength(1);
+    expect(plans[0]!.decodeSide).toBe(1024);
+    expect([...plans[0]!.groups]).toEqual([
+      [512, ['pdq']],
+      [1024, ['blockhash']],
+    ]);
+  });
+
+  it('plans pdq alone the same way (decode at 1024, resize to 512), so its hash never depends on the request', () => {
+    expect(planDecodes(['pdq'])).toEqual([{ decodeSide: 1024, groups: new Map([[512, ['pdq']]]) }]);
+  });
+
+  it('gives algorithms without a size their own full-size decode', () => {
+    expect(DECODE_MAX_SIDE['full-size-test']).toBeUndefined();
+    const plans = planDecodes(['blockhash', 'full-size-test']);
+    expect(plans.map((plan) => plan.decodeSide)).toEqual([1024, undefined]);
   });
 });

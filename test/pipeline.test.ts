@@ -12,6 +12,7 @@ import {
   greyAsRgb,
   jpegDeclaring,
   physicallyOriented,
+  slowPng,
   pngDeclaring,
   scene,
   truncated,
@@ -207,6 +208,28 @@ describe('HashingPool: rejected input', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it('a decode slower than decodeTimeoutSeconds → IMAGE_TIMEOUT (422), and the worker stays usable', async () => {
+    // 10000×10000 (the default 100 MP limit) PNG: seconds of inflating and un-filtering
+    // on one core, against a 1 s timeout.
+    const slow = new HashingPool({ threads: 1, decodeTimeoutSeconds: 1 });
+    try {
+      const error = await rejection(slow.hashImage(slowPng(10_000, 10_000)));
+      expect(error.code).toBe('IMAGE_TIMEOUT');
+      expect(error.statusCode).toBe(422);
+      expect(error.message).toBe('image took longer than 1 s to decode');
+      // The same (only) worker hashes the next image, with the same result as elsewhere.
+      const image = await slow.hashImage(await encode.png(picture), { algorithms: ['blockhash'] });
+      expect(image.hashes[0]!.value).toBe(await hashOf(await encode.png(picture)));
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a small version of the CPU-heavy PNG is valid and decodes within the default timeout', async () => {
+    const image = await pool.hashImage(slowPng(400, 300), { algorithms: ['blockhash'] });
+    expect([image.format, image.width, image.height]).toEqual(['png', 400, 300]);
   });
 
   it('keeps working after every rejection', async () => {

@@ -33,9 +33,21 @@ export function corrupt(formatName: string): RempartError {
   return new RempartError('IMAGE_CORRUPT', `${formatName} image is corrupt or truncated and cannot be decoded`);
 }
 
+export function timedOut(seconds: number): RempartError {
+  return new RempartError('IMAGE_TIMEOUT', `image took longer than ${seconds} s to decode`);
+}
+
+/** sharp's timeout() error: "timeout: 51% complete" (libvips kills the image). */
+const TIMEOUT = /\btimeout: \d+% complete/;
+
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && TIMEOUT.test(error.message);
+}
+
 /** Maps an error thrown by sharp/libvips to a RempartError, dropping the decoder's text. */
 export function fromDecoderError(error: unknown, formatName: string, limits: DecodeLimits): RempartError {
   if (error instanceof RempartError) return error;
+  if (isTimeout(error)) return timedOut(limits.decodeTimeoutSeconds);
   const text = error instanceof Error ? error.message : '';
   if (/pixel limit/i.test(text)) {
     return new RempartError(

@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { Pixels } from '../hashing/types.js';
-import { corrupt, emptyImage, fromDecoderError, tooManyBytes, tooManyPixels, unsupported } from './decode-errors.js';
+import { corrupt, emptyImage, fromDecoderError, isTimeout, timedOut, tooManyBytes, tooManyPixels, unsupported } from './decode-errors.js';
+import { DERIVED_RESIZE_KERNEL } from './decode-sizes.js';
 import type { DecodeLimits } from './limits.js';
 import { describeUnrecognised, sniffImageFormat, type ImageFormat } from './sniff.js';
 
@@ -38,6 +39,8 @@ const FORMAT_NAMES: Record<string, string> = {
  * - autoOrient: hashes describe the picture as displayed.
  * - pages 1: first frame of animations and multi-page TIFF.
  * - sequentialRead: libvips streams the decode and never spills pixels to a temp file.
+ * - timeout: libvips kills the decode after limits.decodeTimeoutSeconds (IMAGE_TIMEOUT),
+ *   so a CPU-heavy image cannot hold a worker indefinitely.
  */
 function openUntrusted(bytes: Uint8Array, limits: DecodeLimits): Sharp {
   return sharp(bytes, {
@@ -48,7 +51,7 @@ function openUntrusted(bytes: Uint8Array, limits: DecodeLimits): Sharp {
     pages: 1,
     page: 0,
     sequentialRead: true,
-  });
+  }).timeout({ seconds: limits.decodeTimeoutSeconds });
 }
 
 function checkBytes(bytes: Uint8Array, limits: DecodeLimits): ImageFormat {
@@ -114,5 +117,27 @@ export async function decodeToPixels(
     return { ...header, pixels };
   } catch (error) {
     throw fromDecoderError(error, FORMAT_NAMES[header.format]!, limits);
+  }
+}
+
+/**
+ * Shrinks decoded RGBA pixels (never enlarges) so both sides fit `side`, in memory:
+ * how algorithms wanting fewer pixels are fed from the one shared decode.
+ * Same rounding of the target size as sharp's fit 'inside' on the encoded image.
+ */
+export async function shrinkPixels(pixels: Pixels, side: number, limits: DecodeLimits): Promise<Pixels> {
+  if (pixels.width <= side && pixels.height <= side) return pixels;
+  try {
+    const { data, info } = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } })
+      .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true, kernel: DERIVED_RESIZE_KERNEL })
+      .raw({ depth: 'uchar' })
+      .timeout({ seconds: limits.decodeTimeoutSeconds })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4 || data.length !== info.width * info.height * 4) throw new Error('resize did not return RGBA');
+    return { width: info.width, height: info.height, channels: 4, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (error) {
+    // Our own pixels: anything but a timeout is a bug, not bad input.
+    if (isTimeout(error)) throw timedOut(limits.decodeTimeoutSeconds);
+    throw error;
   }
 }

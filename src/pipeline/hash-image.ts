@@ -1,7 +1,7 @@
 import { getAlgorithm } from '../hashing/registry.js';
 import type { ComputedHash } from '../hashing/types.js';
-import { decodeToPixels } from './decode.js';
-import { groupByDecodeSize } from './decode-sizes.js';
+import { decodeToPixels, shrinkPixels } from './decode.js';
+import { planDecodes } from './decode-sizes.js';
 import type { DecodeLimits } from './limits.js';
 
 export interface ImageHashes {
@@ -19,9 +19,10 @@ export interface HashRequest {
 }
 
 /**
- * Decodes once per distinct decode size (see decode-sizes.ts) and runs each algorithm
- * on the pixels of its own size, so an algorithm's hash never depends on which other
- * algorithms were requested. Hashes come back in the order requested.
+ * Decodes once (to fit SHARED_DECODE_SIDE, see decode-sizes.ts) and feeds each
+ * algorithm pixels of its own size, resized in memory from that decode. The plan is the
+ * same whatever else is requested, so an algorithm's hash never depends on the request.
+ * Hashes come back in the order requested.
  */
 export async function hashImageBytes(
   bytes: Uint8Array,
@@ -30,13 +31,16 @@ export async function hashImageBytes(
 ): Promise<ImageHashes> {
   const byName = new Map<string, ComputedHash>();
   let header: { width: number; height: number; format: string } | undefined;
-  for (const [side, names] of groupByDecodeSize(request.algorithms)) {
-    const decoded = await decodeToPixels(bytes, limits, side === undefined ? {} : { fitInside: side });
+  for (const plan of planDecodes(request.algorithms)) {
+    const decoded = await decodeToPixels(bytes, limits, plan.decodeSide === undefined ? {} : { fitInside: plan.decodeSide });
     header = { width: decoded.width, height: decoded.height, format: decoded.format };
-    for (const name of names) {
-      const algorithm = getAlgorithm(name);
-      const dihedral = request.dihedral && algorithm.hasDihedral;
-      byName.set(name, algorithm.hash(decoded.pixels, { dihedral }));
+    for (const [side, names] of plan.groups) {
+      const pixels = side === undefined || side === plan.decodeSide ? decoded.pixels : await shrinkPixels(decoded.pixels, side, limits);
+      for (const name of names) {
+        const algorithm = getAlgorithm(name);
+        const dihedral = request.dihedral && algorithm.hasDihedral;
+        byName.set(name, algorithm.hash(pixels, { dihedral }));
+      }
     }
   }
   if (!header) throw new Error('hashImageBytes needs at least one algorithm');

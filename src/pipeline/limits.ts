@@ -8,6 +8,8 @@ export interface DecodeLimits {
   readonly maxInputBytes: number;
   /** Largest accepted image, in pixels (width × height of the first frame). */
   readonly maxPixels: number;
+  /** Whole seconds libvips may spend on one decode (sharp's timeout) before IMAGE_TIMEOUT. */
+  readonly decodeTimeoutSeconds: number;
 }
 
 /**
@@ -15,11 +17,17 @@ export interface DecodeLimits {
  * ~15 MB) and most lossless PNG/TIFF exports, while bounding what one request can
  * make the server hold in memory. 100 megapixels admits 48 MP phones and 61 MP
  * full-frame cameras; a 100 MP RGBA frame is 400 MB, the worst one worker may hold.
+ * 20 s of decoding: a 100 MP PNG (no shrink-on-load) takes a few seconds on one loaded
+ * core; anything slower is holding a worker that other uploads are waiting for.
  */
 export const DEFAULT_LIMITS: DecodeLimits = Object.freeze({
   maxInputBytes: 50 * 1024 * 1024,
   maxPixels: 100_000_000,
+  decodeTimeoutSeconds: 20,
 });
+
+/** sharp's timeout() accepts whole seconds up to an hour. */
+export const MAX_DECODE_TIMEOUT_SECONDS = 3600;
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;

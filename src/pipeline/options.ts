@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
+import { DEFAULT_LIMITS, MAX_DECODE_TIMEOUT_SECONDS, type DecodeLimits } from './limits.js';
 
 export interface HashingPoolOptions {
   /** Worker threads; default: every core (os.availableParallelism()). */
@@ -10,6 +10,11 @@ export interface HashingPoolOptions {
   maxPixels?: number;
   /** Images waiting for a thread before hashImage fails with OVERLOADED; default 64. */
   maxQueue?: number;
+  /**
+   * Whole seconds (1..3600) one decode may take before the image is refused with
+   * IMAGE_TIMEOUT, freeing the worker; default DEFAULT_LIMITS.decodeTimeoutSeconds (20).
+   */
+  decodeTimeoutSeconds?: number;
 }
 
 export interface ResolvedPoolOptions {
@@ -21,7 +26,7 @@ export interface ResolvedPoolOptions {
 /** Bounds memory held by waiting uploads (64 × 50 MB at worst) while absorbing bursts. */
 export const DEFAULT_MAX_QUEUE = 64;
 
-const KNOWN_OPTIONS = new Set(['threads', 'maxInputBytes', 'maxPixels', 'maxQueue']);
+const KNOWN_OPTIONS = new Set(['threads', 'maxInputBytes', 'maxPixels', 'maxQueue', 'decodeTimeoutSeconds']);
 
 function checkCount(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -30,6 +35,20 @@ function checkCount(name: string, value: unknown, min: number): number | undefin
   }
   if (!Number.isSafeInteger(value) || value < min) {
     throw new RangeError(`options.${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+/** sharp counts its timeout in whole seconds; 0 would mean "never", so it is refused. */
+function checkTimeout(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`options.decodeTimeoutSeconds must be a number, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (!Number.isInteger(value) || value < 1 || value > MAX_DECODE_TIMEOUT_SECONDS) {
+    throw new RangeError(
+      `options.decodeTimeoutSeconds must be a whole number of seconds from 1 to ${MAX_DECODE_TIMEOUT_SECONDS}, got ${value}`,
+    );
   }
   return value;
 }
@@ -49,6 +68,7 @@ export function resolvePoolOptions(options: unknown = {}): ResolvedPoolOptions {
     limits: {
       maxInputBytes: checkCount('maxInputBytes', given.maxInputBytes, 1) ?? DEFAULT_LIMITS.maxInputBytes,
       maxPixels: checkCount('maxPixels', given.maxPixels, 1) ?? DEFAULT_LIMITS.maxPixels,
+      decodeTimeoutSeconds: checkTimeout(given.decodeTimeoutSeconds) ?? DEFAULT_LIMITS.decodeTimeoutSeconds,
     },
   };
 }

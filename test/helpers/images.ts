@@ -3,7 +3,7 @@
  * deterministic "scene" encoded in every accepted format and colour mode, plus
  * broken inputs (truncated, corrupt, dimension bombs).
  */
-import { crc32 } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 
 export interface RawImage {
@@ -120,6 +120,67 @@ export async function pngDeclaring(width: number, height: number): Promise<Buffe
   png.writeUInt32BE(height, ihdr + 8);
   png.writeUInt32BE(crc32(png.subarray(ihdr, ihdr + 17)), ihdr + 17);
   return png;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, 'latin1');
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
+/**
+ * A valid, CPU-heavy PNG: width × height black RGBA pixels, every row Paeth-filtered.
+ * Small on disc (~4 bytes per 1000 pixels) and built in milliseconds, but PNG has no
+ * shrink-on-load: libvips must inflate and un-filter all width × height × 4 bytes (at
+ * 10000×10000, seconds of one core). The compressed data is one slab of `rowsPerSlab`
+ * rows deflated with a full flush (byte-aligned, no back-references across slabs),
+ * repeated; the zlib Adler-32 of the repeated data is computed from the slab's sums.
+ */
+export function slowPng(width: number, height: number, rowsPerSlab = 100): Buffer {
+  if (height % rowsPerSlab !== 0) throw new RangeError('height must be a multiple of rowsPerSlab');
+  const rowBytes = 1 + width * 4;
+  const slab = Buffer.alloc(rowBytes * rowsPerSlab);
+  for (let row = 0; row < rowsPerSlab; row++) slab[row * rowBytes] = 4; // filter type 4: Paeth
+  const deflated = deflateRawSync(slab, { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  // Adler-32: a = 1 + Σ bytes, b = Σ of a after each byte (mod 65521). Appending the slab
+  // to a state (a, b) gives (a + sum, b + length·a + prefixSums), with the slab's own
+  // sum and sum of prefix sums computed once.
+  const MOD = 65521;
+  let sum = 0;
+  let prefixSums = 0;
+  for (const byte of slab) {
+    sum = (sum + byte) % MOD;
+    prefixSums = (prefixSums + sum) % MOD;
+  }
+  let a = 1;
+  let b = 0;
+  const slabs = height / rowsPerSlab;
+  for (let i = 0; i < slabs; i++) {
+    b = (b + (slab.length % MOD) * a + prefixSums) % MOD;
+    a = (a + sum) % MOD;
+  }
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE(((b << 16) | a) >>> 0);
+  const idat = Buffer.concat([
+    Buffer.from([0x78, 0xda]), // zlib header
+    ...Array.from({ length: slabs }, () => deflated),
+    Buffer.from([0x03, 0x00]), // empty final fixed-Huffman block
+    adler,
+  ]);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 6; // RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Same for JPEG: the frame header (SOF) is patched to declare width × height. */
