@@ -24,7 +24,7 @@ export async function startServer(config: Config, logger: boolean | object = { l
     await rempart.close();
     throw error;
   }
-  const loaded = rempart.loadIndex();
+  const loaded = await rempart.loadIndex({ onError: (err) => app.log.error({ err }, 'index follower failed') });
   app.log.info({ ...loaded, dataDir: config.dataDir }, 'index loaded; ready');
 
   const address = app.server.address();

@@ -6,6 +6,7 @@ import { HashingPool } from '../pipeline/pool.js';
 import { defaultDatabasePath, openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { CaseService } from './cases.js';
+import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
 import { MatchRecorder } from './match-recorder.js';
 import { MatchService } from './matching.js';
@@ -28,6 +29,7 @@ export class Rempart {
   /** Match counters are written in batches, off the platforms' hot path. */
   readonly matchRecorder: MatchRecorder;
   private hashingPool: HashingPool | undefined;
+  private readonly indexLoader: IndexLoader;
   private loaded = false;
 
   constructor(readonly config: Config) {
@@ -52,6 +54,7 @@ export class Rempart {
       this.matchRecorder,
     );
     this.platforms = new PlatformService(this.store, this.credentials);
+    this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.matching = new MatchService(this.store, this.matcher, this.matchRecorder, this, config.thresholds, config.maxBatch);
   }
 
@@ -72,18 +75,19 @@ export class Rempart {
     return this.loaded;
   }
 
-  /** Loads every stored hash into the index (skipping ids registered meanwhile). */
-  loadIndex(): { hashes: number; milliseconds: number } {
-    const start = performance.now();
-    let hashes = 0;
-    for (const h of this.store.iterateHashes()) {
-      if (this.matcher.addIfAbsent(h.algorithm, h.id, h.bytes)) hashes++;
-    }
+  /**
+   * Loads every stored hash into the index (ready afterwards), then keeps following the
+   * store for hashes other processes add (`rempart import`).
+   */
+  async loadIndex(options: { follow?: boolean; onError?: (error: unknown) => void } = {}) {
+    const loaded = await this.indexLoader.load();
     this.loaded = true;
-    return { hashes, milliseconds: Math.round(performance.now() - start) };
+    if (options.follow !== false) this.indexLoader.follow(1000, options.onError);
+    return loaded;
   }
 
   async close(): Promise<void> {
+    this.indexLoader.stop();
     await this.hashingPool?.close();
     this.matchRecorder.close();
     this.store.close();

@@ -302,11 +302,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         }
       }
     },
-    *iterateHashBatches(batchSize = ITERATE_PAGE_SIZE) {
+    *iterateHashBatches(batchSize = ITERATE_PAGE_SIZE, afterId = 0) {
       if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
         throw new RempartError('BAD_REQUEST', `batchSize must be a positive integer, got ${batchSize}`);
       }
-      for (const page of pages(sql.indexPage, batchSize)) {
+      for (const page of pages(sql.indexPage, batchSize, afterId)) {
         const batch: HashBatch = {
           ids: JSON.parse(page.ids) as number[],
           algorithms: JSON.parse(page.algorithms) as string[],
@@ -383,8 +383,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 function* pages<P extends { n: number; last: number | null }>(
   statement: Database.Statement<[number, number], P>,
   size: number,
+  after = 0,
 ): Generator<P> {
-  let after = 0;
   for (;;) {
     const page = statement.get(after, size);
     if (page === undefined || page.n === 0 || page.last === null) return;

@@ -116,8 +116,12 @@ export interface CaseStore {
 export interface HashStore {
   /** Every active hash, in id order, for loading the index at start-up and for export. */
   iterateHashes(): IterableIterator<StoredHash>;
-  /** The same hashes, in id order, as batches of at most `batchSize`: for loading the index fast. */
-  iterateHashBatches(batchSize?: number): IterableIterator<HashBatch>;
+  /**
+   * The same hashes (those with id > afterId), in id order, as batches of at most
+   * `batchSize`: for loading the index fast. Each batch is read when the previous one has
+   * been consumed, so a consumer that yields between batches never holds stale rows.
+   */
+  iterateHashBatches(batchSize?: number, afterId?: number): IterableIterator<HashBatch>;
   countHashes(): number;
   /** Public refs of the given internal ids (missing ids are absent from the map). */
   refsOf(ids: readonly number[]): Map<number, string>;
