@@ -61,7 +61,7 @@ function targets(report: Report): string[] {
   const builds = report.builds.filter((b) => b.n === 10_000_000);
   if (!tenM || builds.length === 0) return ['(Targets are stated for N = 10M: run the full benchmark.)'];
   const worst = <K extends keyof (typeof builds)[number]>(key: K, pick: (a: number, b: number) => number): number =>
-    builds.map((b) => b[key] as number).reduce(pick);
+    builds.map((b) => b[key] as number).reduce((a, b) => pick(a, b));
   const memory = worst('memoryBytesPerHash', Math.max);
   const inserts = worst('insertsPerSecond', Math.min);
   const load = worst('loadSeconds', Math.max);
