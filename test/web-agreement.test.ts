@@ -19,7 +19,7 @@ if (!haveVectors) console.warn(`skipping browser-vs-server agreement: no referen
 
 /**
  * Largest browser-vs-server distance accepted, in bits of 256, per algorithm, over all 66
- * vector images. Measured with Debian's Chromium 156 (docs/web.md): PDQ max 8, mean 1.12;
+ * vector images. Measured with Debian's Chromium 156 (docs/web.md): PDQ max 8, mean 1.70;
  * blockhash max 6, mean 0.12 (both worst on a CMYK JPEG, whose colour conversion differs
  * between Chromium and libvips). PDQ's bound is its README's definition of a conforming
  * hasher with another decoder (10); blockhash's leaves 2 bits over the measured maximum.
