@@ -83,6 +83,19 @@ describe('rempart CLI', () => {
     expect(count).toBe(2);
   });
 
+  it('audit prints who did what, without secrets or hash values', async () => {
+    const result = await runCli(['audit', '--data-dir', dataDir]);
+    expect(result.code).toBe(0);
+    const entries = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const actions = entries.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['platform.add', 'platform.revoke', 'case.create']));
+    for (const e of entries) expect(e.actor.kind).toMatch(/^(victim|platform|operator|system)$/);
+    expect(result.stdout).not.toMatch(/[0-9a-f]{64}/);
+    const tail = await runCli(['audit', '--data-dir', dataDir, '--after', String(entries[0].id), '--limit', '1']);
+    expect(JSON.parse(tail.stdout).id).toBe(entries[1].id);
+    expect((await runCli(['audit', '--data-dir', dataDir, '--limit', 'x'])).stderr).toMatch(/--limit must be a positive integer/);
+  });
+
   it('reports configuration mistakes clearly', async () => {
     const result = await runCli(['serve', '--port', 'eighty', '--data-dir', dataDir]);
     expect(result.code).toBe(2);

@@ -2,6 +2,7 @@
 import './threadpool.js';
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerHashCommand(program);
   registerPlatformCommands(program);
   registerTransferCommands(program);
+  registerAuditCommand(program);
   registerEvalCommands(program);
   return program;
 }
