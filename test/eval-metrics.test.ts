@@ -83,8 +83,13 @@ describe('thresholds at a target FPR', () => {
 
   it('the recommended threshold takes a safety margin off the target threshold', () => {
     expect(recommendThreshold(impostor, 0, 0)).toBe(2);
-    expect(recommendThreshold(impostor, 0.3, 0.2)).toBe(4); // floor(5 × 0.8)
+    expect(recommendThreshold(impostor, 0.3, 0.2)).toBe(4); // round(5 × 0.8)
+    expect(recommendThreshold(impostor, 0, 0.25)).toBe(2); // round(2 × 0.75) = round(1.5)
     expect(recommendThreshold(histogram([0], 8), 0, 0)).toBe(0);
+    // An impostor at distance 0 makes FPR 0 unreachable: the fallback target applies.
+    const framed = histogram([0, 6, 7, 7, 8, 8, 8, 8, 8, 8], 8); // FPR(0..5) = 0.1
+    expect(recommendThreshold(framed, 0, 0, 0.1)).toBe(5);
+    expect(recommendThreshold(framed, 0, 0.25, 0.1)).toBe(4); // round(3.75)
   });
 
   it('quantiles read the distribution', () => {

@@ -13,11 +13,17 @@ export const FPR_TARGETS = [0, 1e-4, 1e-3] as const;
 export interface ThresholdPolicy {
   /** Impostor FPR the recommended threshold must not exceed on the corpus. */
   targetFpr: number;
+  /** Target used when even threshold 0 exceeds targetFpr (identical hashes of different photos). */
+  fallbackFpr: number;
   /** Fraction of that threshold given up as a safety margin (0 = none). */
   margin: number;
 }
 
-export const DEFAULT_POLICY: ThresholdPolicy = { targetFpr: 0, margin: 0 };
+/**
+ * The policy behind Rempart's default thresholds: no false positive on the corpus, less
+ * a quarter as headroom for larger databases; 1e-4 where zero is unreachable.
+ */
+export const DEFAULT_POLICY: ThresholdPolicy = { targetFpr: 0, fallbackFpr: 1e-4, margin: 0.25 };
 
 export interface AlgorithmResult {
   name: string;
@@ -46,6 +52,19 @@ function median(values: number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Recomputes the recommendation of an analysed algorithm under another policy (no re-hashing). */
+export function applyPolicy(result: AlgorithmResult, policy: ThresholdPolicy): AlgorithmResult {
+  const threshold = recommendThreshold(result.impostor.all, policy.targetFpr, policy.margin, policy.fallbackFpr);
+  const perTransformation = Object.fromEntries(
+    Object.entries(result.perTransformation).map(([name, r]) => [name, { ...r, recallAtRecommended: recallAt(result.genuine.byTransformation[name]!, threshold) }]),
+  );
+  return {
+    ...result,
+    recommended: { threshold, recall: recallAt(result.genuine.overall, threshold), fpr: fprAt(result.impostor.all, threshold), policy },
+    perTransformation,
+  };
 }
 
 export function analyseAlgorithm(
@@ -85,7 +104,7 @@ export function analyseAlgorithm(
   const impostor = impostorHistograms(codes);
 
   const atFpr = FPR_TARGETS.map((target) => ({ target, ...recallAtFpr(genuine.overall, impostor.all, target) }));
-  const threshold = recommendThreshold(impostor.all, policy.targetFpr, policy.margin);
+  const threshold = recommendThreshold(impostor.all, policy.targetFpr, policy.margin, policy.fallbackFpr);
   const fpr0 = atFpr[0]!.threshold;
   const perTransformation: AlgorithmResult['perTransformation'] = {};
   const byTransformation: Record<string, Histogram> = {};

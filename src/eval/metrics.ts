@@ -104,13 +104,14 @@ export function quantile(counts: Histogram, q: number): number | undefined {
 }
 
 /**
- * Threshold Rempart recommends for a target FPR: the largest threshold meeting the target
- * on the impostor pairs, less a safety margin (a fraction of the gap to the closest
- * impostor) because a corpus of a hundred photos cannot show the tail a database of
- * millions will meet. Never below 0.
+ * Threshold Rempart recommends: the largest threshold meeting `targetFpr` on the impostor
+ * pairs (or, when even threshold 0 misses it, `fallbackFpr`), less a safety margin
+ * (a fraction, rounded to the nearest bit) because a corpus of a hundred photos cannot
+ * show the tail a database of millions will meet. Never below 0.
  */
-export function recommendThreshold(impostor: Histogram, targetFpr: number, marginFraction: number): number {
-  const atTarget = thresholdAtFpr(impostor, targetFpr);
+export function recommendThreshold(impostor: Histogram, targetFpr: number, marginFraction: number, fallbackFpr = targetFpr): number {
+  let atTarget = thresholdAtFpr(impostor, targetFpr);
+  if (atTarget < 0) atTarget = thresholdAtFpr(impostor, fallbackFpr);
   if (atTarget < 0) return 0;
-  return Math.max(0, Math.floor(atTarget * (1 - marginFraction)));
+  return Math.max(0, Math.round(atTarget * (1 - marginFraction)));
 }

@@ -127,7 +127,7 @@ thead th{background:#f2f2f2}td.best{background:#e3f4e3;font-weight:bold}small{co
 Thresholds are inclusive Hamming distances in each algorithm's own bits.</p>
 <p class="note">Corpus: <b>${c.photos.length} photos</b> from <code>${esc(c.dir)}</code> (${c.skipped.length} files skipped by the selection rules);
 ${results.algorithms[0]?.impostor.pairs.toLocaleString('en') ?? 0} impostor pairs per algorithm. Run ${esc(results.createdAt)} in ${f(results.runSeconds)} s on ${esc(results.machine.cpu)}, ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, Node ${esc(results.machine.node)}, ${esc(results.machine.os)}.
-Recommended threshold: largest threshold with impostor FPR ≤ ${policy?.targetFpr ?? 0} on this corpus${policy && policy.margin > 0 ? `, less a ${policy.margin * 100}% safety margin` : ''}.</p>
+Recommended threshold: largest threshold with impostor FPR ≤ ${policy?.targetFpr ?? 0} on this corpus (≤ ${policy?.fallbackFpr ?? 0} where an impostor pair sits at distance 0)${policy && policy.margin > 0 ? `, less a ${policy.margin * 100}% safety margin` : ''}.</p>
 <h2>Summary per algorithm</h2>
 ${summaryTable(results)}
 <p class="note">Hardest transformations (lowest mean recall at FPR 0): ${results.hardestTransformations.map(esc).join(', ')}.</p>

@@ -9,6 +9,7 @@ import cliProgress from 'cli-progress';
 import { recallAt, fprAt, recommendThreshold } from '../../eval/metrics.js';
 import { fetchCorpus } from '../../eval/corpus.js';
 import { createPoolRunner, DEFAULT_MAX_SIDE, runEvaluation, type EvalResults } from '../../eval/runner.js';
+import { applyPolicy, DEFAULT_POLICY, type ThresholdPolicy } from '../../eval/analyse.js';
 import { renderReport } from '../../eval/report.js';
 import { summarise, summaryMarkdown, pct } from '../../eval/summary.js';
 
@@ -67,14 +68,21 @@ export function registerEvalCommands(program: Command): void {
     .option('--threads <n>', 'worker threads (default: all cores)')
     .option('--transformations <names>', 'comma-separated subset of transformations')
     .option('--algorithms <names>', 'comma-separated subset of algorithms')
-    .option('--target-fpr <fpr>', 'FPR the recommended threshold must not exceed on the corpus', '0')
-    .option('--margin <fraction>', 'safety margin taken off the recommended threshold (0..1)', '0')
+    .option('--target-fpr <fpr>', 'FPR the recommended threshold must not exceed on the corpus', String(DEFAULT_POLICY.targetFpr))
+    .option('--fallback-fpr <fpr>', 'target when even threshold 0 exceeds --target-fpr', String(DEFAULT_POLICY.fallbackFpr))
+    .option('--margin <fraction>', 'safety margin taken off the recommended threshold (0..1)', String(DEFAULT_POLICY.margin))
     .option('--from-results <file>', 're-render the report and summaries from an earlier results.json (no hashing)')
     .action(async (dir: string | undefined, flags: Record<string, string | undefined>) => {
       const outDir = resolve(flags.outDir ?? 'rempart-eval');
+      const policy: ThresholdPolicy = {
+        targetFpr: number('target-fpr', flags.targetFpr, DEFAULT_POLICY.targetFpr),
+        fallbackFpr: number('fallback-fpr', flags.fallbackFpr, DEFAULT_POLICY.fallbackFpr),
+        margin: number('margin', flags.margin, DEFAULT_POLICY.margin),
+      };
       let results: EvalResults;
       if (flags.fromResults) {
-        results = JSON.parse(readFileSync(flags.fromResults, 'utf8')) as EvalResults;
+        const earlier = JSON.parse(readFileSync(flags.fromResults, 'utf8')) as EvalResults;
+        results = { ...earlier, algorithms: earlier.algorithms.map((a) => applyPolicy(a, policy)) };
       } else {
         let photos = dir;
         if (!photos) {
@@ -94,7 +102,7 @@ export function registerEvalCommands(program: Command): void {
             dir: photos,
             runner,
             maxSide: number('max-side', flags.maxSide, DEFAULT_MAX_SIDE),
-            policy: { targetFpr: number('target-fpr', flags.targetFpr, 0), margin: number('margin', flags.margin, 0) },
+            policy,
             ...(transformations ? { transformations } : {}),
             ...(algorithms ? { algorithms } : {}),
             onProgress: (done, total, photo) => {
@@ -115,16 +123,18 @@ export function registerEvalCommands(program: Command): void {
     .command('tune')
     .description('print recommended per-algorithm thresholds for a target false-positive rate, from an eval results.json')
     .argument('[results]', 'results.json written by rempart eval', 'rempart-eval/results.json')
-    .option('--target-fpr <fpr>', 'largest acceptable impostor FPR on the corpus', '0')
-    .option('--margin <fraction>', 'safety margin taken off the threshold (0..1)', '0')
-    .action((file: string, flags: { targetFpr: string; margin: string }) => {
+    .option('--target-fpr <fpr>', 'largest acceptable impostor FPR on the corpus', String(DEFAULT_POLICY.targetFpr))
+    .option('--fallback-fpr <fpr>', 'target when even threshold 0 exceeds --target-fpr', String(DEFAULT_POLICY.fallbackFpr))
+    .option('--margin <fraction>', 'safety margin taken off the threshold (0..1)', String(DEFAULT_POLICY.margin))
+    .action((file: string, flags: { targetFpr: string; fallbackFpr: string; margin: string }) => {
       const results = JSON.parse(readFileSync(file, 'utf8')) as EvalResults;
       const target = number('target-fpr', flags.targetFpr, 0);
       const margin = number('margin', flags.margin, 0);
-      process.stdout.write(`Thresholds for impostor FPR ≤ ${target}${margin ? `, margin ${margin}` : ''} (${results.corpus.photos.length} photos):\n\n`);
+      const fallback = number('fallback-fpr', flags.fallbackFpr, target);
+      process.stdout.write(`Thresholds for impostor FPR ≤ ${target} (else ≤ ${fallback})${margin ? `, less a ${margin} margin` : ''} (${results.corpus.photos.length} photos):\n\n`);
       process.stdout.write('| algorithm | bits | threshold | recall | FPR on corpus |\n|---|---|---|---|---|\n');
       for (const a of results.algorithms) {
-        const t = recommendThreshold(a.impostor.all, target, margin);
+        const t = recommendThreshold(a.impostor.all, target, margin, fallback);
         process.stdout.write(`| ${a.name} | ${a.bits} | ${t} | ${pct(recallAt(a.genuine.overall, t))} | ${fprAt(a.impostor.all, t).toExponential(1)} |\n`);
       }
     });
