@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { basename } from 'node:path';
-import { Piscina } from 'piscina';
-import { locateHashWorker } from '../pipeline/worker-location.js';
+import { HashingPool } from '../pipeline/pool.js';
 import { EVALUATED_ALGORITHMS, getEvaluatedAlgorithm, type EvaluatedAlgorithm, type HasherName } from './algorithms.js';
 import { analyseAlgorithm, hardestOverall, type AlgorithmResult, type PhotoResult, type ThresholdPolicy, DEFAULT_POLICY } from './analyse.js';
 import { listImageFiles, selectPhotos, DEFAULT_MIN_SIDE } from './corpus.js';
@@ -20,11 +19,11 @@ export interface TaskRunner {
   close(): Promise<void>;
 }
 
-/** The service's worker file, one thread per core, the evaluation task selected by name. */
+/** The service's own worker pool, one thread per core, the evaluation task selected by name. */
 export function createPoolRunner(threads = availableParallelism()): TaskRunner {
-  const pool = new Piscina({ filename: locateHashWorker(), minThreads: threads, maxThreads: threads });
+  const pool = new HashingPool({ threads });
   return {
-    run: (task, transfer) => pool.run(task, { name: EVALUATE_TASK, transferList: transfer }),
+    run: (task, transfer) => pool.runTask<EvaluateTask, EvaluateResult>(EVALUATE_TASK, task, transfer),
     close: () => pool.close(),
   };
 }

@@ -105,6 +105,17 @@ export class HashingPool {
     return unwrapResult(result);
   }
 
+  /**
+   * Runs another named task of the worker file on the same threads (e.g. the evaluation
+   * tool's `evaluateImage`), so every image job shares one pool sized to the machine.
+   */
+  async runTask<TTask, TResult>(name: string, task: TTask, transferList: ArrayBuffer[] = []): Promise<TResult> {
+    if (this.#closed) throw new Error('HashingPool is closed');
+    // The pool is typed for hashing; other tasks bring their own message types.
+    const piscina = this.#piscina as unknown as Piscina<TTask, TResult>;
+    return piscina.run(task, { name, transferList });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
