@@ -15,6 +15,7 @@ import { Rempart } from '../../src/service/rempart.js';
 import { buildWeb } from '../../src/web/build.js';
 import { defaultWebRoot } from '../../src/web/paths.js';
 import { webPlugin } from '../../src/web/plugin.js';
+import { seededRandom } from './random.js';
 
 export const CHROMIUM_PATH = process.env.REMPART_CHROMIUM ?? '/usr/bin/chromium';
 export const OUTPUT_DIR = path.resolve('test-output', 'web');
@@ -66,7 +67,7 @@ export async function startWebServer(): Promise<WebServer> {
     await app.register(webPlugin, { root: webRoot });
   }
   await app.listen({ host: '127.0.0.1', port: 0 });
-  rempart.loadIndex();
+  await rempart.loadIndex({ follow: false });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
@@ -161,7 +162,7 @@ export function writeOutput(name: string, content: string): string {
  * texture at every scale (PDQ quality 100) and each seed gives a different picture.
  */
 export async function texturedPhoto(seed: number, width: number, height: number, quality = 90): Promise<Buffer> {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const cells = { width: 24, height: 18 };
   const raw = Buffer.alloc(cells.width * cells.height * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(random() * 256);
@@ -169,15 +170,4 @@ export async function texturedPhoto(seed: number, width: number, height: number,
     .resize(width, height, { kernel: 'cubic', fit: 'fill' })
     .jpeg({ quality })
     .toBuffer();
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

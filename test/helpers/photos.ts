@@ -1,11 +1,12 @@
 import sharp from 'sharp';
+import { seededRandom } from './random.js';
 
 /**
  * Photo-like test images made at test time: smooth gradients and overlapping shapes, so
  * PDQ quality is high and hashes are stable under re-encoding. `seed` changes the scene.
  */
 export async function scene(seed: number, width = 640, height = 480): Promise<Buffer> {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const shapes: string[] = [];
   for (let i = 0; i < 40; i++) {
     const colour = `rgb(${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)},${Math.floor(rnd() * 255)})`;
@@ -24,15 +25,4 @@ export async function scene(seed: number, width = 640, height = 480): Promise<Bu
     </linearGradient></defs>
     <rect width="100%" height="100%" fill="url(#g)"/>${shapes.join('')}</svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 92 }).toBuffer();
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

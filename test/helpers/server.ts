@@ -59,7 +59,7 @@ export async function request(
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   let body: BodyInit | undefined;
   if (init.raw !== undefined) {
-    body = init.raw;
+    body = new Uint8Array(init.raw); // a copy on its own ArrayBuffer, as fetch wants
     headers['content-type'] = init.contentType ?? 'application/octet-stream';
   } else if (init.body !== undefined) {
     body = JSON.stringify(init.body);
