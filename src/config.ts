@@ -18,6 +18,8 @@ export interface Config {
   hashThreads: number;
   maxImageBytes: number;
   maxImagePixels: number;
+  /** A decode taking longer is refused (IMAGE_TIMEOUT) so one image cannot hold a worker. */
+  decodeTimeoutSeconds: number;
   /** Matcher implementation: multi-index hashing (default) or the linear scan. */
   index: 'mih' | 'linear';
   /** scrypt cost (log2 N) for case secrets. */
@@ -36,6 +38,7 @@ export const DEFAULTS = {
   pdqQualityFloor: 50,
   maxImageBytes: 50 * 1024 * 1024,
   maxImagePixels: 100_000_000,
+  decodeTimeoutSeconds: 20,
   index: 'mih',
   secretCost: 15,
   logLevel: 'info',
@@ -70,6 +73,7 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     hashThreads: env.REMPART_HASH_THREADS,
     maxImageBytes: env.REMPART_MAX_IMAGE_BYTES,
     maxImagePixels: env.REMPART_MAX_IMAGE_PIXELS,
+    decodeTimeoutSeconds: env.REMPART_DECODE_TIMEOUT,
     index: env.REMPART_INDEX,
     secretCost: env.REMPART_SECRET_COST,
     pepper: env.REMPART_PEPPER,
@@ -130,6 +134,10 @@ export function resolveConfig(...layers: RawConfig[]): Config {
       merged.maxImagePixels === undefined
         ? DEFAULTS.maxImagePixels
         : integer('max image pixels', merged.maxImagePixels, 64 * 64, 1_000_000_000),
+    decodeTimeoutSeconds:
+      merged.decodeTimeoutSeconds === undefined
+        ? DEFAULTS.decodeTimeoutSeconds
+        : integer('decode timeout (seconds)', merged.decodeTimeoutSeconds, 1, 3600),
     index,
     secretCost: merged.secretCost === undefined ? DEFAULTS.secretCost : integer('secret cost', merged.secretCost, 10, 20),
     pepper: merged.pepper,

@@ -64,6 +64,7 @@ export class Rempart {
       threads: this.config.hashThreads,
       maxInputBytes: this.config.maxImageBytes,
       maxPixels: this.config.maxImagePixels,
+      decodeTimeoutSeconds: this.config.decodeTimeoutSeconds,
     });
     return this.hashingPool;
   }
