@@ -69,6 +69,8 @@ async function main() {
     : await sharp({ create: { width: 1600, height: 1000, channels: 3, background: '#5a7' } }).jpeg().toBuffer();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const one = JSON.stringify({ hashes: [hashes[0]] });
+  // The common case: an upload that matches nothing.
+  const miss = JSON.stringify({ hashes: [{ algorithm: 'pdq', value: randomHex(rnd) }] });
   const thousand = JSON.stringify({ hashes: hashes.slice(0, 1000).map(({ algorithm, value }) => ({ algorithm, value })) });
   const post = (url: string, body: BodyInit, h: Record<string, string>) =>
     fetch(`${server.url}${url}`, { method: 'POST', headers: h, body }).then(async (r) => {
@@ -83,7 +85,8 @@ async function main() {
   }
   const rows: [string, Awaited<ReturnType<typeof time>>][] = [];
   rows.push(['bare sharp decode of the image (full size, in process)', await time(REQUESTS / 4, () => sharp(photo).raw().toBuffer())]);
-  rows.push(['POST /v1/match, 1 hash', await time(REQUESTS, () => post('/v1/match', one, headers))]);
+  rows.push(['POST /v1/match, 1 hash, no match', await time(REQUESTS, () => post('/v1/match', miss, headers))]);
+  rows.push(['POST /v1/match, 1 hash, matched', await time(REQUESTS, () => post('/v1/match', one, headers))]);
   rows.push(['POST /v1/match, 1,000 hashes', await time(REQUESTS / 10, () => post('/v1/match', thousand, headers))]);
   rows.push([
     'POST /v1/match/image (decode + PDQ + blockhash + match)',
