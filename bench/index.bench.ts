@@ -15,6 +15,7 @@ import { type Dataset, type DatasetKind, codeAt, generate, plantQueries } from '
 import { machine, repoRoot, round2 } from './index/machine.js';
 import { batchQps, plantedFound, recall, seconds, singleQps, timeBoxedQps } from './index/measure.js';
 import { type Report, renderMarkdown } from './index/report.js';
+import { type StoreLoadResult, measureStoreLoad } from './index/store-load.js';
 
 const RADII = [8, 16, 31];
 const DATASETS: DatasetKind[] = ['uniform', 'clustered'];
@@ -33,7 +34,13 @@ export interface BuildResult {
   memoryBytesPerHash: number;
   linearMemoryBytesPerHash: number;
   linearBuildSeconds: number;
+  /** Inserts into the delta tier, merges that happened during them included. */
   insertsPerSecond: number;
+  /** Merging those inserts into the static tier (`compact()`), seconds. */
+  mergeSeconds: number;
+  deltaCapacity: number;
+  /** Inserts/s with merge cost amortised: one merge per full delta tier. */
+  amortisedInsertsPerSecond: number;
   deletesPerSecond: number;
   churned: number;
   equalAfterChurn: boolean;
@@ -140,7 +147,16 @@ function benchDataset(data: Dataset, builds: BuildResult[], cases: CaseResult[])
   const codes = unique.map((slot) => codeAt(data, slot));
   start = process.hrtime.bigint();
   for (let i = 0; i < unique.length; i++) mih.add(data.ids[unique[i]!]!, codes[i]!);
-  const insertsPerSecond = unique.length / seconds(start);
+  const insertSeconds = seconds(start);
+  const insertsPerSecond = unique.length / insertSeconds;
+  const deltaCapacity = mih.tiers.deltaCapacity;
+  const deltaBefore = mih.tiers.deltaLive;
+  start = process.hrtime.bigint();
+  mih.compact();
+  const mergeSeconds = seconds(start);
+  // The merge handled deltaBefore inserts (the rest merged during the inserts, already timed):
+  // a full delta's merge costs about the same pass over the static tier.
+  const amortisedInsertsPerSecond = 1 / (insertSeconds / unique.length + mergeSeconds / Math.max(deltaCapacity, deltaBefore, 1));
   const probe = plantQueries(data, 5, 31, 99);
   const equalAfterChurn = recall(
     probe.map((q) => mih.search(q.code, 31)),
@@ -157,6 +173,9 @@ function benchDataset(data: Dataset, builds: BuildResult[], cases: CaseResult[])
     linearMemoryBytesPerHash: round2(linear.memoryBytes() / n),
     linearBuildSeconds: round2(linearBuildSeconds),
     insertsPerSecond: Math.round(insertsPerSecond),
+    mergeSeconds: round2(mergeSeconds),
+    deltaCapacity,
+    amortisedInsertsPerSecond: Math.round(amortisedInsertsPerSecond),
     deletesPerSecond: Math.round(deletesPerSecond),
     churned: unique.length,
     equalAfterChurn,
@@ -164,7 +183,7 @@ function benchDataset(data: Dataset, builds: BuildResult[], cases: CaseResult[])
   log(JSON.stringify(builds[builds.length - 1]));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const render = argv.find((a) => a.startsWith('--render='));
   if (render) {
@@ -179,12 +198,21 @@ function main(): void {
   const started = new Date();
   const builds: BuildResult[] = [];
   const cases: CaseResult[] = [];
+  const storeLoads: StoreLoadResult[] = [];
+  const storeDir = argv.find((a) => a.startsWith('--store-dir='))?.slice('--store-dir='.length) ?? join(os.tmpdir(), 'rempart-index-bench');
   for (const n of sizes) {
+    // The real start-up path first, while the heap is empty (sizes from 1M; --no-store skips it).
+    if (n >= 1_000_000 && !argv.includes('--no-store')) {
+      log(`store load N=${n}: database under ${storeDir} (built once, reused)`);
+      const result = await measureStoreLoad(storeDir, n, log);
+      storeLoads.push(result);
+      log(JSON.stringify(result));
+    }
     for (const kind of DATASETS) benchDataset(generate(kind, n, kind === 'uniform' ? 1 : 2), builds, cases);
   }
   info.load.push(round2(os.loadavg()[0]!));
   const command = `node --max-old-space-size=20000 dist/bench/index.bench.js ${argv.join(' ')}`.trim();
-  const report = { date: started.toISOString(), command, machine: info, sizes, radii: RADII, builds, cases };
+  const report = { date: started.toISOString(), command, machine: info, sizes, radii: RADII, builds, cases, storeLoads };
   const dir = join(repoRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = started.toISOString().slice(0, 10);
@@ -196,4 +224,4 @@ function main(): void {
   process.stdout.write(markdown);
 }
 
-main();
+await main();

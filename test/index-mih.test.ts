@@ -151,6 +151,72 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
     );
   });
 
+  it('through both tiers: delta inserts, merges, static holes and slot reuse, every slack (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.constantFrom(8, 11, 12),
+        fc.constantFrom(1, 4, 32),
+        fc.constantFrom(undefined, 0, 1, 3),
+        fc.array(fc.tuple(fc.constantFrom('add', 'add', 'bulk', 'remove', 'remove', 'query'), fc.nat(), fc.integer({ min: 0, max: 48 })), {
+          minLength: 20,
+          maxLength: 250,
+        }),
+        (seed, bits, deltaCapacity, slack, ops) => {
+          const next = rng(seed);
+          const mih = new MultiIndexHashIndex({ substringBits: bits, deltaCapacity, slack, alwaysProbe: true });
+          const oracle = new LinearScanIndex();
+          const codes: Uint8Array[] = [randomCode(next)];
+          const live: number[] = [];
+          let nextId = 0;
+          const fresh = (pick: number): Uint8Array => {
+            const code = next() < 0.6 ? flipBits(codes[pick % codes.length]!, pick % 24, next) : randomCode(next);
+            codes.push(code);
+            return code;
+          };
+          for (const [op, pick, radius] of ops) {
+            if (op === 'add') {
+              const code = fresh(pick);
+              mih.add(nextId, code);
+              oracle.add(nextId, code);
+              live.push(nextId++);
+            } else if (op === 'bulk') {
+              const n = 1 + (pick % 40);
+              const ids = new Uint32Array(n);
+              const words = new Uint32Array(n * 8);
+              for (let i = 0; i < n; i++) {
+                const code = fresh(pick + i);
+                ids[i] = nextId;
+                words.set(toWords(code), i * 8);
+                oracle.add(nextId, code);
+                live.push(nextId++);
+              }
+              mih.addPacked(ids, words);
+            } else if (op === 'remove' && live.length > 0) {
+              const [id] = live.splice(pick % live.length, 1);
+              expect(mih.remove(id!)).toBe(true);
+              expect(mih.remove(id!)).toBe(false);
+              oracle.remove(id!);
+            } else {
+              const query = flipBits(codes[pick % codes.length]!, radius % 33, next);
+              expect(mih.search(query, radius)).toEqual(oracle.search(query, radius));
+            }
+            expect(mih.size).toBe(oracle.size);
+          }
+          const t = mih.tiers;
+          expect(t.staticLive + t.deltaLive).toBe(live.length);
+          mih.compact();
+          expect(mih.tiers).toMatchObject({ staticLive: live.length, deltaLive: 0, staticHoles: 0 });
+          const query = codes[codes.length - 1]!;
+          for (const radius of [0, 12, 31]) expect(mih.search(query, radius)).toEqual(oracle.search(query, radius));
+          for (const id of live) expect(mih.has(id)).toBe(true);
+          expect(mih.stats.abandoned).toBe(0);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
   it('after many deletions, with the same answers and no leftover entries', () => {
     const next = rng(7);
     const [mih, oracle] = both({ substringBits: 10 });

@@ -1,5 +1,6 @@
 import type { BuildResult, CaseResult } from '../index.bench.js';
 import type { Machine } from './machine.js';
+import type { StoreLoadResult } from './store-load.js';
 
 export interface Report {
   date: string;
@@ -7,6 +8,7 @@ export interface Report {
   machine: Machine;
   builds: BuildResult[];
   cases: CaseResult[];
+  storeLoads?: StoreLoadResult[];
 }
 
 const fmt = (x: number): string => x.toLocaleString('en-US');
@@ -39,17 +41,36 @@ export function renderMarkdown(report: Report): string {
     '',
     '## Build, memory, updates',
     '',
-    'Load = `addPacked` from a packed array of N codes (what the store streams at start-up);',
-    'one-by-one = N calls to `add`. Insert/delete rates: a random tenth of the codes (≤ 100k)',
-    'removed, then added back; "equal after" re-checks answers against the scan.',
+    'Load = `addPacked` from a packed array of N codes; one-by-one = N calls to `add`.',
+    'Insert/delete rates: a random tenth of the codes (≤ 100k) removed, then added back (into the',
+    'delta tier); merge = folding them into the static tier (`compact()`); amortised = inserts/s',
+    'with one such merge per full delta tier (capacity shown). "Equal after" re-checks answers.',
     '',
-    '| N | data | tables × bits | load s | one-by-one s | B/hash | linear B/hash | linear build s | inserts/s | deletes/s | equal after |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| N | data | tables × bits | load s | one-by-one s | B/hash | linear B/hash | linear build s | inserts/s | merge s (delta cap) | amortised inserts/s | deletes/s | equal after |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const b of report.builds) {
     lines.push(
-      `| ${fmt(b.n)} | ${b.dataset} | ${b.substrings} × ${b.substringBits} | ${b.loadSeconds} | ${b.addLoadSeconds} | ${b.memoryBytesPerHash} | ${b.linearMemoryBytesPerHash} | ${b.linearBuildSeconds} | ${fmt(b.insertsPerSecond)} | ${fmt(b.deletesPerSecond)} | ${b.equalAfterChurn ? 'yes' : '**NO**'} |`,
+      `| ${fmt(b.n)} | ${b.dataset} | ${b.substrings} × ${b.substringBits} | ${b.loadSeconds} | ${b.addLoadSeconds} | ${b.memoryBytesPerHash} | ${b.linearMemoryBytesPerHash} | ${b.linearBuildSeconds} | ${fmt(b.insertsPerSecond)} | ${b.mergeSeconds} (${fmt(b.deltaCapacity)}) | ${fmt(b.amortisedInsertsPerSecond)} | ${fmt(b.deletesPerSecond)} | ${b.equalAfterChurn ? 'yes' : '**NO**'} |`,
     );
+  }
+  const loads = report.storeLoads ?? [];
+  if (loads.length > 0) {
+    lines.push(
+      '',
+      '## Start-up load from the store (end to end)',
+      '',
+      'A SQLite store (`openSqliteStore`) of N uniform codes, loaded as the service does at start-up:',
+      '`IndexLoader.load()` → `Matcher` → multi-index hash sized by `countHashes()` (pages of 10k,',
+      'bulk `addPacked` per algorithm, a yield to the event loop between pages). "Stream" reads every',
+      'page and indexes nothing: the store\'s own share of the time.',
+      '',
+      '| N | stream s | load s | rows/s | load CPU s | delta merges |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const l of loads) {
+      lines.push(`| ${fmt(l.n)} | ${l.streamSeconds} | ${l.loadSeconds} | ${fmt(l.rowsPerSecond)} | ${l.loadCpuSeconds} | ${l.merges} |`);
+    }
   }
   lines.push('', ...targets(report), '');
   return lines.join('\n');
@@ -64,8 +85,10 @@ function targets(report: Report): string[] {
     builds.map((b) => b[key] as number).reduce((a, b) => pick(a, b));
   const memory = worst('memoryBytesPerHash', Math.max);
   const inserts = worst('insertsPerSecond', Math.min);
+  const amortised = worst('amortisedInsertsPerSecond', Math.min);
   const load = worst('loadSeconds', Math.max);
   const oneByOne = worst('addLoadSeconds', Math.max);
+  const fromStore = report.storeLoads?.find((l) => l.n === 10_000_000);
   const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
   return [
     '## Targets (N = 10M)',
@@ -74,8 +97,10 @@ function targets(report: Report): string[] {
     '|---|---|---|',
     `| ≥ 5,000 exact queries/s, r = 31, uniform, one core | ${fmt(tenM.singleQps)} q/s single, ${fmt(tenM.batch64Qps)} batched; ${fmt(tenM.ratioSingle)}× our linear scan (${tenM.linearQps} q/s) | ${verdict(tenM.singleQps >= 5000)} |`,
     `| ≤ 120 bytes per stored hash, codes included | ${memory} B | ${verdict(memory <= 120)} |`,
-    `| ≥ 200k inserts/s | ${fmt(inserts)} /s (into a 10M index) | ${verdict(inserts >= 200_000)} |`,
-    `| load 10M hashes ≤ 20 s | ${load} s packed, ${oneByOne} s one add at a time | ${verdict(load <= 20)} |`,
+    `| ≥ 200k inserts/s | ${fmt(inserts)} /s into a 10M index, ${fmt(amortised)} /s with merges amortised | ${verdict(amortised >= 200_000)} |`,
+    fromStore
+      ? `| load 10M hashes ≤ 20 s | ${fromStore.loadSeconds} s from the SQLite store through IndexLoader (${fromStore.streamSeconds} s of it the store's streaming alone); ${load} s from a packed array, ${oneByOne} s one add at a time | ${verdict(fromStore.loadSeconds <= 20)} |`
+      : `| load 10M hashes ≤ 20 s | ${load} s from a packed array, ${oneByOne} s one add at a time (store path not measured) | ${verdict(load <= 20)} |`,
     `| recall 1.0 (results equal the linear scan) | ${report.cases.every((c) => c.identical && c.recall === 1) ? 'all cases identical' : 'a case differs'} | ${verdict(report.cases.every((c) => c.identical))} |`,
   ];
 }

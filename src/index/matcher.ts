@@ -1,5 +1,14 @@
 import type { HashIndex, Match } from './types.js';
 
+/** An index that can take many codes at once (the multi-index hash's bulk path). */
+interface BulkIndex extends HashIndex {
+  addPacked(ids: Uint32Array, words: Uint32Array): void;
+}
+
+function isBulk(index: HashIndex): index is BulkIndex {
+  return typeof (index as Partial<BulkIndex>).addPacked === 'function';
+}
+
 /** A match found through one of several query variants (e.g. PDQ's 8 dihedral hashes). */
 export interface VariantMatch extends Match {
   /** Index of the query variant that came closest. */
@@ -35,6 +44,38 @@ export class Matcher {
     if (index.has(id)) return false;
     index.add(id, code);
     return true;
+  }
+
+  /** The index of one algorithm, if any code was added under it (reports, benchmarks). */
+  indexOf(algorithm: string): HashIndex | undefined {
+    return this.indexes.get(algorithm);
+  }
+
+  has(algorithm: string, id: number): boolean {
+    return this.indexes.get(algorithm)?.has(id) ?? false;
+  }
+
+  /**
+   * Adds codes in bulk: `words` holds 8 big-endian uint32 words per code (see `writeWords`).
+   * Ids must be absent (check `has` first). Indexes without a bulk path take them one by one.
+   */
+  addPacked(algorithm: string, ids: Uint32Array, words: Uint32Array): void {
+    const index = this.indexFor(algorithm);
+    if (isBulk(index)) {
+      index.addPacked(ids, words);
+      return;
+    }
+    const code = new Uint8Array(32);
+    for (let i = 0; i < ids.length; i++) {
+      for (let k = 0; k < 8; k++) {
+        const w = words[i * 8 + k]!;
+        code[4 * k] = w >>> 24;
+        code[4 * k + 1] = (w >>> 16) & 255;
+        code[4 * k + 2] = (w >>> 8) & 255;
+        code[4 * k + 3] = w & 255;
+      }
+      index.add(ids[i]!, code);
+    }
   }
 
   /** Removes an id from whichever algorithm holds it. */

@@ -2,6 +2,7 @@ import { WORDS_PER_CODE, popcount32, writeWords } from '../hashing/hamming.js';
 import { HASH_BYTES } from '../hashing/types.js';
 import { IdSlotTable } from './mih/id-table.js';
 import { type QueryPlan, planQuery } from './mih/plan.js';
+import { offsetsFromSorted, radixSortPairs } from './mih/radix.js';
 import { MAX_SUBSTRING_BITS, type SubstringLayout, makeLayout, substringKey } from './mih/substrings.js';
 import { type HashIndex, type Match, checkId, checkRadius, compareMatches } from './types.js';
 
@@ -9,22 +10,27 @@ import { type HashIndex, type Match, checkId, checkRadius, compareMatches } from
  * Exact Hamming range search by multi-index hashing (Norouzi, Punjani & Fleet, 2014).
  *
  * Layout, chosen for query speed at ≤ 120 bytes per code (see bench/results/index.md):
- * - `words`: every code as 8 uint32 words, slot after slot, kept dense by moving the last
- *   code into a removed slot; `ids`: slot → id; `idTable`: id → slot (4-byte open addressing).
- * - m substring tables over disjoint b-bit substrings (b ≈ log2 N + 1, so ~½ code per
- *   bucket, capped at 22 bits so 10M codes stay under 120 bytes each; measured faster
- *   than the paper's b ≈ log2 N because a bucket visit costs a dependent cache miss).
- *   Each table is a bucket directory `heads[j]` (2^b uint32: first slot + 1) and
- *   a singly linked list through `next` (one uint32 per code per table, interleaved so one
- *   insert writes one cache line). Inserting is O(m); removing unlinks from m buckets
- *   (O(m · bucket size)) and leaves no tombstone, so queries never slow down over time.
- *   A linked list costs about the cache misses of a CSR array at ≤ 2 codes per bucket but
- *   needs no delta tier or merge.
- * - Queries probe, per table, every bucket within t_j bits of the query's substring and
- *   credit each code found with a "gain"; only codes whose gain proves they may lie within
- *   the radius have their full distance computed (see mih/plan.ts). Gains live in a small
- *   open-addressing table stamped with a per-query generation (no clearing, no Set).
- * - The layout retunes itself (one relink, amortised like array growth) when the index
+ * - `words`: every code as 8 uint32 words in a slot; `ids`: slot → id; `idTable`: id → slot
+ *   (4-byte open addressing); `state`: free / in the static tier / in the delta tier.
+ *   Removed slots go on a free list (chained through `ids`) and are reused by inserts, so a
+ *   code never moves and no table entry is ever rewritten because another code left.
+ * - m substring tables over disjoint b-bit substrings (b ≈ log2 N + 1, capped at 22 bits
+ *   so 10M codes stay under 120 bytes each). Each table has two tiers:
+ *   - static (CSR): `offsets[j]` (2^b + 1 uint32) and `entries[j]` (slots sorted by bucket),
+ *     so a probed bucket is one offset pair and one contiguous run: independent accesses
+ *     the CPU overlaps, where a linked list costs a dependent miss per entry.
+ *     A delete swaps the bucket's last live entry into the hole and marks the end EMPTY
+ *     (queries stop at EMPTY): O(bucket) contiguous reads, no list walk, no tombstone search.
+ *   - delta: recent inserts, in a small directory per table (`dir[j]`, indexed by the low
+ *     bits of the key) with chains through `deltaNext`; O(m) per insert. When the delta is
+ *     full it is merged into the static tier in one sequential pass per table (sort the
+ *     delta by key, copy the old runs with the new entries spliced in): O(N·m) sequential
+ *     work every Θ(N/16) inserts, amortised like array growth, never on the query path.
+ * - Queries probe, per table, every bucket within t_j bits of the query's substring (see
+ *   mih/plan.ts). With the minimum S = r + 1 every candidate's code is read at once (and a
+ *   match found in several tables reported once); with slack, candidates earn gains in a
+ *   small stamped open-addressing table and only those proven possible are read.
+ * - The layout retunes itself (one rebuild, amortised like array growth) when the index
  *   outgrows the size it was laid out for; pass `expectedSize` to start at the right size.
  * Results equal a linear scan: the filter only skips codes the pigeonhole bound excludes,
  * and large radii (or skewed buckets, detected while probing) fall back to a linear scan.
@@ -38,15 +44,28 @@ export interface MihOptions {
   substrings?: number;
   /** Use the tables whenever a plan is feasible, never the cheaper scan (tests). */
   alwaysProbe?: boolean;
+  /** Delta tier capacity before a merge (default: N/16, 1,024 to 524,288). */
+  deltaCapacity?: number;
+  /** Force the planner's slack (calibration and tests). */
+  slack?: number;
 }
 
 const DEFAULT_EXPECTED_SIZE = 100_000;
 const MIN_AUTO_BITS = 8;
-/** 11 tables × 2^22 heads × 4 bytes = 18 bytes per code at 10M; 2^23 would pass 120 B/code. */
+/** 11 tables × 2^22 offsets × 4 bytes = 18 bytes per code at 10M; 2^23 would pass 120 B/code. */
 const MAX_AUTO_BITS = 22;
 const GROWTH = 1.5;
 /** Candidate gains saturate here; also marks a candidate already verified. */
 const DONE = 255;
+/** End of the live entries of a static bucket (left by deletes until the next merge). */
+const EMPTY = 0xffffffff;
+const MIN_DELTA = 1 << 10;
+const MAX_DELTA = 1 << 19;
+const FREE = 0;
+const STATIC = 1;
+const DELTA = 2;
+/** Allocated, not yet linked into a tier (inside add / addPacked). */
+const PENDING = 3;
 
 /** Substring length for N codes: about half a code per bucket (see the header). */
 export function chooseSubstringBits(size: number): number {
@@ -54,21 +73,46 @@ export function chooseSubstringBits(size: number): number {
   return Math.min(MAX_AUTO_BITS, Math.max(MIN_AUTO_BITS, bits));
 }
 
+function defaultDeltaCapacity(size: number): number {
+  let cap = MIN_DELTA;
+  while (cap < size / 16 && cap < MAX_DELTA) cap *= 2;
+  return cap;
+}
+
 export class MultiIndexHashIndex implements HashIndex {
   private layout: SubstringLayout;
-  private heads: Uint32Array[];
-  private next: Uint32Array;
   private words: Uint32Array;
   private ids: Uint32Array;
+  private state: Uint8Array;
   private readonly idTable: IdSlotTable;
   private count = 0;
+  /** Slots ever used: [0, top) holds live and free slots. */
+  private top = 0;
+  /** First free slot + 1 (0: none); the free list is chained through `ids`. */
+  private freeHead = 0;
   private capacity: number;
   private layoutSize: number;
   private readonly fixedLayout: boolean;
   private readonly alwaysProbe: boolean;
-  private readonly counters = { probed: 0, scanned: 0, abandoned: 0 };
+  private readonly fixedDelta: number | undefined;
+  private readonly slack: number | undefined;
+  private readonly counters = { probed: 0, scanned: 0, abandoned: 0, merges: 0 };
   private plans = new Map<number, QueryPlan>();
   private plannedSize = 0;
+
+  // Static tier.
+  private offsets: Uint32Array[] = [];
+  private entries: Uint32Array[] = [];
+  private staticLive = 0;
+  private staticHoles = 0;
+  // Delta tier: entry e (0-based) is slot deltaSlot[e]; chains hold e + 1.
+  private deltaCap = 0;
+  private dirMask = 0;
+  private dirs: Uint32Array[] = [];
+  private deltaNext = new Uint32Array(0);
+  private deltaSlot = new Uint32Array(0);
+  private deltaUsed = 0;
+  private deltaLive = 0;
 
   // Per-query scratch, reused so a query allocates only its result.
   private readonly query = new Uint32Array(WORDS_PER_CODE);
@@ -78,23 +122,28 @@ export class MultiIndexHashIndex implements HashIndex {
   private candShift = 22;
   private candUsed = 0;
   private generation = 0;
-  private outIds: number[] = [];
+  private outSlots: number[] = [];
   private outDistances: number[] = [];
 
   constructor(options: MihOptions = {}) {
     const expected = options.expectedSize ?? DEFAULT_EXPECTED_SIZE;
     if (!Number.isInteger(expected) || expected < 0) throw new RangeError(`expectedSize must be a non-negative integer, got ${expected}`);
+    if (options.deltaCapacity !== undefined && !(Number.isInteger(options.deltaCapacity) && options.deltaCapacity >= 1)) {
+      throw new RangeError(`deltaCapacity must be a positive integer, got ${options.deltaCapacity}`);
+    }
     const bits = options.substringBits ?? chooseSubstringBits(expected);
     this.layout = makeLayout(options.substrings ?? Math.floor(256 / bits), bits);
     this.fixedLayout = options.substringBits !== undefined || options.substrings !== undefined;
     this.alwaysProbe = options.alwaysProbe ?? false;
+    this.fixedDelta = options.deltaCapacity;
+    this.slack = options.slack;
     this.layoutSize = Math.max(expected, 1);
     this.capacity = Math.max(expected, 16);
     this.words = new Uint32Array(this.capacity * WORDS_PER_CODE);
     this.ids = new Uint32Array(this.capacity);
-    this.next = new Uint32Array(this.capacity * this.layout.count);
-    this.heads = this.newHeads();
+    this.state = new Uint8Array(this.capacity);
     this.idTable = new IdSlotTable(expected);
+    this.resetTables();
   }
 
   get size(): number {
@@ -106,65 +155,74 @@ export class MultiIndexHashIndex implements HashIndex {
     return { substrings: this.layout.count, substringBits: this.layout.bits[0]! };
   }
 
-  /** How queries were answered so far: by the tables, by a scan, or abandoned for a scan. */
+  /** How queries were answered so far (tables, scan, abandoned for a scan) and delta merges. */
   get stats(): { probed: number; scanned: number; abandoned: number } {
-    return { ...this.counters };
+    const { probed, scanned, abandoned } = this.counters;
+    return { probed, scanned, abandoned };
+  }
+
+  /** Tier sizes and merges so far (benchmarks, tests). */
+  get tiers(): { staticLive: number; staticHoles: number; deltaLive: number; deltaCapacity: number; merges: number } {
+    return { staticLive: this.staticLive, staticHoles: this.staticHoles, deltaLive: this.deltaLive, deltaCapacity: this.deltaCap, merges: this.counters.merges };
   }
 
   add(id: number, code: Uint8Array): void {
     checkId(id);
     checkCode(code);
     if (this.idTable.get(id, this.ids) >= 0) throw new Error(`id ${id} is already indexed`);
-    if (this.count === this.capacity) this.grow(this.count + 1);
-    const slot = this.count;
+    const slot = this.allocSlot();
     writeWords(code, this.words, slot * WORDS_PER_CODE);
     this.ids[slot] = id;
     this.idTable.insert(id, slot, this.ids);
-    this.link(slot);
     this.count++;
-    this.maybeRetune();
+    if (this.maybeRetune()) return;
+    if (this.deltaUsed === this.deltaCap) this.merge(null);
+    this.linkDelta(slot);
   }
 
   /**
    * Adds many codes at once: `words` holds 8 big-endian uint32 words per code (the layout
-   * of `writeWords`). Start-up loading uses this; it links table by table, which keeps
-   * each directory hot in cache. Throws, adding nothing, if an id is invalid or present.
+   * of `writeWords`). Start-up loading uses this: a batch goes to the delta tier if it fits,
+   * else straight into the static tier (one merge, or a rebuild when it is most of the index).
+   * Throws, adding nothing, if an id is invalid or present (or repeated in the batch).
    */
   addPacked(ids: Uint32Array, words: Uint32Array): void {
     const n = ids.length;
     if (words.length !== n * WORDS_PER_CODE) throw new RangeError(`words must hold ${n * WORDS_PER_CODE} values, got ${words.length}`);
-    if (this.count + n > this.capacity) this.grow(this.count + n);
-    const first = this.count;
+    if (n === 0) return;
+    if (this.top + n > this.capacity && this.freeHead === 0) this.grow(this.top + n);
+    const slots = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       if (this.idTable.get(id, this.ids) >= 0) {
-        for (let k = i - 1; k >= 0; k--) this.idTable.delete(ids[k]!, this.ids);
+        for (let k = i - 1; k >= 0; k--) this.releaseSlot(slots[k]!, ids[k]!);
         throw new Error(`id ${id} is already indexed`);
       }
-      this.ids[first + i] = id;
-      this.idTable.insert(id, first + i, this.ids);
+      const slot = this.allocSlot();
+      slots[i] = slot;
+      this.ids[slot] = id;
+      this.idTable.insert(id, slot, this.ids);
+      const target = this.words;
+      for (let k = 0, from = i * WORDS_PER_CODE, to = slot * WORDS_PER_CODE; k < WORDS_PER_CODE; k++) target[to + k] = words[from + k]!;
     }
-    this.words.set(words, first * WORDS_PER_CODE);
     this.count += n;
-    if (!this.maybeRetune()) this.linkRange(first, this.count);
+    if (this.maybeRetune()) return;
+    if (this.staticLive === 0 && n > this.deltaCap - this.deltaUsed) this.rebuild();
+    else if (n <= this.deltaCap - this.deltaUsed) this.linkDeltaBatch(slots);
+    else if (n >= this.count / 2) this.rebuild();
+    else this.merge(slots);
   }
 
   remove(id: number): boolean {
     if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) return false;
     const slot = this.idTable.get(id, this.ids);
     if (slot < 0) return false;
-    this.unlink(slot);
-    this.idTable.delete(id, this.ids);
-    const last = this.count - 1;
-    if (slot !== last) {
-      // Keep slots dense: the last code takes the freed slot in every table and array.
-      this.repoint(last, slot);
-      this.words.copyWithin(slot * WORDS_PER_CODE, last * WORDS_PER_CODE, (last + 1) * WORDS_PER_CODE);
-      const movedId = this.ids[last]!;
-      this.ids[slot] = movedId;
-      this.idTable.move(movedId, slot, this.ids);
-    }
+    if (this.state[slot] === STATIC) this.unlinkStatic(slot);
+    else this.unlinkDelta(slot);
+    this.releaseSlot(slot, id);
     this.count--;
+    // Holes only cost memory (queries stop at the first one in a bucket): compact now and then.
+    if (this.staticHoles > Math.max(this.deltaCap, this.staticLive / 4)) this.merge(null);
     return true;
   }
 
@@ -189,53 +247,83 @@ export class MultiIndexHashIndex implements HashIndex {
   }
 
   memoryBytes(): number {
-    let bytes = this.words.byteLength + this.ids.byteLength + this.next.byteLength + this.idTable.byteLength;
-    for (const head of this.heads) bytes += head.byteLength;
+    let bytes = this.words.byteLength + this.ids.byteLength + this.state.byteLength + this.idTable.byteLength;
+    for (let j = 0; j < this.layout.count; j++) bytes += this.offsets[j]!.byteLength + this.entries[j]!.byteLength + this.dirs[j]!.byteLength;
+    bytes += this.deltaNext.byteLength + this.deltaSlot.byteLength;
     return bytes + this.candSlot.byteLength + this.candGain.byteLength + this.candStamp.byteLength;
+  }
+
+  /** Merges the delta tier into the static tier now (benchmarks; otherwise automatic). */
+  compact(): void {
+    if (this.deltaLive > 0 || this.staticHoles > 0) this.merge(null);
   }
 
   private searchOne(code: Uint8Array, radius: number): Match[] {
     writeWords(code, this.query, 0);
-    this.outIds.length = 0;
+    this.outSlots.length = 0;
     this.outDistances.length = 0;
     const plan = this.planFor(radius);
     if (plan.linear) {
       this.counters.scanned++;
       this.scan(radius);
-    } else if (this.probe(plan, radius)) {
+    } else if (plan.need === 1 ? this.probeVerify(plan, radius) : this.probeCredit(plan, radius)) {
       this.counters.probed++;
     } else {
       this.counters.abandoned++;
+      this.outSlots.length = 0;
+      this.outDistances.length = 0;
       this.scan(radius);
     }
     return this.results();
   }
 
-  /** Probes the substring tables; returns false if it gave up for a linear scan. */
-  private probe(plan: QueryPlan, radius: number): boolean {
-    const { layout, heads, next, words, query } = this;
+  /**
+   * Slack 0: every code met in a probed bucket is a candidate; read it at once. A match may
+   * sit in several tables' buckets: it is reported once (a stamp per match, not per touch).
+   */
+  private probeVerify(plan: QueryPlan, radius: number): boolean {
+    const { layout, offsets, entries, dirs, deltaNext, deltaSlot, dirMask, words, query } = this;
     const m = layout.count;
-    const need = plan.need;
     const budget = plan.touchBudget;
+    const withDelta = this.deltaLive > 0;
     const q0 = query[0]!, q1 = query[1]!, q2 = query[2]!, q3 = query[3]!;
     const q4 = query[4]!, q5 = query[5]!, q6 = query[6]!, q7 = query[7]!;
-    this.beginCandidates(plan.expectedTouches);
+    this.beginCandidates(16);
     let touches = 0;
     for (let j = 0; j < m; j++) {
       const found = plan.masks[j];
       if (!found) continue;
-      const { masks, weights } = found;
-      const head = heads[j]!;
+      const masks = found.masks;
+      const off = offsets[j]!;
+      const ent = entries[j]!;
+      const dir = dirs[j]!;
       const key = substringKey(layout, j, query, 0);
-      const gainBase = plan.maxFlip[j]! + 1;
       for (let k = 0; k < masks.length; k++) {
-        let entry = head[key ^ masks[k]!]!;
-        if (entry === 0) continue;
-        const gain = gainBase - weights[k]!;
-        do {
-          const slot = entry - 1;
-          touches++;
-          if (this.credit(slot, gain, need)) {
+        const bucket = key ^ masks[k]!;
+        const end = off[bucket + 1]!;
+        for (let p = off[bucket]!; p < end; p++) {
+          const slot = ent[p]!;
+          if (slot === EMPTY) break;
+          const o = slot * WORDS_PER_CODE;
+          const d =
+            popcount32(words[o]! ^ q0) +
+            popcount32(words[o + 1]! ^ q1) +
+            popcount32(words[o + 2]! ^ q2) +
+            popcount32(words[o + 3]! ^ q3) +
+            popcount32(words[o + 4]! ^ q4) +
+            popcount32(words[o + 5]! ^ q5) +
+            popcount32(words[o + 6]! ^ q6) +
+            popcount32(words[o + 7]! ^ q7);
+          if (d <= radius && this.credit(slot, 1, 1)) {
+            this.outSlots.push(slot);
+            this.outDistances.push(d);
+          }
+        }
+        touches += end - off[bucket]!;
+        if (withDelta) {
+          for (let e = dir[bucket & dirMask]!; e !== 0; e = deltaNext[(e - 1) * m + j]!) {
+            const slot = deltaSlot[e - 1]!;
+            touches++;
             const o = slot * WORDS_PER_CODE;
             const d =
               popcount32(words[o]! ^ q0) +
@@ -246,29 +334,85 @@ export class MultiIndexHashIndex implements HashIndex {
               popcount32(words[o + 5]! ^ q5) +
               popcount32(words[o + 6]! ^ q6) +
               popcount32(words[o + 7]! ^ q7);
-            if (d <= radius) {
-              this.outIds.push(this.ids[slot]!);
+            if (d <= radius && this.credit(slot, 1, 1)) {
+              this.outSlots.push(slot);
               this.outDistances.push(d);
             }
           }
-          entry = next[slot * m + j]!;
-        } while (entry !== 0);
+        }
       }
-      if (touches > budget) {
-        // Skewed buckets (dense clusters): a scan is now cheaper than finishing.
-        this.outIds.length = 0;
-        this.outDistances.length = 0;
-        return false;
-      }
+      // Skewed buckets (dense clusters): a scan is now cheaper than finishing.
+      if (touches > budget) return false;
     }
     return true;
   }
 
+  /** Slack > 0: credit gains per candidate; read a code only once its gains reach `need`. */
+  private probeCredit(plan: QueryPlan, radius: number): boolean {
+    const { layout, offsets, entries, dirs, deltaNext, deltaSlot, dirMask } = this;
+    const m = layout.count;
+    const need = plan.need;
+    const budget = plan.touchBudget;
+    const withDelta = this.deltaLive > 0;
+    this.beginCandidates(plan.expectedTouches);
+    let touches = 0;
+    for (let j = 0; j < m; j++) {
+      const found = plan.masks[j];
+      if (!found) continue;
+      const { masks, weights } = found;
+      const off = offsets[j]!;
+      const ent = entries[j]!;
+      const dir = dirs[j]!;
+      const key = substringKey(layout, j, this.query, 0);
+      const gainBase = plan.maxFlip[j]! + 1;
+      for (let k = 0; k < masks.length; k++) {
+        const bucket = key ^ masks[k]!;
+        const gain = gainBase - weights[k]!;
+        const end = off[bucket + 1]!;
+        for (let p = off[bucket]!; p < end; p++) {
+          const slot = ent[p]!;
+          if (slot === EMPTY) break;
+          if (this.credit(slot, gain, need)) this.verify(slot, radius);
+        }
+        touches += end - off[bucket]!;
+        if (withDelta) {
+          // The directory may be coarser than the key: a chain can hold codes of other
+          // buckets. Over-crediting them only costs a verification, never a miss.
+          for (let e = dir[bucket & dirMask]!; e !== 0; e = deltaNext[(e - 1) * m + j]!) {
+            touches++;
+            const slot = deltaSlot[e - 1]!;
+            if (this.credit(slot, gain, need)) this.verify(slot, radius);
+          }
+        }
+      }
+      if (touches > budget) return false;
+    }
+    return true;
+  }
+
+  private verify(slot: number, radius: number): void {
+    const { words, query } = this;
+    const o = slot * WORDS_PER_CODE;
+    const d =
+      popcount32(words[o]! ^ query[0]!) +
+      popcount32(words[o + 1]! ^ query[1]!) +
+      popcount32(words[o + 2]! ^ query[2]!) +
+      popcount32(words[o + 3]! ^ query[3]!) +
+      popcount32(words[o + 4]! ^ query[4]!) +
+      popcount32(words[o + 5]! ^ query[5]!) +
+      popcount32(words[o + 6]! ^ query[6]!) +
+      popcount32(words[o + 7]! ^ query[7]!);
+    if (d <= radius) {
+      this.outSlots.push(slot);
+      this.outDistances.push(d);
+    }
+  }
+
   private scan(radius: number): void {
-    const { words, query, ids, count } = this;
+    const { words, query, state, top } = this;
     const q0 = query[0]!, q1 = query[1]!, q2 = query[2]!, q3 = query[3]!;
     const q4 = query[4]!, q5 = query[5]!, q6 = query[6]!, q7 = query[7]!;
-    for (let slot = 0, o = 0; slot < count; slot++, o += WORDS_PER_CODE) {
+    for (let slot = 0, o = 0; slot < top; slot++, o += WORDS_PER_CODE) {
       const d =
         popcount32(words[o]! ^ q0) +
         popcount32(words[o + 1]! ^ q1) +
@@ -278,17 +422,17 @@ export class MultiIndexHashIndex implements HashIndex {
         popcount32(words[o + 5]! ^ q5) +
         popcount32(words[o + 6]! ^ q6) +
         popcount32(words[o + 7]! ^ q7);
-      if (d <= radius) {
-        this.outIds.push(ids[slot]!);
+      if (d <= radius && state[slot] !== FREE) {
+        this.outSlots.push(slot);
         this.outDistances.push(d);
       }
     }
   }
 
   private results(): Match[] {
-    const n = this.outIds.length;
+    const n = this.outSlots.length;
     const out: Match[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = { id: this.outIds[i]!, distance: this.outDistances[i]! };
+    for (let i = 0; i < n; i++) out[i] = { id: this.ids[this.outSlots[i]!]!, distance: this.outDistances[i]! };
     return n > 1 ? out.sort(compareMatches) : out;
   }
 
@@ -300,7 +444,7 @@ export class MultiIndexHashIndex implements HashIndex {
     }
     let plan = this.plans.get(radius);
     if (!plan) {
-      plan = planQuery(this.layout, this.plannedSize, radius, this.alwaysProbe);
+      plan = planQuery(this.layout, this.plannedSize, radius, { alwaysProbe: this.alwaysProbe, slack: this.slack });
       this.plans.set(radius, plan);
     }
     return plan;
@@ -364,98 +508,269 @@ export class MultiIndexHashIndex implements HashIndex {
     }
   }
 
-  // --- substring tables ---
+  // --- slots ---
 
-  private newHeads(): Uint32Array[] {
-    return Array.from(this.layout.bits, (bits) => new Uint32Array(2 ** bits));
+  private allocSlot(): number {
+    if (this.freeHead !== 0) {
+      const slot = this.freeHead - 1;
+      this.freeHead = this.ids[slot]!;
+      this.state[slot] = PENDING;
+      return slot;
+    }
+    if (this.top === this.capacity) this.grow(this.top + 1);
+    this.state[this.top] = PENDING;
+    return this.top++;
   }
 
-  private link(slot: number): void {
-    const { layout, heads, next, words } = this;
-    const m = layout.count;
-    for (let j = 0; j < m; j++) {
-      const head = heads[j]!;
-      const key = substringKey(layout, j, words, slot * WORDS_PER_CODE);
-      next[slot * m + j] = head[key]!;
-      head[key] = slot + 1;
-    }
-  }
-
-  /** Links slots [from, to) table by table (bulk loading and relayout). */
-  private linkRange(from: number, to: number): void {
-    const { layout, heads, next, words } = this;
-    const m = layout.count;
-    for (let j = 0; j < m; j++) {
-      const head = heads[j]!;
-      for (let slot = from; slot < to; slot++) {
-        const key = substringKey(layout, j, words, slot * WORDS_PER_CODE);
-        next[slot * m + j] = head[key]!;
-        head[key] = slot + 1;
-      }
-    }
-  }
-
-  private unlink(slot: number): void {
-    const { layout, heads, next, words } = this;
-    const m = layout.count;
-    for (let j = 0; j < m; j++) {
-      const head = heads[j]!;
-      const key = substringKey(layout, j, words, slot * WORDS_PER_CODE);
-      const after = next[slot * m + j]!;
-      let entry = head[key]!;
-      if (entry === slot + 1) {
-        head[key] = after;
-        continue;
-      }
-      while (next[(entry - 1) * m + j] !== slot + 1) entry = next[(entry - 1) * m + j]!;
-      next[(entry - 1) * m + j] = after;
-    }
-  }
-
-  /** Makes every list that reaches slot `from` reach slot `to` instead (same code). */
-  private repoint(from: number, to: number): void {
-    const { layout, heads, next, words } = this;
-    const m = layout.count;
-    for (let j = 0; j < m; j++) {
-      const head = heads[j]!;
-      const key = substringKey(layout, j, words, from * WORDS_PER_CODE);
-      next[to * m + j] = next[from * m + j]!;
-      let entry = head[key]!;
-      if (entry === from + 1) {
-        head[key] = to + 1;
-        continue;
-      }
-      while (next[(entry - 1) * m + j] !== from + 1) entry = next[(entry - 1) * m + j]!;
-      next[(entry - 1) * m + j] = to + 1;
-    }
+  /** Forgets a slot's id and puts it on the free list (its table entries are already gone). */
+  private releaseSlot(slot: number, id: number): void {
+    this.idTable.delete(id, this.ids);
+    this.state[slot] = FREE;
+    this.ids[slot] = this.freeHead;
+    this.freeHead = slot + 1;
   }
 
   private grow(minimum: number): void {
     const capacity = Math.max(minimum, Math.ceil(this.capacity * GROWTH));
-    const m = this.layout.count;
     const words = new Uint32Array(capacity * WORDS_PER_CODE);
-    words.set(this.words.subarray(0, this.count * WORDS_PER_CODE));
+    words.set(this.words.subarray(0, this.top * WORDS_PER_CODE));
     const ids = new Uint32Array(capacity);
-    ids.set(this.ids.subarray(0, this.count));
-    const next = new Uint32Array(capacity * m);
-    next.set(this.next.subarray(0, this.count * m));
+    ids.set(this.ids.subarray(0, this.top));
+    const state = new Uint8Array(capacity);
+    state.set(this.state.subarray(0, this.top));
     this.words = words;
     this.ids = ids;
-    this.next = next;
+    this.state = state;
     this.capacity = capacity;
   }
 
-  /** Re-lays the tables when N has doubled past the layout's size; true if it did. */
+  // --- tables ---
+
+  /** Empty tiers for the current layout and size. */
+  private resetTables(): void {
+    const m = this.layout.count;
+    this.offsets = Array.from(this.layout.bits, (bits) => new Uint32Array(2 ** bits + 1));
+    this.entries = Array.from(this.layout.bits, () => new Uint32Array(0));
+    this.staticLive = 0;
+    this.staticHoles = 0;
+    this.deltaCap = this.fixedDelta ?? defaultDeltaCapacity(this.layoutSize);
+    let dirBits = 1;
+    while (2 ** dirBits < 2 * this.deltaCap && dirBits < this.layout.bits[0]!) dirBits++;
+    this.dirMask = 2 ** dirBits - 1;
+    this.dirs = Array.from(this.layout.bits, () => new Uint32Array(2 ** dirBits));
+    this.deltaNext = new Uint32Array(this.deltaCap * m);
+    this.deltaSlot = new Uint32Array(this.deltaCap);
+    this.deltaUsed = 0;
+    this.deltaLive = 0;
+    this.plans.clear();
+  }
+
+  private linkDelta(slot: number): void {
+    const { layout, dirs, deltaNext, words, dirMask } = this;
+    const m = layout.count;
+    const e = this.deltaUsed++;
+    this.deltaSlot[e] = slot;
+    for (let j = 0; j < m; j++) {
+      const dir = dirs[j]!;
+      const h = substringKey(layout, j, words, slot * WORDS_PER_CODE) & dirMask;
+      deltaNext[e * m + j] = dir[h]!;
+      dir[h] = e + 1;
+    }
+    this.state[slot] = DELTA;
+    this.deltaLive++;
+  }
+
+  /** linkDelta for many slots, table by table: one directory is hot in cache at a time. */
+  private linkDeltaBatch(slots: Uint32Array): void {
+    const { layout, dirs, deltaNext, words, dirMask, state } = this;
+    const m = layout.count;
+    const first = this.deltaUsed;
+    const n = slots.length;
+    this.deltaSlot.set(slots, first);
+    for (let j = 0; j < m; j++) {
+      const dir = dirs[j]!;
+      for (let i = 0, e = first; i < n; i++, e++) {
+        const h = substringKey(layout, j, words, slots[i]! * WORDS_PER_CODE) & dirMask;
+        deltaNext[e * m + j] = dir[h]!;
+        dir[h] = e + 1;
+      }
+    }
+    for (let i = 0; i < n; i++) state[slots[i]!] = DELTA;
+    this.deltaUsed += n;
+    this.deltaLive += n;
+  }
+
+  private unlinkDelta(slot: number): void {
+    const { layout, dirs, deltaNext, deltaSlot, words, dirMask } = this;
+    const m = layout.count;
+    const o = slot * WORDS_PER_CODE;
+    // Find the slot's delta entry through table 0's chain.
+    let e = dirs[0]![substringKey(layout, 0, words, o) & dirMask]!;
+    while (deltaSlot[e - 1] !== slot) e = deltaNext[(e - 1) * m]!;
+    for (let j = 0; j < m; j++) {
+      const dir = dirs[j]!;
+      const h = substringKey(layout, j, words, o) & dirMask;
+      const after = deltaNext[(e - 1) * m + j]!;
+      if (dir[h] === e) {
+        dir[h] = after;
+        continue;
+      }
+      let prev = dir[h]!;
+      while (deltaNext[(prev - 1) * m + j] !== e) prev = deltaNext[(prev - 1) * m + j]!;
+      deltaNext[(prev - 1) * m + j] = after;
+    }
+    deltaSlot[e - 1] = EMPTY;
+    this.deltaLive--;
+  }
+
+  /** Swap-removes a slot from its bucket in every table; the bucket's last live place becomes EMPTY. */
+  private unlinkStatic(slot: number): void {
+    const { layout, offsets, entries, words } = this;
+    const o = slot * WORDS_PER_CODE;
+    for (let j = 0; j < layout.count; j++) {
+      const off = offsets[j]!;
+      const ent = entries[j]!;
+      const key = substringKey(layout, j, words, o);
+      const end = off[key + 1]!;
+      let p = off[key]!;
+      while (ent[p] !== slot) p++;
+      let last = p;
+      while (last + 1 < end && ent[last + 1] !== EMPTY) last++;
+      ent[p] = ent[last]!;
+      ent[last] = EMPTY;
+    }
+    this.staticLive--;
+    this.staticHoles++;
+  }
+
+  /**
+   * Rebuilds the static tier from every live slot and empties the delta: bulk loads into an
+   * empty index and retuning. Per table: keys in slot order (a sequential read of the codes),
+   * a radix sort, offsets in one pass. Entries keep room for one delta's worth of merges.
+   */
+  private rebuild(): void {
+    const { layout, words, state, top } = this;
+    const live = this.count;
+    const slots = new Uint32Array(live);
+    for (let slot = 0, n = 0; slot < top; slot++) if (state[slot] !== FREE) slots[n++] = slot;
+    const keys = new Uint32Array(live);
+    const values = new Uint32Array(live);
+    const scratchKeys = new Uint32Array(live);
+    const scratchValues = new Uint32Array(live);
+    for (let j = 0; j < layout.count; j++) {
+      const bits = layout.bits[j]!;
+      const buckets = 1 << bits;
+      for (let i = 0; i < live; i++) keys[i] = substringKey(layout, j, words, slots[i]! * WORDS_PER_CODE);
+      values.set(slots);
+      const sorted = radixSortPairs(keys, values, live, bits, scratchKeys, scratchValues);
+      let off = this.offsets[j]!;
+      if (off.length !== buckets + 1) off = new Uint32Array(buckets + 1);
+      offsetsFromSorted(sorted.keys, live, off, buckets);
+      let ent = this.entries[j]!;
+      if (ent.length < live) ent = new Uint32Array(this.entryCapacity(live));
+      ent.set(sorted.values.subarray(0, live));
+      this.offsets[j] = off;
+      this.entries[j] = ent;
+    }
+    for (let i = 0; i < live; i++) state[slots[i]!] = STATIC;
+    this.staticLive = live;
+    this.staticHoles = 0;
+    this.clearDelta();
+    this.counters.merges++;
+  }
+
+  /**
+   * Merges the delta tier (and `extra` slots not linked anywhere yet) into the static tier,
+   * in place. Per table: radix-sort the new entries by bucket; squeeze out the holes deletes
+   * left (a forward pass); then, from the last bucket down, shift each run up by the number of
+   * new entries below it and splice the new ones in (a backward pass, stopping at the lowest
+   * new bucket). Sequential work; no fresh memory unless the entries must grow.
+   */
+  private merge(extra: Uint32Array | null): void {
+    const { layout, words, deltaSlot, state } = this;
+    let n = 0;
+    const added = new Uint32Array(this.deltaLive + (extra?.length ?? 0));
+    for (let e = 0; e < this.deltaUsed; e++) if (deltaSlot[e] !== EMPTY) added[n++] = deltaSlot[e]!;
+    if (extra) for (let i = 0; i < extra.length; i++) added[n++] = extra[i]!;
+    const live = this.staticLive + n;
+    const keys = new Uint32Array(n);
+    const values = new Uint32Array(n);
+    const scratchKeys = new Uint32Array(n);
+    const scratchValues = new Uint32Array(n);
+    for (let j = 0; j < layout.count; j++) {
+      const bits = layout.bits[j]!;
+      const buckets = 1 << bits;
+      for (let i = 0; i < n; i++) keys[i] = substringKey(layout, j, words, added[i]! * WORDS_PER_CODE);
+      values.set(added);
+      const sorted = radixSortPairs(keys, values, n, bits, scratchKeys, scratchValues);
+      const newKeys = sorted.keys;
+      const newSlots = sorted.values;
+      const off = this.offsets[j]!;
+      let ent = this.entries[j]!;
+      if (this.staticHoles > 0) {
+        // Forward: pack each bucket's live run down (off[b] is rewritten after off[b + 1] is read).
+        let w = 0;
+        let start = 0;
+        for (let b = 0; b < buckets; b++) {
+          const end = off[b + 1]!;
+          off[b] = w;
+          for (let p = start; p < end; p++) {
+            const slot = ent[p]!;
+            if (slot === EMPTY) break;
+            ent[w++] = slot;
+          }
+          start = end;
+        }
+        off[buckets] = w;
+      }
+      if (off[buckets]! !== this.staticLive) throw new Error(`index merge: table ${j} holds ${off[buckets]} entries, expected ${this.staticLive}`);
+      if (ent.length < live) {
+        const grown = new Uint32Array(this.entryCapacity(live));
+        grown.set(ent.subarray(0, this.staticLive));
+        ent = grown;
+        this.entries[j] = ent;
+      }
+      // Backward: wpos is the new end of bucket b; runs move up (never onto unread entries).
+      let d = n - 1;
+      let wpos = live;
+      let r = off[buckets]!;
+      off[buckets] = live;
+      for (let b = buckets - 1; d >= 0; b--) {
+        const s = off[b]!;
+        while (d >= 0 && newKeys[d] === b) ent[--wpos] = newSlots[d--]!;
+        if (wpos !== r) for (let p = r - 1; p >= s; p--) ent[--wpos] = ent[p]!;
+        else wpos = s;
+        r = s;
+        off[b] = wpos;
+      }
+    }
+    for (let i = 0; i < n; i++) state[added[i]!] = STATIC;
+    this.staticLive = live;
+    this.staticHoles = 0;
+    this.clearDelta();
+    this.counters.merges++;
+  }
+
+  /** Room for `live` entries and the merges to come: the expected size, or 1.5x (amortised). */
+  private entryCapacity(live: number): number {
+    return Math.max(live + this.deltaCap, Math.ceil(live * GROWTH), this.layoutSize);
+  }
+
+  private clearDelta(): void {
+    for (const dir of this.dirs) dir.fill(0);
+    this.deltaUsed = 0;
+    this.deltaLive = 0;
+  }
+
+  /** Re-lays the tables when N has doubled past the layout's size; true if it did (all linked). */
   private maybeRetune(): boolean {
     if (this.fixedLayout || this.count <= 2 * this.layoutSize) return false;
     this.layoutSize = this.count;
     const bits = chooseSubstringBits(this.count);
-    if (bits === this.layout.bits[0]) return false;
-    this.layout = makeLayout(Math.floor(256 / bits), Math.min(bits, MAX_SUBSTRING_BITS));
-    this.heads = this.newHeads();
-    this.next = new Uint32Array(this.capacity * this.layout.count);
-    this.plans.clear();
-    this.linkRange(0, this.count);
+    if (bits !== this.layout.bits[0]) this.layout = makeLayout(Math.floor(256 / bits), Math.min(bits, MAX_SUBSTRING_BITS));
+    // Bigger delta for the bigger index, then everything (new slots included) goes static.
+    this.resetTables();
+    this.rebuild();
     return true;
   }
 }

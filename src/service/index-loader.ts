@@ -54,12 +54,35 @@ export class IndexLoader {
     this.timer = undefined;
   }
 
+  /**
+   * Indexes one page of the store through the bulk path, grouped by algorithm. Ids already
+   * indexed (registered live while the load runs) are skipped; lastSeenId covers the page.
+   */
   private addBatch(batch: { ids: number[]; algorithms: string[]; bytes: Uint8Array }): number {
-    let added = 0;
-    for (let i = 0; i < batch.ids.length; i++) {
+    const n = batch.ids.length;
+    const bytes = batch.bytes;
+    const groups = new Map<string, { ids: Uint32Array; words: Uint32Array; count: number }>();
+    for (let i = 0; i < n; i++) {
       const id = batch.ids[i]!;
-      if (this.matcher.addIfAbsent(batch.algorithms[i]!, id, batch.bytes.subarray(32 * i, 32 * i + 32))) added++;
       if (id > this.lastSeenId) this.lastSeenId = id;
+      const algorithm = batch.algorithms[i]!;
+      if (this.matcher.has(algorithm, id)) continue;
+      let group = groups.get(algorithm);
+      if (!group) {
+        group = { ids: new Uint32Array(n), words: new Uint32Array(n * 8), count: 0 };
+        groups.set(algorithm, group);
+      }
+      const { words } = group;
+      const row = group.count++;
+      group.ids[row] = id;
+      for (let k = 0, b = 32 * i, w = row * 8; k < 8; k++, b += 4, w++) {
+        words[w] = ((bytes[b]! << 24) | (bytes[b + 1]! << 16) | (bytes[b + 2]! << 8) | bytes[b + 3]!) >>> 0;
+      }
+    }
+    let added = 0;
+    for (const [algorithm, group] of groups) {
+      this.matcher.addPacked(algorithm, group.ids.subarray(0, group.count), group.words.subarray(0, group.count * 8));
+      added += group.count;
     }
     return added;
   }

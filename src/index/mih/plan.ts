@@ -10,9 +10,10 @@ import type { SubstringLayout } from './substrings.js';
  * found in some table, and a candidate found in tables H at distances d_j has
  *   LB = Σ_{j∈H} d_j + Σ_{j∉H} (t_j + 1) = S − Σ_{j∈H} (t_j + 1 − d_j) ≤ d.
  * Each hit therefore "gains" t_j + 1 − d_j, and only candidates whose gains reach
- * S − r can be matches: the rest are dropped without touching their 32-byte code.
- * S = r + 1 + e; larger e probes more buckets but filters harder. The planner picks e
- * (and falls back to a linear scan) by an estimated cost in cache misses.
+ * S − r can be matches. S = r + 1 + e; with e = 0 every candidate is verified at once
+ * (one read of its 32-byte code, no bookkeeping); with e > 0 more buckets are probed but
+ * gains are kept in a small cache-resident table and few codes are read. The planner
+ * picks e (or a linear scan) by an estimated cost in random memory accesses.
  */
 export interface QueryPlan {
   /** Scan every code instead (large radius or tiny index). */
@@ -21,7 +22,7 @@ export interface QueryPlan {
   readonly maxFlip: Int32Array;
   /** Flip masks per table (null when not probed). */
   readonly masks: readonly (FlipMasks | null)[];
-  /** Gain a candidate needs before its full distance is computed (S − r). */
+  /** Gain a candidate needs before its full distance is computed (S − r); 1: verify every candidate. */
   readonly need: number;
   /** Expected bucket entries visited: sizes the candidate table. */
   readonly expectedTouches: number;
@@ -29,23 +30,32 @@ export interface QueryPlan {
   readonly touchBudget: number;
 }
 
-// Relative costs, in units of one random cache miss (calibrated by bench/index.bench.ts).
-const COST_PROBE = 1;
-const COST_TOUCH = 0.6;
+// Relative costs, in units of one random memory access (calibrated with bench/index.bench.ts
+// at N = 10M: a bucket probe reads an offset pair and, if non-empty, its first entries).
+const COST_PROBE = 1.3;
+/** Crediting a candidate: a hit in a table that stays in cache. */
+const COST_TOUCH = 0.2;
 const COST_VERIFY = 1;
-const COST_LINEAR_PER_CODE = 0.12;
+const COST_LINEAR_PER_CODE = 0.08;
 /** Largest Hamming ball probed per table. */
 const MAX_BALL = 1 << 16;
 /** Extra slack e tried beyond the minimum S = r + 1. */
 const MAX_SLACK = 8;
 
-/** `alwaysProbe`: use the tables whenever a plan is feasible, whatever the cost (tests). */
-export function planQuery(layout: SubstringLayout, size: number, radius: number, alwaysProbe = false): QueryPlan {
+export interface PlanOptions {
+  /** Use the tables whenever a plan is feasible, whatever the cost (tests). */
+  alwaysProbe?: boolean;
+  /** Force this slack e (calibration, tests); the cheapest feasible one otherwise. */
+  slack?: number;
+}
+
+export function planQuery(layout: SubstringLayout, size: number, radius: number, options: PlanOptions = {}): QueryPlan {
+  const alwaysProbe = options.alwaysProbe ?? false;
   const m = layout.count;
   const linearCost = Math.max(size, 1) * COST_LINEAR_PER_CODE;
   let best: QueryPlan = linearPlan(m, size);
-  let bestCost = alwaysProbe ? Infinity : linearCost;
-  for (let slack = 0; slack <= MAX_SLACK; slack++) {
+  let bestCost = alwaysProbe || options.slack !== undefined ? Infinity : linearCost;
+  for (let slack = options.slack ?? 0; slack <= (options.slack ?? MAX_SLACK); slack++) {
     const total = radius + 1 + slack;
     const base = Math.floor(total / m);
     const extra = total % m;
@@ -71,16 +81,16 @@ export function planQuery(layout: SubstringLayout, size: number, radius: number,
       verifies += t - slack >= 0 ? ballVolume(bits, t - slack) * perBucket : 0;
     }
     if (!feasible) break;
-    const cost = probes * COST_PROBE + touches * COST_TOUCH + verifies * COST_VERIFY;
+    const cost = probes * COST_PROBE + (slack === 0 ? touches * COST_VERIFY : touches * COST_TOUCH + verifies * COST_VERIFY);
     if (cost < bestCost) {
       bestCost = cost;
       best = {
         linear: false,
         maxFlip,
-        masks: Array.from(maxFlip, (t, j) => (t < 0 ? null : flipMasks(layout.bits[j]!, t))),
+        masks: Array.from(maxFlip, (t, j) => (t < 0 ? null : inAddressOrder(layout.bits[j]!, t))),
         need: slack + 1,
         expectedTouches: Math.ceil(touches),
-        touchBudget: alwaysProbe ? Infinity : Math.ceil(linearCost / COST_TOUCH) + 1024,
+        touchBudget: alwaysProbe ? Infinity : Math.ceil(linearCost / (slack === 0 ? COST_VERIFY : COST_TOUCH)) + 1024,
       };
     }
   }
@@ -96,4 +106,23 @@ function linearPlan(m: number, size: number): QueryPlan {
     expectedTouches: 0,
     touchBudget: size,
   };
+}
+
+const ordered = new Map<number, FlipMasks>();
+
+/**
+ * The ball's masks sorted by value: consecutive probes key ^ mask then share their high
+ * bits, so they land in the same pages of the offsets and entries arrays (one TLB miss and
+ * often one cache line for a run of probes, instead of one per probe).
+ */
+function inAddressOrder(bits: number, maxWeight: number): FlipMasks {
+  const key = bits * 64 + maxWeight;
+  let found = ordered.get(key);
+  if (!found) {
+    const { masks, weights } = flipMasks(bits, maxWeight);
+    const order = Array.from(masks.keys()).sort((a, b) => masks[a]! - masks[b]!);
+    found = { masks: Uint32Array.from(order, (i) => masks[i]!), weights: Uint8Array.from(order, (i) => weights[i]!) };
+    ordered.set(key, found);
+  }
+  return found;
 }
