@@ -29,6 +29,10 @@ export interface Config {
   logLevel: string;
   /** Maximum hashes per batch match call and per case registration. */
   maxBatch: number;
+  /** Requests per minute per client address on the public (victim) endpoints; 0 = off. */
+  rateLimitPerMinute: number;
+  /** Trust X-Forwarded-For from this many proxy hops (behind a reverse proxy), 0 = none. */
+  trustProxyHops: number;
 }
 
 export const DEFAULTS = {
@@ -43,6 +47,8 @@ export const DEFAULTS = {
   secretCost: 15,
   logLevel: 'info',
   maxBatch: 1000,
+  rateLimitPerMinute: 60,
+  trustProxyHops: 0,
 } as const;
 
 export class ConfigError extends Error {
@@ -79,6 +85,8 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     pepper: env.REMPART_PEPPER,
     logLevel: env.REMPART_LOG_LEVEL,
     maxBatch: env.REMPART_MAX_BATCH,
+    rateLimitPerMinute: env.REMPART_RATE_LIMIT,
+    trustProxyHops: env.REMPART_TRUST_PROXY_HOPS,
   };
   raw.thresholdOverrides = listAlgorithms()
     .map((a) => [a.name, env[`REMPART_THRESHOLD_${a.name.toUpperCase()}`]] as const)
@@ -143,5 +151,11 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     pepper: merged.pepper,
     logLevel: merged.logLevel ?? DEFAULTS.logLevel,
     maxBatch: merged.maxBatch === undefined ? DEFAULTS.maxBatch : integer('max batch', merged.maxBatch, 1, 100_000),
+    rateLimitPerMinute:
+      merged.rateLimitPerMinute === undefined
+        ? DEFAULTS.rateLimitPerMinute
+        : integer('rate limit (requests per minute)', merged.rateLimitPerMinute, 0, 1_000_000),
+    trustProxyHops:
+      merged.trustProxyHops === undefined ? DEFAULTS.trustProxyHops : integer('trusted proxy hops', merged.trustProxyHops, 0, 10),
   };
 }

@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   CASE_WITHDRAWN: 409,
   CONFLICT: 409,
   // Service
+  RATE_LIMITED: 429,
   NOT_READY: 503,
   OVERLOADED: 503,
 } as const;

@@ -181,3 +181,24 @@ describe('errors and authentication over HTTP', () => {
     });
   });
 });
+
+describe('rate limits on the public endpoints', () => {
+  it('answers 429 with a JSON message past the limit, and never limits platforms', async () => {
+    const server = await startTestServer({ config: { rateLimitPerMinute: '3' } });
+    try {
+      const key = await server.createPlatformKey('unlimited');
+      const body = { hashes: [{ algorithm: 'blockhash', value: 'd'.repeat(64) }] };
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await request(`${server.url}/v1/cases`, { body })).status);
+      expect(statuses).toEqual([201, 201, 201, 429]);
+      const limited = await request(`${server.url}/v1/cases`, { body });
+      expect(limited.body).toMatchObject({ statusCode: 429, error: 'RATE_LIMITED', message: expect.stringMatching(/at most 3 per minute/) });
+      expect(server.server.rempart.store.countHashes()).toBe(3);
+      for (let i = 0; i < 10; i++) {
+        expect((await request(`${server.url}/v1/match`, { body, headers: bearer(key) })).status).toBe(200);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import type { Rempart } from '../service/rempart.js';
 import { webPlugin } from '../web/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { metricsPlugin } from './metrics.js';
+import { registerRateLimit } from './rate-limit.js';
 import { caseRoutes } from './routes/cases.js';
 import { hashingRoutes } from './routes/hashing.js';
 import { healthRoutes } from './routes/health.js';
@@ -30,11 +31,14 @@ export async function buildApp(rempart: Rempart, options: AppOptions = {}): Prom
     logger: options.logger ?? false,
     // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MB.
     bodyLimit: 4 * 1024 * 1024,
+    // Behind a reverse proxy, the client's address comes from X-Forwarded-For (rate limits).
+    trustProxy: (_address: string, hop: number) => hop < rempart.config.trustProxyHops,
     // Unknown fields are refused (not silently dropped): a typo must not look like success.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
   registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes });
+  await registerRateLimit(app, rempart.config.rateLimitPerMinute);
 
   await app.register(swagger, {
     openapi: {

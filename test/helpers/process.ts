@@ -14,7 +14,7 @@ export interface ServerProcess {
 /** Starts `rempart serve` as a real child process and waits until it is ready. */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--threads', '1'], {
-    env: { ...process.env, REMPART_SECRET_COST: '10', ...env },
+    env: { ...process.env, REMPART_SECRET_COST: '10', REMPART_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

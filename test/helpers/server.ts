@@ -28,7 +28,8 @@ let platformCounter = 0;
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-test-'));
   const config: Config = resolveConfig(
-    { dataDir, host: '127.0.0.1', port: '0', hashThreads: '2', secretCost: '10', logLevel: 'info' },
+    // Rate limits off unless a test sets them: suites send many requests from 127.0.0.1.
+    { dataDir, host: '127.0.0.1', port: '0', hashThreads: '2', secretCost: '10', logLevel: 'info', rateLimitPerMinute: '0' },
     options.config ?? {},
   );
   let logText = '';

@@ -4,6 +4,7 @@ import { CASE_NUMBER_PATTERN } from '../../service/credentials.js';
 import { bearerToken } from '../../service/platforms.js';
 import type { Rempart } from '../../service/rempart.js';
 import { errors, wireHash } from '../schemas.js';
+import { PUBLIC_LIMIT } from '../rate-limit.js';
 
 const caseStatus = {
   type: 'object',
@@ -40,6 +41,7 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, 
   app.post(
     '/v1/cases',
     {
+      config: PUBLIC_LIMIT,
       schema: {
         tags: ['victims'],
         summary: 'Register a case from hashes computed on the victim’s device',
@@ -75,6 +77,7 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, 
   app.get(
     '/v1/cases/:caseNumber',
     {
+      config: PUBLIC_LIMIT,
       schema: {
         tags: ['victims'],
         summary: 'Read a case: status, number of hashes, number of matches',
@@ -92,6 +95,7 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, 
   app.delete(
     '/v1/cases/:caseNumber',
     {
+      config: PUBLIC_LIMIT,
       schema: {
         tags: ['victims'],
         summary: 'Withdraw a case: every hash leaves the index and the store at once',

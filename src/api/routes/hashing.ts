@@ -3,6 +3,7 @@ import { listAlgorithms } from '../../hashing/index.js';
 import type { Rempart } from '../../service/rempart.js';
 import { acceptImageBodies, imageBytes } from '../image-body.js';
 import { IMAGE_TYPES, errors, imageInfo } from '../schemas.js';
+import { PUBLIC_LIMIT } from '../rate-limit.js';
 
 /** Public endpoints: the algorithms in use, and hashing an image without storing anything. */
 export const hashingRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
@@ -29,6 +30,7 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (ap
   app.post(
     '/v1/hash',
     {
+      config: PUBLIC_LIMIT,
       schema: {
         tags: ['hashing'],
         summary: 'Hash an image in memory; nothing is stored',
