@@ -151,20 +151,22 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
     );
   });
 
-  it('through both tiers: delta inserts, merges, static holes and slot reuse, every slack (property)', () => {
+  it('through every tier: parked bulk loads, delta inserts, merges, static holes, slot reuse, every slack (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 31 }),
         fc.constantFrom(8, 11, 12),
         fc.constantFrom(1, 4, 32),
         fc.constantFrom(undefined, 0, 1, 3),
+        fc.constantFrom(1, 8, 1 << 30),
         fc.array(fc.tuple(fc.constantFrom('add', 'add', 'bulk', 'remove', 'remove', 'query'), fc.nat(), fc.integer({ min: 0, max: 48 })), {
           minLength: 20,
           maxLength: 250,
         }),
-        (seed, bits, deltaCapacity, slack, ops) => {
+        (seed, bits, deltaCapacity, slack, parkMinimum, ops) => {
           const next = rng(seed);
-          const mih = new MultiIndexHashIndex({ substringBits: bits, deltaCapacity, slack, alwaysProbe: true });
+          // expectedSize 400: bulk batches are parked (scanned by queries) until the index holds 400.
+          const mih = new MultiIndexHashIndex({ substringBits: bits, deltaCapacity, slack, parkMinimum, expectedSize: 400, alwaysProbe: true });
           const oracle = new LinearScanIndex();
           const codes: Uint8Array[] = [randomCode(next)];
           const live: number[] = [];
@@ -204,9 +206,9 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
             expect(mih.size).toBe(oracle.size);
           }
           const t = mih.tiers;
-          expect(t.staticLive + t.deltaLive).toBe(live.length);
+          expect(t.staticLive + t.deltaLive + t.pending).toBe(live.length);
           mih.compact();
-          expect(mih.tiers).toMatchObject({ staticLive: live.length, deltaLive: 0, staticHoles: 0 });
+          expect(mih.tiers).toMatchObject({ staticLive: live.length, deltaLive: 0, pending: 0, staticHoles: 0 });
           const query = codes[codes.length - 1]!;
           for (const radius of [0, 12, 31]) expect(mih.search(query, radius)).toEqual(oracle.search(query, radius));
           for (const id of live) expect(mih.has(id)).toBe(true);

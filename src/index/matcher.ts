@@ -3,6 +3,8 @@ import type { HashIndex, Match } from './types.js';
 /** An index that can take many codes at once (the multi-index hash's bulk path). */
 interface BulkIndex extends HashIndex {
   addPacked(ids: Uint32Array, words: Uint32Array): void;
+  /** Folds recent inserts into the query-optimised layout (after a bulk load). */
+  compact?(): void;
 }
 
 function isBulk(index: HashIndex): index is BulkIndex {
@@ -76,6 +78,11 @@ export class Matcher {
       }
       index.add(ids[i]!, code);
     }
+  }
+
+  /** Lets every index fold a bulk load into its query-optimised layout (end of start-up load). */
+  compact(): void {
+    for (const index of this.indexes.values()) if (isBulk(index)) index.compact?.();
   }
 
   /** Removes an id from whichever algorithm holds it. */

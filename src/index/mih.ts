@@ -48,6 +48,8 @@ export interface MihOptions {
   deltaCapacity?: number;
   /** Force the planner's slack (calibration and tests). */
   slack?: number;
+  /** Bulk batches of at least this many codes are parked while the index fills (default 1,024). */
+  parkMinimum?: number;
 }
 
 const DEFAULT_EXPECTED_SIZE = 100_000;
@@ -66,6 +68,8 @@ const STATIC = 1;
 const DELTA = 2;
 /** Allocated, not yet linked into a tier (inside add / addPacked). */
 const PENDING = 3;
+/** Bulk batches at least this large are parked (not linked) while the index fills. */
+const PENDING_MIN_BATCH = 1024;
 
 /** Substring length for N codes: about half a code per bucket (see the header). */
 export function chooseSubstringBits(size: number): number {
@@ -96,6 +100,7 @@ export class MultiIndexHashIndex implements HashIndex {
   private readonly alwaysProbe: boolean;
   private readonly fixedDelta: number | undefined;
   private readonly slack: number | undefined;
+  private readonly parkMinimum: number;
   private readonly counters = { probed: 0, scanned: 0, abandoned: 0, merges: 0 };
   private plans = new Map<number, QueryPlan>();
   private plannedSize = 0;
@@ -113,15 +118,20 @@ export class MultiIndexHashIndex implements HashIndex {
   private deltaSlot = new Uint32Array(0);
   private deltaUsed = 0;
   private deltaLive = 0;
+  // Pending tier: bulk-loaded slots not yet in any table (start-up load), scanned by queries.
+  private pending: Uint32Array = new Uint32Array(0);
+  private pendingCount = 0;
 
   // Per-query scratch, reused so a query allocates only its result.
   private readonly query = new Uint32Array(WORDS_PER_CODE);
-  private candSlot = new Uint32Array(1024);
-  private candGain = new Uint8Array(1024);
-  private candStamp = new Uint32Array(1024);
+  /** Candidate table: per entry [generation << 8 | gain, slot], one cache line per probe. */
+  private cand = new Uint32Array(2 * 1024);
   private candShift = 22;
   private candUsed = 0;
   private generation = 0;
+  private starts = new Uint32Array(256);
+  private ends = new Uint32Array(256);
+  private kept: Uint32Array = new Uint32Array(4096);
   private outSlots: number[] = [];
   private outDistances: number[] = [];
 
@@ -137,6 +147,7 @@ export class MultiIndexHashIndex implements HashIndex {
     this.alwaysProbe = options.alwaysProbe ?? false;
     this.fixedDelta = options.deltaCapacity;
     this.slack = options.slack;
+    this.parkMinimum = options.parkMinimum ?? PENDING_MIN_BATCH;
     this.layoutSize = Math.max(expected, 1);
     this.capacity = Math.max(expected, 16);
     this.words = new Uint32Array(this.capacity * WORDS_PER_CODE);
@@ -162,21 +173,23 @@ export class MultiIndexHashIndex implements HashIndex {
   }
 
   /** Tier sizes and merges so far (benchmarks, tests). */
-  get tiers(): { staticLive: number; staticHoles: number; deltaLive: number; deltaCapacity: number; merges: number } {
-    return { staticLive: this.staticLive, staticHoles: this.staticHoles, deltaLive: this.deltaLive, deltaCapacity: this.deltaCap, merges: this.counters.merges };
+  get tiers(): { staticLive: number; staticHoles: number; deltaLive: number; pending: number; deltaCapacity: number; merges: number } {
+    const { staticLive, staticHoles, deltaLive, pendingCount: pending, deltaCap: deltaCapacity } = this;
+    return { staticLive, staticHoles, deltaLive, pending, deltaCapacity, merges: this.counters.merges };
   }
 
   add(id: number, code: Uint8Array): void {
     checkId(id);
     checkCode(code);
     if (this.idTable.get(id, this.ids) >= 0) throw new Error(`id ${id} is already indexed`);
+    // Fold first: a rebuild takes every allocated slot, and this one goes to the delta.
+    if (this.deltaUsed >= this.deltaCap) this.fold();
     const slot = this.allocSlot();
     writeWords(code, this.words, slot * WORDS_PER_CODE);
     this.ids[slot] = id;
     this.idTable.insert(id, slot, this.ids);
     this.count++;
     if (this.maybeRetune()) return;
-    if (this.deltaUsed === this.deltaCap) this.merge(null);
     this.linkDelta(slot);
   }
 
@@ -207,8 +220,20 @@ export class MultiIndexHashIndex implements HashIndex {
     }
     this.count += n;
     if (this.maybeRetune()) return;
-    if (this.staticLive === 0 && n > this.deltaCap - this.deltaUsed) this.rebuild();
-    else if (n <= this.deltaCap - this.deltaUsed) this.linkDeltaBatch(slots);
+    if (this.count < this.layoutSize && n >= this.parkMinimum) {
+      // Filling towards the laid-out size (start-up load): park the batch, fold it in at doubling sizes.
+      this.park(slots);
+      if (this.pendingCount >= Math.max(this.deltaCap, this.staticLive)) this.fold();
+      return;
+    }
+    if (this.pendingCount > 0) {
+      this.park(slots);
+      this.fold();
+      return;
+    }
+    const room = this.deltaCap - this.deltaUsed;
+    if (this.staticLive === 0 && n > room) this.rebuild();
+    else if (n <= room) this.linkDeltaBatch(slots);
     else if (n >= this.count / 2) this.rebuild();
     else this.merge(slots);
   }
@@ -217,12 +242,14 @@ export class MultiIndexHashIndex implements HashIndex {
     if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) return false;
     const slot = this.idTable.get(id, this.ids);
     if (slot < 0) return false;
-    if (this.state[slot] === STATIC) this.unlinkStatic(slot);
-    else this.unlinkDelta(slot);
+    const state = this.state[slot];
+    if (state === STATIC) this.unlinkStatic(slot);
+    else if (state === DELTA) this.unlinkDelta(slot);
+    else this.unpark(slot);
     this.releaseSlot(slot, id);
     this.count--;
     // Holes only cost memory (queries stop at the first one in a bucket): compact now and then.
-    if (this.staticHoles > Math.max(this.deltaCap, this.staticLive / 4)) this.merge(null);
+    if (this.staticHoles > Math.max(this.deltaCap, this.staticLive / 4)) this.fold();
     return true;
   }
 
@@ -249,13 +276,13 @@ export class MultiIndexHashIndex implements HashIndex {
   memoryBytes(): number {
     let bytes = this.words.byteLength + this.ids.byteLength + this.state.byteLength + this.idTable.byteLength;
     for (let j = 0; j < this.layout.count; j++) bytes += this.offsets[j]!.byteLength + this.entries[j]!.byteLength + this.dirs[j]!.byteLength;
-    bytes += this.deltaNext.byteLength + this.deltaSlot.byteLength;
-    return bytes + this.candSlot.byteLength + this.candGain.byteLength + this.candStamp.byteLength;
+    bytes += this.deltaNext.byteLength + this.deltaSlot.byteLength + this.pending.byteLength;
+    return bytes + this.cand.byteLength;
   }
 
   /** Merges the delta tier into the static tier now (benchmarks; otherwise automatic). */
   compact(): void {
-    if (this.deltaLive > 0 || this.staticHoles > 0) this.merge(null);
+    if (this.deltaLive > 0 || this.staticHoles > 0 || this.pendingCount > 0) this.fold();
   }
 
   private searchOne(code: Uint8Array, radius: number): Match[] {
@@ -266,8 +293,9 @@ export class MultiIndexHashIndex implements HashIndex {
     if (plan.linear) {
       this.counters.scanned++;
       this.scan(radius);
-    } else if (plan.need === 1 ? this.probeVerify(plan, radius) : this.probeCredit(plan, radius)) {
+    } else if (this.probe(plan, radius)) {
       this.counters.probed++;
+      if (this.pendingCount > 0) this.scanPending(radius);
     } else {
       this.counters.abandoned++;
       this.outSlots.length = 0;
@@ -278,65 +306,78 @@ export class MultiIndexHashIndex implements HashIndex {
   }
 
   /**
-   * Slack 0: every code met in a probed bucket is a candidate; read it at once. A match may
-   * sit in several tables' buckets: it is reported once (a stamp per match, not per touch).
+   * Probes the tables in three phases, each a tight loop of independent loads so the CPU
+   * overlaps the cache and TLB misses (a bucket's offsets, its entries, then the codes):
+   * 1. per table, the offset pair of every probed bucket;
+   * 2. the buckets' entries: each candidate earns its gain; those reaching `need` (all of
+   *    them when need = 1) are kept, once each;
+   * 3. the kept candidates' codes are read and compared with the radius.
+   * Returns false if skewed buckets made a linear scan cheaper (the caller scans).
    */
-  private probeVerify(plan: QueryPlan, radius: number): boolean {
-    const { layout, offsets, entries, dirs, deltaNext, deltaSlot, dirMask, words, query } = this;
+  private probe(plan: QueryPlan, radius: number): boolean {
+    const { layout, offsets, entries, dirs, deltaNext, deltaSlot, dirMask, query } = this;
     const m = layout.count;
+    const dcap = deltaSlot.length;
+    const need = plan.need;
     const budget = plan.touchBudget;
     const withDelta = this.deltaLive > 0;
-    const q0 = query[0]!, q1 = query[1]!, q2 = query[2]!, q3 = query[3]!;
-    const q4 = query[4]!, q5 = query[5]!, q6 = query[6]!, q7 = query[7]!;
-    this.beginCandidates(16);
+    this.beginCandidates(need === 1 ? 16 : plan.expectedTouches);
+    let kept = this.kept;
+    let nKept = 0;
     let touches = 0;
     for (let j = 0; j < m; j++) {
       const found = plan.masks[j];
       if (!found) continue;
-      const masks = found.masks;
+      const { masks, weights } = found;
+      const count = masks.length;
+      if (this.starts.length < count) {
+        this.starts = new Uint32Array(count);
+        this.ends = new Uint32Array(count);
+      }
+      const { starts, ends } = this;
       const off = offsets[j]!;
       const ent = entries[j]!;
-      const dir = dirs[j]!;
       const key = substringKey(layout, j, query, 0);
-      for (let k = 0; k < masks.length; k++) {
+      for (let k = 0; k < count; k++) {
         const bucket = key ^ masks[k]!;
-        const end = off[bucket + 1]!;
-        for (let p = off[bucket]!; p < end; p++) {
-          const slot = ent[p]!;
-          if (slot === EMPTY) break;
-          const o = slot * WORDS_PER_CODE;
-          const d =
-            popcount32(words[o]! ^ q0) +
-            popcount32(words[o + 1]! ^ q1) +
-            popcount32(words[o + 2]! ^ q2) +
-            popcount32(words[o + 3]! ^ q3) +
-            popcount32(words[o + 4]! ^ q4) +
-            popcount32(words[o + 5]! ^ q5) +
-            popcount32(words[o + 6]! ^ q6) +
-            popcount32(words[o + 7]! ^ q7);
-          if (d <= radius && this.credit(slot, 1, 1)) {
-            this.outSlots.push(slot);
-            this.outDistances.push(d);
+        starts[k] = off[bucket]!;
+        ends[k] = off[bucket + 1]!;
+      }
+      const gainBase = plan.maxFlip[j]! + 1;
+      for (let k = 0; k < count; k++) {
+        const end = ends[k]!;
+        const start = starts[k]!;
+        if (start === end) continue;
+        touches += end - start;
+        if (nKept + end - start > kept.length) kept = this.growKept(nKept + end - start);
+        if (need === 1) {
+          for (let p = start; p < end; p++) {
+            const slot = ent[p]!;
+            if (slot === EMPTY) break;
+            kept[nKept++] = slot;
+          }
+        } else {
+          const gain = gainBase - weights[k]!;
+          for (let p = start; p < end; p++) {
+            const slot = ent[p]!;
+            if (slot === EMPTY) break;
+            if (this.credit(slot, gain, need)) kept[nKept++] = slot;
           }
         }
-        touches += end - off[bucket]!;
-        if (withDelta) {
-          for (let e = dir[bucket & dirMask]!; e !== 0; e = deltaNext[(e - 1) * m + j]!) {
-            const slot = deltaSlot[e - 1]!;
+      }
+      if (withDelta) {
+        // The directory may be coarser than the key: a chain can hold codes of other buckets.
+        // Over-crediting them only costs a verification, never a miss.
+        const dir = dirs[j]!;
+        const base = j * dcap - 1;
+        for (let k = 0; k < count; k++) {
+          const gain = gainBase - weights[k]!;
+          for (let e = dir[(key ^ masks[k]!) & dirMask]!; e !== 0; e = deltaNext[base + e]!) {
             touches++;
-            const o = slot * WORDS_PER_CODE;
-            const d =
-              popcount32(words[o]! ^ q0) +
-              popcount32(words[o + 1]! ^ q1) +
-              popcount32(words[o + 2]! ^ q2) +
-              popcount32(words[o + 3]! ^ q3) +
-              popcount32(words[o + 4]! ^ q4) +
-              popcount32(words[o + 5]! ^ q5) +
-              popcount32(words[o + 6]! ^ q6) +
-              popcount32(words[o + 7]! ^ q7);
-            if (d <= radius && this.credit(slot, 1, 1)) {
-              this.outSlots.push(slot);
-              this.outDistances.push(d);
+            const slot = deltaSlot[e - 1]!;
+            if (need === 1 || this.credit(slot, gain, need)) {
+              if (nKept === kept.length) kept = this.growKept(nKept + 1);
+              kept[nKept++] = slot;
             }
           }
         }
@@ -344,68 +385,83 @@ export class MultiIndexHashIndex implements HashIndex {
       // Skewed buckets (dense clusters): a scan is now cheaper than finishing.
       if (touches > budget) return false;
     }
-    return true;
-  }
-
-  /** Slack > 0: credit gains per candidate; read a code only once its gains reach `need`. */
-  private probeCredit(plan: QueryPlan, radius: number): boolean {
-    const { layout, offsets, entries, dirs, deltaNext, deltaSlot, dirMask } = this;
-    const m = layout.count;
-    const need = plan.need;
-    const budget = plan.touchBudget;
-    const withDelta = this.deltaLive > 0;
-    this.beginCandidates(plan.expectedTouches);
-    let touches = 0;
-    for (let j = 0; j < m; j++) {
-      const found = plan.masks[j];
-      if (!found) continue;
-      const { masks, weights } = found;
-      const off = offsets[j]!;
-      const ent = entries[j]!;
-      const dir = dirs[j]!;
-      const key = substringKey(layout, j, this.query, 0);
-      const gainBase = plan.maxFlip[j]! + 1;
-      for (let k = 0; k < masks.length; k++) {
-        const bucket = key ^ masks[k]!;
-        const gain = gainBase - weights[k]!;
-        const end = off[bucket + 1]!;
-        for (let p = off[bucket]!; p < end; p++) {
-          const slot = ent[p]!;
-          if (slot === EMPTY) break;
-          if (this.credit(slot, gain, need)) this.verify(slot, radius);
-        }
-        touches += end - off[bucket]!;
-        if (withDelta) {
-          // The directory may be coarser than the key: a chain can hold codes of other
-          // buckets. Over-crediting them only costs a verification, never a miss.
-          for (let e = dir[bucket & dirMask]!; e !== 0; e = deltaNext[(e - 1) * m + j]!) {
-            touches++;
-            const slot = deltaSlot[e - 1]!;
-            if (this.credit(slot, gain, need)) this.verify(slot, radius);
-          }
-        }
+    const { words } = this;
+    const q0 = query[0]!, q1 = query[1]!, q2 = query[2]!, q3 = query[3]!;
+    const q4 = query[4]!, q5 = query[5]!, q6 = query[6]!, q7 = query[7]!;
+    for (let i = 0; i < nKept; i++) {
+      const slot = kept[i]!;
+      const o = slot * WORDS_PER_CODE;
+      const d =
+        popcount32(words[o]! ^ q0) +
+        popcount32(words[o + 1]! ^ q1) +
+        popcount32(words[o + 2]! ^ q2) +
+        popcount32(words[o + 3]! ^ q3) +
+        popcount32(words[o + 4]! ^ q4) +
+        popcount32(words[o + 5]! ^ q5) +
+        popcount32(words[o + 6]! ^ q6) +
+        popcount32(words[o + 7]! ^ q7);
+      // need = 1 keeps every touch, so a code met in several tables is reported once.
+      if (d <= radius && (need > 1 || this.credit(slot, 1, 1))) {
+        this.outSlots.push(slot);
+        this.outDistances.push(d);
       }
-      if (touches > budget) return false;
     }
     return true;
   }
 
-  private verify(slot: number, radius: number): void {
-    const { words, query } = this;
-    const o = slot * WORDS_PER_CODE;
-    const d =
-      popcount32(words[o]! ^ query[0]!) +
-      popcount32(words[o + 1]! ^ query[1]!) +
-      popcount32(words[o + 2]! ^ query[2]!) +
-      popcount32(words[o + 3]! ^ query[3]!) +
-      popcount32(words[o + 4]! ^ query[4]!) +
-      popcount32(words[o + 5]! ^ query[5]!) +
-      popcount32(words[o + 6]! ^ query[6]!) +
-      popcount32(words[o + 7]! ^ query[7]!);
-    if (d <= radius) {
-      this.outSlots.push(slot);
-      this.outDistances.push(d);
+  private growKept(minimum: number): Uint32Array {
+    let size = this.kept.length * 2;
+    while (size < minimum) size *= 2;
+    const kept = new Uint32Array(size);
+    kept.set(this.kept);
+    this.kept = kept;
+    return kept;
+  }
+
+  /** Codes parked by a bulk load in progress: compared one by one (they are in no table yet). */
+  private scanPending(radius: number): void {
+    const { words, query, pending, pendingCount } = this;
+    for (let i = 0; i < pendingCount; i++) {
+      const slot = pending[i]!;
+      const o = slot * WORDS_PER_CODE;
+      const d =
+        popcount32(words[o]! ^ query[0]!) +
+        popcount32(words[o + 1]! ^ query[1]!) +
+        popcount32(words[o + 2]! ^ query[2]!) +
+        popcount32(words[o + 3]! ^ query[3]!) +
+        popcount32(words[o + 4]! ^ query[4]!) +
+        popcount32(words[o + 5]! ^ query[5]!) +
+        popcount32(words[o + 6]! ^ query[6]!) +
+        popcount32(words[o + 7]! ^ query[7]!);
+      if (d <= radius) {
+        this.outSlots.push(slot);
+        this.outDistances.push(d);
+      }
     }
+  }
+
+  private park(slots: Uint32Array): void {
+    const n = slots.length;
+    if (this.pendingCount + n > this.pending.length) {
+      const grown = new Uint32Array(Math.max(this.pendingCount + n, Math.ceil(this.pending.length * GROWTH)));
+      grown.set(this.pending.subarray(0, this.pendingCount));
+      this.pending = grown;
+    }
+    this.pending.set(slots, this.pendingCount);
+    this.pendingCount += n;
+  }
+
+  private unpark(slot: number): void {
+    const { pending } = this;
+    let i = 0;
+    while (pending[i] !== slot) i++;
+    pending[i] = pending[--this.pendingCount]!;
+  }
+
+  /** Folds the delta and pending tiers (and drops static holes) into the static tier. */
+  private fold(): void {
+    if (this.staticLive === 0) this.rebuild();
+    else this.merge(null);
   }
 
   private scan(radius: number): void {
@@ -450,61 +506,57 @@ export class MultiIndexHashIndex implements HashIndex {
     return plan;
   }
 
-  // --- candidate gains: open addressing keyed by slot, valid when stamp === generation ---
+  // --- candidate gains: open addressing keyed by slot, valid when the entry's generation is current ---
 
   private beginCandidates(expected: number): void {
-    let size = this.candSlot.length;
+    let size = this.cand.length >> 1;
     while (size < 2 * expected && size < 1 << 24) size *= 2;
-    if (size !== this.candSlot.length) this.resizeCandidates(size, false);
+    if (size !== this.cand.length >> 1) this.resizeCandidates(size, false);
     this.candUsed = 0;
-    this.generation = (this.generation + 1) >>> 0;
+    this.generation = (this.generation + 1) & 0xffffff;
     if (this.generation === 0) {
-      this.candStamp.fill(0);
+      this.cand.fill(0);
       this.generation = 1;
     }
   }
 
   /** Adds `gain` to a candidate; true exactly once, when its total first reaches `need`. */
   private credit(slot: number, gain: number, need: number): boolean {
-    const stamps = this.candStamp;
-    const slots = this.candSlot;
-    const mask = slots.length - 1;
+    const cand = this.cand;
+    const mask = (cand.length >> 1) - 1;
     const generation = this.generation;
     for (let h = Math.imul(slot, 0x9e3779b1) >>> this.candShift; ; h = (h + 1) & mask) {
-      if (stamps[h] !== generation) {
-        stamps[h] = generation;
-        slots[h] = slot;
-        if (++this.candUsed * 2 > slots.length) {
-          this.candGain[h] = gain >= need ? DONE : gain;
-          this.resizeCandidates(slots.length * 2, true);
-        } else this.candGain[h] = gain >= need ? DONE : gain;
+      const head = cand[2 * h]!;
+      if (head >>> 8 !== generation) {
+        cand[2 * h] = ((generation << 8) | (gain >= need ? DONE : gain)) >>> 0;
+        cand[2 * h + 1] = slot;
+        if (++this.candUsed * 2 > mask + 1) this.resizeCandidates((mask + 1) * 2, true);
         return gain >= need;
       }
-      if (slots[h] === slot) {
-        const before = this.candGain[h]!;
+      if (cand[2 * h + 1] === slot) {
+        const before = head & 255;
         if (before === DONE) return false;
         const total = before + gain;
-        this.candGain[h] = total >= need ? DONE : total;
+        cand[2 * h] = ((generation << 8) | (total >= need ? DONE : total)) >>> 0;
         return total >= need;
       }
     }
   }
 
   private resizeCandidates(size: number, keep: boolean): void {
-    const { candSlot, candGain, candStamp, generation } = this;
-    this.candSlot = new Uint32Array(size);
-    this.candGain = new Uint8Array(size);
-    this.candStamp = new Uint32Array(size);
+    const old = this.cand;
+    const generation = this.generation;
+    this.cand = new Uint32Array(2 * size);
     this.candShift = 32 - Math.log2(size);
     if (!keep) return;
+    const cand = this.cand;
     const mask = size - 1;
-    for (let i = 0; i < candSlot.length; i++) {
-      if (candStamp[i] !== generation) continue;
-      let h = Math.imul(candSlot[i]!, 0x9e3779b1) >>> this.candShift;
-      while (this.candStamp[h] === generation) h = (h + 1) & mask;
-      this.candStamp[h] = generation;
-      this.candSlot[h] = candSlot[i]!;
-      this.candGain[h] = candGain[i]!;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i]! >>> 8 !== generation) continue;
+      let h = Math.imul(old[i + 1]!, 0x9e3779b1) >>> this.candShift;
+      while (cand[2 * h]! >>> 8 === generation) h = (h + 1) & mask;
+      cand[2 * h] = old[i]!;
+      cand[2 * h + 1] = old[i + 1]!;
     }
   }
 
@@ -566,14 +618,16 @@ export class MultiIndexHashIndex implements HashIndex {
   }
 
   private linkDelta(slot: number): void {
+    this.ensureDelta(this.deltaUsed + 1);
     const { layout, dirs, deltaNext, words, dirMask } = this;
     const m = layout.count;
+    const dcap = this.deltaSlot.length;
     const e = this.deltaUsed++;
     this.deltaSlot[e] = slot;
     for (let j = 0; j < m; j++) {
       const dir = dirs[j]!;
       const h = substringKey(layout, j, words, slot * WORDS_PER_CODE) & dirMask;
-      deltaNext[e * m + j] = dir[h]!;
+      deltaNext[j * dcap + e] = dir[h]!;
       dir[h] = e + 1;
     }
     this.state[slot] = DELTA;
@@ -582,16 +636,18 @@ export class MultiIndexHashIndex implements HashIndex {
 
   /** linkDelta for many slots, table by table: one directory is hot in cache at a time. */
   private linkDeltaBatch(slots: Uint32Array): void {
+    const n = slots.length;
+    this.ensureDelta(this.deltaUsed + n);
     const { layout, dirs, deltaNext, words, dirMask, state } = this;
     const m = layout.count;
+    const dcap = this.deltaSlot.length;
     const first = this.deltaUsed;
-    const n = slots.length;
     this.deltaSlot.set(slots, first);
     for (let j = 0; j < m; j++) {
       const dir = dirs[j]!;
       for (let i = 0, e = first; i < n; i++, e++) {
         const h = substringKey(layout, j, words, slots[i]! * WORDS_PER_CODE) & dirMask;
-        deltaNext[e * m + j] = dir[h]!;
+        deltaNext[j * dcap + e] = dir[h]!;
         dir[h] = e + 1;
       }
     }
@@ -603,21 +659,22 @@ export class MultiIndexHashIndex implements HashIndex {
   private unlinkDelta(slot: number): void {
     const { layout, dirs, deltaNext, deltaSlot, words, dirMask } = this;
     const m = layout.count;
+    const dcap = deltaSlot.length;
     const o = slot * WORDS_PER_CODE;
     // Find the slot's delta entry through table 0's chain.
     let e = dirs[0]![substringKey(layout, 0, words, o) & dirMask]!;
-    while (deltaSlot[e - 1] !== slot) e = deltaNext[(e - 1) * m]!;
+    while (deltaSlot[e - 1] !== slot) e = deltaNext[e - 1]!;
     for (let j = 0; j < m; j++) {
       const dir = dirs[j]!;
       const h = substringKey(layout, j, words, o) & dirMask;
-      const after = deltaNext[(e - 1) * m + j]!;
+      const after = deltaNext[j * dcap + e - 1]!;
       if (dir[h] === e) {
         dir[h] = after;
         continue;
       }
       let prev = dir[h]!;
-      while (deltaNext[(prev - 1) * m + j] !== e) prev = deltaNext[(prev - 1) * m + j]!;
-      deltaNext[(prev - 1) * m + j] = after;
+      while (deltaNext[j * dcap + prev - 1] !== e) prev = deltaNext[j * dcap + prev - 1]!;
+      deltaNext[j * dcap + prev - 1] = after;
     }
     deltaSlot[e - 1] = EMPTY;
     this.deltaLive--;
@@ -689,8 +746,9 @@ export class MultiIndexHashIndex implements HashIndex {
   private merge(extra: Uint32Array | null): void {
     const { layout, words, deltaSlot, state } = this;
     let n = 0;
-    const added = new Uint32Array(this.deltaLive + (extra?.length ?? 0));
+    const added = new Uint32Array(this.deltaLive + this.pendingCount + (extra?.length ?? 0));
     for (let e = 0; e < this.deltaUsed; e++) if (deltaSlot[e] !== EMPTY) added[n++] = deltaSlot[e]!;
+    for (let i = 0; i < this.pendingCount; i++) added[n++] = this.pending[i]!;
     if (extra) for (let i = 0; i < extra.length; i++) added[n++] = extra[i]!;
     const live = this.staticLive + n;
     const keys = new Uint32Array(n);
@@ -751,13 +809,34 @@ export class MultiIndexHashIndex implements HashIndex {
     this.counters.merges++;
   }
 
-  /** Room for `live` entries and the merges to come: the expected size, or 1.5x (amortised). */
+  private ensureDelta(entries: number): void {
+    if (entries <= this.deltaSlot.length) return;
+    const size = Math.max(entries, Math.ceil(this.deltaSlot.length * GROWTH));
+    const slot = new Uint32Array(size);
+    slot.set(this.deltaSlot.subarray(0, this.deltaUsed));
+    // Table-major (table j's links at [j · capacity, (j + 1) · capacity)): batch links stream.
+    const next = new Uint32Array(size * this.layout.count);
+    const old = this.deltaSlot.length;
+    for (let j = 0; j < this.layout.count; j++) next.set(this.deltaNext.subarray(j * old, j * old + this.deltaUsed), j * size);
+    this.deltaSlot = slot;
+    this.deltaNext = next;
+  }
+
+  /** Room for `live` entries and merges to come: the laid-out size plus one delta, else 1.5x (amortised). */
   private entryCapacity(live: number): number {
-    return Math.max(live + this.deltaCap, Math.ceil(live * GROWTH), this.layoutSize);
+    const planned = Math.max(this.layoutSize, this.deltaCap) + this.deltaCap;
+    return live <= planned ? planned : Math.ceil(live * GROWTH);
   }
 
   private clearDelta(): void {
+    // Every caller has just put all live slots (pending ones included) in the static tier.
+    this.pendingCount = 0;
+    if (this.pending.length > 0) this.pending = new Uint32Array(0);
     for (const dir of this.dirs) dir.fill(0);
+    if (this.deltaSlot.length > this.deltaCap) {
+      this.deltaSlot = new Uint32Array(this.deltaCap);
+      this.deltaNext = new Uint32Array(this.deltaCap * this.layout.count);
+    }
     this.deltaUsed = 0;
     this.deltaLive = 0;
   }
