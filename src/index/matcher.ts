@@ -2,7 +2,7 @@ import type { HashIndex, Match } from './types.js';
 
 /** An index that can take many codes at once (the multi-index hash's bulk path). */
 interface BulkIndex extends HashIndex {
-  addPacked(ids: Uint32Array, words: Uint32Array): void;
+  addPacked(ids: Uint32Array, words: Uint32Array, options: { skipPresent: true }): number;
   /** Folds recent inserts into the query-optimised layout (after a bulk load). */
   compact?(): void;
 }
@@ -58,17 +58,17 @@ export class Matcher {
   }
 
   /**
-   * Adds codes in bulk: `words` holds 8 big-endian uint32 words per code (see `writeWords`).
-   * Ids must be absent (check `has` first). Indexes without a bulk path take them one by one.
+   * Adds codes in bulk, skipping ids already indexed (start-up loading races with live
+   * registrations); returns how many were added. `words` holds 8 big-endian uint32 words per
+   * code (see `writeWords`). Indexes without a bulk path take them one by one.
    */
-  addPacked(algorithm: string, ids: Uint32Array, words: Uint32Array): void {
+  addPacked(algorithm: string, ids: Uint32Array, words: Uint32Array): number {
     const index = this.indexFor(algorithm);
-    if (isBulk(index)) {
-      index.addPacked(ids, words);
-      return;
-    }
+    if (isBulk(index)) return index.addPacked(ids, words, { skipPresent: true });
     const code = new Uint8Array(32);
+    let added = 0;
     for (let i = 0; i < ids.length; i++) {
+      if (index.has(ids[i]!)) continue;
       for (let k = 0; k < 8; k++) {
         const w = words[i * 8 + k]!;
         code[4 * k] = w >>> 24;
@@ -77,7 +77,9 @@ export class Matcher {
         code[4 * k + 3] = w & 255;
       }
       index.add(ids[i]!, code);
+      added++;
     }
+    return added;
   }
 
   /** Lets every index fold a bulk load into its query-optimised layout (end of start-up load). */

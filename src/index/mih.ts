@@ -199,25 +199,38 @@ export class MultiIndexHashIndex implements HashIndex {
    * else straight into the static tier (one merge, or a rebuild when it is most of the index).
    * Throws, adding nothing, if an id is invalid or present (or repeated in the batch).
    */
-  addPacked(ids: Uint32Array, words: Uint32Array): void {
-    const n = ids.length;
-    if (words.length !== n * WORDS_PER_CODE) throw new RangeError(`words must hold ${n * WORDS_PER_CODE} values, got ${words.length}`);
-    if (n === 0) return;
-    if (this.top + n > this.capacity && this.freeHead === 0) this.grow(this.top + n);
-    const slots = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
+  addPacked(ids: Uint32Array, words: Uint32Array): void;
+  /** With `skipPresent`, ids already indexed are skipped instead (returns how many were added). */
+  addPacked(ids: Uint32Array, words: Uint32Array, options: { skipPresent: true }): number;
+  addPacked(ids: Uint32Array, words: Uint32Array, options?: { skipPresent?: boolean }): number | void {
+    const skip = options?.skipPresent ?? false;
+    const total = ids.length;
+    if (words.length !== total * WORDS_PER_CODE) throw new RangeError(`words must hold ${total * WORDS_PER_CODE} values, got ${words.length}`);
+    if (total === 0) return skip ? 0 : undefined;
+    if (this.top + total > this.capacity && this.freeHead === 0) this.grow(this.top + total);
+    const all = new Uint32Array(total);
+    let n = 0;
+    for (let i = 0; i < total; i++) {
       const id = ids[i]!;
       if (this.idTable.get(id, this.ids) >= 0) {
-        for (let k = i - 1; k >= 0; k--) this.releaseSlot(slots[k]!, ids[k]!);
+        if (skip) continue;
+        for (let k = n - 1; k >= 0; k--) this.releaseSlot(all[k]!, this.ids[all[k]!]!);
         throw new Error(`id ${id} is already indexed`);
       }
       const slot = this.allocSlot();
-      slots[i] = slot;
+      all[n++] = slot;
       this.ids[slot] = id;
       this.idTable.insert(id, slot, this.ids);
       const target = this.words;
       for (let k = 0, from = i * WORDS_PER_CODE, to = slot * WORDS_PER_CODE; k < WORDS_PER_CODE; k++) target[to + k] = words[from + k]!;
     }
+    if (n > 0) this.linkPacked(n === total ? all : all.subarray(0, n));
+    return skip ? n : undefined;
+  }
+
+  /** Puts freshly allocated slots into a tier (parked, delta or static). */
+  private linkPacked(slots: Uint32Array): void {
+    const n = slots.length;
     this.count += n;
     if (this.maybeRetune()) return;
     if (this.count < this.layoutSize && n >= this.parkMinimum) {

@@ -58,21 +58,25 @@ export class IndexLoader {
 
   /**
    * Indexes one page of the store through the bulk path, grouped by algorithm. Ids already
-   * indexed (registered live while the load runs) are skipped; lastSeenId covers the page.
+   * indexed (registered live while the load runs) are skipped by the index; lastSeenId
+   * covers the page.
    */
   private addBatch(batch: { ids: number[]; algorithms: string[]; bytes: Uint8Array }): number {
     const n = batch.ids.length;
     const bytes = batch.bytes;
     const groups = new Map<string, { ids: Uint32Array; words: Uint32Array; count: number }>();
+    let algorithm = '';
+    let group: { ids: Uint32Array; words: Uint32Array; count: number } | undefined;
     for (let i = 0; i < n; i++) {
       const id = batch.ids[i]!;
       if (id > this.lastSeenId) this.lastSeenId = id;
-      const algorithm = batch.algorithms[i]!;
-      if (this.matcher.has(algorithm, id)) continue;
-      let group = groups.get(algorithm);
-      if (!group) {
-        group = { ids: new Uint32Array(n), words: new Uint32Array(n * 8), count: 0 };
-        groups.set(algorithm, group);
+      if (batch.algorithms[i] !== algorithm || !group) {
+        algorithm = batch.algorithms[i]!;
+        group = groups.get(algorithm);
+        if (!group) {
+          group = { ids: new Uint32Array(n), words: new Uint32Array(n * 8), count: 0 };
+          groups.set(algorithm, group);
+        }
       }
       const { words } = group;
       const row = group.count++;
@@ -82,10 +86,7 @@ export class IndexLoader {
       }
     }
     let added = 0;
-    for (const [algorithm, group] of groups) {
-      this.matcher.addPacked(algorithm, group.ids.subarray(0, group.count), group.words.subarray(0, group.count * 8));
-      added += group.count;
-    }
+    for (const [name, g] of groups) added += this.matcher.addPacked(name, g.ids.subarray(0, g.count), g.words.subarray(0, g.count * 8));
     return added;
   }
 }
