@@ -95,12 +95,9 @@ export class IdSlotTable {
   }
 }
 
-/**
- * Home slot of an id: ids in one aligned block of 4,096 land in one aligned window of the
- * table (the block number, hashed, is XORed in), so the store's mostly sequential ids are
- * inserted and looked up with near-sequential memory access (bulk loads), while blocks and
- * strided ids still scatter over the whole table.
- */
+/** murmur3's finaliser: the store's ids are often sequential, so scatter every bit. */
 function home(id: number, mask: number): number {
-  return (id ^ Math.imul(id >>> 12, 0x9e3779b1)) & mask;
+  let h = Math.imul(id ^ (id >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & mask;
 }
