@@ -121,6 +121,7 @@ export class MultiIndexHashIndex implements HashIndex {
   // Pending tier: bulk-loaded slots not yet in any table (start-up load), scanned by queries.
   private pending: Uint32Array = new Uint32Array(0);
   private pendingCount = 0;
+  private warmSink = 0;
 
   // Per-query scratch, reused so a query allocates only its result.
   private readonly query = new Uint32Array(WORDS_PER_CODE);
@@ -209,6 +210,7 @@ export class MultiIndexHashIndex implements HashIndex {
     if (total === 0) return skip ? 0 : undefined;
     if (this.top + total > this.capacity && this.freeHead === 0) this.grow(this.top + total);
     const all = new Uint32Array(total);
+    if (total >= 64) this.warmSink ^= this.idTable.warm(ids);
     let n = 0;
     for (let i = 0; i < total; i++) {
       const id = ids[i]!;
@@ -234,9 +236,11 @@ export class MultiIndexHashIndex implements HashIndex {
     this.count += n;
     if (this.maybeRetune()) return;
     if (this.count < this.layoutSize && n >= this.parkMinimum) {
-      // Filling towards the laid-out size (start-up load): park the batch, fold it in at doubling sizes.
+      // Filling towards the laid-out size (start-up load): park the batch; fold when the parked
+      // codes reach 3x the static tier (sizes grow 4x per fold: each code is sorted once, and
+      // the static tier is rewritten O(1) times in all), or the laid-out size is reached.
       this.park(slots);
-      if (this.pendingCount >= Math.max(this.deltaCap, this.staticLive)) this.fold();
+      if (this.pendingCount >= Math.max(this.deltaCap, 3 * this.staticLive)) this.fold();
       return;
     }
     if (this.pendingCount > 0) {
