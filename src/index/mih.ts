@@ -805,18 +805,25 @@ export class MultiIndexHashIndex implements HashIndex {
         ent = grown;
         this.entries[j] = ent;
       }
-      // Backward: wpos is the new end of bucket b; runs move up (never onto unread entries).
+      // Backward, one group of equal new keys k at a time (highest first): the old runs of
+      // buckets k+1..prev all move up by the number of new entries with key ≤ k (one
+      // memmove), their offsets grow by as much, and bucket k's new entries go right after
+      // its old run. Stops at the lowest new key: nothing below it moves.
       let d = n - 1;
-      let wpos = live;
-      let r = off[buckets]!;
-      off[buckets] = live;
-      for (let b = buckets - 1; d >= 0; b--) {
-        const s = off[b]!;
-        while (d >= 0 && newKeys[d] === b) ent[--wpos] = newSlots[d--]!;
-        if (wpos !== r) for (let p = r - 1; p >= s; p--) ent[--wpos] = ent[p]!;
-        else wpos = s;
-        r = s;
-        off[b] = wpos;
+      let prev = buckets;
+      let end = off[buckets]!;
+      while (d >= 0) {
+        const k = newKeys[d]!;
+        let lo = d;
+        while (lo > 0 && newKeys[lo - 1] === k) lo--;
+        const shift = d + 1;
+        const start = off[k + 1]!;
+        if (end > start) ent.copyWithin(start + shift, start, end);
+        for (let i = lo; i <= d; i++) ent[start + i] = newSlots[i]!;
+        for (let b = k + 1; b <= prev; b++) off[b]! += shift;
+        prev = k;
+        end = start;
+        d = lo - 1;
       }
     }
     for (let i = 0; i < n; i++) state[added[i]!] = STATIC;
