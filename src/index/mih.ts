@@ -782,22 +782,7 @@ export class MultiIndexHashIndex implements HashIndex {
       const newSlots = sorted.values;
       const off = this.offsets[j]!;
       let ent = this.entries[j]!;
-      if (this.staticHoles > 0) {
-        // Forward: pack each bucket's live run down (off[b] is rewritten after off[b + 1] is read).
-        let w = 0;
-        let start = 0;
-        for (let b = 0; b < buckets; b++) {
-          const end = off[b + 1]!;
-          off[b] = w;
-          for (let p = start; p < end; p++) {
-            const slot = ent[p]!;
-            if (slot === EMPTY) break;
-            ent[w++] = slot;
-          }
-          start = end;
-        }
-        off[buckets] = w;
-      }
+      if (this.staticHoles > 0) squeezeHoles(off, ent, buckets);
       if (off[buckets]! !== this.staticLive) throw new Error(`index merge: table ${j} holds ${off[buckets]} entries, expected ${this.staticLive}`);
       if (ent.length < live) {
         const grown = new Uint32Array(this.entryCapacity(live));
@@ -876,6 +861,38 @@ export class MultiIndexHashIndex implements HashIndex {
     this.rebuild();
     return true;
   }
+}
+
+/**
+ * Drops the EMPTY places deletes left at bucket ends: live runs between holes move down (one
+ * memmove per hole, holes found by the native indexOf), and each bucket's start drops by the
+ * holes before it (one tight pass over the offsets). Forward, so nothing unread is overwritten.
+ */
+function squeezeHoles(off: Uint32Array, ent: Uint32Array, buckets: number): void {
+  const total = off[buckets]!;
+  const view = ent.subarray(0, total);
+  let removed = 0;
+  let adjusted = 0;
+  let read = 0;
+  let write = 0;
+  for (let p = view.indexOf(EMPTY); p !== -1; p = view.indexOf(EMPTY, read)) {
+    if (p > read && write !== read) ent.copyWithin(write, read, p);
+    write += p - read;
+    // The hole's bucket: the last one starting at or before p (offsets from `adjusted` on are unchanged).
+    let lo = Math.max(adjusted - 1, 0);
+    let hi = buckets - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (off[mid]! <= p) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let b = adjusted; b <= lo; b++) off[b]! -= removed;
+    if (lo + 1 > adjusted) adjusted = lo + 1;
+    removed++;
+    read = p + 1;
+  }
+  if (total > read && write !== read) ent.copyWithin(write, read, total);
+  for (let b = adjusted; b <= buckets; b++) off[b]! -= removed;
 }
 
 function checkCode(code: Uint8Array): void {
