@@ -4,7 +4,10 @@
  * For each N and data set it builds the multi-index hash and, in the same run, the
  * project's linear scan on the same codes (the baseline), then for r = 8, 16, 31 times
  * single and batched queries, checks results against the scan, and times deletes and
- * re-inserts. Results: bench/results/index-<date>.json and bench/results/index.md.
+ * re-inserts (then the merge into the static tier). From N = 1M it first measures the real
+ * start-up path: a SQLite store of N codes (built once under --store-dir, default
+ * <tmp>/rempart-index-bench; 10M rows take ~20 min) loaded through IndexLoader into a Matcher
+ * (--no-store skips it). Results: bench/results/index-<date>.json and bench/results/index.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
