@@ -12,7 +12,7 @@ import { startServer } from '../src/api/server.js';
 import { resolveConfig } from '../src/config.js';
 import { bytesToHex } from '../src/hashing/index.js';
 import { Rempart } from '../src/service/rempart.js';
-import { machine, repoRoot } from './index/machine.js';
+import { machine, repoRoot } from './machine.js';
 
 const STORED = Number(process.env.BENCH_STORED ?? 100_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { LinearScanIndex } from '../src/index/linear.js';
 import { MultiIndexHashIndex } from '../src/index/mih.js';
 import { type Dataset, type DatasetKind, codeAt, generate, plantQueries } from './index/dataset.js';
-import { machine, repoRoot, round2 } from './index/machine.js';
+import { machine, repoRoot, round2 } from './machine.js';
 import { batchQps, plantedFound, recall, seconds, singleQps, timeBoxedQps } from './index/measure.js';
 import { type Report, renderMarkdown } from './index/report.js';
 import { type StoreLoadResult, measureStoreLoad } from './index/store-load.js';

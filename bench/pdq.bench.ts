@@ -7,29 +7,18 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { Bench } from 'tinybench';
 import { pdq } from '../src/hashing/pdq.js';
 import { blockhash } from '../src/hashing/blockhash.js';
 import { dctMatrix } from '../src/hashing/pdq/dct.js';
 import type { Pixels } from '../src/hashing/types.js';
+import { repoRoot } from './machine.js';
 
 const SIDE = 512;
 const ROUNDS = 2;
 const TIME_PER_TASK_MS = 1500;
 const PAIRED_ITERATIONS = 200;
-
-/** The repository root: the first directory above this file holding package.json (works from dist/). */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the benchmark');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** A real photo (the reference's bridge) stretched to 512 × 512, or a generated scene without the vectors. */
 async function benchImage(root: string): Promise<{ rgb: Pixels; source: string }> {

@@ -1,5 +1,5 @@
 import type { BuildResult, CaseResult } from '../index.bench.js';
-import type { Machine } from './machine.js';
+import type { Machine } from '../machine.js';
 import type { StoreLoadResult } from './store-load.js';
 
 export interface Report {

@@ -3,7 +3,7 @@ import { Matcher } from '../../src/index/matcher.js';
 import { MultiIndexHashIndex } from '../../src/index/mih.js';
 import { IndexLoader } from '../../src/service/index-loader.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import { round2 } from './machine.js';
+import { round2 } from '../machine.js';
 import { seconds } from './measure.js';
 import { ensureStoreDatabase } from './store-db.js';
 

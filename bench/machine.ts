@@ -3,7 +3,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: the first directory above this file holding package.json (not dist/). */
+/** Shared by every benchmark. The repository root: the first directory above this file holding package.json (not dist/). */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
