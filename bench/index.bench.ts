@@ -7,7 +7,7 @@
  * re-inserts (then the merge into the static tier). From N = 1M it first measures the real
  * start-up path: a SQLite store of N codes (built once under --store-dir, default
  * <tmp>/rempart-index-bench; 10M rows take ~20 min) loaded through IndexLoader into a Matcher
- * (--no-store skips it). Results: bench/results/index-<date>.json and bench/results/index.md.
+ * (--no-store skips it; --store-only runs nothing else). Results: bench/results/index-<date>.json and bench/results/index.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
       storeLoads.push(result);
       log(JSON.stringify(result));
     }
+    if (argv.includes('--store-only')) continue;
     for (const kind of DATASETS) benchDataset(generate(kind, n, kind === 'uniform' ? 1 : 2), builds, cases);
   }
   info.load.push(round2(os.loadavg()[0]!));
@@ -219,7 +220,8 @@ async function main(): Promise<void> {
   const dir = join(repoRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = started.toISOString().slice(0, 10);
-  const suffix = quick ? '-quick' : argv.some((a) => a.startsWith('--sizes=')) ? `-${sizes.join('_')}` : '';
+  const storeOnly = argv.includes('--store-only');
+  const suffix = `${quick ? '-quick' : argv.some((a) => a.startsWith('--sizes=')) ? `-${sizes.join('_')}` : ''}${storeOnly ? '-store' : ''}`;
   writeFileSync(join(dir, `index-${stamp}${suffix}.json`), `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(report);
   // Only a full run replaces the committed summary.

@@ -281,6 +281,34 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
     expect(packed.has(5)).toBe(false);
     expect(packed.size).toBe(n);
   });
+
+  it('finds ids already present when ascending batches skip lookups (the store loader path)', () => {
+    const next = rng(17);
+    const batch = (from: number, to: number): [Uint32Array, Uint32Array] => {
+      const ids = Uint32Array.from({ length: to - from }, (_, i) => from + i);
+      const words = new Uint32Array(ids.length * 8);
+      ids.forEach((_, i) => words.set(toWords(randomCode(next)), i * 8));
+      return [ids, words];
+    };
+    const index = new MultiIndexHashIndex({ expectedSize: 1000 });
+    index.add(150, randomCode(next)); // a live registration before the load reaches its page
+    expect(index.addPacked(...batch(100, 200), { skipPresent: true })).toBe(99);
+    expect(index.addPacked(...batch(200, 300), { skipPresent: true })).toBe(100);
+    // Overlapping an earlier batch: not ascending above its top, so every id is looked up.
+    expect(index.addPacked(...batch(250, 350), { skipPresent: true })).toBe(50);
+    index.add(40, randomCode(next));
+    expect(index.addPacked(...batch(350, 400), { skipPresent: true })).toBe(50);
+    expect(() => index.addPacked(...batch(30, 41))).toThrow(/id 40 is already indexed/);
+    expect(() => index.addPacked(...batch(399, 401))).toThrow(/id 399 is already indexed/);
+    expect(index.has(30)).toBe(false);
+    expect(index.size).toBe(301);
+    // Ids from a batch out of order count as added one by one.
+    const mixed = new MultiIndexHashIndex({ expectedSize: 1000 });
+    mixed.addPacked(...batch(10, 20));
+    const [ids, words] = batch(500, 510);
+    mixed.addPacked(ids.reverse(), words);
+    expect(mixed.addPacked(...batch(20, 600), { skipPresent: true })).toBe(570);
+  });
 });
 
 describe('MultiIndexHashIndex contract', () => {

@@ -89,6 +89,13 @@ export class MultiIndexHashIndex implements HashIndex {
   private ids: Uint32Array;
   private state: Uint8Array;
   private readonly idTable: IdSlotTable;
+  /**
+   * Every id present was added either by an ascending bulk batch (then it is ≤ bulkTop) or
+   * otherwise (then it is ≥ otherMin): an ascending batch above bulkTop need only look up its
+   * ids ≥ otherMin. Both bounds only move outwards (removals never matter: absent is absent).
+   */
+  private bulkTop = -1;
+  private otherMin = Infinity;
   private count = 0;
   /** Slots ever used: [0, top) holds live and free slots. */
   private top = 0;
@@ -189,6 +196,7 @@ export class MultiIndexHashIndex implements HashIndex {
     writeWords(code, this.words, slot * WORDS_PER_CODE);
     this.ids[slot] = id;
     this.idTable.insert(id, slot, this.ids);
+    if (id < this.otherMin) this.otherMin = id;
     this.count++;
     if (this.maybeRetune()) return;
     this.linkDelta(slot);
@@ -211,10 +219,15 @@ export class MultiIndexHashIndex implements HashIndex {
     if (this.top + total > this.capacity && this.freeHead === 0) this.grow(this.top + total);
     const all = new Uint32Array(total);
     if (total >= 64) this.warmSink ^= this.idTable.warm(ids);
+    // Ids strictly ascending and above every id added this way before (the store's pages, in
+    // id order): only ids ≥ otherMin can be present, so the rest skip the id-table lookup
+    // (its probe chain reads ids[] at random slots, a cache miss per step).
+    const ascending = this.ascendingAbove(ids, this.bulkTop);
+    const probeFrom = ascending ? this.otherMin : 0;
     let n = 0;
     for (let i = 0; i < total; i++) {
       const id = ids[i]!;
-      if (this.idTable.get(id, this.ids) >= 0) {
+      if (id >= probeFrom && this.idTable.get(id, this.ids) >= 0) {
         if (skip) continue;
         for (let k = n - 1; k >= 0; k--) this.releaseSlot(all[k]!, this.ids[all[k]!]!);
         throw new Error(`id ${id} is already indexed`);
@@ -226,8 +239,21 @@ export class MultiIndexHashIndex implements HashIndex {
       const target = this.words;
       for (let k = 0, from = i * WORDS_PER_CODE, to = slot * WORDS_PER_CODE; k < WORDS_PER_CODE; k++) target[to + k] = words[from + k]!;
     }
+    if (ascending) this.bulkTop = ids[total - 1]!;
+    else for (let k = 0; k < n; k++) this.otherMin = Math.min(this.otherMin, this.ids[all[k]!]!);
     if (n > 0) this.linkPacked(n === total ? all : all.subarray(0, n));
     return skip ? n : undefined;
+  }
+
+  /** True if `ids` is strictly ascending and starts above `floor`. */
+  private ascendingAbove(ids: Uint32Array, floor: number): boolean {
+    let previous = floor;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id <= previous) return false;
+      previous = id;
+    }
+    return true;
   }
 
   /** Puts freshly allocated slots into a tier (parked, delta or static). */
