@@ -17,7 +17,7 @@ import { decodeToPixels, shrinkPixels } from '../src/pipeline/decode.js';
 import { DECODE_MAX_SIDE, SHARED_DECODE_SIDE } from '../src/pipeline/decode-sizes.js';
 import { DEFAULT_LIMITS } from '../src/pipeline/limits.js';
 import { HashingPool } from '../src/pipeline/pool.js';
-import { findPackageRoot } from '../src/pipeline/worker-location.js';
+import { findPackageRoot } from '../src/worker-location.js';
 
 const ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 const VECTORS = join(ROOT, '..', 'shared', 'vectors');

@@ -7,7 +7,7 @@ import { listImageFiles, selectPhotos } from '../src/eval/corpus.js';
 import { renderReport } from '../src/eval/report.js';
 import { createInProcessRunner, createPoolRunner, runEvaluation, type EvalResults } from '../src/eval/runner.js';
 import { summarise, summaryMarkdown } from '../src/eval/summary.js';
-import { WORKER_PATH } from '../src/pipeline/worker-location.js';
+import { WORKER_PATH } from '../src/worker-location.js';
 
 let dir: string;
 

@@ -4,7 +4,11 @@ import { LinearScanIndex } from '../src/index/linear.js';
 import { Matcher } from '../src/index/matcher.js';
 import { MultiIndexHashIndex } from '../src/index/mih.js';
 import { IndexLoader } from '../src/service/index-loader.js';
+import { join } from 'node:path';
+import type { PackedPage } from '../src/store/packed-pages.js';
+import { readPackedPagesInWorker } from '../src/store/page-reader.js';
 import type { HashBatch, Store } from '../src/store/types.js';
+import { openTestStore, tempDir, victim } from './store-helpers.js';
 
 /** A store holding only rows, paged like the SQLite store's iterateHashBatches. */
 function fakeStore(rows: { id: number; algorithm: string; bytes: Uint8Array }[]): Store {
@@ -58,5 +62,68 @@ describe('IndexLoader bulk path', () => {
       expect(matcher.search('pdq', later.bytes, 0)).toEqual([{ id: later.id, distance: 0 }]);
       rows.pop();
     }
+  });
+});
+
+describe('IndexLoader on a real SQLite store, pages read by a worker thread', () => {
+  /** A store file of `cases` cases, `perCase` pdq hashes each (ids 1..cases*perCase in case order). */
+  function storeWithCases(cases: number, perCase: number) {
+    const { store, file } = openTestStore();
+    const caseIds: number[] = [];
+    for (let c = 0; c < cases; c++) {
+      const hashes = Array.from({ length: perCase }, (_, i) => ({ algorithm: c === 1 ? 'blockhash' : 'pdq', bytes: code(c * perCase + i), quality: 90 }));
+      caseIds.push(store.createCase({ number: `RMP-LOAD-${c}`, secretHash: 'x', hashes }, victim).case.id);
+    }
+    return { store, file, caseIds };
+  }
+
+  it('loads the same index as reading in turn, skips live registrations, then follows', async () => {
+    const { store, file } = storeWithCases(3, 12_000);
+    const inTurn = new Matcher(() => createIndex('mih', { expectedSize: 40_000 }));
+    const threaded = new Matcher(() => createIndex('mih', { expectedSize: 40_000 }));
+    threaded.add('pdq', 5, code(4)); // registered live while the load runs
+    expect((await new IndexLoader(store, inTurn).load()).hashes).toBe(36_000);
+    const loader = new IndexLoader(store, threaded, { databaseFile: file });
+    expect((await loader.load()).hashes).toBe(35_999);
+    for (const matcher of [inTurn, threaded]) {
+      expect(matcher.size('pdq')).toBe(24_000);
+      expect(matcher.size('blockhash')).toBe(12_000);
+    }
+    for (const seed of [0, 4, 11_999, 12_000, 23_999, 35_999]) {
+      const algorithm = seed >= 12_000 && seed < 24_000 ? 'blockhash' : 'pdq';
+      expect(threaded.search(algorithm, code(seed), 0)).toEqual([{ id: seed + 1, distance: 0 }]);
+      expect(threaded.search(algorithm, code(seed), 31)).toEqual(inTurn.search(algorithm, code(seed), 31));
+    }
+    store.createCase({ number: 'RMP-LOAD-LATER', secretHash: 'x', hashes: [{ algorithm: 'pdq', bytes: code(99_999), quality: 90 }] }, victim);
+    expect(loader.catchUp()).toBe(1);
+    expect(threaded.search('pdq', code(99_999), 0)).toEqual([{ id: 36_001, distance: 0 }]);
+  });
+
+  it('keeps out hashes withdrawn after the reader read their page but before it was indexed', async () => {
+    const { store, file, caseIds } = storeWithCases(3, 10_000);
+    const matcher = new Matcher(() => createIndex('mih', { expectedSize: 40_000 }));
+    // The reader runs ahead: every page is read (and acknowledged) before any is indexed.
+    const pages: PackedPage[] = [];
+    for await (const page of readPackedPagesInWorker({ file, afterId: 0, batchSize: 10_000, ahead: 4 })) pages.push(page);
+    expect(pages.map((p) => p.rows)).toEqual([10_000, 10_000, 10_000]);
+    matcher.beginLoad();
+    const removed = store.withdrawCase(caseIds[2]!, victim);
+    for (const id of removed) matcher.remove(id);
+    const added = pages.flatMap((p) => p.groups).reduce((sum, g) => sum + matcher.addPacked(g.algorithm, g.ids, g.words), 0);
+    matcher.endLoad();
+    expect(added).toBe(20_000);
+    expect(matcher.size('pdq')).toBe(10_000);
+    expect(matcher.search('pdq', code(25_000), 0)).toEqual([]);
+    expect(matcher.search('pdq', code(5_000), 0)).toEqual([{ id: 5_001, distance: 0 }]);
+    // After the load, an add is an add again.
+    matcher.add('pdq', removed[0]! + 1_000_000, code(25_000));
+    expect(matcher.search('pdq', code(25_000), 0)).toHaveLength(1);
+  });
+
+  it('fails the load with the reader thread\'s error instead of hanging', async () => {
+    const { store } = openTestStore();
+    const missing = join(tempDir(), 'no-such-dir', 'rempart.sqlite');
+    const loader = new IndexLoader(store, new Matcher(() => createIndex('mih')), { databaseFile: missing });
+    await expect(loader.load()).rejects.toThrow(/directory does not exist/);
   });
 });

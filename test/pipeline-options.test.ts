@@ -6,7 +6,7 @@ import { DEFAULT_MAX_QUEUE, resolvePoolOptions } from '../src/pipeline/options.j
 import { DEFAULT_LIMITS, HashingPool } from '../src/pipeline/pool.js';
 import { DECODE_MAX_SIDE, planDecodes, SHARED_DECODE_SIDE } from '../src/pipeline/decode-sizes.js';
 import { sniffImageFormat } from '../src/pipeline/sniff.js';
-import { locateHashWorker } from '../src/pipeline/worker-location.js';
+import { locateHashWorker } from '../src/worker-location.js';
 
 describe('HashingPool options are checked one by one', () => {
   const cases: [unknown, RegExp][] = [

@@ -24,6 +24,8 @@ export interface VariantMatch extends Match {
  */
 export class Matcher {
   private readonly indexes = new Map<string, HashIndex>();
+  /** Ids removed since beginLoad(): a page read before their withdrawal must not restore them. */
+  private removedDuringLoad: Set<number> | undefined;
 
   constructor(private readonly createIndex: (algorithm: string) => HashIndex) {}
 
@@ -64,7 +66,36 @@ export class Matcher {
    */
   addPacked(algorithm: string, ids: Uint32Array, words: Uint32Array): number {
     const index = this.indexFor(algorithm);
-    if (isBulk(index)) return index.addPacked(ids, words, { skipPresent: true });
+    const added = isBulk(index) ? index.addPacked(ids, words, { skipPresent: true }) : this.addEach(index, ids, words);
+    return added - this.removeAgain(index, ids);
+  }
+
+  /**
+   * Until endLoad(), every removed id is remembered and taken out again if a later page
+   * brings it back: the start-up loader reads pages ahead on another thread, so a page read
+   * before a withdrawal committed can reach the index after it.
+   */
+  beginLoad(): void {
+    this.removedDuringLoad = new Set();
+  }
+
+  endLoad(): void {
+    this.removedDuringLoad = undefined;
+  }
+
+  /** Removes from `index` the ids withdrawn during the load that `ids` (ascending) just added. */
+  private removeAgain(index: HashIndex, ids: Uint32Array): number {
+    const removed = this.removedDuringLoad;
+    if (!removed?.size || ids.length === 0) return 0;
+    const first = ids[0]!;
+    const last = ids[ids.length - 1]!;
+    let count = 0;
+    for (const id of removed) if (id >= first && id <= last && index.remove(id)) count++;
+    return count;
+  }
+
+  /** Indexes without a bulk path take codes one by one. */
+  private addEach(index: HashIndex, ids: Uint32Array, words: Uint32Array): number {
     const code = new Uint8Array(32);
     let added = 0;
     for (let i = 0; i < ids.length; i++) {
@@ -89,6 +120,7 @@ export class Matcher {
 
   /** Removes an id from whichever algorithm holds it. */
   remove(id: number): boolean {
+    this.removedDuringLoad?.add(id);
     for (const index of this.indexes.values()) if (index.remove(id)) return true;
     return false;
   }

@@ -6,7 +6,7 @@ import type { ImageHashes } from './hash-image.js';
 import { HASH_TASK, type HashTask, type HashTaskResult } from './messages.js';
 import { resolvePoolOptions, type HashingPoolOptions, type ResolvedPoolOptions } from './options.js';
 import { unwrapResult } from './run-task.js';
-import { locateHashWorker } from './worker-location.js';
+import { locateHashWorker } from '../worker-location.js';
 
 export { DEFAULT_LIMITS } from './limits.js';
 export type { DecodeLimits } from './limits.js';

@@ -54,7 +54,7 @@ export class Rempart {
       this.matchRecorder,
     );
     this.platforms = new PlatformService(this.store, this.credentials);
-    this.indexLoader = new IndexLoader(this.store, this.matcher);
+    this.indexLoader = new IndexLoader(this.store, this.matcher, { databaseFile: defaultDatabasePath(config.dataDir) });
     this.matching = new MatchService(this.store, this.matcher, this.matchRecorder, this, config.thresholds, config.maxBatch);
   }
 
