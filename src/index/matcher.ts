@@ -42,14 +42,6 @@ export class Matcher {
     this.indexFor(algorithm).add(id, code);
   }
 
-  /** Adds unless already present (start-up loading races with live registrations). */
-  addIfAbsent(algorithm: string, id: number, code: Uint8Array): boolean {
-    const index = this.indexFor(algorithm);
-    if (index.has(id)) return false;
-    index.add(id, code);
-    return true;
-  }
-
   /** The index of one algorithm, if any code was added under it (reports, benchmarks). */
   indexOf(algorithm: string): HashIndex | undefined {
     return this.indexes.get(algorithm);
