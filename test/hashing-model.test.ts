@@ -9,6 +9,7 @@ import {
   listAlgorithms,
   parseHash,
   popcount32,
+  readCode,
   toWords,
   HashFormatError,
   UnknownAlgorithmError,
@@ -50,6 +51,12 @@ describe('hash model', () => {
     expect(hammingDistance(b, c)).toBe(2);
     expect(hammingDistance(a, a)).toBe(0);
     expect(hammingWords(toWords(a), 0, toWords(c))).toBe(254);
+    // Word k holds hex characters 8k..8k+7, and readCode undoes it.
+    const counting = hexToBytes('0123456789abcdef'.repeat(4));
+    expect(toWords(counting)[1]).toBe(0x89abcdef);
+    const two = new Uint32Array(16);
+    two.set(toWords(c), 8);
+    expect(bytesToHex(readCode(two, 1))).toBe(`${'0'.repeat(63)}3`);
     expect(() => hammingDistance(a, new Uint8Array(31))).toThrow(/differ in length/);
   });
 

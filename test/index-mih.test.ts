@@ -7,18 +7,7 @@ import { ballVolume, flipMasks } from '../src/index/mih/flip-masks.js';
 import { makeLayout, substringKey } from '../src/index/mih/substrings.js';
 import { toWords } from '../src/hashing/hamming.js';
 import type { HashIndex } from '../src/index/types.js';
-
-/** Small seeded generator (mulberry32) so failures replay. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './helpers/random.js';
 
 function randomCode(next: () => number): Uint8Array {
   const code = new Uint8Array(32);
@@ -65,7 +54,7 @@ describe('flip masks', () => {
 
 describe('substring layout', () => {
   it('reads each substring, including ones straddling two words, MSB first', () => {
-    const next = rng(1);
+    const next = seededRandom(1);
     const code = randomCode(next);
     const words = toWords(code);
     const bitAt = (i: number) => (code[i >> 3]! >> (7 - (i & 7))) & 1;
@@ -88,7 +77,7 @@ describe('substring layout', () => {
 describe('MultiIndexHashIndex equals the linear scan', () => {
   it('on planted neighbours at every distance 0..40, for several layouts and radii', () => {
     for (const options of [{ substringBits: 8 }, { substringBits: 12 }, { substringBits: 16, substrings: 11 }, { expectedSize: 2000 }]) {
-      const next = rng(42);
+      const next = seededRandom(42);
       const [mih, oracle] = both(options);
       const centres = Array.from({ length: 40 }, () => randomCode(next));
       let id = 0;
@@ -119,7 +108,7 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
           maxLength: 300,
         }),
         (seed, bits, ops) => {
-          const next = rng(seed);
+          const next = seededRandom(seed);
           const [mih, oracle] = both({ substringBits: bits });
           const codes: Uint8Array[] = [randomCode(next)];
           const live: number[] = [];
@@ -164,7 +153,7 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
           maxLength: 250,
         }),
         (seed, bits, deltaCapacity, slack, parkMinimum, ops) => {
-          const next = rng(seed);
+          const next = seededRandom(seed);
           // expectedSize 400: bulk batches are parked (scanned by queries) until the index holds 400.
           const mih = new MultiIndexHashIndex({ substringBits: bits, deltaCapacity, slack, parkMinimum, expectedSize: 400, alwaysProbe: true });
           const oracle = new LinearScanIndex();
@@ -220,7 +209,7 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
   });
 
   it('after many deletions, with the same answers and no leftover entries', () => {
-    const next = rng(7);
+    const next = seededRandom(7);
     const [mih, oracle] = both({ substringBits: 10 });
     const base = randomCode(next);
     const codes = Array.from({ length: 3000 }, (_, i) => flipBits(base, i % 50, next));
@@ -239,7 +228,7 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
   });
 
   it('matches batch and single queries, and dihedral-style groups of 8', () => {
-    const next = rng(9);
+    const next = seededRandom(9);
     const [mih, oracle] = both({ expectedSize: 5000 });
     const codes = Array.from({ length: 5000 }, () => randomCode(next));
     codes.forEach((c, i) => {
@@ -252,7 +241,7 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
   });
 
   it('loads packed codes like one-by-one adds, and retunes as it grows', () => {
-    const next = rng(11);
+    const next = seededRandom(11);
     const n = 20_000;
     const ids = new Uint32Array(n);
     const words = new Uint32Array(n * 8);
@@ -283,7 +272,7 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
   });
 
   it('finds ids already present when ascending batches skip lookups (the store loader path)', () => {
-    const next = rng(17);
+    const next = seededRandom(17);
     const batch = (from: number, to: number): [Uint32Array, Uint32Array] => {
       const ids = Uint32Array.from({ length: to - from }, (_, i) => from + i);
       const words = new Uint32Array(ids.length * 8);
@@ -314,7 +303,7 @@ describe('MultiIndexHashIndex equals the linear scan', () => {
 describe('MultiIndexHashIndex contract', () => {
   it('handles ids: missing remove, duplicate add, re-add after remove, extreme ids', () => {
     const index = new MultiIndexHashIndex({ expectedSize: 100 });
-    const next = rng(3);
+    const next = seededRandom(3);
     const a = randomCode(next);
     expect(index.remove(1)).toBe(false);
     index.add(0xffffffff, a);
@@ -355,7 +344,7 @@ describe('MultiIndexHashIndex contract', () => {
   it('reports memory that grows with its contents', () => {
     const index = new MultiIndexHashIndex({ expectedSize: 1000 });
     const empty = index.memoryBytes();
-    const next = rng(5);
+    const next = seededRandom(5);
     for (let i = 0; i < 5000; i++) index.add(i, randomCode(next));
     expect(index.memoryBytes()).toBeGreaterThan(empty + 5000 * 32);
   });
@@ -376,7 +365,7 @@ describe('createIndex', () => {
 
 describe('query planning', () => {
   it('scans when that is cheaper, probes a large index, and gives up on skewed buckets', () => {
-    const next = rng(13);
+    const next = seededRandom(13);
     const small = new MultiIndexHashIndex({ expectedSize: 100 });
     for (let i = 0; i < 50; i++) small.add(i, randomCode(next));
     small.search(randomCode(next), 31);

@@ -6,6 +6,8 @@
  *   (≈32 bits from the centre, ≈56 between cluster mates), so substring buckets are skewed
  *   the way real image hashes are.
  */
+import { readCode } from '../../src/hashing/hamming.js';
+
 export type DatasetKind = 'uniform' | 'clustered';
 
 export const CLUSTER_CENTRES = 4096;
@@ -65,14 +67,7 @@ export function plantQueries(data: Dataset, count: number, radius: number, seed:
   const queries: PlantedQuery[] = [];
   for (let q = 0; q < count; q++) {
     const slot = random() % n;
-    const code = new Uint8Array(32);
-    for (let k = 0; k < 8; k++) {
-      const w = data.words[slot * 8 + k]!;
-      code[4 * k] = w >>> 24;
-      code[4 * k + 1] = (w >>> 16) & 255;
-      code[4 * k + 2] = (w >>> 8) & 255;
-      code[4 * k + 3] = w & 255;
-    }
+    const code = codeAt(data, slot);
     const distance = random() % (radius + 1);
     const flipped = new Set<number>();
     while (flipped.size < distance) flipped.add(random() % 256);
@@ -84,13 +79,5 @@ export function plantQueries(data: Dataset, count: number, radius: number, seed:
 
 /** Code `slot` of a dataset as bytes (for one-by-one adds). */
 export function codeAt(data: Dataset, slot: number): Uint8Array {
-  const code = new Uint8Array(32);
-  for (let k = 0; k < 8; k++) {
-    const w = data.words[slot * 8 + k]!;
-    code[4 * k] = w >>> 24;
-    code[4 * k + 1] = (w >>> 16) & 255;
-    code[4 * k + 2] = (w >>> 8) & 255;
-    code[4 * k + 3] = w & 255;
-  }
-  return code;
+  return readCode(data.words, slot);
 }

@@ -36,6 +36,18 @@ export function writeWords(code: Uint8Array, out: Uint32Array, offset = 0): void
   }
 }
 
+/** The inverse of writeWords: code `index` of `words` (8 words per code) as 32 bytes. */
+export function readCode(words: Uint32Array, index: number, out: Uint8Array = new Uint8Array(4 * WORDS_PER_CODE)): Uint8Array {
+  for (let k = 0; k < WORDS_PER_CODE; k++) {
+    const w = words[index * WORDS_PER_CODE + k]!;
+    out[4 * k] = w >>> 24;
+    out[4 * k + 1] = (w >>> 16) & 255;
+    out[4 * k + 2] = (w >>> 8) & 255;
+    out[4 * k + 3] = w & 255;
+  }
+  return out;
+}
+
 export function toWords(code: Uint8Array): Uint32Array {
   const out = new Uint32Array(WORDS_PER_CODE);
   writeWords(code, out);

@@ -1,3 +1,4 @@
+import { readCode } from '../hashing/hamming.js';
 import type { HashIndex, Match } from './types.js';
 
 /** An index that can take many codes at once (the multi-index hash's bulk path). */
@@ -92,14 +93,7 @@ export class Matcher {
     let added = 0;
     for (let i = 0; i < ids.length; i++) {
       if (index.has(ids[i]!)) continue;
-      for (let k = 0; k < 8; k++) {
-        const w = words[i * 8 + k]!;
-        code[4 * k] = w >>> 24;
-        code[4 * k + 1] = (w >>> 16) & 255;
-        code[4 * k + 2] = (w >>> 8) & 255;
-        code[4 * k + 3] = w & 255;
-      }
-      index.add(ids[i]!, code);
+      index.add(ids[i]!, readCode(words, i, code));
       added++;
     }
     return added;
