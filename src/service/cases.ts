@@ -2,24 +2,10 @@ import { parseHash, type ParsedHash, type WireHash, bytesToHex } from '../hashin
 import { RempartError } from '../errors.js';
 import type { Matcher } from '../index/matcher.js';
 import type { Actor, CaseRecord, NewHash, Store } from '../store/types.js';
+import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
 
-export interface RegisteredCase {
-  caseNumber: string;
-  /** Shown once; only its slow hash is stored. */
-  caseSecret: string;
-  hashCount: number;
-  createdAt: string;
-}
-
-export interface CaseStatus {
-  caseNumber: string;
-  status: CaseRecord['status'];
-  hashCount: number;
-  matchCount: number;
-  createdAt: string;
-  withdrawnAt: string | null;
-}
+export type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 
 export interface CasePolicy {
   /** PDQ (and any algorithm with a quality score) below this is refused. */
@@ -119,7 +105,7 @@ export class CaseService {
   }
 
   /** Erases every hash of the case from the store and the index; idempotent. */
-  async withdraw(caseNumber: string, secret: string): Promise<CaseStatus & { removedHashes: number }> {
+  async withdraw(caseNumber: string, secret: string): Promise<WithdrawnCase> {
     const record = await this.authenticate(caseNumber, secret);
     if (record.status === 'withdrawn') return { ...toStatus(record), removedHashes: 0 };
     const removed = this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });

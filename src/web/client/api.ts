@@ -3,6 +3,7 @@
  * Requests carry hashes and case credentials, never image bytes.
  */
 import type { WireHash } from '../../hashing/types.js';
+import type { CaseStatus, RegisteredCase as CreatedCase, WithdrawnCase } from '../../service/case-shapes.js';
 
 export interface AlgorithmInfo {
   name: string;
@@ -19,27 +20,8 @@ export interface AlgorithmsResponse {
   qualityFloor: Record<string, number>;
 }
 
-export interface CreatedCase {
-  caseNumber: string;
-  caseSecret: string;
-  hashCount: number;
-  createdAt: string;
-}
-
-export interface CaseStatus {
-  caseNumber: string;
-  status: 'active' | 'withdrawn';
-  hashCount: number;
-  matchCount: number;
-  createdAt: string;
-  withdrawnAt: string | null;
-}
-
-export interface WithdrawnCase {
-  caseNumber: string;
-  status: 'withdrawn';
-  removedHashes: number;
-}
+// The server's own shapes (types only: nothing of the server enters the bundle).
+export type { CaseStatus, RegisteredCase as CreatedCase, WithdrawnCase } from '../../service/case-shapes.js';
 
 /** An API error with its HTTP status, so the page can say what went wrong. */
 export class ApiError extends Error {
