@@ -57,8 +57,8 @@ describe('IndexLoader bulk path', () => {
       // Rows written later (another process) are picked up above the last id seen.
       const later = { id: 100_000, algorithm: 'pdq', bytes: code(1_000_003) };
       rows.push(later);
-      expect(loader.catchUp()).toBe(1);
-      expect(loader.catchUp()).toBe(0);
+      expect(loader.catchUp()).toEqual({ added: 1, more: false });
+      expect(loader.catchUp()).toEqual({ added: 0, more: false });
       expect(matcher.search('pdq', later.bytes, 0)).toEqual([{ id: later.id, distance: 0 }]);
       rows.pop();
     }
@@ -95,8 +95,38 @@ describe('IndexLoader on a real SQLite store, pages read by a worker thread', ()
       expect(threaded.search(algorithm, code(seed), 31)).toEqual(inTurn.search(algorithm, code(seed), 31));
     }
     store.createCase({ number: 'RMP-LOAD-LATER', secretHash: 'x', hashes: [{ algorithm: 'pdq', bytes: code(99_999), quality: 90 }] }, victim);
-    expect(loader.catchUp()).toBe(1);
+    expect(loader.catchUp()).toEqual({ added: 1, more: false });
     expect(threaded.search('pdq', code(99_999), 0)).toEqual([{ id: 36_001, distance: 0 }]);
+  });
+
+  it('follows a large import a few pages per event-loop turn, without stalling it', async () => {
+    const { store, file } = storeWithCases(1, 10);
+    const matcher = new Matcher(() => createIndex('mih', { expectedSize: 100_000 }));
+    const loader = new IndexLoader(store, matcher, { databaseFile: file });
+    await loader.load();
+    const imported = Array.from({ length: 55_000 }, (_, i) => ({ algorithm: 'pdq', bytes: code(200_000 + i), quality: 90 }));
+    store.createCase({ number: 'RMP-LOAD-IMPORT', secretHash: 'x', hashes: imported }, victim);
+    expect(loader.catchUp(2)).toEqual({ added: 20_000, more: true });
+    expect(matcher.size('pdq')).toBe(20_010);
+    // follow() indexes the rest two pages per turn: a callback of the turn in between sees
+    // the index half-way (40,010), never one long stall from 20,010 to 55,010.
+    const sizesSeen = new Set<number>();
+    let watching = true;
+    const watch = () => {
+      sizesSeen.add(matcher.size('pdq'));
+      if (watching) setImmediate(watch);
+    };
+    watch();
+    loader.follow(5);
+    try {
+      while (matcher.size('pdq') < 55_010) await new Promise((resolve) => setTimeout(resolve, 1));
+    } finally {
+      loader.stop();
+      watching = false;
+    }
+    expect([...sizesSeen]).toContain(40_010);
+    expect(matcher.search('pdq', code(254_999), 0)).toEqual([{ id: 55_010, distance: 0 }]);
+    expect(loader.catchUp()).toEqual({ added: 0, more: false });
   });
 
   it('keeps out hashes withdrawn after the reader read their page but before it was indexed', async () => {

@@ -7,6 +7,8 @@ import type { Store } from '../store/types.js';
 const BATCH = 10_000;
 /** Pages the reader thread may run ahead of the index (10k rows, 360 kB each). */
 const PAGES_AHEAD = 4;
+/** Pages `follow()` indexes per event-loop turn (a page of 10k rows is a few ms of work). */
+const FOLLOW_PAGES_PER_TURN = 2;
 
 export interface IndexLoaderOptions {
   /**
@@ -29,6 +31,7 @@ export interface IndexLoaderOptions {
 export class IndexLoader {
   private lastSeenId = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly store: Store,
@@ -58,26 +61,43 @@ export class IndexLoader {
     return { hashes, milliseconds: Math.round(performance.now() - start) };
   }
 
-  /** Indexes hashes added since the last scan; returns how many were new to the index. */
-  catchUp(): number {
+  /**
+   * Indexes hashes added since the last scan, at most `maxPages` pages of them; returns how
+   * many were new to the index and whether more pages may be waiting.
+   */
+  catchUp(maxPages = Infinity): { added: number; more: boolean } {
     let added = 0;
-    for (const batch of this.store.iterateHashBatches(BATCH, this.lastSeenId)) added += this.addPage(packBatch(batch));
-    return added;
+    let pages = 0;
+    for (const batch of this.store.iterateHashBatches(BATCH, this.lastSeenId)) {
+      added += this.addPage(packBatch(batch));
+      if (++pages >= maxPages) return { added, more: true };
+    }
+    return { added, more: false };
   }
 
+  /**
+   * Catches up every `intervalMs`, a few pages per event-loop turn: a million-hash import
+   * by another process then never stalls the requests this process is serving.
+   */
   follow(intervalMs = 1000, onError: (error: unknown) => void = () => {}): void {
-    this.timer ??= setInterval(() => {
+    const step = () => {
+      this.immediate = undefined;
       try {
-        this.catchUp();
+        if (this.catchUp(FOLLOW_PAGES_PER_TURN).more) this.immediate = setImmediate(step);
       } catch (error) {
         onError(error);
       }
+    };
+    this.timer ??= setInterval(() => {
+      if (!this.immediate) step();
     }, intervalMs).unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
   }
 
   /** Pages read on this thread, between the index's turns. */
