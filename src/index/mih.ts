@@ -1,8 +1,8 @@
-import { WORDS_PER_CODE, popcount32, writeWords } from '../hashing/hamming.js';
+import { WORDS_PER_CODE, hammingWords, popcount32, writeWords } from '../hashing/hamming.js';
 import { HASH_BYTES } from '../hashing/types.js';
 import { IdSlotTable } from './mih/id-table.js';
 import { type QueryPlan, planQuery } from './mih/plan.js';
-import { offsetsFromSorted, radixSortPairs } from './mih/radix.js';
+import { type SortedPairs, offsetsFromSorted, radixSortPairs } from './mih/radix.js';
 import { MAX_SUBSTRING_BITS, type SubstringLayout, makeLayout, substringKey } from './mih/substrings.js';
 import { type HashIndex, type Match, checkId, checkRadius, compareMatches } from './types.js';
 
@@ -466,16 +466,7 @@ export class MultiIndexHashIndex implements HashIndex {
     const { words, query, pending, pendingCount } = this;
     for (let i = 0; i < pendingCount; i++) {
       const slot = pending[i]!;
-      const o = slot * WORDS_PER_CODE;
-      const d =
-        popcount32(words[o]! ^ query[0]!) +
-        popcount32(words[o + 1]! ^ query[1]!) +
-        popcount32(words[o + 2]! ^ query[2]!) +
-        popcount32(words[o + 3]! ^ query[3]!) +
-        popcount32(words[o + 4]! ^ query[4]!) +
-        popcount32(words[o + 5]! ^ query[5]!) +
-        popcount32(words[o + 6]! ^ query[6]!) +
-        popcount32(words[o + 7]! ^ query[7]!);
+      const d = hammingWords(words, slot, query);
       if (d <= radius) {
         this.outSlots.push(slot);
         this.outDistances.push(d);
@@ -753,16 +744,10 @@ export class MultiIndexHashIndex implements HashIndex {
     const live = this.count;
     const slots = new Uint32Array(live);
     for (let slot = 0, n = 0; slot < top; slot++) if (state[slot] !== FREE) slots[n++] = slot;
-    const keys = new Uint32Array(live);
-    const values = new Uint32Array(live);
-    const scratchKeys = new Uint32Array(live);
-    const scratchValues = new Uint32Array(live);
+    const sortBySubstring = substringSorter(layout, words, slots);
     for (let j = 0; j < layout.count; j++) {
-      const bits = layout.bits[j]!;
-      const buckets = 1 << bits;
-      for (let i = 0; i < live; i++) keys[i] = substringKey(layout, j, words, slots[i]! * WORDS_PER_CODE);
-      values.set(slots);
-      const sorted = radixSortPairs(keys, values, live, bits, scratchKeys, scratchValues);
+      const buckets = 1 << layout.bits[j]!;
+      const sorted = sortBySubstring(j);
       let off = this.offsets[j]!;
       if (off.length !== buckets + 1) off = new Uint32Array(buckets + 1);
       offsetsFromSorted(sorted.keys, live, off, buckets);
@@ -794,16 +779,11 @@ export class MultiIndexHashIndex implements HashIndex {
     for (let i = 0; i < this.pendingCount; i++) added[n++] = this.pending[i]!;
     if (extra) for (let i = 0; i < extra.length; i++) added[n++] = extra[i]!;
     const live = this.staticLive + n;
-    const keys = new Uint32Array(n);
-    const values = new Uint32Array(n);
-    const scratchKeys = new Uint32Array(n);
-    const scratchValues = new Uint32Array(n);
+    const sortBySubstring = substringSorter(layout, words, added.subarray(0, n));
     for (let j = 0; j < layout.count; j++) {
       const bits = layout.bits[j]!;
       const buckets = 1 << bits;
-      for (let i = 0; i < n; i++) keys[i] = substringKey(layout, j, words, added[i]! * WORDS_PER_CODE);
-      values.set(added);
-      const sorted = radixSortPairs(keys, values, n, bits, scratchKeys, scratchValues);
+      const sorted = sortBySubstring(j);
       const newKeys = sorted.keys;
       const newSlots = sorted.values;
       const off = this.offsets[j]!;
@@ -894,6 +874,23 @@ export class MultiIndexHashIndex implements HashIndex {
  * memmove per hole, holes found by the native indexOf), and each bucket's start drops by the
  * holes before it (one tight pass over the offsets). Forward, so nothing unread is overwritten.
  */
+/**
+ * Sorts `slots` by one table's substring key at a time (a sequential read of their codes,
+ * then a radix sort), reusing the same four buffers for every table.
+ */
+function substringSorter(layout: SubstringLayout, words: Uint32Array, slots: Uint32Array): (table: number) => SortedPairs {
+  const n = slots.length;
+  const keys = new Uint32Array(n);
+  const values = new Uint32Array(n);
+  const scratchKeys = new Uint32Array(n);
+  const scratchValues = new Uint32Array(n);
+  return (table) => {
+    for (let i = 0; i < n; i++) keys[i] = substringKey(layout, table, words, slots[i]! * WORDS_PER_CODE);
+    values.set(slots);
+    return radixSortPairs(keys, values, n, layout.bits[table]!, scratchKeys, scratchValues);
+  };
+}
+
 function squeezeHoles(off: Uint32Array, ent: Uint32Array, buckets: number): void {
   const total = off[buckets]!;
   const view = ent.subarray(0, total);
