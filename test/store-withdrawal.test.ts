@@ -100,7 +100,7 @@ describe('withdrawCase', () => {
     expect(c.hashes[0]!.id).toBeGreaterThan(b.hashes[0]!.id);
   });
 
-  it('commits even while another connection holds a read, and erases the WAL once it is gone', () => {
+  it('commits even while another connection holds a read, and erases the WAL as soon as it is gone', async () => {
     const { store, file } = openTestStore();
     const hashes = randomHashes(3);
     const { case: c } = store.createCase({ number: 'RMP-A', secretHash: 's', hashes }, victim);
@@ -110,9 +110,18 @@ describe('withdrawCase', () => {
 
     expect(store.withdrawCase(c.id, victim)).toHaveLength(3);
     expect(store.countHashes()).toBe(0);
+    // The reader may still read the values, so they cannot leave the WAL yet: that is known, not hidden.
+    expect(store.erasureStatus()).toMatchObject({ pending: true, lastError: null });
+    expect(await store.erasureSettled(50)).toBe(false);
+    expect(fileBytesContain(file, hashes[0]!.bytes)).toContain(`${file}-wal`);
 
+    const settled = store.erasureSettled(5_000);
     reader.exec('COMMIT');
     reader.close();
+    // Erased while the store stays open (a running server), not only once it closes.
+    expect(await settled).toBe(true);
+    expect(store.erasureStatus()).toMatchObject({ pending: false, pendingSince: null });
+    for (const h of hashes) expect(fileBytesContain(file, h.bytes)).toEqual([]);
     store.close();
     for (const h of hashes) expect(fileBytesContain(file, h.bytes)).toEqual([]);
   });

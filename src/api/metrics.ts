@@ -40,6 +40,14 @@ const metrics: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart 
       this.set(rempart.ready ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'rempart_erasure_pending',
+    help: '1 while withdrawn hash values may still be in the database files (a reader holds up the WAL checkpoint)',
+    registers: [registry],
+    collect() {
+      this.set(rempart.erasureStatus().pending ? 1 : 0);
+    },
+  });
   rempart.matching.onMatches = (algorithm, count) => matches.inc({ algorithm }, count);
 
   app.addHook('onResponse', async (request, reply) => {

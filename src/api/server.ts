@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { Rempart } from '../service/rempart.js';
+import type { ErasureEvent } from '../store/types.js';
 import { buildApp } from './app.js';
 
 export interface RunningServer {
@@ -19,6 +20,7 @@ export async function startServer(config: Config, logger: boolean | object = { l
   let app: FastifyInstance;
   try {
     app = await buildApp(rempart, { logger: logger as never });
+    rempart.events.on('erasure', (event) => logErasure(app.log, event));
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await rempart.close();
@@ -37,4 +39,16 @@ export async function startServer(config: Config, logger: boolean | object = { l
     url: `http://${host}:${port}`,
     close: () => (closing ??= app.close().then(() => rempart.close())),
   };
+}
+
+/** Withdrawn values held in the files by another connection's reader: the operator must hear of it. */
+function logErasure(log: FastifyBaseLogger, { kind, status, pendingMs }: ErasureEvent): void {
+  if (kind === 'stalled') {
+    log.error(
+      { pendingMs, attempts: status.attempts, lastError: status.lastError },
+      'erasure pending: withdrawn hash values are still in the database WAL file while another connection reads an older snapshot; retrying until it ends',
+    );
+  } else {
+    log.warn({ pendingMs, attempts: status.attempts }, 'erasure complete: withdrawn hash values have left the database files');
+  }
 }

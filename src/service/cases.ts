@@ -14,6 +14,11 @@ export interface CasePolicy {
 }
 
 const CASE_NUMBER = new RegExp(CASE_NUMBER_PATTERN);
+/**
+ * How long a withdrawal waits for its values to leave the store's files before answering;
+ * past it, erasure goes on in the background and the store reports it as stalled.
+ */
+const ERASURE_WAIT_MS = 2_000;
 /** Same message for an unknown case and a wrong secret: case numbers must not be enumerable. */
 const CASE_AUTH_MESSAGE = 'case number or case secret is wrong';
 
@@ -104,12 +109,16 @@ export class CaseService {
     return toStatus(await this.authenticate(caseNumber, secret));
   }
 
-  /** Erases every hash of the case from the store and the index; idempotent. */
+  /**
+   * Erases every hash of the case from the store and the index; idempotent. Answers once
+   * the values have left the store's files too, or after ERASURE_WAIT_MS at most.
+   */
   async withdraw(caseNumber: string, secret: string): Promise<WithdrawnCase> {
     const record = await this.authenticate(caseNumber, secret);
     if (record.status === 'withdrawn') return { ...toStatus(record), removedHashes: 0 };
     const removed = this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
     for (const id of removed) this.matcher.remove(id);
+    if (removed.length > 0) await this.store.erasureSettled(ERASURE_WAIT_MS);
     const after = this.store.getCaseByNumber(caseNumber)!;
     return { ...toStatus(after), removedHashes: removed.length };
   }

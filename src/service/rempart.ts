@@ -1,10 +1,11 @@
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { Config } from '../config.js';
 import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
 import { HashingPool } from '../pipeline/pool.js';
 import { defaultDatabasePath, openSqliteStore } from '../store/sqlite.js';
-import type { Store } from '../store/types.js';
+import type { ErasureEvent, ErasureStatus, Store } from '../store/types.js';
 import { CaseService } from './cases.js';
 import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
@@ -15,12 +16,19 @@ import { PlatformService } from './platforms.js';
 
 const PEPPER_FINGERPRINT = 'pepper_fingerprint';
 
+/** What the engine tells whoever listens (the server logs these). */
+export interface RempartEvents {
+  /** Erasing withdrawn values from the store's files stalled, or completed after a stall. */
+  erasure: [ErasureEvent];
+}
+
 /**
  * The engine assembled from its parts: the one place that knows how store, index,
  * worker pool and services fit together. The HTTP API and the CLI both start here.
  */
 export class Rempart {
   readonly store: Store;
+  readonly events = new EventEmitter<RempartEvents>();
   readonly credentials: Credentials;
   readonly matcher: Matcher;
   readonly cases: CaseService;
@@ -35,7 +43,10 @@ export class Rempart {
   constructor(readonly config: Config) {
     fs.mkdirSync(config.dataDir, { recursive: true });
     this.credentials = new Credentials(loadOrCreatePepper(config.dataDir, config.pepper), config.secretCost);
-    this.store = openSqliteStore({ path: defaultDatabasePath(config.dataDir) });
+    this.store = openSqliteStore({
+      path: defaultDatabasePath(config.dataDir),
+      onErasure: (event) => this.events.emit('erasure', event),
+    });
     try {
       this.checkPepper();
     } catch (error) {
@@ -70,6 +81,11 @@ export class Rempart {
   }
 
   hashImage: HashingPool['hashImage'] = (bytes, options) => this.pool.hashImage(bytes, options);
+
+  /** Whether withdrawn values may still be in the store's files. */
+  erasureStatus(): ErasureStatus {
+    return this.store.erasureStatus();
+  }
 
   /** True once every stored hash is in the index. */
   get ready(): boolean {

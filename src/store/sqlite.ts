@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { RempartError } from '../errors.js';
 import { newHashRef } from './ids.js';
 import { assertSchemaUsable, migrate } from './migrations.js';
+import { WalEraser } from './wal-eraser.js';
 import type {
   Actor,
   AuditEntry,
@@ -16,6 +17,7 @@ import type {
   CaseStatus,
   CaseWithSecret,
   Change,
+  ErasureEvent,
   HashBatch,
   NewHash,
   PlatformRecord,
@@ -39,6 +41,8 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** Clock for timestamps; tests swap it. */
   now?: () => Date;
+  /** Told when erasing withdrawn values from the files stalls, and when it completes after all. */
+  onErasure?: (event: ErasureEvent) => void;
 }
 
 export function defaultDatabasePath(dataDir: string): string {
@@ -106,6 +110,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const now = options.now ?? (() => new Date());
   const iso = () => now().toISOString();
   const db = openConnection(options.path, readonly, now);
+  const eraser = new WalEraser(db, { busyTimeoutMs: BUSY_TIMEOUT_MS, onEvent: options.onErasure });
+  // A crash, or a reader that outlived the last process, may have left an erasure unfinished.
+  if (!readonly) eraser.request();
 
   const sql = {
     caseById: db.prepare<[number], CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.id = ?`),
@@ -247,23 +254,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return true;
   });
 
-  /**
-   * Best effort, after a withdrawal: copy the WAL into the database file (where
-   * secure_delete has zeroed the erased values) and truncate the WAL, whose older
-   * frames still hold them. Never waits for other connections' readers.
-   */
-  function flushErasedPages(): void {
-    if (db.memory) return;
-    db.pragma('busy_timeout = 0');
-    try {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // Busy: the next withdrawal or close retries.
-    } finally {
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
-  }
-
   return {
     createCase(input, actor) {
       try {
@@ -284,11 +274,17 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     withdrawCase(caseId, actor) {
       const removed = withdrawCaseTx(caseId, actor);
-      if (removed.length > 0) flushErasedPages();
+      if (removed.length > 0) eraser.request();
       return removed;
     },
     recordMatches(hashIds, actor) {
       if (hashIds.length > 0) recordMatchesTx(hashIds, actor);
+    },
+    erasureSettled(timeoutMs) {
+      return eraser.settled(timeoutMs);
+    },
+    erasureStatus() {
+      return eraser.status();
     },
 
     *iterateHashes() {
@@ -371,6 +367,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     close() {
+      eraser.close();
       if (db.open) db.close();
     },
   };

@@ -111,6 +111,32 @@ export interface CaseStore {
    * (pass an id twice, count two); ids no longer stored are ignored.
    */
   recordMatches(hashIds: readonly number[], actor: Actor): void;
+  /**
+   * Resolves true once the values of every withdrawn case have left the store's files,
+   * not only its tables; false if that is still pending after `timeoutMs` (another
+   * connection reads an older snapshot), while erasure goes on in the background.
+   */
+  erasureSettled(timeoutMs: number): Promise<boolean>;
+  erasureStatus(): ErasureStatus;
+}
+
+export interface ErasureStatus {
+  /** Withdrawn values may still be in the store's files (e.g. SQLite's WAL). */
+  pending: boolean;
+  /** When the oldest unfinished erasure was asked for (ISO time), null if none. */
+  pendingSince: string | null;
+  /** Attempts since then. */
+  attempts: number;
+  /** The last error an attempt threw, if any (being busy is not an error). */
+  lastError: string | null;
+}
+
+/** 'stalled': an erasure is still pending after a while; 'done': a stalled one completed. */
+export interface ErasureEvent {
+  kind: 'stalled' | 'done';
+  status: ErasureStatus;
+  /** How long the erasure has been (or was) pending. */
+  pendingMs: number;
 }
 
 export interface HashStore {
