@@ -3,7 +3,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Rempart } from '../service/rempart.js';
+import type { ApiEngine } from './engine.js';
 import { webPlugin } from '../web/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { metricsPlugin } from './metrics.js';
@@ -26,7 +26,7 @@ export interface AppOptions {
  * Builds the HTTP app (without listening): one plugin per audience, JSON Schema on every
  * route, one error handler, the OpenAPI document at /openapi.json and its docs at /docs.
  */
-export async function buildApp(rempart: Rempart, options: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MB.

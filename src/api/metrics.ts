@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Rempart } from '../service/rempart.js';
+import type { CaseRegisteredEvent, MatchesEvent } from '../service/events.js';
+import type { ApiEngine } from './engine.js';
 
 /**
  * Prometheus metrics at /metrics: request latency per route, matches per algorithm, and
  * the index size. Counts only: no hash, case number or platform key appears in a label.
  */
-const metrics: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
+const metrics: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rempart_' });
 
@@ -29,7 +30,7 @@ const metrics: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart 
     help: 'Hashes in the in-memory index',
     registers: [registry],
     collect() {
-      this.set(rempart.matcher.size());
+      this.set(rempart.indexedHashes());
     },
   });
   new Gauge({
@@ -48,7 +49,27 @@ const metrics: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart 
       this.set(rempart.erasureStatus().pending ? 1 : 0);
     },
   });
-  rempart.matching.onMatches = (algorithm, count) => matches.inc({ algorithm }, count);
+  const registered = new Counter({
+    name: 'rempart_cases_registered_total',
+    help: 'Cases registered, by who registered them (victim, operator)',
+    labelNames: ['by'] as const,
+    registers: [registry],
+  });
+  const withdrawn = new Counter({ name: 'rempart_cases_withdrawn_total', help: 'Cases withdrawn', registers: [registry] });
+  // Observers of the engine's events, removed when the app closes (the engine may outlive it).
+  const onMatches = (event: MatchesEvent) => {
+    for (const [algorithm, count] of Object.entries(event.byAlgorithm)) matches.inc({ algorithm }, count);
+  };
+  const onRegistered = (event: CaseRegisteredEvent) => registered.inc({ by: event.by });
+  const onWithdrawn = () => withdrawn.inc();
+  rempart.events.on('matches', onMatches);
+  rempart.events.on('case.registered', onRegistered);
+  rempart.events.on('case.withdrawn', onWithdrawn);
+  app.addHook('onClose', async () => {
+    rempart.events.off('matches', onMatches);
+    rempart.events.off('case.registered', onRegistered);
+    rempart.events.off('case.withdrawn', onWithdrawn);
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL (which may hold a case number).

@@ -4,6 +4,7 @@ import type { Matcher } from '../index/matcher.js';
 import type { Actor, CaseRecord, NewHash, Store } from '../store/types.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
+import type { EngineEvents } from './events.js';
 
 export type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 
@@ -35,6 +36,8 @@ export class CaseService {
     private readonly matcher: Matcher,
     private readonly credentials: Credentials,
     private readonly policy: CasePolicy,
+    /** Announces registrations and withdrawals (metrics, and later audit and webhooks observe them). */
+    private readonly events: EngineEvents,
     /** Buffered match counters, flushed before a case is read so its count is current. */
     private readonly matchRecorder?: { flush(): void },
   ) {
@@ -79,15 +82,19 @@ export class CaseService {
 
   /** A victim's registration (at most the batch limit of hashes per request). */
   register(hashes: readonly WireHash[]): Promise<RegisteredCase> {
-    return this.create(this.validateHashes(hashes), (number) => ({ kind: 'victim', id: number }));
+    return this.create(this.validateHashes(hashes), (number) => ({ kind: 'victim', id: number }), 'victim');
   }
 
   /** An operator's bulk import (`rempart import`): any number of hashes, same checks. */
   importCase(hashes: readonly WireHash[], operator: Actor): Promise<RegisteredCase> {
-    return this.create(this.validateHashes(hashes, Number.MAX_SAFE_INTEGER), () => operator);
+    return this.create(this.validateHashes(hashes, Number.MAX_SAFE_INTEGER), () => operator, 'operator');
   }
 
-  private async create(valid: NewHash[], actorFor: (caseNumber: string) => Actor): Promise<RegisteredCase> {
+  private async create(
+    valid: NewHash[],
+    actorFor: (caseNumber: string) => Actor,
+    by: 'victim' | 'operator',
+  ): Promise<RegisteredCase> {
     const caseSecret = newCaseSecret();
     const secretHash = await this.credentials.hashCaseSecret(caseSecret);
     for (let attempt = 0; ; attempt++) {
@@ -96,6 +103,7 @@ export class CaseService {
       try {
         const created = this.store.createCase({ number, secretHash, hashes: valid }, actor);
         for (const h of created.hashes) this.matcher.add(h.algorithm, h.id, h.bytes);
+        this.events.emit('case.registered', { caseId: created.case.id, hashCount: created.hashes.length, collapsedHashes: 0, by });
         return { caseNumber: number, caseSecret, hashCount: created.hashes.length, createdAt: created.case.createdAt };
       } catch (error) {
         // 40 random bits: a collision is rare, and retrying with a new number is safe.
@@ -118,6 +126,7 @@ export class CaseService {
     if (record.status === 'withdrawn') return { ...toStatus(record), removedHashes: 0 };
     const removed = this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
     for (const id of removed) this.matcher.remove(id);
+    this.events.emit('case.withdrawn', { caseId: record.id, removedHashes: removed.length });
     if (removed.length > 0) await this.store.erasureSettled(ERASURE_WAIT_MS);
     const after = this.store.getCaseByNumber(caseNumber)!;
     return { ...toStatus(after), removedHashes: removed.length };

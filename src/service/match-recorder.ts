@@ -1,4 +1,5 @@
 import type { Actor, Store } from '../store/types.js';
+import type { EngineEvents } from './events.js';
 
 /**
  * Counts matches per case without a synchronous disk write on the platform's hot path:
@@ -18,11 +19,18 @@ export class MatchRecorder {
     this.timer.unref();
   }
 
+  /** Counts the matches the service announces (an observer of its `matches` event). */
+  observe(events: EngineEvents): this {
+    events.on('matches', (event) => this.record(event.platform, event.hashIds));
+    return this;
+  }
+
   record(platformName: string, hashIds: readonly number[]): void {
     if (hashIds.length === 0) return;
-    const ids = this.pending.get(platformName);
-    if (ids) ids.push(...hashIds);
-    else this.pending.set(platformName, [...hashIds]);
+    let ids = this.pending.get(platformName);
+    if (!ids) this.pending.set(platformName, (ids = []));
+    // One push per id: spreading a large array into push() overflows the call stack.
+    for (const id of hashIds) ids.push(id);
   }
 
   flush(): void {

@@ -11,7 +11,7 @@ import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
 import type { PlatformRecord, Store } from '../store/types.js';
 import { withItem } from './cases.js';
-import type { MatchRecorder } from './match-recorder.js';
+import type { EngineEvents } from './events.js';
 
 /** A query hash; `dihedral` carries the 7 other dihedral hashes for rotation/mirror matching. */
 export interface QueryHash {
@@ -45,13 +45,11 @@ interface PreparedQuery {
 
 /** The platform's side: batch and image matching against the in-memory index. */
 export class MatchService {
-  /** Observer of matches returned (metrics); counts only. */
-  onMatches: ((algorithm: string, count: number) => void) | undefined;
-
   constructor(
     private readonly store: Store,
     private readonly matcher: Matcher,
-    private readonly recorder: MatchRecorder,
+    /** Announces the matches returned (`matches`): match counters and metrics observe it. */
+    private readonly events: EngineEvents,
     private readonly hasher: Pick<HashingPool, 'hashImage'>,
     private readonly thresholds: Readonly<Record<string, number>>,
     private readonly maxBatch: number,
@@ -95,11 +93,15 @@ export class MatchService {
     const ids = [...new Set(found.flatMap((ms) => ms.map((m) => m.id)))];
     if (ids.length === 0) return found.map(() => []);
     const refs = this.store.refsOf(ids);
-    this.recorder.record(
-      platform.name,
-      found.flatMap((ms) => ms.map((m) => m.id)),
-    );
-    if (this.onMatches) found.forEach((ms, i) => ms.length > 0 && this.onMatches!(queries[i]!.algorithm, ms.length));
+    const hashIds: number[] = [];
+    const byAlgorithm: Record<string, number> = {};
+    found.forEach((ms, i) => {
+      if (ms.length === 0) return;
+      const { algorithm } = queries[i]!;
+      byAlgorithm[algorithm] = (byAlgorithm[algorithm] ?? 0) + ms.length;
+      for (const m of ms) hashIds.push(m.id);
+    });
+    this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm, truncatedQueries: 0 });
     return found.map((ms, i) =>
       ms
         // A hash withdrawn between search and lookup has no ref any more: drop it.

@@ -1,26 +1,21 @@
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { Config } from '../config.js';
 import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
 import { HashingPool } from '../pipeline/pool.js';
 import { defaultDatabasePath, openSqliteStore } from '../store/sqlite.js';
-import type { ErasureEvent, ErasureStatus, Store } from '../store/types.js';
+import type { ErasureStatus, Store } from '../store/types.js';
 import { CaseService } from './cases.js';
+import { EngineEvents } from './events.js';
 import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
 import { MatchRecorder } from './match-recorder.js';
 import { MatchService } from './matching.js';
 import { loadOrCreatePepper } from './pepper.js';
 import { PlatformService } from './platforms.js';
+import { SyncService } from './sync.js';
 
 const PEPPER_FINGERPRINT = 'pepper_fingerprint';
-
-/** What the engine tells whoever listens (the server logs these). */
-export interface RempartEvents {
-  /** Erasing withdrawn values from the store's files stalled, or completed after a stall. */
-  erasure: [ErasureEvent];
-}
 
 /**
  * The engine assembled from its parts: the one place that knows how store, index,
@@ -28,13 +23,15 @@ export interface RempartEvents {
  */
 export class Rempart {
   readonly store: Store;
-  readonly events = new EventEmitter<RempartEvents>();
   readonly credentials: Credentials;
   readonly matcher: Matcher;
   readonly cases: CaseService;
   readonly platforms: PlatformService;
   readonly matching: MatchService;
-  /** Match counters are written in batches, off the platforms' hot path. */
+  readonly sync: SyncService;
+  /** What the engine announces (matches, registrations, withdrawals, erasure): observers subscribe here. */
+  readonly events = new EngineEvents();
+  /** Match counters are written in batches, off the platforms' hot path (an observer of `matches`). */
   readonly matchRecorder: MatchRecorder;
   private hashingPool: HashingPool | undefined;
   private readonly indexLoader: IndexLoader;
@@ -56,17 +53,19 @@ export class Rempart {
     // Size the multi-index tables for the bank as it is now; they retune as it grows.
     const expectedSize = Math.max(this.store.countHashes(), 1000);
     this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
-    this.matchRecorder = new MatchRecorder(this.store);
+    this.matchRecorder = new MatchRecorder(this.store).observe(this.events);
     this.cases = new CaseService(
       this.store,
       this.matcher,
       this.credentials,
       { qualityFloor: config.pdqQualityFloor, maxHashes: config.maxBatch },
+      this.events,
       this.matchRecorder,
     );
     this.platforms = new PlatformService(this.store, this.credentials);
     this.indexLoader = new IndexLoader(this.store, this.matcher, { databaseFile: defaultDatabasePath(config.dataDir) });
-    this.matching = new MatchService(this.store, this.matcher, this.matchRecorder, this, config.thresholds, config.maxBatch);
+    this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
+    this.sync = new SyncService(this.store);
   }
 
   /** The worker pool, started on first use (CLI commands that do not hash never start it). */
@@ -90,6 +89,11 @@ export class Rempart {
   /** True once every stored hash is in the index. */
   get ready(): boolean {
     return this.loaded;
+  }
+
+  /** Hashes in the in-memory index (all algorithms). */
+  indexedHashes(): number {
+    return this.matcher.size();
   }
 
   /**

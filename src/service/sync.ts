@@ -13,7 +13,7 @@ export const MAX_SYNC_PAGE = 10_000;
  * cursor. Adds of withdrawn hashes are erased from the log, so a platform starting at 0
  * receives only live hashes (and removals, which name opaque ids only).
  */
-export function readChanges(store: Store, after: number, limit: number) {
+export function readChanges(store: Pick<Store, 'changesAfter'>, after: number, limit: number) {
   if (!Number.isSafeInteger(after) || after < 0) throw new RempartError('BAD_REQUEST', 'after must be a non-negative integer');
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SYNC_PAGE) {
     throw new RempartError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_SYNC_PAGE}`);
@@ -27,4 +27,13 @@ export function readChanges(store: Store, after: number, limit: number) {
   );
   const cursor = page.length > 0 ? page[page.length - 1]!.seq : after;
   return { changes, cursor, more: rows.length > limit };
+}
+
+/** The change feed as the API serves it (routes talk to this, not to the store). */
+export class SyncService {
+  constructor(private readonly store: Pick<Store, 'changesAfter'>) {}
+
+  read(after: number, limit: number) {
+    return readChanges(this.store, after, limit);
+  }
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RempartError } from '../../errors.js';
 import { CASE_NUMBER_PATTERN } from '../../service/credentials.js';
 import { bearerToken } from '../../service/platforms.js';
-import type { Rempart } from '../../service/rempart.js';
+import type { ApiEngine } from '../engine.js';
 import { errors, wireHash } from '../schemas.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
 
@@ -37,7 +37,7 @@ function caseSecret(request: FastifyRequest): string {
 }
 
 /** The victim's endpoints: register, read and withdraw a case. */
-export const caseRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
+export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
   app.post(
     '/v1/cases',
     {

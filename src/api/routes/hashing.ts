@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { listAlgorithms } from '../../hashing/index.js';
-import type { Rempart } from '../../service/rempart.js';
+import type { ApiEngine } from '../engine.js';
 import { acceptImageBodies, imageBytes } from '../image-body.js';
 import { IMAGE_TYPES, errors, imageInfo } from '../schemas.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
 
 /** Public endpoints: the algorithms in use, and hashing an image without storing anything. */
-export const hashingRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
+export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
   const { config } = rempart;
   acceptImageBodies(app, config.maxImageBytes);
 
@@ -47,7 +47,7 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (ap
     },
     async (request) => {
       const { dihedral } = request.query as { dihedral?: boolean };
-      return rempart.pool.hashImage(imageBytes(request.body), { dihedral: dihedral === true });
+      return rempart.hashImage(imageBytes(request.body), { dihedral: dihedral === true });
     },
   );
 };

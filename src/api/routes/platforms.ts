@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RempartError } from '../../errors.js';
 import type { QueryHash } from '../../service/matching.js';
-import type { Rempart } from '../../service/rempart.js';
-import { MAX_SYNC_PAGE, readChanges } from '../../service/sync.js';
+import type { ApiEngine } from '../engine.js';
+import { MAX_SYNC_PAGE } from '../../service/sync.js';
 import type { PlatformRecord } from '../../store/types.js';
 import { acceptImageBodies, imageBytes } from '../image-body.js';
 import { IMAGE_TYPES, algorithmName, bearerAuth, dihedralHashes, errors, hexHash, imageInfo, match } from '../schemas.js';
@@ -24,7 +24,7 @@ const dihedralQuery = {
 } as const;
 
 /** The platforms' endpoints, all behind an API key: batch match, image match, sync. */
-export const platformRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (app, { rempart }) => {
+export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
   acceptImageBodies(app, rempart.config.maxImageBytes);
 
   app.addHook('onRequest', async (request) => {
@@ -155,7 +155,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: Rempart }> = async (a
     },
     async (request) => {
       const { after, limit } = request.query as { after: number; limit: number };
-      return readChanges(rempart.store, after, limit);
+      return rempart.sync.read(after, limit);
     },
   );
 };
