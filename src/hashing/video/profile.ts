@@ -1,0 +1,47 @@
+/**
+ * How a video is sampled and summarised: one set of numbers shared by the server's ffmpeg
+ * decoder, the victim's browser and the evaluation, so that every side hashes the same
+ * frames. Changing any of these changes the hashes: registered videos would have to be
+ * hashed again.
+ */
+export interface VideoProfile {
+  /**
+   * Frames examined per second of video (the probe rate). Every probe frame is PDQ-hashed:
+   * for scene-cut detection and for the whole-video summary. Probe frame k shows the video
+   * at k / probeFps seconds from its first frame (ffmpeg's `fps` filter picks them).
+   */
+  readonly probeFps: number;
+  /** One probe frame in this many is kept as a regular sample (5 at 5 fps: one per second). */
+  readonly sampleEvery: number;
+  /** Probe frames are scaled to fit inside this square (never enlarged) before PDQ. */
+  readonly frameSide: number;
+  /**
+   * A scene cut: the PDQ hash moves at least this many bits between two consecutive probe
+   * frames (0.2 s apart) that both have quality ≥ cutQuality. Unrelated images are ~128
+   * bits apart; consecutive frames of one shot rarely move more than 40.
+   */
+  readonly cutBits: number;
+  readonly cutQuality: number;
+  /** Probe frames between two kept cut frames, at least (a strobe or shaky shot is not a cut per frame). */
+  readonly minCutGap: number;
+  /** Probe frames below this PDQ quality (fades, black frames) stay out of the summary. */
+  readonly summaryQuality: number;
+  /** At most this many frames are kept (regular samples first); longer videos are refused upstream. */
+  readonly maxFrames: number;
+}
+
+export const VIDEO_PROFILE: VideoProfile = Object.freeze({
+  probeFps: 5,
+  sampleEvery: 5,
+  frameSide: 256,
+  cutBits: 72,
+  cutQuality: 30,
+  minCutGap: 3,
+  summaryQuality: 30,
+  maxFrames: 3600,
+});
+
+/** Seconds of video shown by probe frame `index`. */
+export function probeTime(index: number, profile: VideoProfile = VIDEO_PROFILE): number {
+  return Math.round((index / profile.probeFps) * 1000) / 1000;
+}
