@@ -49,14 +49,14 @@ async function main() {
   // Fill the bank: half PDQ, half blockhash, random codes (seeded), one imported case.
   let seed = 42;
   const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const filler = new Rempart(config);
+  const filler = await Rempart.open(config);
   const hashes = Array.from({ length: STORED }, (_, i) =>
     i % 2 === 0 ? { algorithm: 'pdq', value: randomHex(rnd), quality: 100 } : { algorithm: 'blockhash', value: randomHex(rnd) },
   );
   const fillStart = performance.now();
   await filler.cases.importCase(hashes, { kind: 'operator', id: 'bench' });
   const fillMs = performance.now() - fillStart;
-  const key = filler.platforms.add('bench', { kind: 'operator', id: 'bench' }).apiKey;
+  const key = (await filler.platforms.add('bench', { kind: 'operator', id: 'bench' })).apiKey;
   await filler.close();
 
   const startMs = performance.now();

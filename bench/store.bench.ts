@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
 import type { Actor, NewHash } from '../src/store/types.js';
 
 const BATCH = 100_000;
@@ -23,10 +23,10 @@ function batch(n: number): NewHash[] {
 }
 
 /** Wall and CPU milliseconds: on a shared machine, this process's CPU time is the steadier figure. */
-function time(fn: () => void): { wall: number; cpu: number } {
+async function time(fn: () => unknown): Promise<{ wall: number; cpu: number }> {
   const cpu = process.cpuUsage();
   const start = performance.now();
-  fn();
+  await fn();
   const used = process.cpuUsage(cpu);
   return { wall: performance.now() - start, cpu: (used.user + used.system) / 1000 };
 }
@@ -34,9 +34,9 @@ function time(fn: () => void): { wall: number; cpu: number } {
 const ms = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(0)} ms wall / ${t.cpu.toFixed(0)} ms CPU`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function stream(label: string, n: number, run: () => number): void {
+async function stream(label: string, n: number, run: () => number | Promise<number>): Promise<void> {
   let rows = 0;
-  const t = time(() => void (rows = run()));
+  const t = await time(async () => void (rows = await run()));
   if (rows !== n) throw new Error(`${label}: streamed ${rows} rows, expected ${n}`);
   const tenMillion = (x: number) => ((x / n) * 1e7) / 1000;
   console.log(`| ${label} | ${n} | ${ms(t)} | ${tenMillion(t.wall).toFixed(1)} s wall / ${tenMillion(t.cpu).toFixed(1)} s CPU |`);
@@ -56,7 +56,7 @@ try {
   const inserts: { wall: number; cpu: number }[] = [];
   for (let done = 0, i = 0; done < TOTAL; done += BATCH, i++) {
     const hashes = batch(Math.min(BATCH, TOTAL - done));
-    inserts.push(time(() => store.createCase({ number: `BENCH-${i}`, secretHash: 'x', hashes }, actor)));
+    inserts.push(await time(() => store.createCase({ number: `BENCH-${i}`, secretHash: 'x', hashes }, actor)));
   }
   console.log('| createCase of 100k hashes (one transaction) | wall ms | CPU ms |\n|---|---|---|');
   console.log(`| first (empty database) | ${inserts[0]!.wall.toFixed(0)} | ${inserts[0]!.cpu.toFixed(0)} |`);
@@ -65,20 +65,25 @@ try {
 
   console.log('| stream | rows | time | 10M rows ≈ |\n|---|---|---|---|');
   let checksum = 0;
-  stream('iterateHashes (StoredHash objects)', TOTAL, () => {
+  await stream('hashes() (StoredHash objects)', TOTAL, async () => {
     let n = 0;
-    for (const h of store.iterateHashes()) (n++, (checksum ^= h.bytes[0]!));
+    for await (const h of store.hashes()) (n++, (checksum ^= h.bytes[0]!));
     return n;
   });
-  stream('iterateHashBatches (packed pages of 10k)', TOTAL, () => {
+  await stream('indexPages() (pages of 10k packed for the index, read in turn)', TOTAL, async () => {
     let n = 0;
-    for (const b of store.iterateHashBatches()) (n += b.ids.length, (checksum ^= b.bytes[0]!));
+    for await (const page of store.indexPages()) (n += page.rows, (checksum ^= page.groups[0]!.words[0]!));
     return n;
   });
-  store.close();
+  await stream('indexPages({ readAhead: 4 }) (read and packed on a worker thread)', TOTAL, async () => {
+    let n = 0;
+    for await (const page of store.indexPages({ readAhead: 4 })) (n += page.rows, (checksum ^= page.groups[0]!.words[0]!));
+    return n;
+  });
+  await store.close();
 
   const raw = new Database(file, { readonly: true });
-  stream('reference: raw .iterate(), one object per row', TOTAL, () => {
+  await stream('reference: raw .iterate(), one object per row', TOTAL, () => {
     let n = 0;
     for (const _ of raw.prepare('SELECT id, ref, case_id, algorithm, value, quality, created_at FROM hashes ORDER BY id').iterate()) n++;
     return n;

@@ -13,9 +13,9 @@ describe('errors and authentication over HTTP', () => {
   let caseSecret: string;
 
   /** What a bad request must leave untouched. */
-  const snapshot = () => ({
-    seq: server.server.rempart.store.lastSeq(),
-    hashes: server.server.rempart.store.countHashes(),
+  const snapshot = async () => ({
+    seq: await server.server.rempart.store.lastSeq(),
+    hashes: await server.server.rempart.store.countHashes(),
     indexed: server.server.rempart.matcher.size(),
   });
 
@@ -52,7 +52,7 @@ describe('errors and authentication over HTTP', () => {
     it('refuses a revoked key on its next request', async () => {
       const key = await server.createPlatformKey('to-revoke');
       expect((await request(`${server.url}/v1/match`, { body, headers: bearer(key) })).status).toBe(200);
-      server.server.rempart.platforms.revoke('to-revoke', { kind: 'operator', id: 'test' });
+      await server.server.rempart.platforms.revoke('to-revoke', { kind: 'operator', id: 'test' });
       expectError(await request(`${server.url}/v1/match`, { body, headers: bearer(key) }), 401, 'UNAUTHORIZED', /revoked/);
     });
 
@@ -63,7 +63,7 @@ describe('errors and authentication over HTTP', () => {
 
   describe('case authentication', () => {
     it('refuses a wrong secret, an unknown case and a missing secret alike', async () => {
-      const before = snapshot();
+      const before = await snapshot();
       const wrong = await request(`${server.url}/v1/cases/${caseNumber}`, { headers: bearer('AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GG') });
       expectError(wrong, 401, 'CASE_AUTH', /case number or case secret is wrong/);
       const unknown = await request(`${server.url}/v1/cases/RMP-0000-0000`, { headers: bearer(caseSecret) });
@@ -71,7 +71,7 @@ describe('errors and authentication over HTTP', () => {
       const withdraw = await request(`${server.url}/v1/cases/${caseNumber}`, { method: 'DELETE', headers: bearer('wrong') });
       expectError(withdraw, 401, 'CASE_AUTH');
       expectError(await request(`${server.url}/v1/cases/${caseNumber}`), 401, 'CASE_AUTH', /Authorization: Bearer/);
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
       // The case is untouched and still answers its real secret (typed in lower case, even).
       const ok = await request(`${server.url}/v1/cases/${caseNumber}`, { headers: bearer(caseSecret.toLowerCase()) });
       expect(ok.body.status).toBe('active');
@@ -94,19 +94,19 @@ describe('errors and authentication over HTTP', () => {
       ['value not a string', { hashes: [{ algorithm: 'blockhash', value: {} }] }, 400, 'BAD_REQUEST', /value must be string/],
     ];
     it.each(cases)('registration: %s', async (_name, body, status, code, text) => {
-      const before = snapshot();
+      const before = await snapshot();
       expectError(await request(`${server.url}/v1/cases`, { body }), status, code, text);
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
     });
 
     it.each(cases.filter(([name]) => !['low quality', 'second item bad', 'quality on blockhash'].includes(name)))(
       'batch match: %s',
       async (_name, body, status, code) => {
-        const before = snapshot();
+        const before = await snapshot();
         const response = await request(`${server.url}/v1/match`, { body, headers: bearer(apiKey) });
         expect(response.status).toBe(status === 422 ? 400 : status);
         expect(response.body.error).toBe(code);
-        expect(snapshot()).toEqual(before);
+        expect(await snapshot()).toEqual(before);
       },
     );
 
@@ -147,7 +147,7 @@ describe('errors and authentication over HTTP', () => {
       request(`${server.url}${path}`, { raw, contentType, headers });
 
     it('corrupt, truncated, empty, text, SVG, over the byte cap, over the pixel cap', async () => {
-      const before = snapshot();
+      const before = await snapshot();
       const corrupt = Buffer.from(good);
       corrupt.fill(0x55, 200, corrupt.length - 10);
       const bomb = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#808080' } }).png({ compressionLevel: 9 }).toBuffer();
@@ -169,7 +169,7 @@ describe('errors and authentication over HTTP', () => {
           expect(response.body.message.length, name).toBeGreaterThan(10);
         }
       }
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
       // The workers survived all of it.
       expect((await post(good, 'image/jpeg')).status).toBe(200);
     });
@@ -193,7 +193,7 @@ describe('rate limits on the public endpoints', () => {
       expect(statuses).toEqual([201, 201, 201, 429]);
       const limited = await request(`${server.url}/v1/cases`, { body });
       expect(limited.body).toMatchObject({ statusCode: 429, error: 'RATE_LIMITED', message: expect.stringMatching(/at most 3 per minute/) });
-      expect(server.server.rempart.store.countHashes()).toBe(3);
+      expect(await server.server.rempart.store.countHashes()).toBe(3);
       for (let i = 0; i < 10; i++) {
         expect((await request(`${server.url}/v1/match`, { body, headers: bearer(key) })).status).toBe(200);
       }

@@ -65,15 +65,15 @@ describe('routes talk to services', () => {
 });
 
 describe('MatchRecorder (issue 10 item 5)', () => {
-  it('takes one request with hundreds of thousands of matched ids', () => {
+  it('takes one request with hundreds of thousands of matched ids', async () => {
     const { store } = openTestStore();
-    const created = store.createCase({ number: 'RMP-TEST-0001', secretHash: 'x', hashes: [{ algorithm: 'blockhash', bytes: hashBytes(1) }] }, victim);
+    const created = await store.createCase({ number: 'RMP-TEST-0001', secretHash: 'x', hashes: [{ algorithm: 'blockhash', bytes: hashBytes(1) }] }, victim);
     const recorder = new MatchRecorder(store, 60_000);
     const id = created.hashes[0]!.id;
     // `ids.push(...hashIds)` overflowed the call stack from about 120k ids.
     expect(() => recorder.record(platformActor.id, new Array(300_000).fill(id))).not.toThrow();
     expect(() => recorder.record(platformActor.id, new Array(300_000).fill(id))).not.toThrow();
-    recorder.close();
-    expect(store.getCaseByNumber('RMP-TEST-0001')!.matchCount).toBe(600_000);
+    await recorder.close();
+    expect((await store.getCaseByNumber('RMP-TEST-0001'))!.matchCount).toBe(600_000);
   });
 });

@@ -56,7 +56,7 @@ describe('image bytes never leave memory', () => {
       expect((await request(`${server.url}/v1/hash`, { raw: truncated, contentType: 'image/jpeg' })).status).toBe(422);
     }
     // Make SQLite write everything it will write.
-    server.server.rempart.store.setSetting('privacy-test', 'checkpoint');
+    await server.server.rempart.store.setSetting('privacy-test', 'checkpoint');
 
     const dataFiles = filesUnder(server.dataDir);
     expect([...dataFiles.keys()].some((f) => f.endsWith('.sqlite'))).toBe(true);
@@ -78,7 +78,7 @@ describe('image bytes never leave memory', () => {
   it('stores secrets and keys only as hashes', async () => {
     const created = await request(`${server.url}/v1/cases`, { body: { hashes: [{ algorithm: 'blockhash', value: 'c'.repeat(64) }] } });
     const key = await server.createPlatformKey('privacy-key-check');
-    server.server.rempart.store.setSetting('privacy-test', 'checkpoint-2');
+    await server.server.rempart.store.setSetting('privacy-test', 'checkpoint-2');
     const all = Buffer.concat([...filesUnder(server.dataDir).values()]);
     const secretPart = key.slice('rk_'.length + 12 + 1)!;
     expect(all.includes(Buffer.from(created.body.caseSecret))).toBe(false);

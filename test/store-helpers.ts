@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
 import type { Actor, NewHash, Store } from '../src/store/types.js';
 
 export const victim: Actor = { kind: 'victim', id: 'RMP-TEST-0001' };
@@ -12,8 +12,8 @@ export const platformActor: Actor = { kind: 'platform', id: 'example-platform' }
 const openStores: Store[] = [];
 const tempDirs: string[] = [];
 
-afterEach(() => {
-  for (const store of openStores.splice(0)) store.close();
+afterEach(async () => {
+  for (const store of openStores.splice(0)) await store.close();
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -23,15 +23,21 @@ export function tempDir(): string {
   return dir;
 }
 
+/** Closes the store after the current test. */
+export function closeAfterTest<S extends Store>(store: S): S {
+  openStores.push(store);
+  return store;
+}
+
 /** A clock that advances one second per reading, from a fixed start. */
 export function steppingClock(start = Date.UTC(2025, 0, 1)): () => Date {
   let t = start;
   return () => new Date((t += 1000));
 }
 
+/** A SQLite store in a fresh temp dir (or at `file`), closed after the test. */
 export function openTestStore(file = path.join(tempDir(), 'rempart.sqlite'), options: { readonly?: boolean; now?: () => Date } = {}) {
-  const store = openSqliteStore({ path: file, ...options });
-  openStores.push(store);
+  const store = closeAfterTest(openSqliteStore({ path: file, ...options }));
   return { store, file };
 }
 
@@ -45,4 +51,22 @@ export function hashBytes(seed: number): Uint8Array {
 
 export function pdq(seed: number, quality: number | null = 90): NewHash {
   return { algorithm: 'pdq', bytes: hashBytes(seed), quality };
+}
+
+/** The code of a RempartError a promise rejects with (or a description of what else happened). */
+export async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return (error as Error).name === 'RempartError' ? String(code) : `not a RempartError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+/** Every item of an async iterable, in order. */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
 }

@@ -9,8 +9,8 @@ import {
   currentSchemaVersion,
   migrate,
   type Migration,
-} from '../src/store/migrations.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+} from '../src/store/sqlite/migrations.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
 import { openTestStore, tempDir } from './store-helpers.js';
 
 function rawDb(file = path.join(tempDir(), 'raw.sqlite')) {
@@ -28,11 +28,11 @@ describe('migrations', () => {
     expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
   });
 
-  it('apply once on a new database and not again on reopen', () => {
+  it('apply once on a new database and not again on reopen', async () => {
     const { store, file } = openTestStore();
-    store.setSetting('marker', '1');
-    store.close();
-    openTestStore(file).store.close();
+    await store.setSetting('marker', '1');
+    await store.close();
+    await openTestStore(file).store.close();
 
     const db = new Database(file);
     expect(appliedVersions(db)).toEqual(MIGRATIONS.map((m) => m.version));
@@ -85,9 +85,9 @@ describe('migrations', () => {
     db.close();
   });
 
-  it('refuse to open a database written by a newer Rempart, with a clear message', () => {
+  it('refuse to open a database written by a newer Rempart, with a clear message', async () => {
     const { store, file } = openTestStore();
-    store.close();
+    await store.close();
     const db = new Database(file);
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
       LATEST_SCHEMA_VERSION + 1,
@@ -110,9 +110,9 @@ describe('migrations', () => {
     expect(() => openSqliteStore({ path: file, readonly: true })).toThrow(/open it once read-write/);
   });
 
-  it('the schema itself rejects malformed rows, whatever the code above it does', () => {
+  it('the schema itself rejects malformed rows, whatever the code above it does', async () => {
     const { store, file } = openTestStore();
-    store.close();
+    await store.close();
     const db = new Database(file);
     db.pragma('foreign_keys = ON');
     db.prepare(`INSERT INTO cases (number, secret_hash, created_at) VALUES ('N', 's', 't')`).run();

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import type { Actor, NewHash } from '../../src/store/types.js';
 import { prng } from './dataset.js';
 
@@ -20,7 +20,7 @@ export function storeDatabasePath(dir: string, n: number): string {
 }
 
 /** Path of a complete database of n rows under dir, building it first if needed. */
-export function ensureStoreDatabase(dir: string, n: number, log: (message: string) => void = () => {}): string {
+export async function ensureStoreDatabase(dir: string, n: number, log: (message: string) => void = () => {}): Promise<string> {
   const folder = join(dir, String(n));
   const file = storeDatabasePath(dir, n);
   if (existsSync(join(folder, 'complete'))) return file;
@@ -40,11 +40,11 @@ export function ensureStoreDatabase(dir: string, n: number, log: (message: strin
         bytes: pool.subarray(i * 32, i * 32 + 32),
         quality: 90,
       }));
-      store.createCase({ number: `IDX-BENCH-${c}`, secretHash: 'x', hashes }, actor);
+      await store.createCase({ number: `IDX-BENCH-${c}`, secretHash: 'x', hashes }, actor);
       if (c % 10 === 9) log(`store database: ${done + rows} / ${n} rows (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
   writeFileSync(join(folder, 'complete'), `${n}\n`);
   return file;
@@ -53,5 +53,5 @@ export function ensureStoreDatabase(dir: string, n: number, log: (message: strin
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [dir, n] = process.argv.slice(2);
   if (!dir || !n) throw new Error('usage: store-db.js <dir> <rows>');
-  ensureStoreDatabase(dir, Number(n), (m) => process.stderr.write(`${m}\n`));
+  await ensureStoreDatabase(dir, Number(n), (m) => process.stderr.write(`${m}\n`));
 }

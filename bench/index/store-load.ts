@@ -2,14 +2,15 @@ import { createIndex } from '../../src/index/create.js';
 import { Matcher } from '../../src/index/matcher.js';
 import { MultiIndexHashIndex } from '../../src/index/mih.js';
 import { IndexLoader } from '../../src/service/index-loader.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
+import type { HashStore } from '../../src/store/types.js';
 import { round2 } from '../machine.js';
 import { seconds } from './measure.js';
 import { ensureStoreDatabase } from './store-db.js';
 
 export interface StoreLoadResult {
   n: number;
-  /** Streaming every row through `iterateHashBatches` (10k pages), nothing indexed. */
+  /** Streaming every row through `indexPages` (10k pages, read and packed in turn), nothing indexed. */
   streamSeconds: number;
   /**
    * Store → IndexLoader.load() → Matcher (multi-index hash sized from countHashes()) as the
@@ -19,7 +20,7 @@ export interface StoreLoadResult {
   rowsPerSecond: number;
   /** Process CPU seconds during the load, both threads (the machine is shared). */
   loadCpuSeconds: number;
-  /** The same load with pages read on the main thread in turn (no databaseFile). */
+  /** The same load with pages read on the main thread in turn (no read-ahead). */
   inTurnLoadSeconds: number;
   indexed: number;
   merges: number;
@@ -30,21 +31,23 @@ export interface StoreLoadResult {
  * `dir`, see store-db.ts) loaded into a Matcher the way the service does at start-up.
  */
 export async function measureStoreLoad(dir: string, n: number, log: (m: string) => void): Promise<StoreLoadResult> {
-  const file = ensureStoreDatabase(dir, n, log);
+  const file = await ensureStoreDatabase(dir, n, log);
   const store = openSqliteStore({ path: file, readonly: true });
   try {
-    const count = store.countHashes();
+    const count = await store.countHashes();
     if (count !== n) throw new Error(`store at ${file} holds ${count} hashes, expected ${n}`);
     let start = process.hrtime.bigint();
     let rows = 0;
-    for (const batch of store.iterateHashBatches(10_000)) rows += batch.ids.length;
+    for await (const page of store.indexPages({ pageSize: 10_000 })) rows += page.rows;
     const streamSeconds = seconds(start);
     if (rows !== n) throw new Error(`streamed ${rows} rows, expected ${n}`);
 
     const expectedSize = Math.max(count, 1000);
-    const load = async (databaseFile: string | undefined) => {
+    // The baseline: the same store with its read-ahead (and so its reader thread) turned off.
+    const inTurnStore: Pick<HashStore, 'indexPages'> = { indexPages: (options) => store.indexPages({ ...options, readAhead: 0 }) };
+    const load = async (source: Pick<HashStore, 'indexPages'>) => {
       const matcher = new Matcher(() => createIndex('mih', { expectedSize }));
-      const loader = new IndexLoader(store, matcher, databaseFile ? { databaseFile } : {});
+      const loader = new IndexLoader(source, matcher);
       const cpu = process.cpuUsage();
       const begin = process.hrtime.bigint();
       const { hashes } = await loader.load();
@@ -57,8 +60,8 @@ export async function measureStoreLoad(dir: string, n: number, log: (m: string) 
       // Only figures leave: each index is garbage before the next load starts.
       return { elapsed, cpuSeconds: (used.user + used.system) / 1e6, indexed, merges };
     };
-    const inTurn = await load(undefined);
-    const { elapsed: loadSeconds, cpuSeconds, indexed, merges } = await load(file);
+    const inTurn = await load(inTurnStore);
+    const { elapsed: loadSeconds, cpuSeconds, indexed, merges } = await load(store);
     return {
       n,
       streamSeconds: round2(streamSeconds),
@@ -70,6 +73,6 @@ export async function measureStoreLoad(dir: string, n: number, log: (m: string) 
       merges,
     };
   } finally {
-    store.close();
+    await store.close();
   }
 }

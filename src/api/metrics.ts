@@ -45,8 +45,8 @@ const metrics: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempar
     name: 'rempart_erasure_pending',
     help: '1 while withdrawn hash values may still be in the database files (a reader holds up the WAL checkpoint)',
     registers: [registry],
-    collect() {
-      this.set(rempart.erasureStatus().pending ? 1 : 0);
+    async collect() {
+      this.set((await rempart.erasureStatus()).pending ? 1 : 0);
     },
   });
   const registered = new Counter({

@@ -16,7 +16,7 @@ export interface RunningServer {
  * (and matching) only once every stored hash is indexed.
  */
 export async function startServer(config: Config, logger: boolean | object = { level: config.logLevel }): Promise<RunningServer> {
-  const rempart = new Rempart(config);
+  const rempart = await Rempart.open(config);
   let app: FastifyInstance;
   try {
     app = await buildApp(rempart, { logger: logger as never });

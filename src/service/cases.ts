@@ -1,7 +1,7 @@
 import { parseHash, type ParsedHash, type WireHash, bytesToHex } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
 import type { Matcher } from '../index/matcher.js';
-import type { Actor, CaseRecord, NewHash, Store } from '../store/types.js';
+import type { Actor, CaseRecord, CaseStore, NewHash } from '../store/types.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
 import type { EngineEvents } from './events.js';
@@ -32,14 +32,14 @@ export class CaseService {
   private decoyHash: Promise<string>;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: CaseStore,
     private readonly matcher: Matcher,
     private readonly credentials: Credentials,
     private readonly policy: CasePolicy,
     /** Announces registrations and withdrawals (metrics, and later audit and webhooks observe them). */
     private readonly events: EngineEvents,
     /** Buffered match counters, flushed before a case is read so its count is current. */
-    private readonly matchRecorder?: { flush(): void },
+    private readonly matchRecorder?: { flush(): Promise<void> },
   ) {
     this.decoyHash = credentials.hashCaseSecret(newCaseSecret());
   }
@@ -101,7 +101,7 @@ export class CaseService {
       const number = newCaseNumber();
       const actor = actorFor(number);
       try {
-        const created = this.store.createCase({ number, secretHash, hashes: valid }, actor);
+        const created = await this.store.createCase({ number, secretHash, hashes: valid }, actor);
         for (const h of created.hashes) this.matcher.add(h.algorithm, h.id, h.bytes);
         this.events.emit('case.registered', { caseId: created.case.id, hashCount: created.hashes.length, collapsedHashes: 0, by });
         return { caseNumber: number, caseSecret, hashCount: created.hashes.length, createdAt: created.case.createdAt };
@@ -124,17 +124,18 @@ export class CaseService {
   async withdraw(caseNumber: string, secret: string): Promise<WithdrawnCase> {
     const record = await this.authenticate(caseNumber, secret);
     if (record.status === 'withdrawn') return { ...toStatus(record), removedHashes: 0 };
-    const removed = this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
+    const removed = await this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
     for (const id of removed) this.matcher.remove(id);
     this.events.emit('case.withdrawn', { caseId: record.id, removedHashes: removed.length });
     if (removed.length > 0) await this.store.erasureSettled(ERASURE_WAIT_MS);
-    const after = this.store.getCaseByNumber(caseNumber)!;
+    const after = (await this.store.getCaseByNumber(caseNumber))!;
     return { ...toStatus(after), removedHashes: removed.length };
   }
 
   private async authenticate(caseNumber: string, secret: string) {
-    this.matchRecorder?.flush();
-    const record = CASE_NUMBER.test(caseNumber) ? this.store.getCaseByNumber(caseNumber) : undefined;
+    // A count the recorder could not write now is retried later: reading the case goes on.
+    await this.matchRecorder?.flush().catch(() => {});
+    const record = CASE_NUMBER.test(caseNumber) ? await this.store.getCaseByNumber(caseNumber) : undefined;
     const ok = await this.credentials.verifyCaseSecret(secret, record?.secretHash ?? (await this.decoyHash));
     if (!record || !ok) throw new RempartError('CASE_AUTH', CASE_AUTH_MESSAGE);
     return record;

@@ -9,7 +9,7 @@ import {
 import { RempartError } from '../errors.js';
 import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
-import type { PlatformRecord, Store } from '../store/types.js';
+import type { HashStore, PlatformRecord } from '../store/types.js';
 import { withItem } from './cases.js';
 import type { EngineEvents } from './events.js';
 
@@ -46,7 +46,7 @@ interface PreparedQuery {
 /** The platform's side: batch and image matching against the in-memory index. */
 export class MatchService {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<HashStore, 'refsOf'>,
     private readonly matcher: Matcher,
     /** Announces the matches returned (`matches`): match counters and metrics observe it. */
     private readonly events: EngineEvents,
@@ -59,7 +59,7 @@ export class MatchService {
     return this.thresholds[algorithm] ?? getAlgorithm(algorithm).defaultThreshold;
   }
 
-  matchHashes(platform: PlatformRecord, queries: readonly QueryHash[], options: MatchOptions = {}): MatchOut[][] {
+  async matchHashes(platform: PlatformRecord, queries: readonly QueryHash[], options: MatchOptions = {}): Promise<MatchOut[][]> {
     if (queries.length === 0) throw new RempartError('BAD_REQUEST', 'hashes must hold at least one hash');
     if (queries.length > this.maxBatch) {
       throw new RempartError('BAD_REQUEST', `at most ${this.maxBatch} hashes per call, got ${queries.length}`);
@@ -75,11 +75,11 @@ export class MatchService {
   ): Promise<{ image: ImageHashes; matches: MatchOut[] }> {
     const image = await this.hasher.hashImage(bytes, { dihedral: options.dihedral === true });
     const prepared = image.hashes.map((h) => fromComputed(h, options.dihedral === true));
-    const matches = this.search(platform, prepared).flat();
+    const matches = (await this.search(platform, prepared)).flat();
     return { image, matches: matches.sort((a, b) => a.distance - b.distance) };
   }
 
-  private search(platform: PlatformRecord, queries: PreparedQuery[]): MatchOut[][] {
+  private async search(platform: PlatformRecord, queries: PreparedQuery[]): Promise<MatchOut[][]> {
     const found = queries.map((q) => {
       const radius = this.thresholdOf(q.algorithm);
       if (q.variants.length === 1) {
@@ -92,7 +92,8 @@ export class MatchService {
 
     const ids = [...new Set(found.flatMap((ms) => ms.map((m) => m.id)))];
     if (ids.length === 0) return found.map(() => []);
-    const refs = this.store.refsOf(ids);
+    // One query for the whole batch, and only when something matched (rarely).
+    const refs = await this.store.refsOf(ids);
     const hashIds: number[] = [];
     const byAlgorithm: Record<string, number> = {};
     found.forEach((ms, i) => {

@@ -1,5 +1,5 @@
 import { RempartError } from '../errors.js';
-import type { Actor, PlatformRecord, Store } from '../store/types.js';
+import type { Actor, PlatformRecord, PlatformStore } from '../store/types.js';
 import { Credentials } from './credentials.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
@@ -7,36 +7,36 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 /** Platform accounts and their API keys (operators manage them from the CLI). */
 export class PlatformService {
   constructor(
-    private readonly store: Store,
+    private readonly store: PlatformStore,
     private readonly credentials: Credentials,
   ) {}
 
   /** Creates a platform; the returned key is shown once and never stored. */
-  add(name: string, actor: Actor): { platform: PlatformRecord; apiKey: string } {
+  async add(name: string, actor: Actor): Promise<{ platform: PlatformRecord; apiKey: string }> {
     if (!NAME.test(name)) {
       throw new RempartError('BAD_REQUEST', 'platform name must be 1-64 letters, digits, spaces, dots, dashes or underscores');
     }
     const { key, keyId, keyHash } = this.credentials.newApiKey();
-    const platform = this.store.addPlatform({ name, keyId, keyHash }, actor);
+    const platform = await this.store.addPlatform({ name, keyId, keyHash }, actor);
     return { platform, apiKey: key };
   }
 
-  list(): PlatformRecord[] {
+  list(): Promise<PlatformRecord[]> {
     return this.store.listPlatforms();
   }
 
-  revoke(name: string, actor: Actor): boolean {
+  revoke(name: string, actor: Actor): Promise<boolean> {
     return this.store.revokePlatform(name, actor);
   }
 
   /** Resolves an `Authorization` header to an active platform, or throws UNAUTHORIZED. */
-  authenticate(authorization: string | undefined): PlatformRecord {
+  async authenticate(authorization: string | undefined): Promise<PlatformRecord> {
     const token = bearerToken(authorization);
     if (token === undefined) {
       throw new RempartError('UNAUTHORIZED', 'this endpoint needs a platform API key: Authorization: Bearer rk_…');
     }
     const parts = Credentials.parseApiKey(token);
-    const platform = parts && this.store.getPlatformByKeyId(parts.keyId);
+    const platform = parts && (await this.store.getPlatformByKeyId(parts.keyId));
     if (!parts || !platform || !this.credentials.verifyApiSecret(parts.secret, platform.keyHash)) {
       throw new RempartError('UNAUTHORIZED', 'API key is not valid');
     }

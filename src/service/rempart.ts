@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
 import { HashingPool } from '../pipeline/pool.js';
-import { defaultDatabasePath, openSqliteStore } from '../store/sqlite.js';
+import { openStore } from '../store/open.js';
 import type { ErasureStatus, Store } from '../store/types.js';
 import { CaseService } from './cases.js';
 import { EngineEvents } from './events.js';
@@ -19,10 +19,10 @@ const PEPPER_FINGERPRINT = 'pepper_fingerprint';
 
 /**
  * The engine assembled from its parts: the one place that knows how store, index,
- * worker pool and services fit together. The HTTP API and the CLI both start here.
+ * worker pool and services fit together. The HTTP API and the CLI both start here,
+ * with `await Rempart.open(config)`.
  */
 export class Rempart {
-  readonly store: Store;
   readonly credentials: Credentials;
   readonly matcher: Matcher;
   readonly cases: CaseService;
@@ -30,28 +30,39 @@ export class Rempart {
   readonly matching: MatchService;
   readonly sync: SyncService;
   /** What the engine announces (matches, registrations, withdrawals, erasure): observers subscribe here. */
-  readonly events = new EngineEvents();
+  readonly events: EngineEvents;
   /** Match counters are written in batches, off the platforms' hot path (an observer of `matches`). */
   readonly matchRecorder: MatchRecorder;
   private hashingPool: HashingPool | undefined;
   private readonly indexLoader: IndexLoader;
   private loaded = false;
 
-  constructor(readonly config: Config) {
+  /** Opens the store (checking it was made with this pepper), then assembles the services. */
+  static async open(config: Config): Promise<Rempart> {
     fs.mkdirSync(config.dataDir, { recursive: true });
-    this.credentials = new Credentials(loadOrCreatePepper(config.dataDir, config.pepper), config.secretCost);
-    this.store = openSqliteStore({
-      path: defaultDatabasePath(config.dataDir),
-      onErasure: (event) => this.events.emit('erasure', event),
-    });
+    const credentials = new Credentials(loadOrCreatePepper(config.dataDir, config.pepper), config.secretCost);
+    const events = new EngineEvents();
+    const store = await openStore({ dataDir: config.dataDir, onErasure: (event) => events.emit('erasure', event) });
     try {
-      this.checkPepper();
+      await checkPepper(store, credentials, config.dataDir);
+      // Size the multi-index tables for the bank as it is now; they retune as it grows.
+      const expectedSize = Math.max(await store.countHashes(), 1000);
+      return new Rempart(config, store, events, credentials, expectedSize);
     } catch (error) {
-      this.store.close();
+      await store.close();
       throw error;
     }
-    // Size the multi-index tables for the bank as it is now; they retune as it grows.
-    const expectedSize = Math.max(this.store.countHashes(), 1000);
+  }
+
+  private constructor(
+    readonly config: Config,
+    readonly store: Store,
+    events: EngineEvents,
+    credentials: Credentials,
+    expectedSize: number,
+  ) {
+    this.events = events;
+    this.credentials = credentials;
     this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
     this.matchRecorder = new MatchRecorder(this.store).observe(this.events);
     this.cases = new CaseService(
@@ -63,7 +74,7 @@ export class Rempart {
       this.matchRecorder,
     );
     this.platforms = new PlatformService(this.store, this.credentials);
-    this.indexLoader = new IndexLoader(this.store, this.matcher, { databaseFile: defaultDatabasePath(config.dataDir) });
+    this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
     this.sync = new SyncService(this.store);
   }
@@ -82,7 +93,7 @@ export class Rempart {
   hashImage: HashingPool['hashImage'] = (bytes, options) => this.pool.hashImage(bytes, options);
 
   /** Whether withdrawn values may still be in the store's files. */
-  erasureStatus(): ErasureStatus {
+  erasureStatus(): Promise<ErasureStatus> {
     return this.store.erasureStatus();
   }
 
@@ -108,22 +119,25 @@ export class Rempart {
   }
 
   async close(): Promise<void> {
-    this.indexLoader.stop();
+    await this.indexLoader.stop();
     await this.hashingPool?.close();
-    this.matchRecorder.close();
-    this.store.close();
-  }
-
-  /** A data dir hashed with one pepper cannot be used with another: every secret would fail. */
-  private checkPepper(): void {
-    const fingerprint = this.credentials.fingerprint();
-    const stored = this.store.getSetting(PEPPER_FINGERPRINT);
-    if (stored === undefined) this.store.setSetting(PEPPER_FINGERPRINT, fingerprint);
-    else if (stored !== fingerprint) {
-      throw new Error(
-        `the pepper does not match the one this database was created with (in ${this.config.dataDir}); ` +
-          'restore the original pepper file or REMPART_PEPPER, or every case secret and API key will fail',
-      );
+    try {
+      await this.matchRecorder.close();
+    } finally {
+      await this.store.close();
     }
+  }
+}
+
+/** A database hashed with one pepper cannot be used with another: every secret would fail. */
+async function checkPepper(store: Store, credentials: Credentials, dataDir: string): Promise<void> {
+  const fingerprint = credentials.fingerprint();
+  const stored = await store.getSetting(PEPPER_FINGERPRINT);
+  if (stored === undefined) await store.setSetting(PEPPER_FINGERPRINT, fingerprint);
+  else if (stored !== fingerprint) {
+    throw new Error(
+      `the pepper does not match the one this database was created with (in ${store.location}, pepper from ${dataDir}); ` +
+        'restore the original pepper file or REMPART_PEPPER, or every case secret and API key will fail',
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { bytesToHex } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
-import type { Store } from '../store/types.js';
+import type { ChangeLogStore } from '../store/types.js';
 
 export type WireChange =
   | { seq: number; op: 'add'; id: string; algorithm: string; value: string; quality: number | null; at: string }
@@ -13,12 +13,12 @@ export const MAX_SYNC_PAGE = 10_000;
  * cursor. Adds of withdrawn hashes are erased from the log, so a platform starting at 0
  * receives only live hashes (and removals, which name opaque ids only).
  */
-export function readChanges(store: Pick<Store, 'changesAfter'>, after: number, limit: number) {
+export async function readChanges(store: Pick<ChangeLogStore, 'changesAfter'>, after: number, limit: number) {
   if (!Number.isSafeInteger(after) || after < 0) throw new RempartError('BAD_REQUEST', 'after must be a non-negative integer');
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SYNC_PAGE) {
     throw new RempartError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_SYNC_PAGE}`);
   }
-  const rows = store.changesAfter(after, limit + 1);
+  const rows = await store.changesAfter(after, limit + 1);
   const page = rows.slice(0, limit);
   const changes: WireChange[] = page.map((c) =>
     c.op === 'add'
@@ -31,7 +31,7 @@ export function readChanges(store: Pick<Store, 'changesAfter'>, after: number, l
 
 /** The change feed as the API serves it (routes talk to this, not to the store). */
 export class SyncService {
-  constructor(private readonly store: Pick<Store, 'changesAfter'>) {}
+  constructor(private readonly store: Pick<ChangeLogStore, 'changesAfter'>) {}
 
   read(after: number, limit: number) {
     return readChanges(this.store, after, limit);

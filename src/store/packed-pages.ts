@@ -1,4 +1,9 @@
-import type { HashBatch } from './types.js';
+/** A page of hashes to pack: ids ascending, 32 value bytes per row back to back. */
+export interface HashBatch {
+  ids: readonly number[];
+  algorithms: readonly string[];
+  bytes: Uint8Array;
+}
 
 /** The codes of one algorithm in a page: ids ascending, 8 big-endian uint32 words per code. */
 export interface PackedGroup {

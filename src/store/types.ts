@@ -1,8 +1,20 @@
 /**
- * The durable truth, as narrow interfaces the rest of the engine depends on.
- * SQLite (sqlite.ts) is the embedded default; another store implements the same.
- * Stores never see image bytes: only hashes, case metadata and credentials' hashes.
+ * The durable truth, as narrow asynchronous roles the rest of the engine depends on (as
+ * python-threatexchange's storage/interfaces.py splits its storage). A service takes only
+ * the roles it uses; `Store` combines them. Backends: SQLite (sqlite/, the embedded
+ * default) and PostgreSQL (postgres/, for several replicas), held to one contract suite.
+ *
+ * Rules every backend keeps:
+ * - every method returns a Promise; long reads are AsyncIterables of pages;
+ * - a write's Promise resolves only once it is durable (it survives a crash of the
+ *   process and of the database server);
+ * - ids (hashes, cases, change-log seqs) are never reused, so a stale id can never name
+ *   another victim's data;
+ * - stores never see image bytes: only hashes, case metadata and credentials' hashes.
  */
+import type { PackedPage } from './packed-pages.js';
+
+export type { PackedGroup, PackedPage } from './packed-pages.js';
 
 export interface NewHash {
   algorithm: string;
@@ -44,17 +56,7 @@ export interface CaseWithSecret extends CaseRecord {
   secretHash: string;
 }
 
-/**
- * A page of hashes for loading the index: parallel arrays, values packed back to back
- * (row i is bytes.subarray(32 * i, 32 * i + 32)). Far cheaper than one object per row.
- */
-export interface HashBatch {
-  ids: number[];
-  algorithms: string[];
-  bytes: Uint8Array;
-}
-
-/** One entry of the monotonic change log platforms sync from. */
+/** One entry of the monotonic change log platforms and replicas follow. */
 export type Change =
   | { seq: number; op: 'add'; ref: string; algorithm: string; bytes: Uint8Array; quality: number | null; at: string }
   | { seq: number; op: 'remove'; ref: string; algorithm: string; at: string };
@@ -92,32 +94,33 @@ export interface AuditEntry {
 
 export interface CaseStore {
   /** Creates a case and its hashes in one transaction, logging an 'add' change per hash. */
-  createCase(input: { number: string; secretHash: string; hashes: NewHash[] }, actor: Actor): {
+  createCase(input: { number: string; secretHash: string; hashes: NewHash[] }, actor: Actor): Promise<{
     case: CaseRecord;
     hashes: StoredHash[];
-  };
+  }>;
   /** Adds hashes to an active case in one transaction. */
-  addHashes(caseId: number, hashes: NewHash[], actor: Actor): StoredHash[];
-  getCaseByNumber(number: string): CaseWithSecret | undefined;
+  addHashes(caseId: number, hashes: NewHash[], actor: Actor): Promise<StoredHash[]>;
+  getCaseByNumber(number: string): Promise<CaseWithSecret | undefined>;
   /**
    * Withdraws a case in one transaction: deletes its hashes, erases their earlier 'add'
    * entries from the change log, appends a 'remove' entry per hash, marks the case
-   * withdrawn. Returns the removed hashes' ids (to drop from the index); [] if the case
-   * was already withdrawn. Hash ids and seqs are never reused.
+   * withdrawn. Resolves to the removed hashes' ids (to drop from the index); [] if the
+   * case was already withdrawn. Withdrawn values are then erased from the backend's
+   * files as far as it can (see docs/storage.md).
    */
-  withdrawCase(caseId: number, actor: Actor): number[];
+  withdrawCase(caseId: number, actor: Actor): Promise<number[]>;
   /**
    * Increments match counters of the cases owning these hash ids: one per occurrence
    * (pass an id twice, count two); ids no longer stored are ignored.
    */
-  recordMatches(hashIds: readonly number[], actor: Actor): void;
+  recordMatches(hashIds: readonly number[], actor: Actor): Promise<void>;
   /**
    * Resolves true once the values of every withdrawn case have left the store's files,
-   * not only its tables; false if that is still pending after `timeoutMs` (another
+   * not only its tables; false if that is still pending after `timeoutMs` (e.g. another
    * connection reads an older snapshot), while erasure goes on in the background.
    */
   erasureSettled(timeoutMs: number): Promise<boolean>;
-  erasureStatus(): ErasureStatus;
+  erasureStatus(): Promise<ErasureStatus>;
 }
 
 export interface ErasureStatus {
@@ -139,43 +142,65 @@ export interface ErasureEvent {
   pendingMs: number;
 }
 
-export interface HashStore {
-  /** Every active hash, in id order, for loading the index at start-up and for export. */
-  iterateHashes(): IterableIterator<StoredHash>;
+export interface IndexPageOptions {
+  /** Only hashes with a greater id (default 0: all). */
+  afterId?: number;
+  /** Rows per page (default 10,000). */
+  pageSize?: number;
   /**
-   * The same hashes (those with id > afterId), in id order, as batches of at most
-   * `batchSize`: for loading the index fast. Each batch is read when the previous one has
-   * been consumed, so a consumer that yields between batches never holds stale rows.
+   * Pages the store may read ahead of the consumer (default 0: each page is read when
+   * asked). A long read (the start-up load) sets a few: SQLite then reads and packs pages
+   * on a worker thread, PostgreSQL has the next page's query in flight.
    */
-  iterateHashBatches(batchSize?: number, afterId?: number): IterableIterator<HashBatch>;
-  countHashes(): number;
-  /** Public refs of the given internal ids (missing ids are absent from the map). */
-  refsOf(ids: readonly number[]): Map<number, string>;
-  /** Change log entries with seq > after, oldest first, at most `limit`. */
-  changesAfter(after: number, limit: number): Change[];
-  /** Highest seq so far (0 when empty). */
-  lastSeq(): number;
+  readAhead?: number;
+}
+
+export interface HashStore {
+  /** Every active hash with id > afterId, in id order, one object each (export, copy). */
+  hashes(options?: { afterId?: number }): AsyncIterable<StoredHash>;
+  /**
+   * The same hashes, in id order, packed in the index's bulk format (see packed-pages.ts):
+   * how the index loads. Pages are read lazily, so a consumer that waits between pages
+   * never holds a long read open.
+   */
+  indexPages(options?: IndexPageOptions): AsyncIterable<PackedPage>;
+  countHashes(): Promise<number>;
+  /** Public refs of the given internal ids, in one query (missing ids are absent from the map). */
+  refsOf(ids: readonly number[]): Promise<Map<number, string>>;
+}
+
+export interface ChangeLogStore {
+  /** Change-log entries with seq > after, oldest first, at most `limit`. */
+  changesAfter(after: number, limit: number): Promise<Change[]>;
+  /** Highest seq ever assigned (0 when none), even if that entry was erased since. */
+  lastSeq(): Promise<number>;
 }
 
 export interface PlatformStore {
-  addPlatform(input: { name: string; keyId: string; keyHash: string }, actor: Actor): PlatformRecord;
-  getPlatformByKeyId(keyId: string): PlatformWithKey | undefined;
-  listPlatforms(): PlatformRecord[];
-  /** Marks a platform's key revoked; returns false if no active platform has that name. */
-  revokePlatform(name: string, actor: Actor): boolean;
+  addPlatform(input: { name: string; keyId: string; keyHash: string }, actor: Actor): Promise<PlatformRecord>;
+  getPlatformByKeyId(keyId: string): Promise<PlatformWithKey | undefined>;
+  listPlatforms(): Promise<PlatformRecord[]>;
+  /** Marks a platform's key revoked; false if no active platform has that name. */
+  revokePlatform(name: string, actor: Actor): Promise<boolean>;
 }
 
 export interface AuditStore {
-  audit(actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null): void;
-  listAudit(options?: { limit?: number; afterId?: number }): AuditEntry[];
+  audit(actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null): Promise<void>;
+  listAudit(options?: { limit?: number; afterId?: number }): Promise<AuditEntry[]>;
 }
 
-/** Service-wide key/value settings (e.g. the pepper's fingerprint, schema info). */
+/** Service-wide key/value settings (e.g. the pepper's fingerprint). */
 export interface SettingsStore {
-  getSetting(key: string): string | undefined;
-  setSetting(key: string, value: string): void;
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
 }
 
-export interface Store extends CaseStore, HashStore, PlatformStore, AuditStore, SettingsStore {
-  close(): void;
+export type StoreBackend = 'sqlite' | 'postgres';
+
+export interface Store extends CaseStore, HashStore, ChangeLogStore, PlatformStore, AuditStore, SettingsStore {
+  readonly backend: StoreBackend;
+  /** Where the data lives, safe to log (a file path, or a URL without its password). */
+  readonly location: string;
+  /** Waits for work in flight, then releases connections and threads; idempotent. */
+  close(): Promise<void>;
 }

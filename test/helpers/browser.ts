@@ -57,7 +57,7 @@ let platformCounter = 0;
 export async function startWebServer(): Promise<WebServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rempart-web-'));
   const config = resolveConfig({ dataDir, host: '127.0.0.1', port: '0', hashThreads: '1', secretCost: '10', logLevel: 'warn', rateLimitPerMinute: '0' });
-  const rempart = new Rempart(config);
+  const rempart = await Rempart.open(config);
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const app = await buildApp(rempart, { logger: { level: 'warn', stream: silent } as never });
   if (app.hasRoute({ method: 'GET', url: '/' })) {
@@ -75,7 +75,7 @@ export async function startWebServer(): Promise<WebServer> {
     dataDir,
     rempart,
     async createPlatformKey(name = `web-platform-${++platformCounter}-${process.pid}`) {
-      return rempart.platforms.add(name, { kind: 'operator', id: 'test' }).apiKey;
+      return (await rempart.platforms.add(name, { kind: 'operator', id: 'test' })).apiKey;
     },
     close: async () => {
       await app.close();

@@ -46,7 +46,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server,
     logs: () => logText,
     async createPlatformKey(name = `platform-${++platformCounter}-${process.pid}`) {
-      return server.rempart.platforms.add(name, { kind: 'operator', id: 'test' }).apiKey;
+      return (await server.rempart.platforms.add(name, { kind: 'operator', id: 'test' })).apiKey;
     },
     close: () => server.close(),
   };

@@ -28,7 +28,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
   acceptImageBodies(app, rempart.config.maxImageBytes);
 
   app.addHook('onRequest', async (request) => {
-    request.platform = rempart.platforms.authenticate(request.headers.authorization);
+    request.platform = await rempart.platforms.authenticate(request.headers.authorization);
   });
   // Matching against a half-loaded index would silently miss registered images.
   const requireReady = () => {
@@ -79,7 +79,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     async (request) => {
       requireReady();
       const { hashes, dihedral } = request.body as { hashes: QueryHash[]; dihedral?: boolean };
-      const results = rempart.matching.matchHashes(platformOf(request), hashes, { dihedral: dihedral === true });
+      const results = await rempart.matching.matchHashes(platformOf(request), hashes, { dihedral: dihedral === true });
       return { results: results.map((matches) => ({ matches })) };
     },
   );

@@ -9,12 +9,12 @@ export function registerAuditCommand(program: Command): void {
     .option('--after <id>', 'only entries after this id (for tailing)', '0')
     .option('--limit <n>', 'at most this many entries', '1000')
     .action(async (flags: { dataDir?: string; after: string; limit: string }) =>
-      withRempart(flags, (rempart) => {
+      withRempart(flags, async (rempart) => {
         const afterId = Number(flags.after);
         const limit = Number(flags.limit);
         if (!Number.isSafeInteger(afterId) || afterId < 0) throw new Error(`--after must be a non-negative integer, got "${flags.after}"`);
         if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, got "${flags.limit}"`);
-        for (const entry of rempart.store.listAudit({ afterId, limit })) process.stdout.write(`${JSON.stringify(entry)}\n`);
+        for (const entry of await rempart.store.listAudit({ afterId, limit })) process.stdout.write(`${JSON.stringify(entry)}\n`);
       }),
     );
 }

@@ -6,7 +6,7 @@ import type { Actor } from '../../store/types.js';
 const OPERATOR: Actor = { kind: 'operator', id: 'cli' };
 
 async function withRempart<T>(flags: { dataDir?: string }, run: (rempart: Rempart) => T | Promise<T>): Promise<T> {
-  const rempart = new Rempart(configFromFlags(flags));
+  const rempart = await Rempart.open(configFromFlags(flags));
   try {
     return await run(rempart);
   } finally {
@@ -23,8 +23,8 @@ export function registerPlatformCommands(program: Command): void {
     .argument('<name>', 'platform name (unique)')
     .option('--json', 'print JSON')
     .action(async (name: string, flags: { dataDir?: string; json?: boolean }) =>
-      withRempart(flags, (rempart) => {
-        const { platform: created, apiKey } = rempart.platforms.add(name, OPERATOR);
+      withRempart(flags, async (rempart) => {
+        const { platform: created, apiKey } = await rempart.platforms.add(name, OPERATOR);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ name: created.name, apiKey, createdAt: created.createdAt })}\n`);
         } else {
@@ -38,8 +38,8 @@ export function registerPlatformCommands(program: Command): void {
     .description('list platforms (never their keys)')
     .option('--json', 'print JSON lines')
     .action(async (flags: { dataDir?: string; json?: boolean }) =>
-      withRempart(flags, (rempart) => {
-        for (const p of rempart.platforms.list()) {
+      withRempart(flags, async (rempart) => {
+        for (const p of await rempart.platforms.list()) {
           const status = p.revokedAt ? `revoked ${p.revokedAt}` : 'active';
           process.stdout.write(
             flags.json
@@ -54,8 +54,8 @@ export function registerPlatformCommands(program: Command): void {
     .description("revoke a platform's API key (takes effect on its next request)")
     .argument('<name>', 'platform name')
     .action(async (name: string, flags: { dataDir?: string }) =>
-      withRempart(flags, (rempart) => {
-        if (!rempart.platforms.revoke(name, OPERATOR)) {
+      withRempart(flags, async (rempart) => {
+        if (!(await rempart.platforms.revoke(name, OPERATOR))) {
           process.stderr.write(`no active platform named "${name}"\n`);
           process.exitCode = 1;
         } else process.stdout.write(`revoked ${name}\n`);

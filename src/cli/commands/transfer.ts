@@ -15,7 +15,7 @@ export function registerTransferCommands(program: Command): void {
       withRempart(flags, async (rempart) => {
         const file = flags.output ? fs.createWriteStream(flags.output, { mode: 0o600 }) : undefined;
         const out: NodeJS.WritableStream = file ?? process.stdout;
-        for (const h of rempart.store.iterateHashes()) {
+        for await (const h of rempart.store.hashes()) {
           const line = `${JSON.stringify({ id: h.ref, algorithm: h.algorithm, value: bytesToHex(h.bytes), quality: h.quality, createdAt: h.createdAt })}\n`;
           if (!out.write(line)) await new Promise((resolve) => out.once('drain', resolve));
         }
@@ -28,7 +28,7 @@ export function registerTransferCommands(program: Command): void {
     .argument('<file>', 'JSON-lines file, or - for stdin')
     .action(async (file: string, flags: { dataDir?: string }) => {
       const hashes = await readJsonLines(file);
-      const rempart = new Rempart(configFromFlags(flags));
+      const rempart = await Rempart.open(configFromFlags(flags));
       try {
         const created = await rempart.cases.importCase(hashes, OPERATOR);
         process.stdout.write(`${JSON.stringify(created)}\n`);

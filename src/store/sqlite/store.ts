@@ -1,52 +1,45 @@
 /**
  * The embedded Store: one better-sqlite3 connection, every statement prepared once,
- * every multi-row write in one transaction. Synchronous by design: a write returns
- * only after SQLite has committed it to disk (synchronous = FULL).
+ * every multi-row write in one transaction. better-sqlite3 is synchronous: each method
+ * runs its whole transaction inside the call, so no two ever interleave, and a write's
+ * Promise resolves only after SQLite has committed it to disk (synchronous = FULL).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RempartError } from '../errors.js';
-import { newHashRef } from './ids.js';
-import { assertSchemaUsable, migrate } from './migrations.js';
-import { WalEraser } from './wal-eraser.js';
+import { RempartError } from '../../errors.js';
+import { newHashRef } from '../ids.js';
+import { packBatch } from '../packed-pages.js';
 import type {
   Actor,
   AuditEntry,
   CaseRecord,
   CaseStatus,
-  CaseWithSecret,
   Change,
   ErasureEvent,
-  HashBatch,
   NewHash,
   PlatformRecord,
-  PlatformWithKey,
   StoredHash,
   Store,
-} from './types.js';
+} from '../types.js';
+import { BUSY_TIMEOUT_MS, openConnection } from './connection.js';
+import { HASH_BYTES, HashPageReader, checkPageSize } from './hash-pages.js';
+import { readPackedPagesInWorker } from './page-reader.js';
+import { WalEraser } from './wal-eraser.js';
 
-export const DATABASE_FILE_NAME = 'rempart.sqlite';
-export const HASH_BYTES = 32;
-/** How long a write waits for another connection's lock before failing. */
-const BUSY_TIMEOUT_MS = 5_000;
-/** Rows fetched per page by iterateHashes: bounded memory, no long-held read. */
-const ITERATE_PAGE_SIZE = 10_000;
-/** Page cache per connection: keeps the random-ref UNIQUE index hot during bulk imports. */
-const PAGE_CACHE_KIB = 64 * 1024;
+export { DATABASE_FILE_NAME, defaultDatabasePath } from './connection.js';
+
+/** Rows per page when paging hashes. */
+const DEFAULT_PAGE_SIZE = 10_000;
 const DEFAULT_AUDIT_LIMIT = 100;
 
 export interface SqliteStoreOptions {
+  /** The database file, or ':memory:'. */
   path: string;
   readonly?: boolean;
   /** Clock for timestamps; tests swap it. */
   now?: () => Date;
   /** Told when erasing withdrawn values from the files stalls, and when it completes after all. */
   onErasure?: (event: ErasureEvent) => void;
-}
-
-export function defaultDatabasePath(dataDir: string): string {
-  return path.join(dataDir, DATABASE_FILE_NAME);
 }
 
 interface CaseRow {
@@ -59,21 +52,6 @@ interface CaseRow {
   match_count: number;
   hash_count: number;
 }
-interface PackedPage {
-  n: number;
-  last: number | null;
-  /** JSON: [[id, ref, case_id, algorithm, quality, created_at], …] */
-  rows: string;
-  bytes: Buffer | null;
-}
-interface PackedIndexPage {
-  n: number;
-  last: number | null;
-  ids: string;
-  algorithms: string;
-  bytes: Buffer | null;
-}
-type PackedRow = [number, string, number, string, number | null, string];
 interface ChangeRow {
   seq: number;
   op: 'add' | 'remove';
@@ -103,13 +81,14 @@ interface AuditRow {
 
 const CASE_COLUMNS = `c.id, c.number, c.secret_hash, c.status, c.created_at, c.withdrawn_at, c.match_count,
   (SELECT count(*) FROM hashes h WHERE h.case_id = c.id) AS hash_count`;
-const HASH_COLUMNS = 'id, ref, case_id, algorithm, value, quality, created_at';
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const readonly = options.readonly ?? false;
   const now = options.now ?? (() => new Date());
   const iso = () => now().toISOString();
-  const db = openConnection(options.path, readonly, now);
+  const file = options.path;
+  const db = openConnection(file, readonly, now);
+  const hashPages = new HashPageReader(db);
   const eraser = new WalEraser(db, { busyTimeoutMs: BUSY_TIMEOUT_MS, onEvent: options.onErasure });
   // A crash, or a reader that outlived the last process, may have left an erasure unfinished.
   if (!readonly) eraser.request();
@@ -139,23 +118,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
                GROUP BY h.case_id) AS m
         WHERE cases.id = m.case_id
        RETURNING cases.number`,
-    ),
-    // Pages of rows as JSON arrays plus the values concatenated into one BLOB: a few
-    // objects per page instead of several per row (see bench/results/store.md). The
-    // aggregates see the rows in one pass, so their orders agree; an ORDER BY inside
-    // them would double the cost, so the id order is checked in JS instead (inIdOrder).
-    hashPage: db.prepare<[number, number], PackedPage>(
-      `SELECT count(*) AS n, max(id) AS last,
-              json_group_array(json_array(id, ref, case_id, algorithm, quality, created_at)) AS rows,
-              CAST(group_concat(value, '') AS BLOB) AS bytes
-         FROM (SELECT ${HASH_COLUMNS} FROM hashes WHERE id > ? ORDER BY id LIMIT ?)`,
-    ),
-    indexPage: db.prepare<[number, number], PackedIndexPage>(
-      `SELECT count(*) AS n, max(id) AS last,
-              json_group_array(id) AS ids,
-              json_group_array(algorithm) AS algorithms,
-              CAST(group_concat(value, '') AS BLOB) AS bytes
-         FROM (SELECT id, algorithm, value FROM hashes WHERE id > ? ORDER BY id LIMIT ?)`,
     ),
     countHashes: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM hashes'),
     refsOf: db.prepare<[string], { id: number; ref: string }>(
@@ -255,7 +217,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   return {
-    createCase(input, actor) {
+    backend: 'sqlite',
+    location: file === ':memory:' ? file : path.resolve(file),
+
+    async createCase(input, actor) {
       try {
         return createCaseTx(input, actor);
       } catch (error) {
@@ -265,72 +230,65 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         throw error;
       }
     },
-    addHashes(caseId, hashes, actor) {
+    async addHashes(caseId, hashes, actor) {
       return addHashesTx(caseId, hashes, actor);
     },
-    getCaseByNumber(number) {
+    async getCaseByNumber(number) {
       const row = sql.caseByNumber.get(number);
       return row === undefined ? undefined : { ...toCaseRecord(row), secretHash: row.secret_hash };
     },
-    withdrawCase(caseId, actor) {
+    async withdrawCase(caseId, actor) {
       const removed = withdrawCaseTx(caseId, actor);
       if (removed.length > 0) eraser.request();
       return removed;
     },
-    recordMatches(hashIds, actor) {
+    async recordMatches(hashIds, actor) {
       if (hashIds.length > 0) recordMatchesTx(hashIds, actor);
     },
-    erasureSettled(timeoutMs) {
+    async erasureSettled(timeoutMs) {
       return eraser.settled(timeoutMs);
     },
-    erasureStatus() {
+    async erasureStatus() {
       return eraser.status();
     },
 
-    *iterateHashes() {
-      for (const { n, rows, bytes } of pages(sql.hashPage, ITERATE_PAGE_SIZE)) {
-        const values = packedValues(bytes, n);
-        const parsed = JSON.parse(rows) as PackedRow[];
-        for (const i of inIdOrder(parsed.map((row) => row[0]))) {
-          const [id, ref, caseId, algorithm, quality, createdAt] = parsed[i]!;
-          const value = values.slice(i * HASH_BYTES, (i + 1) * HASH_BYTES); // a copy: no page pinned
-          yield { id, ref, caseId, algorithm, bytes: value, quality, createdAt };
-        }
-      }
+    async *hashes(options = {}) {
+      for (const page of hashPages.rowPages(DEFAULT_PAGE_SIZE, options.afterId ?? 0)) yield* page;
     },
-    *iterateHashBatches(batchSize = ITERATE_PAGE_SIZE, afterId = 0) {
-      if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-        throw new RempartError('BAD_REQUEST', `batchSize must be a positive integer, got ${batchSize}`);
+    async *indexPages(options = {}) {
+      const afterId = options.afterId ?? 0;
+      const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+      const readAhead = options.readAhead ?? 0;
+      checkPageSize(pageSize);
+      if (readAhead > 0 && !db.memory) {
+        // A long read: pages read and packed on a worker thread (its own read-only
+        // connection) while the consumer indexes the previous ones.
+        yield* readPackedPagesInWorker({ file, afterId, batchSize: pageSize, ahead: readAhead });
+        return;
       }
-      for (const page of pages(sql.indexPage, batchSize, afterId)) {
-        const batch: HashBatch = {
-          ids: JSON.parse(page.ids) as number[],
-          algorithms: JSON.parse(page.algorithms) as string[],
-          bytes: packedValues(page.bytes, page.n),
-        };
-        yield isAscending(batch.ids) ? batch : reorderBatch(batch);
-      }
+      for (const batch of hashPages.batches(pageSize, afterId)) yield packBatch(batch);
     },
-    countHashes() {
+    async countHashes() {
       return sql.countHashes.get()!.n;
     },
-    refsOf(ids) {
+    async refsOf(ids) {
       const refs = new Map<number, string>();
       if (ids.length === 0) return refs;
       for (const row of sql.refsOf.all(JSON.stringify(ids))) refs.set(row.id, row.ref);
       return refs;
     },
-    changesAfter(after, limit) {
+
+    async changesAfter(after, limit) {
       if (!Number.isSafeInteger(limit) || limit < 1) {
         throw new RempartError('BAD_REQUEST', `limit must be a positive integer, got ${limit}`);
       }
       return sql.changesAfter.all(after, limit).map(toChange);
     },
-    lastSeq() {
+    async lastSeq() {
       return sql.lastSeq.get()?.seq ?? 0;
     },
 
-    addPlatform(input, actor) {
+    async addPlatform(input, actor) {
       try {
         return addPlatformTx(input, actor);
       } catch (error) {
@@ -343,111 +301,36 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         throw error;
       }
     },
-    getPlatformByKeyId(keyId) {
+    async getPlatformByKeyId(keyId) {
       const row = sql.platformByKeyId.get(keyId);
       return row === undefined ? undefined : { ...toPlatformRecord(row), keyHash: row.key_hash };
     },
-    listPlatforms() {
+    async listPlatforms() {
       return sql.listPlatforms.all().map(toPlatformRecord);
     },
-    revokePlatform(name, actor) {
+    async revokePlatform(name, actor) {
       return revokePlatformTx(name, actor);
     },
 
-    audit,
-    listAudit(options = {}) {
+    async audit(actor, action, target, detail) {
+      audit(actor, action, target, detail);
+    },
+    async listAudit(options = {}) {
       return sql.listAudit.all(options.afterId ?? 0, options.limit ?? DEFAULT_AUDIT_LIMIT).map(toAuditEntry);
     },
 
-    getSetting(key) {
+    async getSetting(key) {
       return sql.getSetting.get(key)?.value;
     },
-    setSetting(key, value) {
+    async setSetting(key, value) {
       sql.setSetting.run(key, value);
     },
 
-    close() {
+    async close() {
       eraser.close();
       if (db.open) db.close();
     },
   };
-}
-
-/**
- * Keyset pages (id > last seen) rather than one long .iterate(): the connection stays
- * free for writes between pages and no read transaction pins the WAL for minutes.
- */
-function* pages<P extends { n: number; last: number | null }>(
-  statement: Database.Statement<[number, number], P>,
-  size: number,
-  after = 0,
-): Generator<P> {
-  for (;;) {
-    const page = statement.get(after, size);
-    if (page === undefined || page.n === 0 || page.last === null) return;
-    yield page;
-    if (page.n < size) return;
-    after = page.last;
-  }
-}
-
-/** The page's values as a plain Uint8Array, checked to hold exactly n × 32 bytes. */
-function packedValues(bytes: Buffer | null, n: number): Uint8Array {
-  const length = bytes?.byteLength ?? 0;
-  if (bytes === null || length !== n * HASH_BYTES) {
-    throw new Error(`hash page of ${n} rows holds ${length} value bytes, expected ${n * HASH_BYTES}`);
-  }
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function isAscending(ids: readonly number[]): boolean {
-  for (let i = 1; i < ids.length; i++) if (ids[i - 1]! >= ids[i]!) return false;
-  return true;
-}
-
-/** Positions 0..n-1 visited in ascending id order (usually the identity). */
-export function inIdOrder(ids: readonly number[]): number[] {
-  const positions = ids.map((_, i) => i);
-  return isAscending(ids) ? positions : positions.sort((a, b) => ids[a]! - ids[b]!);
-}
-
-export function reorderBatch(batch: HashBatch): HashBatch {
-  const order = inIdOrder(batch.ids);
-  const bytes = new Uint8Array(batch.bytes.byteLength);
-  order.forEach((from, to) => bytes.set(batch.bytes.subarray(from * HASH_BYTES, (from + 1) * HASH_BYTES), to * HASH_BYTES));
-  return { ids: order.map((i) => batch.ids[i]!), algorithms: order.map((i) => batch.algorithms[i]!), bytes };
-}
-
-/** Opens, configures and migrates (or, read-only, checks) the connection a store uses. */
-export function openConnection(file: string, readonly = false, now: () => Date = () => new Date()): Database.Database {
-  const inMemory = file === ':memory:';
-  if (!inMemory && !readonly) {
-    // The file holds secrets' hashes: keep it private to the service's user.
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
-    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
-  }
-  const db = new Database(file, { readonly, fileMustExist: readonly });
-  try {
-    // Values are concatenated as text when paging (group_concat): only UTF-8 keeps bytes intact.
-    if (db.pragma('encoding', { simple: true }) !== 'UTF-8') throw new Error(`${file} is not a UTF-8 database`);
-    if (!readonly && !inMemory) {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') throw new Error(`could not put ${file} in WAL mode (got ${String(mode)})`);
-    }
-    // FULL: an acknowledged registration survives power loss, not only a crash.
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // Overwrite deleted rows with zeros, so withdrawn hash values do not linger in free pages.
-    db.pragma('secure_delete = ON');
-    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-    if (readonly) assertSchemaUsable(db, file);
-    else migrate(db, file, now);
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
-  }
 }
 
 function checkNewHash(hash: NewHash, index: number): void {

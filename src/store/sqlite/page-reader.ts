@@ -1,14 +1,15 @@
 /**
- * Reads the store's hashes on a worker thread, a page at a time, already packed for the
- * index: at start-up, SQLite paging and packing (about 40% of the work) then run on one
- * core while the index takes the pages on the other. Pages cross by transfer, not copy,
+ * SQLite only: reads the store's hashes on a worker thread, a page at a time, already
+ * packed for the index: at start-up, SQLite paging and packing (about 40% of the work)
+ * then run on one core while the index takes the pages on the other. Pages cross by transfer, not copy,
  * and at most `ahead` pages wait, so memory stays bounded whatever the bank's size.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
-import { locateWorker } from '../worker-location.js';
-import { type PackedPage, packBatch, pageBuffers } from './packed-pages.js';
-import { openSqliteStore } from './sqlite.js';
+import { locateWorker } from '../../worker-location.js';
+import { type PackedPage, packBatch, pageBuffers } from '../packed-pages.js';
+import { openConnection } from './connection.js';
+import { HashPageReader } from './hash-pages.js';
 
 export const PAGE_READER_WORKER = 'store-pages.worker.js';
 
@@ -24,7 +25,10 @@ export interface PageReadRequest {
 
 type WorkerMessage = { type: 'page'; page: PackedPage } | { type: 'end' };
 
-/** Main thread: the pages of `request`, in id order, read by a worker thread. */
+/**
+ * Main thread: the pages of `request`, in id order, read by a worker thread. Used by the
+ * SQLite store's `indexPages` when asked to read ahead; nothing else opens the file.
+ */
 export async function* readPackedPagesInWorker(request: PageReadRequest): AsyncGenerator<PackedPage> {
   const worker = new Worker(locateWorker(PAGE_READER_WORKER), { workerData: request });
   const queue: WorkerMessage[] = [];
@@ -38,8 +42,8 @@ export async function* readPackedPagesInWorker(request: PageReadRequest): AsyncG
     queue.push(message);
     notify();
   });
-  worker.on('error', (error) => {
-    failure = error;
+  worker.on('error', (error: unknown) => {
+    failure = error instanceof Error && error.message ? error : new Error(`the store page reader failed: ${describe(error)}`);
     notify();
   });
   worker.on('exit', (code) => {
@@ -66,7 +70,13 @@ export async function* readPackedPagesInWorker(request: PageReadRequest): AsyncG
 
 /** Worker thread: streams the pages of `request` to `port`, `ahead` pages at most unacknowledged. */
 export async function servePackedPages(port: MessagePort, request: PageReadRequest): Promise<void> {
-  const store = openSqliteStore({ path: request.file, readonly: true });
+  let db: ReturnType<typeof openConnection>;
+  try {
+    db = openConnection(request.file, true);
+  } catch (error) {
+    // Only plain Errors cross threads intact: keep the code and message in the text.
+    throw new Error(`cannot open ${request.file} to read its hashes: ${describe(error)}`);
+  }
   let credits = request.ahead;
   let wake: (() => void) | undefined;
   port.on('message', () => {
@@ -74,7 +84,7 @@ export async function servePackedPages(port: MessagePort, request: PageReadReque
     wake?.();
   });
   try {
-    for (const batch of store.iterateHashBatches(request.batchSize, request.afterId)) {
+    for (const batch of new HashPageReader(db).batches(request.batchSize, request.afterId)) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       credits--;
       const page = packBatch(batch);
@@ -82,7 +92,12 @@ export async function servePackedPages(port: MessagePort, request: PageReadReque
     }
     port.postMessage({ type: 'end' } satisfies WorkerMessage);
   } finally {
-    store.close();
+    db.close();
     port.removeAllListeners('message');
   }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+  return typeof error === 'object' && error !== null ? JSON.stringify(error) : String(error);
 }

@@ -8,7 +8,7 @@
  * the event loop, until it succeeds; one that stays pending is reported, never dropped.
  */
 import type Database from 'better-sqlite3';
-import type { ErasureEvent, ErasureStatus } from './types.js';
+import type { ErasureEvent, ErasureStatus } from '../types.js';
 
 export interface WalEraserOptions {
   /** The connection's usual busy timeout, restored after each attempt. */

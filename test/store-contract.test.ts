@@ -1,0 +1,493 @@
+/**
+ * The store contract: what every backend must do, run unchanged against each one in
+ * test/helpers/store-backends.ts. Backend-specific checks (files, pragmas, WAL bytes,
+ * connection settings) live in the backend's own test file.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { NewHash } from '../src/store/types.js';
+import { STORE_BACKENDS } from './helpers/store-backends.js';
+import { codeOf, collect, hashBytes, operator, pdq, platformActor, steppingClock, victim } from './store-helpers.js';
+
+/** Random values: a chance match against unrelated bytes in the database is negligible. */
+function randomHashes(n: number): NewHash[] {
+  return Array.from({ length: n }, () => ({ algorithm: 'pdq', bytes: new Uint8Array(randomBytes(32)), quality: 90 }));
+}
+
+/** Rows of packed pages back as (id, algorithm, bytes), in page order. */
+function unpack(pages: { groups: { algorithm: string; ids: Uint32Array; words: Uint32Array }[] }[]) {
+  return pages.flatMap((page) =>
+    page.groups.flatMap((g) =>
+      [...g.ids].map((id, i) => {
+        const bytes = new Uint8Array(32);
+        const view = new DataView(bytes.buffer);
+        for (let k = 0; k < 8; k++) view.setUint32(4 * k, g.words[i * 8 + k]!);
+        return { id, algorithm: g.algorithm, bytes };
+      }),
+    ),
+  );
+}
+
+describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
+  describe('opening', () => {
+    it('names its backend and where its data lives', async () => {
+      const { store } = await backend.open();
+      expect(store.backend).toBe(backend.backend);
+      expect(store.location.length).toBeGreaterThan(0);
+      expect(store.location).not.toMatch(/:[^:@/]+@/); // never a password
+    });
+
+    it('keeps everything across close and reopen', async () => {
+      const handle = await backend.open();
+      const { store } = handle;
+      const created = await store.createCase({ number: 'RMP-A', secretHash: 's1', hashes: [pdq(1), pdq(2)] }, victim);
+      await store.addPlatform({ name: 'p', keyId: 'k1', keyHash: 'kh' }, operator);
+      await store.setSetting('pepper.fingerprint', 'abc');
+
+      const reopened = await handle.reopen();
+      expect(await reopened.getCaseByNumber('RMP-A')).toMatchObject({ id: created.case.id, hashCount: 2, secretHash: 's1' });
+      expect(await collect(reopened.hashes())).toEqual(created.hashes);
+      expect((await reopened.getPlatformByKeyId('k1'))?.name).toBe('p');
+      expect(await reopened.getSetting('pepper.fingerprint')).toBe('abc');
+      expect(await reopened.lastSeq()).toBe(2);
+      expect(await reopened.listAudit()).toHaveLength(2);
+    });
+
+    it('close is idempotent', async () => {
+      const { store } = await backend.open();
+      await store.close();
+      await store.close();
+    });
+  });
+
+  describe('cases', () => {
+    it('createCase stores the case, its hashes, an add change per hash and one audit entry', async () => {
+      const { store } = await backend.open({ now: () => new Date('2025-03-04T05:06:07.000Z') });
+      const { case: c, hashes } = await store.createCase(
+        { number: 'RMP-7K2Q-9XDA', secretHash: 'scrypt$abc', hashes: [pdq(1, 80), { algorithm: 'phash', bytes: hashBytes(2) }] },
+        victim,
+      );
+      expect(c).toEqual({
+        id: c.id,
+        number: 'RMP-7K2Q-9XDA',
+        status: 'active',
+        createdAt: '2025-03-04T05:06:07.000Z',
+        withdrawnAt: null,
+        hashCount: 2,
+        matchCount: 0,
+      });
+      expect(hashes.map((h) => [h.caseId, h.algorithm, h.quality, h.createdAt])).toEqual([
+        [c.id, 'pdq', 80, '2025-03-04T05:06:07.000Z'],
+        [c.id, 'phash', null, '2025-03-04T05:06:07.000Z'],
+      ]);
+      expect(hashes[0]!.bytes).toEqual(hashBytes(1));
+      expect(hashes[1]!.id).toBeGreaterThan(hashes[0]!.id);
+      for (const h of hashes) expect(h.ref).toMatch(/^h_[A-Za-z0-9_-]{22}$/);
+      expect(new Set(hashes.map((h) => h.ref)).size).toBe(2);
+
+      expect(await store.getCaseByNumber('RMP-7K2Q-9XDA')).toEqual({ ...c, secretHash: 'scrypt$abc' });
+      expect(await store.getCaseByNumber('RMP-NOPE')).toBeUndefined();
+      expect(await store.changesAfter(0, 10)).toEqual([
+        { seq: 1, op: 'add', ref: hashes[0]!.ref, algorithm: 'pdq', bytes: hashBytes(1), quality: 80, at: c.createdAt },
+        { seq: 2, op: 'add', ref: hashes[1]!.ref, algorithm: 'phash', bytes: hashBytes(2), quality: null, at: c.createdAt },
+      ]);
+      const audit = await store.listAudit();
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actor: victim, action: 'case.create', target: 'RMP-7K2Q-9XDA', detail: { hashes: 2 } });
+    });
+
+    it('a case number collision is a CONFLICT and writes nothing', async () => {
+      const { store } = await backend.open();
+      await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      await expect(store.createCase({ number: 'RMP-A', secretHash: 't', hashes: [pdq(2)] }, victim)).rejects.toThrow(
+        /case number RMP-A is already taken/,
+      );
+      expect(await codeOf(store.createCase({ number: 'RMP-A', secretHash: 't', hashes: [] }, victim))).toBe('CONFLICT');
+      expect(await store.countHashes()).toBe(1);
+      expect(await store.lastSeq()).toBe(1);
+      expect((await store.getCaseByNumber('RMP-A'))?.secretHash).toBe('s');
+    });
+
+    it('a bad hash in the middle of a batch rolls back the whole case', async () => {
+      const { store } = await backend.open();
+      const bad = { algorithm: 'pdq', bytes: new Uint8Array(31) };
+      expect(await codeOf(store.createCase({ number: 'RMP-X', secretHash: 's', hashes: [pdq(1), pdq(2), bad, pdq(4)] }, victim))).toBe(
+        'HASH_FORMAT',
+      );
+      expect(await store.getCaseByNumber('RMP-X')).toBeUndefined();
+      expect(await store.countHashes()).toBe(0);
+      expect(await store.changesAfter(0, 100)).toEqual([]);
+      expect(await store.lastSeq()).toBe(0);
+      expect(await store.listAudit()).toEqual([]);
+      // The number is free again: nothing of the failed attempt survived.
+      expect((await store.createCase({ number: 'RMP-X', secretHash: 's', hashes: [pdq(1)] }, victim)).hashes).toHaveLength(1);
+      expect(await store.lastSeq()).toBe(1);
+    });
+
+    it('rejects an out-of-range quality and an empty algorithm with BAD_REQUEST', async () => {
+      const { store } = await backend.open();
+      expect(await codeOf(store.createCase({ number: 'A', secretHash: 's', hashes: [pdq(1, 101)] }, victim))).toBe('BAD_REQUEST');
+      expect(await codeOf(store.createCase({ number: 'A', secretHash: 's', hashes: [pdq(1, 50.5)] }, victim))).toBe('BAD_REQUEST');
+      expect(await codeOf(store.createCase({ number: 'A', secretHash: 's', hashes: [{ algorithm: '', bytes: hashBytes(1) }] }, victim))).toBe(
+        'BAD_REQUEST',
+      );
+      expect(await store.getCaseByNumber('A')).toBeUndefined();
+    });
+
+    it('addHashes appends to an active case with add changes and an audit entry', async () => {
+      const { store } = await backend.open();
+      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const added = await store.addHashes(c.id, [pdq(2), pdq(3)], victim);
+      expect(added.map((h) => h.caseId)).toEqual([c.id, c.id]);
+      expect((await store.getCaseByNumber('RMP-A'))?.hashCount).toBe(3);
+      expect((await store.changesAfter(1, 10)).map((ch) => [ch.seq, ch.op, ch.ref])).toEqual([
+        [2, 'add', added[0]!.ref],
+        [3, 'add', added[1]!.ref],
+      ]);
+      expect((await store.listAudit()).map((a) => [a.action, a.detail])).toEqual([
+        ['case.create', { hashes: 1 }],
+        ['case.add_hashes', { hashes: 2 }],
+      ]);
+    });
+
+    it('addHashes rolls back on a bad hash, refuses unknown and withdrawn cases', async () => {
+      const { store } = await backend.open();
+      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      expect(await codeOf(store.addHashes(c.id, [pdq(2), { algorithm: 'pdq', bytes: new Uint8Array(33) }], victim))).toBe('HASH_FORMAT');
+      expect(await store.countHashes()).toBe(1);
+      expect(await store.lastSeq()).toBe(1);
+
+      expect(await codeOf(store.addHashes(9999, [pdq(2)], victim))).toBe('NOT_FOUND');
+      await store.withdrawCase(c.id, victim);
+      expect(await codeOf(store.addHashes(c.id, [pdq(2)], victim))).toBe('CASE_WITHDRAWN');
+      expect(await store.countHashes()).toBe(0);
+    });
+
+    it('recordMatches counts each occurrence, ignoring ids that no longer exist', async () => {
+      const { store } = await backend.open();
+      const a = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+      const b = await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: [pdq(3)] }, victim);
+      const gone = await store.createCase({ number: 'RMP-C', secretHash: 's', hashes: [pdq(4)] }, victim);
+      await store.withdrawCase(gone.case.id, victim);
+      const [a1, a2] = a.hashes;
+      const [b1] = b.hashes;
+
+      await store.recordMatches([a1!.id, a2!.id, a1!.id, b1!.id, gone.hashes[0]!.id, 123456], platformActor);
+      expect((await store.getCaseByNumber('RMP-A'))?.matchCount).toBe(3);
+      expect((await store.getCaseByNumber('RMP-B'))?.matchCount).toBe(1);
+      expect((await store.getCaseByNumber('RMP-C'))?.matchCount).toBe(0);
+      await store.recordMatches([b1!.id], platformActor);
+      expect((await store.getCaseByNumber('RMP-B'))?.matchCount).toBe(2);
+
+      const matchAudit = (await store.listAudit()).filter((e) => e.action === 'case.match');
+      expect(matchAudit[0]).toMatchObject({ actor: platformActor, detail: { cases: ['RMP-A', 'RMP-B'], hashes: 6 } });
+      await store.recordMatches([], platformActor);
+      await store.recordMatches([gone.hashes[0]!.id], platformActor);
+      expect((await store.listAudit()).filter((e) => e.action === 'case.match')).toHaveLength(2);
+    });
+
+    it('match counters add up when two stores on one database record at once', async () => {
+      const handle = await backend.open();
+      const other = await handle.openAnother();
+      const { hashes } = await handle.store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const id = hashes[0]!.id;
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? handle.store : other).recordMatches([id, id], platformActor)),
+      );
+      expect((await other.getCaseByNumber('RMP-A'))?.matchCount).toBe(40);
+    });
+  });
+
+  describe('hashes and the change log', () => {
+    it('hashes() streams 30k rows in id order, across pages, leaving the store free for writes', async () => {
+      const { store } = await backend.open();
+      const n = 30_000;
+      const { case: c, hashes } = await store.createCase(
+        { number: 'RMP-BIG', secretHash: 's', hashes: Array.from({ length: n }, (_, i) => pdq(i)) },
+        victim,
+      );
+      expect(await store.countHashes()).toBe(n);
+
+      let count = 0;
+      let previousId = 0;
+      for await (const h of store.hashes()) {
+        expect(h.id).toBeGreaterThan(previousId);
+        previousId = h.id;
+        if (count % 9973 === 0) {
+          expect(h).toEqual(hashes[count]);
+          expect(h.bytes).toBeInstanceOf(Uint8Array);
+          expect(Buffer.isBuffer(h.bytes)).toBe(false);
+        }
+        // A write in the middle of the stream must not fail or wait for the stream.
+        if (count === 15_000) await store.addHashes(c.id, [pdq(n + 1)], victim);
+        count++;
+      }
+      expect(count).toBe(n + 1);
+      expect((await collect(store.hashes({ afterId: hashes[n - 2]!.id }))).map((h) => h.bytes)).toEqual([hashBytes(n - 1), hashBytes(n + 1)]);
+    });
+
+    it('keeps values of any byte pattern intact through every read path', async () => {
+      const { store } = await backend.open();
+      const patterns = [
+        new Uint8Array(32),
+        new Uint8Array(32).fill(0xff),
+        Uint8Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? 0xc3 : 0x28)), // invalid UTF-8
+        Uint8Array.from({ length: 32 }, (_, i) => (i === 16 ? 0 : 0x41)), // NUL inside text-like bytes
+        Uint8Array.from({ length: 32 }, (_, i) => (i * 73 + 11) & 0xff),
+      ];
+      const { case: c } = await store.createCase(
+        { number: 'RMP-A', secretHash: 's', hashes: patterns.map((bytes) => ({ algorithm: 'pdq', bytes })) },
+        victim,
+      );
+      // A gap in the ids, so pages do not rely on contiguous ids.
+      const other = await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: [pdq(1)] }, victim);
+      await store.withdrawCase(other.case.id, victim);
+      await store.addHashes(c.id, [{ algorithm: 'blockhash', bytes: patterns[2]! }], victim);
+
+      const expected = [...patterns, patterns[2]!];
+      expect((await collect(store.hashes())).map((h) => h.bytes)).toEqual(expected);
+      const pages = await collect(store.indexPages({ pageSize: 2 }));
+      expect(pages.map((p) => p.rows)).toEqual([2, 2, 2]);
+      expect(unpack(pages).map((r) => r.bytes)).toEqual(expected);
+      expect((await store.changesAfter(0, 100)).flatMap((ch) => (ch.op === 'add' ? [ch.bytes] : []))).toEqual(expected);
+    });
+
+    it('indexPages yields ids and codes grouped by algorithm, in id order, with or without read-ahead', async () => {
+      const { store } = await backend.open();
+      expect(await collect(store.indexPages())).toEqual([]);
+      const a = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 20 }, (_, i) => pdq(i)) }, victim);
+      await store.addHashes(a.case.id, [{ algorithm: 'blockhash', bytes: hashBytes(100) }], victim);
+      const all = await collect(store.hashes());
+
+      for (const readAhead of [0, 2]) {
+        const pages = await collect(store.indexPages({ pageSize: 10, readAhead }));
+        expect(pages.map((p) => p.rows)).toEqual([10, 10, 1]);
+        expect(pages.map((p) => p.lastId)).toEqual([all[9]!.id, all[19]!.id, all[20]!.id]);
+        expect(unpack(pages)).toEqual(all.map((h) => ({ id: h.id, algorithm: h.algorithm, bytes: h.bytes })));
+        for (const page of pages) for (const g of page.groups) expect(g.words.length).toBe(g.ids.length * 8);
+        // An exact multiple of the page size ends without an empty page.
+        expect((await collect(store.indexPages({ pageSize: 7, readAhead }))).map((p) => p.rows)).toEqual([7, 7, 7]);
+        expect(unpack(await collect(store.indexPages({ afterId: all[18]!.id, readAhead }))).map((r) => r.id)).toEqual([
+          all[19]!.id,
+          all[20]!.id,
+        ]);
+      }
+      expect(await codeOf(collect(store.indexPages({ pageSize: 0 })))).toBe('BAD_REQUEST');
+    });
+
+    it('refsOf looks up many ids at once and leaves out missing ones', async () => {
+      const { store } = await backend.open();
+      const { hashes } = await store.createCase(
+        { number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 40_000 }, (_, i) => pdq(i)) },
+        victim,
+      );
+      const ids = [...hashes.map((h) => h.id), hashes[0]!.id, 999_999_999];
+      const refs = await store.refsOf(ids);
+      expect(refs.size).toBe(40_000);
+      expect(refs.get(hashes[12_345]!.id)).toBe(hashes[12_345]!.ref);
+      expect(refs.has(999_999_999)).toBe(false);
+      expect((await store.refsOf([])).size).toBe(0);
+    });
+
+    it('changesAfter pages oldest first and validates its limit', async () => {
+      const { store } = await backend.open();
+      expect(await store.lastSeq()).toBe(0);
+      await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2), pdq(3), pdq(4), pdq(5)] }, victim);
+      expect((await store.changesAfter(0, 2)).map((c) => c.seq)).toEqual([1, 2]);
+      expect((await store.changesAfter(2, 2)).map((c) => c.seq)).toEqual([3, 4]);
+      expect((await store.changesAfter(4, 2)).map((c) => c.seq)).toEqual([5]);
+      expect(await store.changesAfter(5, 2)).toEqual([]);
+      expect(await store.lastSeq()).toBe(5);
+      expect(await codeOf(store.changesAfter(0, 0))).toBe('BAD_REQUEST');
+      expect(await codeOf(store.changesAfter(0, 1.5))).toBe('BAD_REQUEST');
+    });
+
+    it('a reader paging the change log while others write sees every change once, in order', async () => {
+      const handle = await backend.open();
+      const writers = [handle.store, await handle.openAnother(), await handle.openAnother()];
+      const reader = await handle.openAnother();
+      const seen: number[] = [];
+      let cursor = 0;
+      let writing = true;
+      const read = async () => {
+        while (writing || cursor < (await reader.lastSeq())) {
+          const page = await reader.changesAfter(cursor, 7);
+          for (const change of page) seen.push(change.seq);
+          if (page.length > 0) cursor = page.at(-1)!.seq;
+          else await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      const reading = read();
+      await Promise.all(
+        writers.map(async (writer, w) => {
+          for (let i = 0; i < 15; i++) {
+            await writer.createCase({ number: `RMP-W${w}-${i}`, secretHash: 's', hashes: [pdq(w * 1000 + 2 * i), pdq(w * 1000 + 2 * i + 1)] }, victim);
+          }
+        }),
+      );
+      writing = false;
+      await reading;
+      expect(seen).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+    });
+  });
+
+  describe('withdrawal', () => {
+    it('deletes the hashes, replaces their add entries by remove entries, marks the case and audits', async () => {
+      const { store } = await backend.open();
+      const keep = await store.createCase({ number: 'RMP-KEEP', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const gone = await store.createCase({ number: 'RMP-GONE', secretHash: 's', hashes: [pdq(2), pdq(3)] }, victim);
+      await store.addHashes(keep.case.id, [pdq(4)], victim);
+      const seqBefore = await store.lastSeq();
+
+      const removed = await store.withdrawCase(gone.case.id, victim);
+      expect(removed).toEqual(gone.hashes.map((h) => h.id));
+      expect(await store.countHashes()).toBe(2);
+      expect((await collect(store.hashes())).map((h) => h.caseId)).toEqual([keep.case.id, keep.case.id]);
+      expect((await store.refsOf(removed)).size).toBe(0);
+
+      const c = (await store.getCaseByNumber('RMP-GONE'))!;
+      expect(c.status).toBe('withdrawn');
+      expect(c.withdrawnAt).not.toBeNull();
+      expect(c.hashCount).toBe(0);
+
+      const log = await store.changesAfter(0, 100);
+      expect(log.map((ch) => [ch.seq, ch.op, ch.ref])).toEqual([
+        [1, 'add', keep.hashes[0]!.ref],
+        [4, 'add', log[1]!.ref],
+        [5, 'remove', gone.hashes[0]!.ref],
+        [6, 'remove', gone.hashes[1]!.ref],
+      ]);
+      expect(log[2]).toEqual({ seq: 5, op: 'remove', ref: gone.hashes[0]!.ref, algorithm: 'pdq', at: c.withdrawnAt });
+      expect(await store.lastSeq()).toBe(seqBefore + 2);
+      expect((await store.changesAfter(seqBefore, 10)).map((ch) => ch.op)).toEqual(['remove', 'remove']);
+      expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'case.withdraw', target: 'RMP-GONE', detail: { hashes: 2 } });
+    });
+
+    it('is idempotent and refuses an unknown case', async () => {
+      const { store } = await backend.open();
+      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      expect(await store.withdrawCase(c.id, victim)).toHaveLength(1);
+      const seq = await store.lastSeq();
+      expect(await store.withdrawCase(c.id, victim)).toEqual([]);
+      expect(await store.lastSeq()).toBe(seq);
+      const empty = await store.createCase({ number: 'RMP-EMPTY', secretHash: 's', hashes: [] }, victim);
+      expect(await store.withdrawCase(empty.case.id, victim)).toEqual([]);
+      expect((await store.getCaseByNumber('RMP-EMPTY'))?.status).toBe('withdrawn');
+      expect(await codeOf(store.withdrawCase(424242, victim))).toBe('NOT_FOUND');
+    });
+
+    it('two stores withdrawing the same case at once remove its hashes once', async () => {
+      const handle = await backend.open();
+      const other = await handle.openAnother();
+      const { case: c } = await handle.store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+      const results = await Promise.all([handle.store.withdrawCase(c.id, victim), other.withdrawCase(c.id, victim)]);
+      expect(results.map((r) => r.length).sort()).toEqual([0, 2]);
+      expect((await other.changesAfter(2, 10)).map((ch) => ch.op)).toEqual(['remove', 'remove']);
+    });
+
+    it('keeps seq and hash ids monotonic even when the newest entries are erased', async () => {
+      const handle = await backend.open();
+      const { store } = handle;
+      const a = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+      await store.withdrawCase(a.case.id, victim); // erases seq 1-2, appends 3-4
+      const b = await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: [pdq(1)] }, victim);
+      expect((await store.changesAfter(0, 10)).map((ch) => [ch.seq, ch.op])).toEqual([
+        [3, 'remove'],
+        [4, 'remove'],
+        [5, 'add'],
+      ]);
+      // A stale id from before the withdrawal must never name another victim's hash.
+      expect(b.hashes[0]!.id).toBeGreaterThan(a.hashes[1]!.id);
+
+      await store.withdrawCase(b.case.id, victim);
+      const reopened = await handle.reopen();
+      expect(await reopened.lastSeq()).toBe(6);
+      const c = await reopened.createCase({ number: 'RMP-C', secretHash: 's', hashes: [pdq(9)] }, victim);
+      expect(await reopened.lastSeq()).toBe(7);
+      expect(c.hashes[0]!.id).toBeGreaterThan(b.hashes[0]!.id);
+    });
+
+    it('leaves no trace of the withdrawn values in any table', async () => {
+      const handle = await backend.open();
+      const { store } = handle;
+      const hashes = randomHashes(5);
+      const kept = randomHashes(1);
+      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes }, victim);
+      await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: kept }, victim);
+      // Control: the search does find values that are present.
+      expect((await handle.cellsContaining(hashes[0]!.bytes)).sort()).toEqual(['changes.value', 'hashes.value']);
+
+      await store.withdrawCase(c.id, victim);
+      for (const h of hashes) expect(await handle.cellsContaining(h.bytes)).toEqual([]);
+      expect((await handle.cellsContaining(kept[0]!.bytes)).sort()).toEqual(['changes.value', 'hashes.value']);
+    });
+  });
+
+  describe('platforms', () => {
+    it('adds, finds, lists and revokes platforms, auditing each change', async () => {
+      const { store } = await backend.open({ now: steppingClock() });
+      const p = await store.addPlatform({ name: 'photos-example', keyId: 'rk_abc', keyHash: 'hmac$1' }, operator);
+      expect(p).toEqual({ id: p.id, name: 'photos-example', keyId: 'rk_abc', createdAt: p.createdAt, revokedAt: null });
+      expect(p.createdAt).toMatch(/^2025-01-01T00:00:\d\d\.000Z$/);
+      expect(await store.getPlatformByKeyId('rk_abc')).toEqual({ ...p, keyHash: 'hmac$1' });
+      expect(await store.getPlatformByKeyId('rk_zzz')).toBeUndefined();
+      await store.addPlatform({ name: 'video-example', keyId: 'rk_def', keyHash: 'hmac$2' }, operator);
+      expect((await store.listPlatforms()).map((x) => x.name)).toEqual(['photos-example', 'video-example']);
+
+      expect(await store.revokePlatform('photos-example', operator)).toBe(true);
+      const revokedAt = (await store.getPlatformByKeyId('rk_abc'))?.revokedAt;
+      expect(revokedAt).toMatch(/^2025-01-01T00:00:\d\d\.000Z$/);
+      expect(revokedAt! > p.createdAt).toBe(true);
+      expect(await store.revokePlatform('photos-example', operator)).toBe(false);
+      expect(await store.revokePlatform('nobody', operator)).toBe(false);
+      expect((await store.listAudit()).map((e) => [e.action, e.target])).toEqual([
+        ['platform.add', 'photos-example'],
+        ['platform.add', 'video-example'],
+        ['platform.revoke', 'photos-example'],
+      ]);
+    });
+
+    it('refuses a duplicate name or key id with CONFLICT', async () => {
+      const { store } = await backend.open();
+      await store.addPlatform({ name: 'p', keyId: 'k1', keyHash: 'h' }, operator);
+      await expect(store.addPlatform({ name: 'p', keyId: 'k2', keyHash: 'h' }, operator)).rejects.toThrow(
+        /platform named "p" already exists/,
+      );
+      expect(await codeOf(store.addPlatform({ name: 'q', keyId: 'k1', keyHash: 'h' }, operator))).toBe('CONFLICT');
+      expect(await store.listPlatforms()).toHaveLength(1);
+      expect(await store.listAudit()).toHaveLength(1);
+    });
+  });
+
+  describe('audit and settings', () => {
+    it('stores audit entries with JSON detail and pages them by id', async () => {
+      const { store } = await backend.open({ now: () => new Date('2025-01-01T00:00:01.000Z') });
+      await store.audit(operator, 'service.start');
+      await store.audit(operator, 'export', 'hashes', { format: 'csv', rows: 3, nested: { ok: true } });
+      await store.audit({ kind: 'system', id: 'sync' }, 'tick', null, null);
+      const all = await store.listAudit();
+      expect(all).toEqual([
+        { id: all[0]!.id, at: '2025-01-01T00:00:01.000Z', actor: operator, action: 'service.start', target: null, detail: null },
+        {
+          id: all[1]!.id,
+          at: '2025-01-01T00:00:01.000Z',
+          actor: operator,
+          action: 'export',
+          target: 'hashes',
+          detail: { format: 'csv', rows: 3, nested: { ok: true } },
+        },
+        { id: all[2]!.id, at: '2025-01-01T00:00:01.000Z', actor: { kind: 'system', id: 'sync' }, action: 'tick', target: null, detail: null },
+      ]);
+      expect((await store.listAudit({ limit: 1 })).map((e) => e.action)).toEqual(['service.start']);
+      expect((await store.listAudit({ afterId: all[0]!.id })).map((e) => e.action)).toEqual(['export', 'tick']);
+    });
+
+    it('gets and overwrites settings', async () => {
+      const { store } = await backend.open();
+      expect(await store.getSetting('k')).toBeUndefined();
+      await store.setSetting('k', 'v1');
+      await store.setSetting('k', 'v2');
+      expect(await store.getSetting('k')).toBe('v2');
+    });
+  });
+});
