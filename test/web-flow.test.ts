@@ -1,5 +1,5 @@
 /**
- * The victim's page end to end, in Debian's Chromium: register a case from real image
+ * The victim's page end to end, in Chromium: register a case from real image
  * files, read its status, match the image as a platform, withdraw, see the match go.
  * Every request the page makes is recorded to prove no image byte leaves the browser.
  */
