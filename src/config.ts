@@ -33,6 +33,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Trust X-Forwarded-For from this many proxy hops (behind a reverse proxy), 0 = none. */
   trustProxyHops: number;
+  /** Days a withdrawn hash value may be kept so that StopNCII-feed clients learn of its removal (0 = none). */
+  tombstoneDays: number;
 }
 
 export const DEFAULTS = {
@@ -49,6 +51,7 @@ export const DEFAULTS = {
   maxBatch: 1000,
   rateLimitPerMinute: 60,
   trustProxyHops: 0,
+  tombstoneDays: 30,
 } as const;
 
 export class ConfigError extends Error {
@@ -87,6 +90,7 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     maxBatch: env.REMPART_MAX_BATCH,
     rateLimitPerMinute: env.REMPART_RATE_LIMIT,
     trustProxyHops: env.REMPART_TRUST_PROXY_HOPS,
+    tombstoneDays: env.REMPART_TOMBSTONE_DAYS,
   };
   raw.thresholdOverrides = listAlgorithms()
     .map((a) => [a.name, env[`REMPART_THRESHOLD_${a.name.toUpperCase()}`]] as const)
@@ -157,5 +161,7 @@ export function resolveConfig(...layers: RawConfig[]): Config {
         : integer('rate limit (requests per minute)', merged.rateLimitPerMinute, 0, 1_000_000),
     trustProxyHops:
       merged.trustProxyHops === undefined ? DEFAULTS.trustProxyHops : integer('trusted proxy hops', merged.trustProxyHops, 0, 10),
+    tombstoneDays:
+      merged.tombstoneDays === undefined ? DEFAULTS.tombstoneDays : integer('tombstone days', merged.tombstoneDays, 0, 3650),
   };
 }

@@ -12,6 +12,7 @@ import { caseRoutes } from './routes/cases.js';
 import { hashingRoutes } from './routes/hashing.js';
 import { healthRoutes } from './routes/health.js';
 import { platformRoutes } from './routes/platforms.js';
+import { STOPNCII_BASE_PATH, stopNciiRoutes } from './routes/stopncii.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(new URL(findPackageJson(), import.meta.url), 'utf8')) as { version: string }
@@ -48,10 +49,16 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
         description:
           'Perceptual-hash matching engine: victims register hashes of their images (never the images), platforms match uploads against them.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          functionsKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'a platform API key (rk_…)' },
+        },
+      },
       tags: [
         { name: 'victims', description: 'register, read and withdraw a case (case secret as Bearer token)' },
         { name: 'platforms', description: 'match hashes and images, sync the hash list (API key as Bearer token)' },
+        { name: 'stopncii', description: 'StopNCII-compatible exchange for HMA and StopNCII clients (API key in x-functions-key)' },
         { name: 'hashing', description: 'hash an image in memory; algorithms in use' },
         { name: 'health', description: 'liveness and readiness' },
       ],
@@ -65,6 +72,7 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
   await app.register(hashingRoutes, { rempart });
   await app.register(caseRoutes, { rempart });
   await app.register(platformRoutes, { rempart });
+  await app.register(stopNciiRoutes, { rempart, prefix: STOPNCII_BASE_PATH });
   // The victim's page, at `/` (built into dist/web by `npm run build`).
   await app.register(webPlugin);
   return app;

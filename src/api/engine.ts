@@ -7,5 +7,15 @@ import type { Rempart } from '../service/rempart.js';
  */
 export type ApiEngine = Pick<
   Rempart,
-  'config' | 'cases' | 'platforms' | 'matching' | 'sync' | 'events' | 'hashImage' | 'ready' | 'indexedHashes' | 'erasureStatus'
+  | 'config'
+  | 'cases'
+  | 'platforms'
+  | 'matching'
+  | 'sync'
+  | 'stopncii'
+  | 'events'
+  | 'hashImage'
+  | 'ready'
+  | 'indexedHashes'
+  | 'erasureStatus'
 >;

@@ -35,6 +35,11 @@ export class PlatformService {
     if (token === undefined) {
       throw new RempartError('UNAUTHORIZED', 'this endpoint needs a platform API key: Authorization: Bearer rk_…');
     }
+    return this.authenticateKey(token);
+  }
+
+  /** Resolves a bare API key (`rk_…`, e.g. from StopNCII's `x-functions-key` header), or throws UNAUTHORIZED. */
+  async authenticateKey(token: string): Promise<PlatformRecord> {
     const parts = Credentials.parseApiKey(token);
     const platform = parts && (await this.store.getPlatformByKeyId(parts.keyId));
     if (!parts || !platform || !this.credentials.verifyApiSecret(parts.secret, platform.keyHash)) {

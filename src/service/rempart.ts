@@ -7,6 +7,8 @@ import { openStore } from '../store/open.js';
 import type { ErasureStatus, Store } from '../store/types.js';
 import { CaseService } from './cases.js';
 import { EngineEvents } from './events.js';
+import { ExchangeProjector } from './exchange.js';
+import { StopNciiService } from './stopncii.js';
 import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
 import { MatchRecorder } from './match-recorder.js';
@@ -28,6 +30,9 @@ export class Rempart {
   readonly cases: CaseService;
   readonly platforms: PlatformService;
   readonly matching: MatchService;
+  /** The projection behind the StopNCII-compatible feed, and the feed itself. */
+  readonly exchange: ExchangeProjector;
+  readonly stopncii: StopNciiService;
   readonly sync: SyncService;
   /** What the engine announces (matches, registrations, withdrawals, erasure): observers subscribe here. */
   readonly events: EngineEvents;
@@ -77,6 +82,8 @@ export class Rempart {
     this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
     this.sync = new SyncService(this.store);
+    this.exchange = new ExchangeProjector(this.store, { tombstoneSeconds: config.tombstoneDays * 86_400 });
+    this.stopncii = new StopNciiService(this.store, this.exchange);
   }
 
   /** The worker pool, started on first use (CLI commands that do not hash never start it). */
@@ -114,12 +121,16 @@ export class Rempart {
   async loadIndex(options: { follow?: boolean; onError?: (error: unknown) => void } = {}) {
     const loaded = await this.indexLoader.load();
     this.loaded = true;
-    if (options.follow !== false) this.indexLoader.follow(1000, options.onError);
+    if (options.follow !== false) {
+      this.indexLoader.follow(1000, options.onError);
+      this.exchange.start(1000, options.onError ?? (() => {}));
+    }
     return loaded;
   }
 
   async close(): Promise<void> {
     await this.indexLoader.stop();
+    await this.exchange.stop();
     await this.hashingPool?.close();
     try {
       await this.matchRecorder.close();

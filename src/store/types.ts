@@ -12,6 +12,7 @@
  *   another victim's data;
  * - stores never see image bytes: only hashes, case metadata and credentials' hashes.
  */
+import type { ExchangeStore } from './exchange.js';
 import type { PackedPage } from './packed-pages.js';
 
 export type { PackedGroup, PackedPage } from './packed-pages.js';
@@ -197,7 +198,7 @@ export interface SettingsStore {
 
 export type StoreBackend = 'sqlite' | 'postgres';
 
-export interface Store extends CaseStore, HashStore, ChangeLogStore, PlatformStore, AuditStore, SettingsStore {
+export interface Store extends CaseStore, HashStore, ChangeLogStore, PlatformStore, AuditStore, SettingsStore, ExchangeStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */
   readonly location: string;

@@ -81,6 +81,62 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'exchange projection: one record per exchanged hash value, for the StopNCII-compatible feed',
+    up(db) {
+      db.exec(`
+        -- Followed from the change log by the exchange projector (src/service/exchange.ts).
+        -- One row per (signal type, value); position is the record's place in the feed,
+        -- reassigned on every change, and modified_at never decreases as position grows.
+        CREATE TABLE exchange_records (
+          id                INTEGER PRIMARY KEY AUTOINCREMENT,
+          signal_type       TEXT NOT NULL,
+          value             BLOB NOT NULL,
+          position          INTEGER NOT NULL UNIQUE,
+          modified_at       INTEGER NOT NULL,
+          -- First time the value was served as active (seconds and position): a withdrawn value is
+          -- only ever sent to a client that may have seen it active.
+          exposed_at        INTEGER NOT NULL,
+          exposed_position  INTEGER NOT NULL,
+          -- Set while no member is active: where it became inactive, and when it must be erased.
+          inactive_position INTEGER,
+          erase_after       INTEGER,
+          UNIQUE (signal_type, value),
+          CONSTRAINT inactive_has_deadline CHECK ((inactive_position IS NULL) = (erase_after IS NULL))
+        ) STRICT;
+        CREATE INDEX exchange_records_modified ON exchange_records (modified_at, position);
+        CREATE INDEX exchange_records_inactive ON exchange_records (erase_after) WHERE erase_after IS NOT NULL;
+
+        -- The opaque hash refs behind a record, and each one's status.
+        CREATE TABLE exchange_members (
+          ref       TEXT PRIMARY KEY,
+          record_id INTEGER NOT NULL REFERENCES exchange_records (id) ON DELETE CASCADE,
+          status    TEXT NOT NULL CHECK (status IN ('Active', 'Withdrawn', 'Deleted'))
+        ) STRICT;
+        CREATE INDEX exchange_members_record ON exchange_members (record_id);
+
+        -- Single row: change-log seq applied so far, last position and time handed out.
+        CREATE TABLE exchange_state (
+          id            INTEGER PRIMARY KEY CHECK (id = 1),
+          applied_seq   INTEGER NOT NULL,
+          last_position INTEGER NOT NULL,
+          last_modified INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO exchange_state (id, applied_seq, last_position, last_modified) VALUES (1, 0, 0, 0);
+
+        -- What each platform has been served and has acknowledged (the startTimestamp it comes back
+        -- with): a tombstone is erased as soon as every platform that may have seen the value has
+        -- acknowledged its removal, or when its window ends.
+        CREATE TABLE exchange_readers (
+          platform_id     INTEGER PRIMARY KEY REFERENCES platforms (id),
+          served_position INTEGER NOT NULL,
+          acked_time      INTEGER NOT NULL,
+          last_read_at    TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { RempartError } from '../../errors.js';
 import { newHashRef } from '../ids.js';
 import { packBatch } from '../packed-pages.js';
+import { sqliteExchangeRole } from './exchange.js';
 import type {
   Actor,
   AuditEntry,
@@ -219,6 +220,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return {
     backend: 'sqlite',
     location: file === ':memory:' ? file : path.resolve(file),
+
+    ...sqliteExchangeRole(db, { onErased: () => eraser.request() }),
 
     async createCase(input, actor) {
       try {
