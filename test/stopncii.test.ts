@@ -260,6 +260,22 @@ describe('StopNCII tombstones', () => {
     }
   });
 
+  it('erases before the withdrawal answers a projected value that no client has been served', async () => {
+    const server = await startTestServer();
+    try {
+      await server.createPlatformKey('never-reads');
+      const [value] = randomHashes(7500, 1);
+      const c = await register(server, [value!]);
+      await server.server.rempart.exchange.catchUp(); // the value is in the projection
+      expect(databaseHolds(server.dataDir, Buffer.from(value!, 'hex'))).toBe(true);
+      await withdraw(server, c);
+      // Straight after the answer, with the server still running: neither the database nor its WAL holds it.
+      expect(databaseHolds(server.dataDir, Buffer.from(value!, 'hex'))).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('never keeps withdrawn values with REMPART_TOMBSTONE_DAYS=0', async () => {
     const server = await startTestServer({ config: { tombstoneDays: '0' } });
     try {

@@ -8,6 +8,14 @@ import type { EngineEvents } from './events.js';
 
 export type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 
+/**
+ * A copy of hash values kept beside the store's own tables. A withdrawal waits for each to
+ * erase what it may (some keep a withdrawn value on purpose for a while: the exchange's tombstones).
+ */
+export interface ValueCopy {
+  eraseWithdrawn(): Promise<void>;
+}
+
 export interface CasePolicy {
   /** PDQ (and any algorithm with a quality score) below this is refused. */
   qualityFloor: number;
@@ -40,6 +48,8 @@ export class CaseService {
     private readonly events: EngineEvents,
     /** Buffered match counters, flushed before a case is read so its count is current. */
     private readonly matchRecorder?: { flush(): Promise<void> },
+    /** Other places holding copies of hash values (the exchange projection): erased before a withdrawal answers. */
+    private readonly valueCopies: readonly ValueCopy[] = [],
   ) {
     this.decoyHash = credentials.hashCaseSecret(newCaseSecret());
   }
@@ -127,7 +137,10 @@ export class CaseService {
     const removed = await this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
     for (const id of removed) this.matcher.remove(id);
     this.events.emit('case.withdrawn', { caseId: record.id, removedHashes: removed.length });
-    if (removed.length > 0) await this.store.erasureSettled(ERASURE_WAIT_MS);
+    if (removed.length > 0) {
+      for (const copy of this.valueCopies) await copy.eraseWithdrawn();
+      await this.store.erasureSettled(ERASURE_WAIT_MS);
+    }
     const after = (await this.store.getCaseByNumber(caseNumber))!;
     return { ...toStatus(after), removedHashes: removed.length };
   }

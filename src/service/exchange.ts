@@ -85,6 +85,15 @@ export class ExchangeProjector {
     return out;
   }
 
+  /**
+   * After a withdrawal: applies it to the projection and erases at once the values no platform
+   * can have seen (the others stay as tombstones until acknowledged or out of their window).
+   */
+  async eraseWithdrawn(): Promise<void> {
+    await this.catchUp();
+    await this.purge();
+  }
+
   /** Erases tombstones that have served their purpose; returns how many. */
   async purge(): Promise<number> {
     return this.store.purgeExchangeTombstones(this.nowSeconds());

@@ -70,6 +70,8 @@ export class Rempart {
     this.credentials = credentials;
     this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
     this.matchRecorder = new MatchRecorder(this.store).observe(this.events);
+    this.exchange = new ExchangeProjector(this.store, { tombstoneSeconds: config.tombstoneDays * 86_400 });
+    this.stopncii = new StopNciiService(this.store, this.exchange);
     this.cases = new CaseService(
       this.store,
       this.matcher,
@@ -77,13 +79,12 @@ export class Rempart {
       { qualityFloor: config.pdqQualityFloor, maxHashes: config.maxBatch },
       this.events,
       this.matchRecorder,
+      [this.exchange],
     );
     this.platforms = new PlatformService(this.store, this.credentials);
     this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
     this.sync = new SyncService(this.store);
-    this.exchange = new ExchangeProjector(this.store, { tombstoneSeconds: config.tombstoneDays * 86_400 });
-    this.stopncii = new StopNciiService(this.store, this.exchange);
   }
 
   /** The worker pool, started on first use (CLI commands that do not hash never start it). */
