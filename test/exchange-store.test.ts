@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ExchangeProjector } from '../src/service/exchange.js';
 import type { Store } from '../src/store/types.js';
-import { openTestStore, operator, pdq, victim } from './store-helpers.js';
+import { STORE_BACKENDS } from './helpers/store-backends.js';
+import { operator, pdq, victim } from './store-helpers.js';
 
 const DAY = 86_400;
 const T0 = 1_800_000_000;
@@ -22,9 +23,9 @@ function read(store: Store, platformId: number, startTimestamp: number, clock: {
   });
 }
 
-describe('exchange projection (SQLite)', () => {
+describe.each(STORE_BACKENDS)('exchange projection: $backend', (backend) => {
   it('gives positions in change order and times that never decrease, even when the clock steps back', async () => {
-    const { store } = openTestStore();
+    const { store } = await backend.open();
     const clock = { t: T0 };
     const projector = projectorOn(store, clock);
     await store.createCase({ number: 'RMP-AAAA-0001', secretHash: 'x', hashes: [pdq(1), pdq(2)] }, victim);
@@ -41,19 +42,19 @@ describe('exchange projection (SQLite)', () => {
   });
 
   it('resumes from its own cursor after the store is reopened', async () => {
-    const { store, file } = openTestStore();
+    const handle = await backend.open();
+    const store = handle.store;
     const clock = { t: T0 };
     await store.createCase({ number: 'RMP-AAAA-0003', secretHash: 'x', hashes: [pdq(4)] }, victim);
     expect(await projectorOn(store, clock).catchUp()).toBe(1);
-    await store.close();
-    const reopened = openTestStore(file).store;
+    const reopened = await handle.reopen();
     await reopened.createCase({ number: 'RMP-AAAA-0004', secretHash: 'x', hashes: [pdq(5)] }, victim);
     expect(await projectorOn(reopened, clock).catchUp()).toBe(1);
     expect(await reopened.exchangeAppliedSeq()).toBe(await reopened.lastSeq());
   });
 
   it('keeps a tombstone for the window while a reader that saw the value has not acknowledged it, then erases it', async () => {
-    const { store } = openTestStore();
+    const { store } = await backend.open();
     const clock = { t: T0 };
     const projector = projectorOn(store, clock);
     const reader = await store.addPlatform({ name: 'reader', keyId: 'k2', keyHash: 'h' }, operator);
@@ -73,7 +74,7 @@ describe('exchange projection (SQLite)', () => {
   });
 
   it('erases at once a tombstone no reader can have seen, and ignores revoked readers', async () => {
-    const { store } = openTestStore();
+    const { store } = await backend.open();
     const clock = { t: T0 };
     const projector = projectorOn(store, clock);
     const early = await store.addPlatform({ name: 'early', keyId: 'k3', keyHash: 'h' }, operator);
@@ -98,7 +99,7 @@ describe('exchange projection (SQLite)', () => {
   });
 
   it('reports an operator removal as Deleted and brings a record back to life when its value is registered again', async () => {
-    const { store } = openTestStore();
+    const { store } = await backend.open();
     const clock = { t: T0 };
     const deleted = new Set<string>();
     const projector = new ExchangeProjector(store, {
