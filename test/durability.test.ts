@@ -1,11 +1,32 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, request } from './helpers/server.js';
 import { killHard, runCli, spawnServer, type ServerProcess } from './helpers/process.js';
+import { seededRandom } from './helpers/random.js';
 
 const hex = (i: number) => i.toString(16).padStart(2, '0').repeat(32);
+
+/** Blockhash values as real ones look (about half the bits set), distinct per seed. */
+function hashValues(seed: number, n: number): string[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, () =>
+    Array.from({ length: 32 }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join(''),
+  );
+}
+
+const HASHES_PER_CASE = 25;
+
+interface Registration {
+  values: string[];
+  /** Set once the server acknowledged the registration. */
+  caseNumber?: string;
+  caseSecret?: string;
+  /** 'acknowledged': the DELETE answered 200; 'sent': the server died before answering. */
+  withdrawal?: 'sent' | 'acknowledged';
+}
 
 /** What the API acknowledged must survive `kill -9` of the real server process. */
 describe('durability', () => {
@@ -49,5 +70,104 @@ describe('durability', () => {
     const distances = match.body.results.map((r: { matches: { distance: number }[] }) => r.matches.map((m) => m.distance));
     expect(distances[0]).toEqual([]);
     for (const d of distances.slice(1)) expect(d).toContain(0);
+  });
+
+  it('keeps exactly what it acknowledged when killed during a stream of writes, and never half a case', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-kill-stream-'));
+    const add = await runCli(['platform', 'add', 'durable-stream', '--json', '--data-dir', dataDir]);
+    expect(add.code).toBe(0);
+    const apiKey = JSON.parse(add.stdout).apiKey as string;
+    running = await spawnServer(dataDir);
+    const url = running.url;
+
+    // Writers register cases of 25 hashes and withdraw every third one, until the server dies.
+    const registrations: Registration[] = [];
+    let acknowledged = 0;
+    /** How each writer's last request failed: cut off by the kill, or refused after it. */
+    const failures: string[] = [];
+    const writer = async (w: number) => {
+      for (let k = 0; ; k++) {
+        const registration: Registration = { values: hashValues(1000 * w + k + 1, HASHES_PER_CASE) };
+        registrations.push(registration);
+        try {
+          const created = await request(`${url}/v1/cases`, { body: { hashes: registration.values.map((value) => ({ algorithm: 'blockhash', value })) } });
+          if (created.status !== 201) throw new Error(`registration answered ${created.status}: ${JSON.stringify(created.body)}`);
+          Object.assign(registration, { caseNumber: created.body.caseNumber, caseSecret: created.body.caseSecret });
+          acknowledged++;
+          if (k % 3 === 2) {
+            registration.withdrawal = 'sent';
+            const del = await request(`${url}/v1/cases/${registration.caseNumber}`, { method: 'DELETE', headers: bearer(registration.caseSecret!) });
+            if (del.status !== 200) throw new Error(`withdrawal answered ${del.status}`);
+            registration.withdrawal = 'acknowledged';
+          }
+        } catch (error) {
+          if (!killing) throw error;
+          const cause = (error as { cause?: { code?: string } }).cause;
+          failures.push(cause?.code ?? String(error));
+          return;
+        }
+      }
+    };
+    let killing = false;
+    let writerFailure: unknown;
+    const writers = Promise.all(Array.from({ length: 6 }, (_, w) => writer(w))).catch((error) => (writerFailure = error));
+    while (acknowledged < 40 && writerFailure === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (writerFailure !== undefined) throw writerFailure;
+    killing = true;
+    await killHard(running.child);
+    await writers;
+    if (writerFailure !== undefined) throw writerFailure;
+    // The kill landed mid-stream: some writes were cut off on their way, not only refused after it.
+    expect(failures).toHaveLength(6);
+    expect(failures.filter((code) => code !== 'ECONNREFUSED').length).toBeGreaterThan(0);
+
+    running = await spawnServer(dataDir);
+    const matchedCount = async (values: string[]) => {
+      const match = await request(`${running!.url}/v1/match`, {
+        headers: bearer(apiKey),
+        body: { hashes: values.map((value) => ({ algorithm: 'blockhash', value })) },
+      });
+      expect(match.status).toBe(200);
+      return match.body.results.filter((r: { matches: { distance: number }[] }) => r.matches.some((m) => m.distance === 0)).length;
+    };
+    let survived = 0;
+    for (const r of registrations) {
+      const found = await matchedCount(r.values);
+      if (r.caseNumber === undefined) {
+        // Never acknowledged: all of it or nothing, never part of a case.
+        expect([0, HASHES_PER_CASE]).toContain(found);
+        continue;
+      }
+      const status = await request(`${running.url}/v1/cases/${r.caseNumber}`, { headers: bearer(r.caseSecret!) });
+      expect(status.status).toBe(200);
+      if (r.withdrawal === 'acknowledged') {
+        expect(status.body).toMatchObject({ status: 'withdrawn', hashCount: 0 });
+        expect(found).toBe(0);
+      } else if (status.body.status === 'withdrawn') {
+        expect(r.withdrawal).toBe('sent'); // a withdrawal cut short may have committed
+        expect([status.body.hashCount, found]).toEqual([0, 0]);
+      } else {
+        expect(status.body).toMatchObject({ status: 'active', hashCount: HASHES_PER_CASE });
+        expect(found).toBe(HASHES_PER_CASE);
+        survived++;
+      }
+    }
+    expect(survived).toBeGreaterThan(0);
+    // The files themselves: every stored case holds all its hashes and their change-log entries, or none.
+    const db = new Database(path.join(dataDir, 'rempart.sqlite'), { readonly: true });
+    try {
+      const perCase = db
+        .prepare(
+          `SELECT c.status, count(h.id) AS hashes, (SELECT count(*) FROM changes ch WHERE ch.op = 'add' AND ch.ref IN
+             (SELECT ref FROM hashes WHERE case_id = c.id)) AS adds FROM cases c LEFT JOIN hashes h ON h.case_id = c.id GROUP BY c.id`,
+        )
+        .all() as { status: string; hashes: number; adds: number }[];
+      expect(perCase.length).toBeGreaterThanOrEqual(acknowledged);
+      for (const row of perCase) {
+        expect(row).toEqual(row.status === 'active' ? { status: 'active', hashes: HASHES_PER_CASE, adds: HASHES_PER_CASE } : { status: 'withdrawn', hashes: 0, adds: 0 });
+      }
+    } finally {
+      db.close();
+    }
   });
 });
