@@ -1,11 +1,11 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, request } from './helpers/server.js';
-import { killHard, runCli, spawnServer, type ServerProcess } from './helpers/process.js';
+import { killHard, REPO_ROOT, runCli, spawnServer, type ServerProcess } from './helpers/process.js';
 import { seededRandom } from './helpers/random.js';
 
 /** Hash values as real ones look (about half the bits set), distinct per seed. */
@@ -26,18 +26,34 @@ function filesHolding(dataDir: string, hex: string): string[] {
 }
 
 /**
- * Another connection reading an older snapshot, as `rempart export`, a backup tool or a
- * second process's start-up load does: it pins WAL frames that still hold the values.
+ * Another process reading an older snapshot, as `rempart export` or a backup tool does: it
+ * pins WAL frames that still hold the values until released. A process of its own, not a
+ * connection in this one: POSIX drops every lock a process holds on a file as soon as it
+ * closes any descriptor of that file, and filesHolding() opens and closes them all.
  */
-function pinSnapshot(dataDir: string): () => void {
-  const reader = new Database(path.join(dataDir, 'rempart.sqlite'), { readonly: true });
-  reader.exec('BEGIN');
-  reader.prepare('SELECT count(*) FROM hashes').get();
-  return () => {
-    reader.exec('COMMIT');
-    reader.close();
+async function pinSnapshot(dataDir: string): Promise<() => Promise<void>> {
+  const script = `import Database from 'better-sqlite3';
+    const reader = new Database(process.argv[1], { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM hashes').get();
+    process.stdout.write('pinned\\n');
+    process.stdin.once('data', () => { reader.exec('COMMIT'); reader.close(); process.exit(0); });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, path.join(dataDir, 'rempart.sqlite')], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  readers.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the reader exited with ${code} before pinning a snapshot`)));
+  });
+  return async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin!.write('release\n');
+    await exited;
   };
 }
+const readers: ChildProcess[] = [];
 
 /** Matches and case reads in a loop until stopped: the server stays busy while it erases. */
 function keepBusy(url: string, apiKey: string, values: string[], kept: { caseNumber: string; caseSecret: string }) {
@@ -80,6 +96,7 @@ describe('erasure on a live server', () => {
 
   afterEach(async () => {
     await Promise.all(stopLoads.splice(0).map((stop) => stop()));
+    for (const reader of readers.splice(0)) if (reader.exitCode === null) reader.kill('SIGKILL');
     if (running && running.child.exitCode === null) await killHard(running.child);
     running = undefined;
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -106,7 +123,7 @@ describe('erasure on a live server', () => {
   it('erases the values from the database and WAL bytes before DELETE answers, despite a reader', async () => {
     const { url, gone, kept, withdrawnValues, keptValues } = await startWithCases();
     const stopLoad = keepBusy(url, apiKey, [...withdrawnValues.slice(0, 3), ...keptValues], kept);
-    const release = pinSnapshot(dataDir);
+    const release = await pinSnapshot(dataDir);
     // The reader finishes shortly after the withdrawal has committed.
     const released = sleep(300).then(release);
 
@@ -130,7 +147,7 @@ describe('erasure on a live server', () => {
   it('reports an erasure a reader holds up past the withdrawal, and completes it once the reader is gone', async () => {
     const { url, gone, kept, withdrawnValues, keptValues } = await startWithCases();
     const stopLoad = keepBusy(url, apiKey, keptValues, kept);
-    const release = pinSnapshot(dataDir);
+    const release = await pinSnapshot(dataDir);
 
     const del = await request(`${url}/v1/cases/${gone.caseNumber}`, { method: 'DELETE', headers: bearer(gone.caseSecret) });
     expect(del.status).toBe(200);
@@ -146,7 +163,7 @@ describe('erasure on a live server', () => {
     expect(running!.output()).toContain('erasure pending');
     expect((await request(`${url}/metrics`)).body).toMatch(/^rempart_erasure_pending 1$/m);
 
-    release();
+    await release();
     await eventually(() => withdrawnValues.every((value) => filesHolding(dataDir, value).length === 0));
     const statuses = await stopLoad();
     expect(statuses.length).toBeGreaterThan(0);
@@ -160,7 +177,7 @@ describe('erasure on a live server', () => {
 
   it('finishes an erasure that a kill -9 interrupted when the store next opens', async () => {
     const { url, gone, withdrawnValues } = await startWithCases();
-    const release = pinSnapshot(dataDir);
+    const release = await pinSnapshot(dataDir);
     const del = await request(`${url}/v1/cases/${gone.caseNumber}`, { method: 'DELETE', headers: bearer(gone.caseSecret) });
     expect(del.status).toBe(200);
     await killHard(running!.child);
@@ -168,7 +185,7 @@ describe('erasure on a live server', () => {
 
     // The reader outlives the killed server and is still there when the next one starts.
     running = await spawnServer(dataDir);
-    release();
+    await release();
     await eventually(() => withdrawnValues.every((value) => filesHolding(dataDir, value).length === 0));
     expect(withdrawnValues.flatMap((value) => filesHolding(dataDir, value))).toEqual([]);
   });
