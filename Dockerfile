@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 # Rempart: multi-stage build, production dependencies only, runs as a non-root user.
+# Node 24 LTS, supported until April 2028: Node 20 ended in April 2026 and Node 22 ends
+# in April 2027. The code also runs on Node 20.19+ (what CI tests) and 22 (see README).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 compiles its bundled SQLite when no prebuilt binary can be fetched.
 RUN apt-get update \
@@ -15,7 +18,7 @@ COPY workers ./workers
 COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     REMPART_HOST=0.0.0.0 \
     REMPART_PORT=8080 \

@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   NOT_READY: 503,
   OVERLOADED: 503,
+  // A worker thread crashed or could not start (e.g. a missing package in a broken install).
+  WORKER_FAILED: 503,
   VIDEO_DECODER_MISSING: 503,
 } as const;
 

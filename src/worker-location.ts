@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The compiled workers, relative to the package root. */
 export const WORKERS_DIR = join('dist', 'workers');
-export const WORKER_PATH = join(WORKERS_DIR, 'hash.worker.js');
 
 /** Walks up from `start` to the first folder holding a package.json. */
 export function findPackageRoot(start: string): string {
@@ -30,4 +29,9 @@ export function locateWorker(name: string, from: string = fileURLToPath(import.m
 /** The image hashing worker (piscina). */
 export function locateHashWorker(from?: string): string {
   return locateWorker('hash.worker.js', from);
+}
+
+/** The evaluation worker of `rempart eval` (piscina). */
+export function locateEvalWorker(from?: string): string {
+  return locateWorker('eval.worker.js', from);
 }

@@ -1,7 +1,8 @@
 /**
  * Piscina worker: decodes and hashes images off the event loop. Kept trivial: the
  * logic lives in src/pipeline (tested directly). Named exports are task handlers,
- * selected with piscina's `name` run option; the default export hashes.
+ * selected with piscina's `name` run option; the default export hashes. It imports
+ * only what the service needs: the evaluation has its own entry (eval.worker.ts).
  */
 import sharp from 'sharp';
 import { runHashTask } from '../src/pipeline/run-task.js';
@@ -14,4 +15,3 @@ sharp.cache(false);
 
 export const hashImage = runHashTask;
 export default runHashTask;
-export { evaluateImage } from '../src/eval/worker-task.js';

@@ -21,6 +21,7 @@ export async function startServer(config: Config, logger: boolean | object = { l
   try {
     app = await buildApp(rempart, { logger: logger as never });
     rempart.events.on('erasure', (event) => logErasure(app.log, event));
+    rempart.events.on('worker.failed', (err) => app.log.error({ err }, 'a hashing worker thread failed; its images were refused with WORKER_FAILED'));
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await rempart.close();

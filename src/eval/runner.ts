@@ -1,12 +1,14 @@
 /**
- * Runs an evaluation: reads the operator's photos, sends each to a worker of the
- * service's pool (the evaluateImage task), then analyses the hashes. Image bytes go
+ * Runs an evaluation: reads the operator's photos, sends each to an evaluation worker
+ * (the evaluateImage task), then analyses the hashes. Image bytes go
  * from disk to a worker and die there; only hashes come back.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { basename } from 'node:path';
-import { HashingPool } from '../pipeline/pool.js';
+import { DEFAULT_MAX_QUEUE } from '../pipeline/options.js';
+import { WorkerPool } from '../pipeline/worker-pool.js';
+import { locateEvalWorker } from '../worker-location.js';
 import { EVALUATED_ALGORITHMS, getEvaluatedAlgorithm, type EvaluatedAlgorithm, type HasherName } from './algorithms.js';
 import { analyseAlgorithm, hardestOverall, type AlgorithmResult, type PhotoResult, type ThresholdPolicy, DEFAULT_POLICY } from './analyse.js';
 import { listImageFiles, selectPhotos, DEFAULT_MIN_SIDE } from './corpus.js';
@@ -19,11 +21,11 @@ export interface TaskRunner {
   close(): Promise<void>;
 }
 
-/** The service's own worker pool, one thread per core, the evaluation task selected by name. */
+/** A worker pool of its own (workers/eval.worker.ts), one thread per core. */
 export function createPoolRunner(threads = availableParallelism()): TaskRunner {
-  const pool = new HashingPool({ threads });
+  const pool = new WorkerPool({ filename: locateEvalWorker(), threads, maxQueue: DEFAULT_MAX_QUEUE, work: 'evaluation' });
   return {
-    run: (task, transfer) => pool.runTask<EvaluateTask, EvaluateResult>(EVALUATE_TASK, task, transfer),
+    run: (task, transfer) => pool.run<EvaluateTask, EvaluateResult>(task, { name: EVALUATE_TASK, transferList: transfer }),
     close: () => pool.close(),
   };
 }

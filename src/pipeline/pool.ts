@@ -1,4 +1,3 @@
-import { Piscina } from 'piscina';
 import { RempartError } from '../errors.js';
 import { algorithmNames, getAlgorithm } from '../hashing/registry.js';
 import { emptyImage, tooManyBytes } from './decode-errors.js';
@@ -7,6 +6,7 @@ import { HASH_TASK, type HashTask, type HashTaskResult } from './messages.js';
 import { resolvePoolOptions, type HashingPoolOptions, type ResolvedPoolOptions } from './options.js';
 import { unwrapResult } from './run-task.js';
 import { locateHashWorker } from '../worker-location.js';
+import { WorkerPool } from './worker-pool.js';
 
 export { DEFAULT_LIMITS } from './limits.js';
 export type { DecodeLimits } from './limits.js';
@@ -19,8 +19,6 @@ export interface HashImageOptions {
   /** Also derive the 7 other dihedral hashes, for algorithms that have them. */
   dihedral?: boolean;
 }
-
-const QUEUE_FULL = /Task queue is at limit|No task queue available/;
 
 /**
  * Hands bytes to a worker without copying: the whole ArrayBuffer is transferred, so
@@ -58,16 +56,17 @@ function resolveAlgorithms(requested: readonly string[] | undefined): string[] {
  */
 export class HashingPool {
   readonly #options: ResolvedPoolOptions;
-  readonly #piscina: Piscina<HashTask, HashTaskResult>;
+  readonly #workers: WorkerPool;
   #closed = false;
 
-  constructor(options: HashingPoolOptions = {}) {
+  constructor(options: HashingPoolOptions = {}, events: { onWorkerFailure?: (error: Error) => void } = {}) {
     this.#options = resolvePoolOptions(options);
-    this.#piscina = new Piscina({
+    this.#workers = new WorkerPool({
       filename: locateHashWorker(),
-      minThreads: this.#options.threads,
-      maxThreads: this.#options.threads,
+      threads: this.#options.threads,
       maxQueue: this.#options.maxQueue,
+      work: 'image hashing',
+      ...(events.onWorkerFailure ? { onWorkerFailure: events.onWorkerFailure } : {}),
     });
   }
 
@@ -82,7 +81,8 @@ export class HashingPool {
   /**
    * Hashes one image. Takes ownership of `bytes`: its buffer is transferred to the
    * worker and is detached (empty) when this returns. Rejects with RempartError:
-   * IMAGE_* for bad input, UNKNOWN_ALGORITHM, OVERLOADED when the queue is full.
+   * IMAGE_* for bad input, UNKNOWN_ALGORITHM, OVERLOADED when the queue is full,
+   * WORKER_FAILED when a worker thread crashed or could not start.
    */
   async hashImage(bytes: Uint8Array, options: HashImageOptions = {}): Promise<ImageHashes> {
     if (this.#closed) throw new Error('HashingPool is closed');
@@ -93,32 +93,13 @@ export class HashingPool {
     const algorithms = resolveAlgorithms(options.algorithms);
     const { view, buffer } = transferable(bytes);
     const task: HashTask = { bytes: view, algorithms, dihedral: options.dihedral === true, limits };
-    let result: HashTaskResult;
-    try {
-      result = await this.#piscina.run(task, { name: HASH_TASK, transferList: [buffer] });
-    } catch (error) {
-      if (error instanceof Error && QUEUE_FULL.test(error.message)) {
-        throw new RempartError('OVERLOADED', `image hashing is at capacity (${this.#options.maxQueue} images waiting); retry later`);
-      }
-      throw error;
-    }
+    const result = await this.#workers.run<HashTask, HashTaskResult>(task, { name: HASH_TASK, transferList: [buffer] });
     return unwrapResult(result);
-  }
-
-  /**
-   * Runs another named task of the worker file on the same threads (e.g. the evaluation
-   * tool's `evaluateImage`), so every image job shares one pool sized to the machine.
-   */
-  async runTask<TTask, TResult>(name: string, task: TTask, transferList: ArrayBuffer[] = []): Promise<TResult> {
-    if (this.#closed) throw new Error('HashingPool is closed');
-    // The pool is typed for hashing; other tasks bring their own message types.
-    const piscina = this.#piscina as unknown as Piscina<TTask, TResult>;
-    return piscina.run(task, { name, transferList });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#piscina.close();
+    await this.#workers.close();
   }
 }

@@ -15,6 +15,8 @@ export interface EngineEventMap {
   'case.withdrawn': [CaseWithdrawnEvent];
   /** Erasing withdrawn values from the store's files stalled, or completed after a stall (the server logs it). */
   erasure: [ErasureEvent];
+  /** A hashing worker thread crashed or could not start (the server logs it; its tasks failed with WORKER_FAILED). */
+  'worker.failed': [Error];
 }
 
 export interface MatchesEvent {

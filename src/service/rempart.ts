@@ -94,7 +94,7 @@ export class Rempart {
       maxInputBytes: this.config.maxImageBytes,
       maxPixels: this.config.maxImagePixels,
       decodeTimeoutSeconds: this.config.decodeTimeoutSeconds,
-    });
+    }, { onWorkerFailure: (error) => this.events.emit('worker.failed', error) });
     return this.hashingPool;
   }
 

@@ -12,10 +12,16 @@ export interface ServerProcess {
 }
 
 /** Starts `rempart serve` as a real child process and waits until it is ready. */
-export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--threads', '1'], {
+export async function spawnServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  /** Another build of the CLI (e.g. a pruned production copy) and where to run it. */
+  options: { cli?: string; cwd?: string } = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [options.cli ?? CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--threads', '1'], {
     env: { ...process.env, REMPART_SECRET_COST: '10', REMPART_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += String(chunk)));
@@ -40,11 +46,12 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
 /** Runs the CLI to completion. */
 export async function runCli(
   args: string[],
-  options: { input?: string; env?: Record<string, string> } = {},
+  options: { input?: string; env?: Record<string, string>; cli?: string; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
     env: { ...process.env, REMPART_SECRET_COST: '10', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let stdout = '';
   let stderr = '';
