@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExchangeProjector } from '../src/service/exchange.js';
 import type { Store } from '../src/store/types.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
-import { operator, pdq, victim } from './store-helpers.js';
+import { operator, pdq, register, victim } from './store-helpers.js';
 
 const DAY = 86_400;
 const T0 = 1_800_000_000;
@@ -28,10 +28,10 @@ describe.each(STORE_BACKENDS)('exchange projection: $backend', (backend) => {
     const { store } = await backend.open();
     const clock = { t: T0 };
     const projector = projectorOn(store, clock);
-    await store.createCase({ number: 'RMP-AAAA-0001', secretHash: 'x', hashes: [pdq(1), pdq(2)] }, victim);
+    await register(store, { number: 'RMP-AAAA-0001', secretHash: 'x', hashes: [pdq(1), pdq(2)] }, victim);
     await projector.catchUp();
     clock.t = T0 - 100; // NTP stepped the clock back
-    await store.createCase({ number: 'RMP-AAAA-0002', secretHash: 'x', hashes: [pdq(3)] }, victim);
+    await register(store, { number: 'RMP-AAAA-0002', secretHash: 'x', hashes: [pdq(3)] }, victim);
     await projector.catchUp();
     const platform = await store.addPlatform({ name: 'p', keyId: 'k1', keyHash: 'h' }, operator);
     const page = await read(store, platform.id, 0, clock);
@@ -45,10 +45,10 @@ describe.each(STORE_BACKENDS)('exchange projection: $backend', (backend) => {
     const handle = await backend.open();
     const store = handle.store;
     const clock = { t: T0 };
-    await store.createCase({ number: 'RMP-AAAA-0003', secretHash: 'x', hashes: [pdq(4)] }, victim);
+    await register(store, { number: 'RMP-AAAA-0003', secretHash: 'x', hashes: [pdq(4)] }, victim);
     expect(await projectorOn(store, clock).catchUp()).toBe(1);
     const reopened = await handle.reopen();
-    await reopened.createCase({ number: 'RMP-AAAA-0004', secretHash: 'x', hashes: [pdq(5)] }, victim);
+    await register(reopened, { number: 'RMP-AAAA-0004', secretHash: 'x', hashes: [pdq(5)] }, victim);
     expect(await projectorOn(reopened, clock).catchUp()).toBe(1);
     expect(await reopened.exchangeAppliedSeq()).toBe(await reopened.lastSeq());
   });
@@ -58,7 +58,7 @@ describe.each(STORE_BACKENDS)('exchange projection: $backend', (backend) => {
     const clock = { t: T0 };
     const projector = projectorOn(store, clock);
     const reader = await store.addPlatform({ name: 'reader', keyId: 'k2', keyHash: 'h' }, operator);
-    const created = await store.createCase({ number: 'RMP-AAAA-0005', secretHash: 'x', hashes: [pdq(6)] }, victim);
+    const created = await register(store, { number: 'RMP-AAAA-0005', secretHash: 'x', hashes: [pdq(6)] }, victim);
     await projector.catchUp();
     expect((await read(store, reader.id, 10, clock)).records).toHaveLength(1); // the reader saw it active
 
@@ -81,14 +81,14 @@ describe.each(STORE_BACKENDS)('exchange projection: $backend', (backend) => {
     const gone = await store.addPlatform({ name: 'gone', keyId: 'k4', keyHash: 'h' }, operator);
     await read(store, early.id, 10, clock); // read before anything existed: position 0
 
-    const first = await store.createCase({ number: 'RMP-AAAA-0006', secretHash: 'x', hashes: [pdq(7)] }, victim);
+    const first = await register(store, { number: 'RMP-AAAA-0006', secretHash: 'x', hashes: [pdq(7)] }, victim);
     await projector.catchUp();
     clock.t += 5;
     await store.withdrawCase(first.case.id, victim);
     await projector.catchUp();
     expect(await projector.purge()).toBe(1); // nobody was served it
 
-    const second = await store.createCase({ number: 'RMP-AAAA-0007', secretHash: 'x', hashes: [pdq(8)] }, victim);
+    const second = await register(store, { number: 'RMP-AAAA-0007', secretHash: 'x', hashes: [pdq(8)] }, victim);
     await projector.catchUp();
     await read(store, gone.id, 10, clock); // this reader saw it...
     await store.withdrawCase(second.case.id, victim);
@@ -108,7 +108,7 @@ describe.each(STORE_BACKENDS)('exchange projection: $backend', (backend) => {
       removalStatus: (ref) => (deleted.has(ref) ? 'Deleted' : 'Withdrawn'),
     });
     const reader = await store.addPlatform({ name: 'reader2', keyId: 'k5', keyHash: 'h' }, operator);
-    const a = await store.createCase({ number: 'RMP-AAAA-0008', secretHash: 'x', hashes: [pdq(9)] }, victim);
+    const a = await register(store, { number: 'RMP-AAAA-0008', secretHash: 'x', hashes: [pdq(9)] }, victim);
     await projector.catchUp();
     await read(store, reader.id, 10, clock);
     deleted.add(a.hashes[0]!.ref);
@@ -118,7 +118,7 @@ describe.each(STORE_BACKENDS)('exchange projection: $backend', (backend) => {
     let page = await read(store, reader.id, T0, clock);
     expect(page.records.map((r) => [r.active, r.members.map((m) => m.status)])).toEqual([[false, ['Deleted']]]);
 
-    await store.createCase({ number: 'RMP-AAAA-0009', secretHash: 'x', hashes: [pdq(9)] }, victim);
+    await register(store, { number: 'RMP-AAAA-0009', secretHash: 'x', hashes: [pdq(9)] }, victim);
     await projector.catchUp();
     page = await read(store, reader.id, T0, clock);
     expect(page.records).toHaveLength(1);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MatchRecorder } from '../src/service/match-recorder.js';
 import type { MatchesEvent } from '../src/service/events.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
-import { openTestStore, hashBytes, victim, platformActor } from './store-helpers.js';
+import { openTestStore, hashBytes, register, victim, platformActor } from './store-helpers.js';
 
 /** Issue 10 item 20: services announce events; any number of observers subscribe. */
 describe('engine events and their observers', () => {
@@ -67,7 +67,7 @@ describe('routes talk to services', () => {
 describe('MatchRecorder (issue 10 item 5)', () => {
   it('takes one request with hundreds of thousands of matched ids', async () => {
     const { store } = openTestStore();
-    const created = await store.createCase({ number: 'RMP-TEST-0001', secretHash: 'x', hashes: [{ algorithm: 'blockhash', bytes: hashBytes(1) }] }, victim);
+    const created = await register(store, { number: 'RMP-TEST-0001', secretHash: 'x', hashes: [{ algorithm: 'blockhash', bytes: hashBytes(1) }] }, victim);
     const recorder = new MatchRecorder(store, 60_000);
     const id = created.hashes[0]!.id;
     // `ids.push(...hashIds)` overflowed the call stack from about 120k ids.

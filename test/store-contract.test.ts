@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { NewHash } from '../src/store/types.js';
+import type { NewHash, StoredHash } from '../src/store/types.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
-import { codeOf, collect, hashBytes, operator, pdq, platformActor, steppingClock, victim } from './store-helpers.js';
+import { addHashes, codeOf, collect, hashBytes, operator, pdq, platformActor, register, steppingClock, victim } from './store-helpers.js';
 
 /** Random values: a chance match against unrelated bytes in the database is negligible. */
 function randomHashes(n: number): NewHash[] {
@@ -40,7 +40,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     it('keeps everything across close and reopen', async () => {
       const handle = await backend.open();
       const { store } = handle;
-      const created = await store.createCase({ number: 'RMP-A', secretHash: 's1', hashes: [pdq(1), pdq(2)] }, victim);
+      const created = await register(store, { number: 'RMP-A', secretHash: 's1', hashes: [pdq(1), pdq(2)] }, victim);
       await store.addPlatform({ name: 'p', keyId: 'k1', keyHash: 'kh' }, operator);
       await store.setSetting('pepper.fingerprint', 'abc');
 
@@ -63,7 +63,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
   describe('cases', () => {
     it('createCase stores the case, its hashes, an add change per hash and one audit entry', async () => {
       const { store } = await backend.open({ now: () => new Date('2025-03-04T05:06:07.000Z') });
-      const { case: c, hashes } = await store.createCase(
+      const { case: c, hashes } = await register(store, 
         { number: 'RMP-7K2Q-9XDA', secretHash: 'scrypt$abc', hashes: [pdq(1, 80), { algorithm: 'phash', bytes: hashBytes(2) }] },
         victim,
       );
@@ -87,22 +87,23 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
 
       expect(await store.getCaseByNumber('RMP-7K2Q-9XDA')).toEqual({ ...c, secretHash: 'scrypt$abc' });
       expect(await store.getCaseByNumber('RMP-NOPE')).toBeUndefined();
+      const logged = (h: StoredHash) => ({ hashId: h.id, ref: h.ref, itemRef: h.itemRef, role: 'full', detail: null, algorithm: h.algorithm });
       expect(await store.changesAfter(0, 10)).toEqual([
-        { seq: 1, op: 'add', ref: hashes[0]!.ref, algorithm: 'pdq', bytes: hashBytes(1), quality: 80, at: c.createdAt },
-        { seq: 2, op: 'add', ref: hashes[1]!.ref, algorithm: 'phash', bytes: hashBytes(2), quality: null, at: c.createdAt },
+        { seq: 1, op: 'add', ...logged(hashes[0]!), bytes: hashBytes(1), quality: 80, at: c.createdAt },
+        { seq: 2, op: 'add', ...logged(hashes[1]!), bytes: hashBytes(2), quality: null, at: c.createdAt },
       ]);
       const audit = await store.listAudit();
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ actor: victim, action: 'case.create', target: 'RMP-7K2Q-9XDA', detail: { hashes: 2 } });
+      expect(audit[0]).toMatchObject({ actor: victim, action: 'case.create', target: 'RMP-7K2Q-9XDA', detail: { items: 2, hashes: 2 } });
     });
 
     it('a case number collision is a CONFLICT and writes nothing', async () => {
       const { store } = await backend.open();
-      await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
-      await expect(store.createCase({ number: 'RMP-A', secretHash: 't', hashes: [pdq(2)] }, victim)).rejects.toThrow(
+      await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      await expect(register(store, { number: 'RMP-A', secretHash: 't', hashes: [pdq(2)] }, victim)).rejects.toThrow(
         /case number RMP-A is already taken/,
       );
-      expect(await codeOf(store.createCase({ number: 'RMP-A', secretHash: 't', hashes: [] }, victim))).toBe('CONFLICT');
+      expect(await codeOf(register(store, { number: 'RMP-A', secretHash: 't', hashes: [] }, victim))).toBe('CONFLICT');
       expect(await store.countHashes()).toBe(1);
       expect(await store.lastSeq()).toBe(1);
       expect((await store.getCaseByNumber('RMP-A'))?.secretHash).toBe('s');
@@ -111,7 +112,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     it('a bad hash in the middle of a batch rolls back the whole case', async () => {
       const { store } = await backend.open();
       const bad = { algorithm: 'pdq', bytes: new Uint8Array(31) };
-      expect(await codeOf(store.createCase({ number: 'RMP-X', secretHash: 's', hashes: [pdq(1), pdq(2), bad, pdq(4)] }, victim))).toBe(
+      expect(await codeOf(register(store, { number: 'RMP-X', secretHash: 's', hashes: [pdq(1), pdq(2), bad, pdq(4)] }, victim))).toBe(
         'HASH_FORMAT',
       );
       expect(await store.getCaseByNumber('RMP-X')).toBeUndefined();
@@ -120,15 +121,15 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
       expect(await store.lastSeq()).toBe(0);
       expect(await store.listAudit()).toEqual([]);
       // The number is free again: nothing of the failed attempt survived.
-      expect((await store.createCase({ number: 'RMP-X', secretHash: 's', hashes: [pdq(1)] }, victim)).hashes).toHaveLength(1);
+      expect((await register(store, { number: 'RMP-X', secretHash: 's', hashes: [pdq(1)] }, victim)).hashes).toHaveLength(1);
       expect(await store.lastSeq()).toBe(1);
     });
 
     it('rejects an out-of-range quality and an empty algorithm with BAD_REQUEST', async () => {
       const { store } = await backend.open();
-      expect(await codeOf(store.createCase({ number: 'A', secretHash: 's', hashes: [pdq(1, 101)] }, victim))).toBe('BAD_REQUEST');
-      expect(await codeOf(store.createCase({ number: 'A', secretHash: 's', hashes: [pdq(1, 50.5)] }, victim))).toBe('BAD_REQUEST');
-      expect(await codeOf(store.createCase({ number: 'A', secretHash: 's', hashes: [{ algorithm: '', bytes: hashBytes(1) }] }, victim))).toBe(
+      expect(await codeOf(register(store, { number: 'A', secretHash: 's', hashes: [pdq(1, 101)] }, victim))).toBe('BAD_REQUEST');
+      expect(await codeOf(register(store, { number: 'A', secretHash: 's', hashes: [pdq(1, 50.5)] }, victim))).toBe('BAD_REQUEST');
+      expect(await codeOf(register(store, { number: 'A', secretHash: 's', hashes: [{ algorithm: '', bytes: hashBytes(1) }] }, victim))).toBe(
         'BAD_REQUEST',
       );
       expect(await store.getCaseByNumber('A')).toBeUndefined();
@@ -136,8 +137,8 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
 
     it('addHashes appends to an active case with add changes and an audit entry', async () => {
       const { store } = await backend.open();
-      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
-      const added = await store.addHashes(c.id, [pdq(2), pdq(3)], victim);
+      const { case: c } = await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const added = await addHashes(store, c.id, [pdq(2), pdq(3)], victim);
       expect(added.map((h) => h.caseId)).toEqual([c.id, c.id]);
       expect((await store.getCaseByNumber('RMP-A'))?.hashCount).toBe(3);
       expect((await store.changesAfter(1, 10)).map((ch) => [ch.seq, ch.op, ch.ref])).toEqual([
@@ -145,29 +146,29 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
         [3, 'add', added[1]!.ref],
       ]);
       expect((await store.listAudit()).map((a) => [a.action, a.detail])).toEqual([
-        ['case.create', { hashes: 1 }],
-        ['case.add_hashes', { hashes: 2 }],
+        ['case.create', { items: 1, hashes: 1 }],
+        ['case.add_items', { items: 2, hashes: 2 }],
       ]);
     });
 
     it('addHashes rolls back on a bad hash, refuses unknown and withdrawn cases', async () => {
       const { store } = await backend.open();
-      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
-      expect(await codeOf(store.addHashes(c.id, [pdq(2), { algorithm: 'pdq', bytes: new Uint8Array(33) }], victim))).toBe('HASH_FORMAT');
+      const { case: c } = await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      expect(await codeOf(addHashes(store, c.id, [pdq(2), { algorithm: 'pdq', bytes: new Uint8Array(33) }], victim))).toBe('HASH_FORMAT');
       expect(await store.countHashes()).toBe(1);
       expect(await store.lastSeq()).toBe(1);
 
-      expect(await codeOf(store.addHashes(9999, [pdq(2)], victim))).toBe('NOT_FOUND');
+      expect(await codeOf(addHashes(store, 9999, [pdq(2)], victim))).toBe('NOT_FOUND');
       await store.withdrawCase(c.id, victim);
-      expect(await codeOf(store.addHashes(c.id, [pdq(2)], victim))).toBe('CASE_WITHDRAWN');
+      expect(await codeOf(addHashes(store, c.id, [pdq(2)], victim))).toBe('CASE_WITHDRAWN');
       expect(await store.countHashes()).toBe(0);
     });
 
     it('recordMatches counts each occurrence, ignoring ids that no longer exist', async () => {
       const { store } = await backend.open();
-      const a = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
-      const b = await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: [pdq(3)] }, victim);
-      const gone = await store.createCase({ number: 'RMP-C', secretHash: 's', hashes: [pdq(4)] }, victim);
+      const a = await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+      const b = await register(store, { number: 'RMP-B', secretHash: 's', hashes: [pdq(3)] }, victim);
+      const gone = await register(store, { number: 'RMP-C', secretHash: 's', hashes: [pdq(4)] }, victim);
       await store.withdrawCase(gone.case.id, victim);
       const [a1, a2] = a.hashes;
       const [b1] = b.hashes;
@@ -189,7 +190,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     it('match counters add up when two stores on one database record at once', async () => {
       const handle = await backend.open();
       const other = await handle.openAnother();
-      const { hashes } = await handle.store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const { hashes } = await register(handle.store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
       const id = hashes[0]!.id;
       await Promise.all(
         Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? handle.store : other).recordMatches([id, id], platformActor)),
@@ -198,11 +199,114 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     });
   });
 
+  describe('items', () => {
+    const region = { x: 0.1, y: 0.2, w: 0.5, h: 0.5 };
+    const photo = () => ({
+      kind: 'image' as const,
+      hashes: [
+        { ...pdq(1, 80) },
+        { ...pdq(2, 70), role: 'trimmed' },
+        { ...pdq(3, 60), role: 'region', detail: { box: region } },
+      ],
+    });
+    const clip = () => ({
+      kind: 'video' as const,
+      hashes: [0, 1.5, 3].map((t, i) => ({ ...pdq(10 + i), role: 'frame', detail: { t } })),
+    });
+
+    it('stores items with their hashes, roles and details, and logs each hash with its item and role', async () => {
+      const { store } = await backend.open({ now: () => new Date('2025-06-01T00:00:00.000Z') });
+      const { case: c, items } = await store.createCase({ number: 'RMP-ITEMS', secretHash: 's', items: [photo(), clip()] }, victim);
+      expect(c.hashCount).toBe(6);
+      expect(items.map((i) => [i.kind, i.caseId, i.createdAt, i.hashes.length])).toEqual([
+        ['image', c.id, '2025-06-01T00:00:00.000Z', 3],
+        ['video', c.id, '2025-06-01T00:00:00.000Z', 3],
+      ]);
+      for (const item of items) {
+        expect(item.ref).toMatch(/^i_[A-Za-z0-9_-]{22}$/);
+        for (const h of item.hashes) expect([h.itemId, h.itemRef, h.caseId]).toEqual([item.id, item.ref, c.id]);
+      }
+      expect(items[1]!.id).toBeGreaterThan(items[0]!.id);
+      const [full, trimmed, part] = items[0]!.hashes;
+      expect([full!.role, full!.detail, trimmed!.role, part!.role, part!.detail]).toEqual(['full', null, 'trimmed', 'region', { box: region }]);
+      expect(items[1]!.hashes.map((h) => h.detail)).toEqual([{ t: 0 }, { t: 1.5 }, { t: 3 }]);
+
+      // Every read path gives the same hashes back.
+      const stored = items.flatMap((i) => i.hashes);
+      expect(await collect(store.hashes())).toEqual(stored);
+      const facts = await store.hashFacts([part!.id, items[1]!.hashes[1]!.id, 424242]);
+      expect([...facts.keys()].sort((a, b) => a - b)).toEqual([part!.id, items[1]!.hashes[1]!.id]);
+      expect(facts.get(part!.id)).toEqual({
+        id: part!.id,
+        ref: part!.ref,
+        itemId: items[0]!.id,
+        itemRef: items[0]!.ref,
+        role: 'region',
+        detail: { box: region },
+        algorithm: 'pdq',
+      });
+      expect(await store.hashFacts([])).toEqual(new Map());
+
+      const log = await store.changesAfter(0, 100);
+      expect(log.map((ch) => [ch.seq, ch.op, ch.hashId, ch.itemRef, ch.role])).toEqual(
+        stored.map((h, i) => [i + 1, 'add', h.id, h.itemRef, h.role]),
+      );
+      expect(log[2]).toMatchObject({ ref: part!.ref, detail: { box: region }, bytes: hashBytes(3), quality: 60 });
+      expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'case.create', detail: { items: 2, hashes: 6 } });
+    });
+
+    it('addItems appends items to an active case', async () => {
+      const { store } = await backend.open();
+      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', items: [photo()] }, victim);
+      const added = await store.addItems(c.id, [clip()], victim);
+      expect(added.map((i) => [i.kind, i.hashes.length])).toEqual([['video', 3]]);
+      expect((await store.getCaseByNumber('RMP-A'))?.hashCount).toBe(6);
+      expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'case.add_items', detail: { items: 1, hashes: 3 } });
+      expect(await codeOf(store.addItems(c.id, [], victim))).toBeUndefined();
+    });
+
+    it('withdrawal removes every item and logs a removal per hash naming its hash id, item and role', async () => {
+      const { store } = await backend.open();
+      const { case: c, items } = await store.createCase({ number: 'RMP-A', secretHash: 's', items: [photo(), clip()] }, victim);
+      const kept = await store.createCase({ number: 'RMP-B', secretHash: 's', items: [photo()] }, victim);
+      const gone = items.flatMap((i) => i.hashes);
+      expect(await store.withdrawCase(c.id, victim)).toEqual(gone.map((h) => h.id));
+      expect(await store.hashFacts(gone.map((h) => h.id))).toEqual(new Map());
+      expect((await collect(store.hashes())).map((h) => h.itemRef)).toEqual(kept.items[0]!.hashes.map(() => kept.items[0]!.ref));
+      const removals = (await store.changesAfter(9, 100)).filter((ch) => ch.op === 'remove');
+      expect(removals.map((ch) => [ch.hashId, ch.ref, ch.itemRef, ch.role, ch.algorithm])).toEqual(
+        gone.map((h) => [h.id, h.ref, h.itemRef, h.role, 'pdq']),
+      );
+      // A new item of another case never takes a withdrawn item's id.
+      const next = await store.createCase({ number: 'RMP-C', secretHash: 's', items: [photo()] }, victim);
+      expect(next.items[0]!.id).toBeGreaterThan(Math.max(...items.map((i) => i.id), kept.items[0]!.id));
+    });
+
+    it('refuses malformed items with BAD_REQUEST naming the item and hash, and writes nothing', async () => {
+      const { store } = await backend.open();
+      const attempt = (items: unknown) => store.createCase({ number: 'RMP-BAD', secretHash: 's', items: items as never }, victim);
+      const cases: [unknown, RegExp][] = [
+        [[{ kind: 'image', hashes: [] }], /items\[0\] needs at least one hash/],
+        [[photo(), { kind: 'audio', hashes: [pdq(9)] }], /items\[1\]\.kind must be one of image, video/],
+        [[{ kind: 'image', hashes: [pdq(1), { ...pdq(2), role: 'Region!' }] }], /items\[0\]\.hashes\[1\]\.role/],
+        [[{ kind: 'image', hashes: [{ ...pdq(1), role: '' }] }], /role/],
+        [[{ kind: 'image', hashes: [{ ...pdq(1), detail: [1, 2] }] }], /detail must be a JSON object/],
+        [[{ kind: 'image', hashes: [{ ...pdq(1), detail: { pad: 'x'.repeat(2000) } }] }], /detail must serialise to at most 1024 bytes/],
+      ];
+      for (const [items, message] of cases) {
+        await expect(attempt(items)).rejects.toThrow(message);
+        expect(await codeOf(attempt(items))).toBe('BAD_REQUEST');
+      }
+      expect(await store.getCaseByNumber('RMP-BAD')).toBeUndefined();
+      expect(await store.lastSeq()).toBe(0);
+    });
+  });
+
   describe('hashes and the change log', () => {
     it('hashes() streams 30k rows in id order, across pages, leaving the store free for writes', async () => {
       const { store } = await backend.open();
       const n = 30_000;
-      const { case: c, hashes } = await store.createCase(
+      const { case: c, hashes } = await register(store, 
         { number: 'RMP-BIG', secretHash: 's', hashes: Array.from({ length: n }, (_, i) => pdq(i)) },
         victim,
       );
@@ -219,7 +323,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
           expect(Buffer.isBuffer(h.bytes)).toBe(false);
         }
         // A write in the middle of the stream must not fail or wait for the stream.
-        if (count === 15_000) await store.addHashes(c.id, [pdq(n + 1)], victim);
+        if (count === 15_000) await addHashes(store, c.id, [pdq(n + 1)], victim);
         count++;
       }
       expect(count).toBe(n + 1);
@@ -235,14 +339,14 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
         Uint8Array.from({ length: 32 }, (_, i) => (i === 16 ? 0 : 0x41)), // NUL inside text-like bytes
         Uint8Array.from({ length: 32 }, (_, i) => (i * 73 + 11) & 0xff),
       ];
-      const { case: c } = await store.createCase(
+      const { case: c } = await register(store, 
         { number: 'RMP-A', secretHash: 's', hashes: patterns.map((bytes) => ({ algorithm: 'pdq', bytes })) },
         victim,
       );
       // A gap in the ids, so pages do not rely on contiguous ids.
-      const other = await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const other = await register(store, { number: 'RMP-B', secretHash: 's', hashes: [pdq(1)] }, victim);
       await store.withdrawCase(other.case.id, victim);
-      await store.addHashes(c.id, [{ algorithm: 'blockhash', bytes: patterns[2]! }], victim);
+      await addHashes(store, c.id, [{ algorithm: 'blockhash', bytes: patterns[2]! }], victim);
 
       const expected = [...patterns, patterns[2]!];
       expect((await collect(store.hashes())).map((h) => h.bytes)).toEqual(expected);
@@ -255,8 +359,8 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     it('indexPages yields ids and codes grouped by algorithm, in id order, with or without read-ahead', async () => {
       const { store } = await backend.open();
       expect(await collect(store.indexPages())).toEqual([]);
-      const a = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 20 }, (_, i) => pdq(i)) }, victim);
-      await store.addHashes(a.case.id, [{ algorithm: 'blockhash', bytes: hashBytes(100) }], victim);
+      const a = await register(store, { number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 20 }, (_, i) => pdq(i)) }, victim);
+      await addHashes(store, a.case.id, [{ algorithm: 'blockhash', bytes: hashBytes(100) }], victim);
       const all = await collect(store.hashes());
 
       for (const readAhead of [0, 2]) {
@@ -277,7 +381,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
 
     it('refsOf looks up many ids at once and leaves out missing ones', async () => {
       const { store } = await backend.open();
-      const { hashes } = await store.createCase(
+      const { hashes } = await register(store, 
         { number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 40_000 }, (_, i) => pdq(i)) },
         victim,
       );
@@ -292,7 +396,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     it('changesAfter pages oldest first and validates its limit', async () => {
       const { store } = await backend.open();
       expect(await store.lastSeq()).toBe(0);
-      await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2), pdq(3), pdq(4), pdq(5)] }, victim);
+      await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2), pdq(3), pdq(4), pdq(5)] }, victim);
       expect((await store.changesAfter(0, 2)).map((c) => c.seq)).toEqual([1, 2]);
       expect((await store.changesAfter(2, 2)).map((c) => c.seq)).toEqual([3, 4]);
       expect((await store.changesAfter(4, 2)).map((c) => c.seq)).toEqual([5]);
@@ -321,7 +425,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
       await Promise.all(
         writers.map(async (writer, w) => {
           for (let i = 0; i < 15; i++) {
-            await writer.createCase({ number: `RMP-W${w}-${i}`, secretHash: 's', hashes: [pdq(w * 1000 + 2 * i), pdq(w * 1000 + 2 * i + 1)] }, victim);
+            await register(writer, { number: `RMP-W${w}-${i}`, secretHash: 's', hashes: [pdq(w * 1000 + 2 * i), pdq(w * 1000 + 2 * i + 1)] }, victim);
           }
         }),
       );
@@ -334,9 +438,9 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
   describe('withdrawal', () => {
     it('deletes the hashes, replaces their add entries by remove entries, marks the case and audits', async () => {
       const { store } = await backend.open();
-      const keep = await store.createCase({ number: 'RMP-KEEP', secretHash: 's', hashes: [pdq(1)] }, victim);
-      const gone = await store.createCase({ number: 'RMP-GONE', secretHash: 's', hashes: [pdq(2), pdq(3)] }, victim);
-      await store.addHashes(keep.case.id, [pdq(4)], victim);
+      const keep = await register(store, { number: 'RMP-KEEP', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const gone = await register(store, { number: 'RMP-GONE', secretHash: 's', hashes: [pdq(2), pdq(3)] }, victim);
+      await addHashes(store, keep.case.id, [pdq(4)], victim);
       const seqBefore = await store.lastSeq();
 
       const removed = await store.withdrawCase(gone.case.id, victim);
@@ -357,7 +461,17 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
         [5, 'remove', gone.hashes[0]!.ref],
         [6, 'remove', gone.hashes[1]!.ref],
       ]);
-      expect(log[2]).toEqual({ seq: 5, op: 'remove', ref: gone.hashes[0]!.ref, algorithm: 'pdq', at: c.withdrawnAt });
+      const first = gone.hashes[0]!;
+      expect(log[2]).toEqual({
+        seq: 5,
+        op: 'remove',
+        hashId: first.id,
+        ref: first.ref,
+        itemRef: first.itemRef,
+        role: 'full',
+        algorithm: 'pdq',
+        at: c.withdrawnAt,
+      });
       expect(await store.lastSeq()).toBe(seqBefore + 2);
       expect((await store.changesAfter(seqBefore, 10)).map((ch) => ch.op)).toEqual(['remove', 'remove']);
       expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'case.withdraw', target: 'RMP-GONE', detail: { hashes: 2 } });
@@ -365,12 +479,12 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
 
     it('is idempotent and refuses an unknown case', async () => {
       const { store } = await backend.open();
-      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const { case: c } = await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
       expect(await store.withdrawCase(c.id, victim)).toHaveLength(1);
       const seq = await store.lastSeq();
       expect(await store.withdrawCase(c.id, victim)).toEqual([]);
       expect(await store.lastSeq()).toBe(seq);
-      const empty = await store.createCase({ number: 'RMP-EMPTY', secretHash: 's', hashes: [] }, victim);
+      const empty = await register(store, { number: 'RMP-EMPTY', secretHash: 's', hashes: [] }, victim);
       expect(await store.withdrawCase(empty.case.id, victim)).toEqual([]);
       expect((await store.getCaseByNumber('RMP-EMPTY'))?.status).toBe('withdrawn');
       expect(await codeOf(store.withdrawCase(424242, victim))).toBe('NOT_FOUND');
@@ -379,7 +493,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     it('two stores withdrawing the same case at once remove its hashes once', async () => {
       const handle = await backend.open();
       const other = await handle.openAnother();
-      const { case: c } = await handle.store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+      const { case: c } = await register(handle.store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
       const results = await Promise.all([handle.store.withdrawCase(c.id, victim), other.withdrawCase(c.id, victim)]);
       expect(results.map((r) => r.length).sort()).toEqual([0, 2]);
       expect((await other.changesAfter(2, 10)).map((ch) => ch.op)).toEqual(['remove', 'remove']);
@@ -388,9 +502,9 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     it('keeps seq and hash ids monotonic even when the newest entries are erased', async () => {
       const handle = await backend.open();
       const { store } = handle;
-      const a = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+      const a = await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
       await store.withdrawCase(a.case.id, victim); // erases seq 1-2, appends 3-4
-      const b = await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: [pdq(1)] }, victim);
+      const b = await register(store, { number: 'RMP-B', secretHash: 's', hashes: [pdq(1)] }, victim);
       expect((await store.changesAfter(0, 10)).map((ch) => [ch.seq, ch.op])).toEqual([
         [3, 'remove'],
         [4, 'remove'],
@@ -402,7 +516,7 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
       await store.withdrawCase(b.case.id, victim);
       const reopened = await handle.reopen();
       expect(await reopened.lastSeq()).toBe(6);
-      const c = await reopened.createCase({ number: 'RMP-C', secretHash: 's', hashes: [pdq(9)] }, victim);
+      const c = await register(reopened, { number: 'RMP-C', secretHash: 's', hashes: [pdq(9)] }, victim);
       expect(await reopened.lastSeq()).toBe(7);
       expect(c.hashes[0]!.id).toBeGreaterThan(b.hashes[0]!.id);
     });
@@ -412,8 +526,8 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
       const { store } = handle;
       const hashes = randomHashes(5);
       const kept = randomHashes(1);
-      const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes }, victim);
-      await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: kept }, victim);
+      const { case: c } = await register(store, { number: 'RMP-A', secretHash: 's', hashes }, victim);
+      await register(store, { number: 'RMP-B', secretHash: 's', hashes: kept }, victim);
       // Control: the search does find values that are present.
       expect((await handle.cellsContaining(hashes[0]!.bytes)).sort()).toEqual(['changes.value', 'hashes.value']);
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
-import type { Actor, NewHash, Store } from '../src/store/types.js';
+import type { Actor, NewHash, NewItem, Store } from '../src/store/types.js';
 
 export const victim: Actor = { kind: 'victim', id: 'RMP-TEST-0001' };
 export const operator: Actor = { kind: 'operator', id: 'ops' };
@@ -69,4 +69,24 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of iterable) out.push(item);
   return out;
+}
+
+/** The hashes as items of one hash each (what the API does with a flat list of hashes). */
+export function oneItemEach(hashes: readonly NewHash[]): NewItem[] {
+  return hashes.map((hash) => ({ kind: 'image', hashes: [hash] }));
+}
+
+/** createCase with one item per hash; also returns the hashes, flat. */
+export async function register(
+  store: Pick<Store, 'createCase'>,
+  input: { number: string; secretHash: string; hashes: NewHash[] },
+  actor: Actor,
+) {
+  const created = await store.createCase({ number: input.number, secretHash: input.secretHash, items: oneItemEach(input.hashes) }, actor);
+  return { ...created, hashes: created.items.flatMap((item) => item.hashes) };
+}
+
+/** addItems with one item per hash; resolves to the hashes, flat. */
+export async function addHashes(store: Pick<Store, 'addItems'>, caseId: number, hashes: NewHash[], actor: Actor) {
+  return (await store.addItems(caseId, oneItemEach(hashes), actor)).flatMap((item) => item.hashes);
 }

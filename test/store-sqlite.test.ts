@@ -12,7 +12,7 @@ import { defaultDatabasePath, openConnection } from '../src/store/sqlite/connect
 import { inIdOrder, reorderBatch } from '../src/store/sqlite/hash-pages.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import type { NewHash } from '../src/store/types.js';
-import { collect, hashBytes, openTestStore, pdq, tempDir, victim } from './store-helpers.js';
+import { collect, hashBytes, openTestStore, pdq, register, tempDir, victim } from './store-helpers.js';
 
 /** Random values: a chance match against unrelated bytes in the file is negligible. */
 function randomHashes(n: number): NewHash[] {
@@ -55,7 +55,7 @@ describe('opening a SQLite store', () => {
 
   it('read-only mode reads but refuses writes', async () => {
     const { store, file } = openTestStore();
-    await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+    await register(store, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
     const ro = openTestStore(file, { readonly: true }).store;
     expect(await ro.countHashes()).toBe(1);
     await expect(ro.setSetting('a', 'b')).rejects.toThrow(/readonly/i);
@@ -84,7 +84,7 @@ describe('SQLite hash pages', () => {
 
   it('reads ahead on a worker thread and fails with its error instead of hanging', async () => {
     const { store, file } = openTestStore();
-    await store.createCase({ number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 25 }, (_, i) => pdq(i)) }, victim);
+    await register(store, { number: 'RMP-A', secretHash: 's', hashes: Array.from({ length: 25 }, (_, i) => pdq(i)) }, victim);
     expect((await collect(store.indexPages({ pageSize: 10, readAhead: 1 }))).map((p) => p.rows)).toEqual([10, 10, 5]);
     // The reader thread opens the file by its path: once the file is gone, the read fails loudly.
     for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
@@ -96,7 +96,7 @@ describe('erasure in the SQLite files', () => {
   it('commits even while another connection holds a read, and erases the WAL as soon as it is gone', async () => {
     const { store, file } = openTestStore();
     const hashes = randomHashes(3);
-    const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes }, victim);
+    const { case: c } = await register(store, { number: 'RMP-A', secretHash: 's', hashes }, victim);
     const reader = new Database(file, { readonly: true });
     reader.exec('BEGIN');
     reader.prepare('SELECT count(*) FROM hashes').get(); // pins a snapshot holding the values
@@ -123,9 +123,9 @@ describe('erasure in the SQLite files', () => {
     const { store, file } = openTestStore();
     // Enough rows to span several pages, so freed pages and partly freed pages both occur.
     const hashes = randomHashes(600);
-    const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', hashes }, victim);
+    const { case: c } = await register(store, { number: 'RMP-A', secretHash: 's', hashes }, victim);
     const kept = randomHashes(3);
-    await store.createCase({ number: 'RMP-B', secretHash: 's', hashes: kept }, victim);
+    await register(store, { number: 'RMP-B', secretHash: 's', hashes: kept }, victim);
     // Control: before the withdrawal, the raw bytes are found on disk.
     expect(fileBytesContain(file, hashes[0]!.bytes)).not.toEqual([]);
 

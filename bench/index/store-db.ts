@@ -40,7 +40,8 @@ export async function ensureStoreDatabase(dir: string, n: number, log: (message:
         bytes: pool.subarray(i * 32, i * 32 + 32),
         quality: 90,
       }));
-      await store.createCase({ number: `IDX-BENCH-${c}`, secretHash: 'x', hashes }, actor);
+      const items = hashes.map((hash) => ({ kind: 'image' as const, hashes: [hash] }));
+      await store.createCase({ number: `IDX-BENCH-${c}`, secretHash: 'x', items }, actor);
       if (c % 10 === 9) log(`store database: ${done + rows} / ${n} rows (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
   } finally {

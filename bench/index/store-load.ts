@@ -1,9 +1,8 @@
 import { createIndex } from '../../src/index/create.js';
 import { Matcher } from '../../src/index/matcher.js';
 import { MultiIndexHashIndex } from '../../src/index/mih.js';
-import { IndexLoader } from '../../src/service/index-loader.js';
+import { IndexLoader, type IndexSource } from '../../src/service/index-loader.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
-import type { HashStore } from '../../src/store/types.js';
 import { round2 } from '../machine.js';
 import { seconds } from './measure.js';
 import { ensureStoreDatabase } from './store-db.js';
@@ -44,8 +43,13 @@ export async function measureStoreLoad(dir: string, n: number, log: (m: string) 
 
     const expectedSize = Math.max(count, 1000);
     // The baseline: the same store with its read-ahead (and so its reader thread) turned off.
-    const inTurnStore: Pick<HashStore, 'indexPages'> = { indexPages: (options) => store.indexPages({ ...options, readAhead: 0 }) };
-    const load = async (source: Pick<HashStore, 'indexPages'>) => {
+    const inTurnStore: IndexSource = {
+      indexPages: (options) => store.indexPages({ ...options, readAhead: 0 }),
+      lastSeq: () => store.lastSeq(),
+      changesAfter: (after, limit) => store.changesAfter(after, limit),
+      watchChanges: (listener) => store.watchChanges(listener),
+    };
+    const load = async (source: IndexSource) => {
       const matcher = new Matcher(() => createIndex('mih', { expectedSize }));
       const loader = new IndexLoader(source, matcher);
       const cpu = process.cpuUsage();

@@ -111,10 +111,14 @@ export class CaseService {
       const number = newCaseNumber();
       const actor = actorFor(number);
       try {
-        const created = await this.store.createCase({ number, secretHash, hashes: valid }, actor);
-        for (const h of created.hashes) this.matcher.add(h.algorithm, h.id, h.bytes);
-        this.events.emit('case.registered', { caseId: created.case.id, hashCount: created.hashes.length, collapsedHashes: 0, by });
-        return { caseNumber: number, caseSecret, hashCount: created.hashes.length, createdAt: created.case.createdAt };
+        // Until items reach the API, each hash is an item of its own (an image).
+        const items = valid.map((hash) => ({ kind: 'image' as const, hashes: [hash] }));
+        const created = await this.store.createCase({ number, secretHash, items }, actor);
+        const hashes = created.items.flatMap((item) => item.hashes);
+        // The index follower may have applied the change log's adds already: add only what is missing.
+        for (const h of hashes) if (!this.matcher.has(h.algorithm, h.id)) this.matcher.add(h.algorithm, h.id, h.bytes);
+        this.events.emit('case.registered', { caseId: created.case.id, hashCount: hashes.length, collapsedHashes: 0, by });
+        return { caseNumber: number, caseSecret, hashCount: hashes.length, createdAt: created.case.createdAt };
       } catch (error) {
         // 40 random bits: a collision is rare, and retrying with a new number is safe.
         if (error instanceof RempartError && error.code === 'CONFLICT' && attempt < 5) continue;

@@ -123,7 +123,10 @@ export class Rempart {
     const loaded = await this.indexLoader.load();
     this.loaded = true;
     if (options.follow !== false) {
-      this.indexLoader.follow(1000, options.onError);
+      // PostgreSQL wakes followers by LISTEN/NOTIFY (polling is the safety net); SQLite's
+      // other processes (`rempart import`) are seen by polling.
+      const pollMs = this.store.backend === 'postgres' ? 5_000 : 1_000;
+      this.indexLoader.follow({ pollMs, ...(options.onError ? { onError: options.onError } : {}) });
       this.exchange.start(1000, options.onError ?? (() => {}));
     }
     return loaded;

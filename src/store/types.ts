@@ -23,18 +23,62 @@ export interface NewHash {
   bytes: Uint8Array;
   /** 0..100 for algorithms with a quality score. */
   quality?: number | null;
+  /**
+   * What the hash was computed from, a short tag (HASH_ROLE_PATTERN): 'full' (the default),
+   * 'trimmed', 'region', 'tilt', 'frame', …
+   */
+  role?: string;
+  /** Small JSON object about it (a region box in relative coordinates, a frame time), ≤ 1 kB. */
+  detail?: Record<string, unknown> | null;
+}
+
+export type ItemKind = 'image' | 'video';
+
+/** An image or video a victim registers: the set of hashes computed from it. */
+export interface NewItem {
+  kind: ItemKind;
+  /** At least one. */
+  hashes: NewHash[];
 }
 
 export interface StoredHash {
   /** Internal numeric id: the index key. Never shown to platforms. */
   id: number;
-  /** Opaque public id shown to platforms in matches and sync ("h_..."). */
+  /** Opaque public id of the hash ("h_..."). */
   ref: string;
   caseId: number;
+  /** Internal id of the item the hash belongs to. Never shown to platforms. */
+  itemId: number;
+  /** Opaque public id of the item ("i_..."): what platforms are told matched. */
+  itemRef: string;
+  role: string;
+  detail: Record<string, unknown> | null;
   algorithm: string;
   bytes: Uint8Array;
   quality: number | null;
   createdAt: string;
+}
+
+export interface StoredItem {
+  /** Internal id, never reused. Never shown to platforms. */
+  id: number;
+  /** Opaque public id ("i_" + 22 base64url characters). */
+  ref: string;
+  caseId: number;
+  kind: ItemKind;
+  createdAt: string;
+  hashes: StoredHash[];
+}
+
+/** What matching needs to know of a stored hash, beyond the index's id and distance. */
+export interface HashFacts {
+  id: number;
+  ref: string;
+  itemId: number;
+  itemRef: string;
+  role: string;
+  detail: Record<string, unknown> | null;
+  algorithm: string;
 }
 
 export type CaseStatus = 'active' | 'withdrawn';
@@ -57,10 +101,37 @@ export interface CaseWithSecret extends CaseRecord {
   secretHash: string;
 }
 
-/** One entry of the monotonic change log platforms and replicas follow. */
+/**
+ * One entry of the monotonic change log that platforms and replicas follow. `hashId` is
+ * internal (the index key: a follower applies the entry from it alone) and never served;
+ * `ref`, `itemRef` and `role` are public. An 'add' of a withdrawn hash is erased from the
+ * log by the withdrawal, which appends a 'remove' per hash instead.
+ */
 export type Change =
-  | { seq: number; op: 'add'; ref: string; algorithm: string; bytes: Uint8Array; quality: number | null; at: string }
-  | { seq: number; op: 'remove'; ref: string; algorithm: string; at: string };
+  | {
+      seq: number;
+      op: 'add';
+      hashId: number;
+      ref: string;
+      itemRef: string;
+      role: string;
+      detail: Record<string, unknown> | null;
+      algorithm: string;
+      bytes: Uint8Array;
+      quality: number | null;
+      at: string;
+    }
+  | {
+      seq: number;
+      op: 'remove';
+      /** null only for removals logged before the items model (schema version 2). */
+      hashId: number | null;
+      ref: string;
+      itemRef: string;
+      role: string;
+      algorithm: string;
+      at: string;
+    };
 
 export interface PlatformRecord {
   id: number;
@@ -94,18 +165,21 @@ export interface AuditEntry {
 }
 
 export interface CaseStore {
-  /** Creates a case and its hashes in one transaction, logging an 'add' change per hash. */
-  createCase(input: { number: string; secretHash: string; hashes: NewHash[] }, actor: Actor): Promise<{
+  /**
+   * Creates a case and its items with their hashes in one transaction, logging an 'add'
+   * change per hash. An item needs at least one hash.
+   */
+  createCase(input: { number: string; secretHash: string; items: NewItem[] }, actor: Actor): Promise<{
     case: CaseRecord;
-    hashes: StoredHash[];
+    items: StoredItem[];
   }>;
-  /** Adds hashes to an active case in one transaction. */
-  addHashes(caseId: number, hashes: NewHash[], actor: Actor): Promise<StoredHash[]>;
+  /** Adds items to an active case in one transaction. */
+  addItems(caseId: number, items: NewItem[], actor: Actor): Promise<StoredItem[]>;
   getCaseByNumber(number: string): Promise<CaseWithSecret | undefined>;
   /**
-   * Withdraws a case in one transaction: deletes its hashes, erases their earlier 'add'
-   * entries from the change log, appends a 'remove' entry per hash, marks the case
-   * withdrawn. Resolves to the removed hashes' ids (to drop from the index); [] if the
+   * Withdraws a case in one transaction: deletes its items and hashes, erases their
+   * earlier 'add' entries from the change log, appends a 'remove' entry per hash, marks
+   * the case withdrawn. Resolves to the removed hashes' ids (to drop from the index); [] if the
    * case was already withdrawn. Withdrawn values are then erased from the backend's
    * files as far as it can (see docs/storage.md).
    */
@@ -168,13 +242,30 @@ export interface HashStore {
   countHashes(): Promise<number>;
   /** Public refs of the given internal ids, in one query (missing ids are absent from the map). */
   refsOf(ids: readonly number[]): Promise<Map<number, string>>;
+  /**
+   * What matching reports of the given hash ids (item, role, detail), in one query: the
+   * hot path calls it once per request that matched. Ids withdrawn meanwhile, on this
+   * process or another, are absent, so a withdrawal stops matches everywhere at once.
+   */
+  hashFacts(ids: readonly number[]): Promise<Map<number, HashFacts>>;
 }
 
 export interface ChangeLogStore {
-  /** Change-log entries with seq > after, oldest first, at most `limit`. */
+  /**
+   * Change-log entries with seq > after, oldest first, at most `limit`. Seqs become
+   * visible in order: once an entry is visible, every lower seq is visible or erased, so
+   * a reader that keeps the last seq it saw as its cursor never misses one.
+   */
   changesAfter(after: number, limit: number): Promise<Change[]>;
   /** Highest seq ever assigned (0 when none), even if that entry was erased since. */
   lastSeq(): Promise<number>;
+  /**
+   * Calls `listener` when the log may have grown (this process's writes at once;
+   * PostgreSQL: any replica's, by LISTEN/NOTIFY). A hint only: it may come late, twice or
+   * never (a dropped connection), so readers still poll now and then. Returns the
+   * function that stops it.
+   */
+  watchChanges(listener: () => void): () => void;
 }
 
 export interface PlatformStore {

@@ -6,16 +6,16 @@
  */
 import type Database from 'better-sqlite3';
 import { RempartError } from '../../errors.js';
+import { HASH_BYTES } from '../validation.js';
 import type { HashBatch } from '../packed-pages.js';
 import type { StoredHash } from '../types.js';
 
-export const HASH_BYTES = 32;
 
 
 interface PackedRowsPage {
   n: number;
   last: number | null;
-  /** JSON: [[id, ref, case_id, algorithm, quality, created_at], …] */
+  /** JSON: [[id, ref, case_id, item_id, item_ref, role, detail, algorithm, quality, created_at], …] */
   rows: string;
   bytes: Buffer | null;
 }
@@ -26,7 +26,7 @@ interface PackedIndexPage {
   algorithms: string;
   bytes: Buffer | null;
 }
-type PackedRow = [number, string, number, string, number | null, string];
+type PackedRow = [number, string, number, number, string, string, string | null, string, number | null, string];
 
 export class HashPageReader {
   // The aggregates see the rows in one pass, so their orders agree; an ORDER BY inside
@@ -37,10 +37,11 @@ export class HashPageReader {
   constructor(db: Database.Database) {
     this.rowPage = db.prepare(
       `SELECT count(*) AS n, max(id) AS last,
-              json_group_array(json_array(id, ref, case_id, algorithm, quality, created_at)) AS rows,
+              json_group_array(json_array(id, ref, case_id, item_id, item_ref, role, detail, algorithm, quality, created_at)) AS rows,
               CAST(group_concat(value, '') AS BLOB) AS bytes
-         FROM (SELECT id, ref, case_id, algorithm, value, quality, created_at
-                 FROM hashes WHERE id > ? ORDER BY id LIMIT ?)`,
+         FROM (SELECT h.id, h.ref, h.case_id, h.item_id, i.ref AS item_ref, h.role, h.detail, h.algorithm, h.value,
+                      h.quality, h.created_at
+                 FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.id > ? ORDER BY h.id LIMIT ?)`,
     );
     this.indexPage = db.prepare(
       `SELECT count(*) AS n, max(id) AS last,
@@ -71,9 +72,10 @@ export class HashPageReader {
       const values = packedValues(bytes, n);
       const parsed = JSON.parse(rows) as PackedRow[];
       yield inIdOrder(parsed.map((row) => row[0])).map((i) => {
-        const [id, ref, caseId, algorithm, quality, createdAt] = parsed[i]!;
+        const [id, ref, caseId, itemId, itemRef, role, detail, algorithm, quality, createdAt] = parsed[i]!;
         const value = values.slice(i * HASH_BYTES, (i + 1) * HASH_BYTES); // a copy: no page pinned
-        return { id, ref, caseId, algorithm, bytes: value, quality, createdAt };
+        const details = detail === null ? null : (JSON.parse(detail) as Record<string, unknown>);
+        return { id, ref, caseId, itemId, itemRef, role, detail: details, algorithm, bytes: value, quality, createdAt };
       });
     }
   }

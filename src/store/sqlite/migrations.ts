@@ -137,6 +137,83 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'items: hashes belong to an item (image or video) and carry a role; change-log entries name hash id, item and role',
+    up(db) {
+      // Ids are never reused: keep each table's high-water mark across the rebuilds below.
+      const sequence = (name: string) =>
+        (db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(name) as number | undefined) ?? 0;
+      const hashesSeq = sequence('hashes');
+      const changesSeq = sequence('changes');
+      db.exec(`
+        CREATE TABLE items (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          ref        TEXT NOT NULL UNIQUE,
+          case_id    INTEGER NOT NULL REFERENCES cases (id),
+          kind       TEXT NOT NULL CHECK (kind IN ('image', 'video')),
+          created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX items_case_id ON items (case_id);
+
+        -- Each existing hash becomes an item of its own, with the same id and the random
+        -- part of the hash's ref (already public, so this reveals nothing new).
+        INSERT INTO items (id, ref, case_id, kind, created_at)
+          SELECT id, 'i_' || substr(ref, 3), case_id, 'image', created_at FROM hashes ORDER BY id;
+
+        CREATE TABLE hashes_v2 (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          ref        TEXT NOT NULL UNIQUE,
+          case_id    INTEGER NOT NULL REFERENCES cases (id),
+          item_id    INTEGER NOT NULL REFERENCES items (id),
+          role       TEXT NOT NULL DEFAULT 'full'
+                     CONSTRAINT hash_role_tag CHECK (length(role) BETWEEN 1 AND 32 AND role NOT GLOB '*[^a-z0-9_-]*'),
+          detail     TEXT CONSTRAINT hash_detail_object
+                     CHECK (detail IS NULL OR (json_valid(detail) AND json_type(detail) = 'object' AND length(detail) <= 1024)),
+          algorithm  TEXT NOT NULL CONSTRAINT hash_algorithm_name CHECK (length(algorithm) BETWEEN 1 AND 64),
+          value      BLOB NOT NULL CONSTRAINT hash_value_32_bytes CHECK (length(value) = 32),
+          quality    INTEGER CONSTRAINT hash_quality_0_100 CHECK (quality IS NULL OR quality BETWEEN 0 AND 100),
+          created_at TEXT NOT NULL
+        ) STRICT;
+        INSERT INTO hashes_v2 (id, ref, case_id, item_id, role, detail, algorithm, value, quality, created_at)
+          SELECT id, ref, case_id, id, 'full', NULL, algorithm, value, quality, created_at FROM hashes ORDER BY id;
+        DROP TABLE hashes;
+        ALTER TABLE hashes_v2 RENAME TO hashes;
+        CREATE INDEX hashes_case_id ON hashes (case_id);
+        -- Deleting an item checks its hashes through this (foreign key).
+        CREATE INDEX hashes_item_id ON hashes (item_id);
+
+        CREATE TABLE changes_v2 (
+          seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+          op        TEXT NOT NULL CHECK (op IN ('add', 'remove')),
+          -- Internal, never served; null only for removals logged before this migration.
+          hash_id   INTEGER,
+          ref       TEXT NOT NULL,
+          item_ref  TEXT NOT NULL,
+          role      TEXT NOT NULL,
+          detail    TEXT CHECK (detail IS NULL OR json_valid(detail)),
+          algorithm TEXT NOT NULL,
+          value     BLOB CONSTRAINT change_value_32_bytes CHECK (value IS NULL OR length(value) = 32),
+          quality   INTEGER,
+          at        TEXT NOT NULL,
+          CONSTRAINT only_adds_carry_values CHECK ((op = 'add') = (value IS NOT NULL)),
+          CONSTRAINT adds_name_their_hash CHECK (op = 'remove' OR hash_id IS NOT NULL)
+        ) STRICT;
+        INSERT INTO changes_v2 (seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at)
+          SELECT c.seq, c.op, h.id, c.ref, 'i_' || substr(c.ref, 3), 'full', NULL, c.algorithm, c.value, c.quality, c.at
+            FROM changes c LEFT JOIN hashes h ON h.ref = c.ref ORDER BY c.seq;
+        DROP TABLE changes;
+        ALTER TABLE changes_v2 RENAME TO changes;
+        -- A withdrawal erases the 'add' entries of its hashes through this.
+        CREATE INDEX changes_hash_id ON changes (hash_id);
+      `);
+      for (const [name, seq] of [['hashes', hashesSeq], ['changes', changesSeq]] as const) {
+        const kept = Math.max(seq, sequence(name));
+        db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(name);
+        if (kept > 0) db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(name, kept);
+      }
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

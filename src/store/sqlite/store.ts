@@ -7,7 +7,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RempartError } from '../../errors.js';
-import { newHashRef } from '../ids.js';
+import { newHashRef, newItemRef } from '../ids.js';
 import { packBatch } from '../packed-pages.js';
 import { sqliteExchangeRole } from './exchange.js';
 import type {
@@ -17,13 +17,16 @@ import type {
   CaseStatus,
   Change,
   ErasureEvent,
-  NewHash,
+  HashFacts,
+  NewItem,
   PlatformRecord,
   StoredHash,
+  StoredItem,
   Store,
 } from '../types.js';
+import { DEFAULT_HASH_ROLE, checkNewItems, detailText } from '../validation.js';
 import { BUSY_TIMEOUT_MS, openConnection } from './connection.js';
-import { HASH_BYTES, HashPageReader, checkPageSize } from './hash-pages.js';
+import { HashPageReader, checkPageSize } from './hash-pages.js';
 import { readPackedPagesInWorker } from './page-reader.js';
 import { WalEraser } from './wal-eraser.js';
 
@@ -56,11 +59,24 @@ interface CaseRow {
 interface ChangeRow {
   seq: number;
   op: 'add' | 'remove';
+  hash_id: number | null;
   ref: string;
+  item_ref: string;
+  role: string;
+  detail: string | null;
   algorithm: string;
   value: Buffer | null;
   quality: number | null;
   at: string;
+}
+interface HashFactsRow {
+  id: number;
+  ref: string;
+  item_id: number;
+  item_ref: string;
+  role: string;
+  detail: string | null;
+  algorithm: string;
 }
 interface PlatformRow {
   id: number;
@@ -90,6 +106,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const file = options.path;
   const db = openConnection(file, readonly, now);
   const hashPages = new HashPageReader(db);
+  /** Told after each write that grew the change log (see watchChanges). */
+  const watchers = new Set<() => void>();
+  const changed = () => {
+    for (const listener of watchers) queueMicrotask(listener);
+  };
   const eraser = new WalEraser(db, { busyTimeoutMs: BUSY_TIMEOUT_MS, onEvent: options.onErasure });
   // A crash, or a reader that outlived the last process, may have left an erasure unfinished.
   if (!readonly) eraser.request();
@@ -99,19 +120,24 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     caseByNumber: db.prepare<[string], CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.number = ?`),
     insertCase: db.prepare('INSERT INTO cases (number, secret_hash, created_at) VALUES (?, ?, ?)'),
     markWithdrawn: db.prepare(`UPDATE cases SET status = 'withdrawn', withdrawn_at = ? WHERE id = ?`),
+    insertItem: db.prepare('INSERT INTO items (ref, case_id, kind, created_at) VALUES (?, ?, ?, ?)'),
     insertHash: db.prepare(
-      'INSERT INTO hashes (ref, case_id, algorithm, value, quality, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO hashes (ref, case_id, item_id, role, detail, algorithm, value, quality, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    hashesOfCase: db.prepare<[number], { id: number; ref: string; algorithm: string }>(
-      'SELECT id, ref, algorithm FROM hashes WHERE case_id = ? ORDER BY id',
+    hashesOfCase: db.prepare<[number], { id: number; ref: string; item_ref: string; role: string; algorithm: string }>(
+      `SELECT h.id, h.ref, i.ref AS item_ref, h.role, h.algorithm
+         FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.case_id = ? ORDER BY h.id`,
     ),
     deleteHashesOfCase: db.prepare('DELETE FROM hashes WHERE case_id = ?'),
+    deleteItemsOfCase: db.prepare('DELETE FROM items WHERE case_id = ?'),
     // Erases the values a withdrawn case ever published to the change log.
     deleteAddChangesOfCase: db.prepare(
-      `DELETE FROM changes WHERE op = 'add' AND ref IN (SELECT ref FROM hashes WHERE case_id = ?)`,
+      `DELETE FROM changes WHERE op = 'add' AND hash_id IN (SELECT id FROM hashes WHERE case_id = ?)`,
     ),
     insertChange: db.prepare(
-      'INSERT INTO changes (op, ref, algorithm, value, quality, at) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO changes (op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     countMatches: db.prepare<[string], { number: string }>(
       `UPDATE cases SET match_count = match_count + m.n
@@ -124,8 +150,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     refsOf: db.prepare<[string], { id: number; ref: string }>(
       'SELECT id, ref FROM hashes WHERE id IN (SELECT value FROM json_each(?))',
     ),
+    hashFacts: db.prepare<[string], HashFactsRow>(
+      `SELECT h.id, h.ref, h.item_id, i.ref AS item_ref, h.role, h.detail, h.algorithm
+         FROM hashes h JOIN items i ON i.id = h.item_id
+        WHERE h.id IN (SELECT value FROM json_each(?))`,
+    ),
     changesAfter: db.prepare<[number, number], ChangeRow>(
-      'SELECT seq, op, ref, algorithm, value, quality, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+      `SELECT seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at
+         FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`,
     ),
     // sqlite_sequence holds the highest seq ever assigned, even if that entry was erased.
     lastSeq: db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'changes'`),
@@ -148,16 +180,37 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     sql.insertAudit.run(iso(), actor.kind, actor.id, action, target ?? null, detail == null ? null : JSON.stringify(detail));
   }
 
-  /** Inserts hashes and their 'add' changes; call inside a transaction. */
-  function insertHashes(caseId: number, hashes: readonly NewHash[], at: string): StoredHash[] {
-    return hashes.map((hash, i) => {
-      checkNewHash(hash, i);
-      const ref = newHashRef();
-      const value = toBuffer(hash.bytes);
-      const quality = hash.quality ?? null;
-      const id = Number(sql.insertHash.run(ref, caseId, hash.algorithm, value, quality, at).lastInsertRowid);
-      sql.insertChange.run('add', ref, hash.algorithm, value, quality, at);
-      return { id, ref, caseId, algorithm: hash.algorithm, bytes: new Uint8Array(value), quality, createdAt: at };
+  /** Inserts items, their hashes and an 'add' change per hash; call inside a transaction. */
+  function insertItems(caseId: number, items: readonly NewItem[], at: string): StoredItem[] {
+    checkNewItems(items);
+    return items.map((item) => {
+      const itemRef = newItemRef();
+      const itemId = Number(sql.insertItem.run(itemRef, caseId, item.kind, at).lastInsertRowid);
+      const hashes = item.hashes.map((hash): StoredHash => {
+        const ref = newHashRef();
+        const value = toBuffer(hash.bytes);
+        const quality = hash.quality ?? null;
+        const role = hash.role ?? DEFAULT_HASH_ROLE;
+        const detail = detailText(hash.detail);
+        const id = Number(
+          sql.insertHash.run(ref, caseId, itemId, role, detail, hash.algorithm, value, quality, at).lastInsertRowid,
+        );
+        sql.insertChange.run('add', id, ref, itemRef, role, detail, hash.algorithm, value, quality, at);
+        return {
+          id,
+          ref,
+          caseId,
+          itemId,
+          itemRef,
+          role,
+          detail: hash.detail ?? null,
+          algorithm: hash.algorithm,
+          bytes: new Uint8Array(value),
+          quality,
+          createdAt: at,
+        };
+      });
+      return { id: itemId, ref: itemRef, caseId, kind: item.kind, createdAt: at, hashes };
     });
   }
 
@@ -168,22 +221,22 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const createCaseTx = db.transaction(
-    (input: { number: string; secretHash: string; hashes: NewHash[] }, actor: Actor) => {
+    (input: { number: string; secretHash: string; items: NewItem[] }, actor: Actor) => {
       const at = iso();
       const caseId = Number(sql.insertCase.run(input.number, input.secretHash, at).lastInsertRowid);
-      const hashes = insertHashes(caseId, input.hashes, at);
-      audit(actor, 'case.create', input.number, { hashes: hashes.length });
-      return { case: toCaseRecord(existingCase(caseId)), hashes };
+      const items = insertItems(caseId, input.items, at);
+      audit(actor, 'case.create', input.number, { items: items.length, hashes: countHashes(items) });
+      return { case: toCaseRecord(existingCase(caseId)), items };
     },
   );
 
-  const addHashesTx = db.transaction((caseId: number, hashes: NewHash[], actor: Actor) => {
+  const addItemsTx = db.transaction((caseId: number, items: NewItem[], actor: Actor) => {
     const row = existingCase(caseId);
     if (row.status === 'withdrawn') {
-      throw new RempartError('CASE_WITHDRAWN', `case ${row.number} was withdrawn; it accepts no new hashes`);
+      throw new RempartError('CASE_WITHDRAWN', `case ${row.number} was withdrawn; it accepts no new items`);
     }
-    const stored = insertHashes(caseId, hashes, iso());
-    audit(actor, 'case.add_hashes', row.number, { hashes: stored.length });
+    const stored = insertItems(caseId, items, iso());
+    audit(actor, 'case.add_items', row.number, { items: stored.length, hashes: countHashes(stored) });
     return stored;
   });
 
@@ -194,7 +247,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     const removed = sql.hashesOfCase.all(caseId);
     sql.deleteAddChangesOfCase.run(caseId);
     sql.deleteHashesOfCase.run(caseId);
-    for (const hash of removed) sql.insertChange.run('remove', hash.ref, hash.algorithm, null, null, at);
+    sql.deleteItemsOfCase.run(caseId);
+    for (const h of removed) sql.insertChange.run('remove', h.id, h.ref, h.item_ref, h.role, null, h.algorithm, null, null, at);
     sql.markWithdrawn.run(at, caseId);
     audit(actor, 'case.withdraw', row.number, { hashes: removed.length });
     return removed.map((hash) => hash.id);
@@ -225,7 +279,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     async createCase(input, actor) {
       try {
-        return createCaseTx(input, actor);
+        const created = createCaseTx(input, actor);
+        if (created.items.length > 0) changed();
+        return created;
       } catch (error) {
         if (isUniqueViolation(error, 'cases.number')) {
           throw new RempartError('CONFLICT', `case number ${input.number} is already taken`);
@@ -233,8 +289,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         throw error;
       }
     },
-    async addHashes(caseId, hashes, actor) {
-      return addHashesTx(caseId, hashes, actor);
+    async addItems(caseId, items, actor) {
+      const added = addItemsTx(caseId, items, actor);
+      if (added.length > 0) changed();
+      return added;
     },
     async getCaseByNumber(number) {
       const row = sql.caseByNumber.get(number);
@@ -242,6 +300,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     async withdrawCase(caseId, actor) {
       const removed = withdrawCaseTx(caseId, actor);
+      if (removed.length > 0) changed();
       if (removed.length > 0) eraser.request();
       return removed;
     },
@@ -280,6 +339,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       for (const row of sql.refsOf.all(JSON.stringify(ids))) refs.set(row.id, row.ref);
       return refs;
     },
+    async hashFacts(ids) {
+      const facts = new Map<number, HashFacts>();
+      if (ids.length === 0) return facts;
+      for (const row of sql.hashFacts.all(JSON.stringify(ids))) facts.set(row.id, toHashFacts(row));
+      return facts;
+    },
 
     async changesAfter(after, limit) {
       if (!Number.isSafeInteger(limit) || limit < 1) {
@@ -289,6 +354,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     async lastSeq() {
       return sql.lastSeq.get()?.seq ?? 0;
+    },
+    watchChanges(listener) {
+      watchers.add(listener);
+      return () => void watchers.delete(listener);
     },
 
     async addPlatform(input, actor) {
@@ -330,24 +399,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async close() {
+      watchers.clear();
       eraser.close();
       if (db.open) db.close();
     },
   };
-}
-
-function checkNewHash(hash: NewHash, index: number): void {
-  if (typeof hash.algorithm !== 'string' || hash.algorithm.length === 0) {
-    throw new RempartError('BAD_REQUEST', `hashes[${index}].algorithm must be a non-empty string`);
-  }
-  if (!(hash.bytes instanceof Uint8Array) || hash.bytes.byteLength !== HASH_BYTES) {
-    const got = hash.bytes instanceof Uint8Array ? `${hash.bytes.byteLength} bytes` : typeof hash.bytes;
-    throw new RempartError('HASH_FORMAT', `hashes[${index}].bytes must be ${HASH_BYTES} bytes, got ${got}`);
-  }
-  const quality = hash.quality;
-  if (quality != null && !(Number.isInteger(quality) && quality >= 0 && quality <= 100)) {
-    throw new RempartError('BAD_REQUEST', `hashes[${index}].quality must be an integer 0..100, got ${quality}`);
-  }
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {
@@ -376,16 +432,37 @@ function toCaseRecord(row: CaseRow): CaseRecord {
 }
 
 function toChange(row: ChangeRow): Change {
-  if (row.op === 'remove') return { seq: row.seq, op: 'remove', ref: row.ref, algorithm: row.algorithm, at: row.at };
+  const common = { seq: row.seq, ref: row.ref, itemRef: row.item_ref, role: row.role, algorithm: row.algorithm };
+  if (row.op === 'remove') return { ...common, op: 'remove', hashId: row.hash_id, at: row.at };
   return {
-    seq: row.seq,
+    ...common,
     op: 'add',
-    ref: row.ref,
-    algorithm: row.algorithm,
+    hashId: row.hash_id!,
+    detail: parseDetail(row.detail),
     bytes: new Uint8Array(row.value!),
     quality: row.quality,
     at: row.at,
   };
+}
+
+function toHashFacts(row: HashFactsRow): HashFacts {
+  return {
+    id: row.id,
+    ref: row.ref,
+    itemId: row.item_id,
+    itemRef: row.item_ref,
+    role: row.role,
+    detail: parseDetail(row.detail),
+    algorithm: row.algorithm,
+  };
+}
+
+export function parseDetail(text: string | null): Record<string, unknown> | null {
+  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+}
+
+function countHashes(items: readonly StoredItem[]): number {
+  return items.reduce((sum, item) => sum + item.hashes.length, 0);
 }
 
 function toPlatformRecord(row: PlatformRow): PlatformRecord {
