@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../src/cli/program.js';
 import { REPO_ROOT, killHard, spawnServer, type ServerProcess } from './helpers/process.js';
 import { scene } from './helpers/photos.js';
 
@@ -29,7 +31,7 @@ describe('README example session', () => {
     await killHard(server.child);
   });
 
-  it('works as written', async () => {
+  async function runSession(): Promise<{ code: number; stdout: string; stderr: string }> {
     const child = spawn('bash', ['-euo', 'pipefail', '-c', readmeSession()], {
       cwd: dir,
       env: { ...process.env, BASE: server.url, REMPART_DATA_DIR: path.join(dir, 'data') },
@@ -39,18 +41,39 @@ describe('README example session', () => {
     child.stdout.on('data', (c) => (stdout += String(c)));
     child.stderr.on('data', (c) => (stderr += String(c)));
     const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? -1)));
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
+    return { code, stdout, stderr };
+  }
 
-    // Every curl prints one JSON document; split them.
-    const outputs = stdout.replace(/}\{/g, '}\n{').trim().split('\n').map((l) => JSON.parse(l));
-    const [imageMatch, batchMatch, status, withdrawal, after, sync] = outputs;
-    expect(imageMatch.matched).toBe(true);
-    expect(imageMatch.matches.map((m: { distance: number }) => m.distance)).toEqual([0, 0]);
-    expect(batchMatch.results).toHaveLength(2);
-    expect(status).toMatchObject({ status: 'active', hashCount: 2, matchCount: 4 });
-    expect(withdrawal).toMatchObject({ status: 'withdrawn', removedHashes: 2 });
-    expect(after.matched).toBe(false);
-    expect(sync.changes.map((c: { op: string }) => c.op)).toEqual(['remove', 'remove']);
+  // Twice on the same server and data: the session must be re-runnable as written.
+  for (const run of [1, 2]) {
+    it(`works as written${run === 2 ? ', and again' : ''}, one answer per line`, async () => {
+      const { code, stdout, stderr } = await runSession();
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout.endsWith('\n')).toBe(true);
+      const outputs = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+      expect(outputs).toHaveLength(6);
+      const [imageMatch, batchMatch, status, withdrawal, after, sync] = outputs;
+      expect(imageMatch.matched).toBe(true);
+      expect(imageMatch.matches.map((m: { distance: number }) => m.distance)).toEqual([0, 0]);
+      expect(batchMatch.results).toHaveLength(2);
+      expect(status).toMatchObject({ status: 'active', hashCount: 2, matchCount: 4 });
+      expect(withdrawal).toMatchObject({ status: 'withdrawn', removedHashes: 2 });
+      expect(after.matched).toBe(false);
+      // Each run's two hashes, added then withdrawn: only their removals are left.
+      expect(sync.changes.map((c: { op: string }) => c.op)).toEqual(Array(2 * run).fill('remove'));
+    });
+  }
+});
+
+describe('README command table', () => {
+  it('lists every command of the CLI', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Command line'), readme.indexOf('## Configuration'));
+    const leaves = (command: Command, prefix: string[] = []): string[] =>
+      command.commands.flatMap((sub) => (sub.commands.length > 0 ? leaves(sub, [...prefix, sub.name()]) : [[...prefix, sub.name()].join(' ')]));
+    const commands = leaves(buildProgram());
+    expect(commands).toEqual(expect.arrayContaining(['serve', 'audit', 'corpus fetch', 'platform rotate', 'eval', 'tune']));
+    expect(commands.filter((name) => !section.includes(`| \`${name}`) && !section.includes(`/ \`${name}`))).toEqual([]);
   });
 });

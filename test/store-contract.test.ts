@@ -561,6 +561,21 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
       ]);
     });
 
+    it('rotates the key of an active platform only, auditing it', async () => {
+      const { store } = await backend.open();
+      const p = await store.addPlatform({ name: 'p', keyId: 'k1', keyHash: 'h1' }, operator);
+      const rotated = await store.rotatePlatformKey('p', { keyId: 'k2', keyHash: 'h2' }, operator);
+      expect(rotated).toEqual({ ...p, keyId: 'k2' });
+      expect(await store.getPlatformByKeyId('k1')).toBeUndefined();
+      expect(await store.getPlatformByKeyId('k2')).toEqual({ ...p, keyId: 'k2', keyHash: 'h2' });
+      expect(await store.rotatePlatformKey('nobody', { keyId: 'k3', keyHash: 'h3' }, operator)).toBeUndefined();
+      await store.addPlatform({ name: 'q', keyId: 'k4', keyHash: 'h4' }, operator);
+      expect(await codeOf(store.rotatePlatformKey('p', { keyId: 'k4', keyHash: 'h5' }, operator))).toBe('CONFLICT');
+      await store.revokePlatform('p', operator);
+      expect(await store.rotatePlatformKey('p', { keyId: 'k6', keyHash: 'h6' }, operator)).toBeUndefined();
+      expect((await store.listAudit()).map((e) => e.action)).toEqual(['platform.add', 'platform.rotate', 'platform.add', 'platform.revoke']);
+    });
+
     it('refuses a duplicate name or key id with CONFLICT', async () => {
       const { store } = await backend.open();
       await store.addPlatform({ name: 'p', keyId: 'k1', keyHash: 'h' }, operator);

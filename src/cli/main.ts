@@ -1,28 +1,21 @@
 #!/usr/bin/env node
 import './threadpool.js';
-import { Command } from 'commander';
 import { ConfigError } from '../config.js';
-import { registerAuditCommand } from './commands/audit.js';
-import { registerEvalCommands } from './commands/eval.js';
-import { registerHashCommand } from './commands/hash.js';
-import { registerPlatformCommands } from './commands/platform.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerTransferCommands } from './commands/transfer.js';
+import { buildProgram } from './program.js';
 
-/** `rempart`: thin commands over the same modules the HTTP API uses. */
-export function buildProgram(): Command {
-  const program = new Command('rempart')
-    .description('Perceptual-hash matching engine that stops re-uploads of intimate images without receiving them')
-    .showHelpAfterError();
-  registerServeCommand(program);
-  registerHashCommand(program);
-  registerPlatformCommands(program);
-  registerTransferCommands(program);
-  registerAuditCommand(program);
-  registerEvalCommands(program);
-  return program;
-}
+// `rempart export | head`: the reader went away; stop quietly, as Unix tools do. Any
+// other failure to write the output (a full disk) is one line, not a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') process.stderr.write(`rempart: cannot write the output: ${error.message}\n`);
+  process.exit(error.code === 'EPIPE' ? 0 : 2);
+});
+process.stderr.on('error', () => process.exit(2));
 
+/**
+ * Every error a command raises ends here as one line on stderr (no stack trace) and
+ * exit code 2: a mistake by the operator (a bad flag, a name already taken, a missing
+ * file) is told in words. Commander's own usage errors exit with 1 before this.
+ */
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {

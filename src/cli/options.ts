@@ -1,5 +1,12 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { type Config, type RawConfig, rawConfigFromEnv, resolveConfig } from '../config.js';
+
+/** Commander argument parser for counts such as --threads: a whole number >= 1. */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('it must be a whole number of at least 1.');
+  return n;
+}
 
 /** Flags shared by every command that opens the data directory. */
 export function withDataDir(command: Command): Command {

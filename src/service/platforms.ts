@@ -21,6 +21,20 @@ export class PlatformService {
     return { platform, apiKey: key };
   }
 
+  /** Issues a new key to an active platform; its old key stops working at once. */
+  async rotateKey(name: string, actor: Actor): Promise<{ platform: PlatformRecord; apiKey: string }> {
+    const { key, keyId, keyHash } = this.credentials.newApiKey();
+    const platform = await this.store.rotatePlatformKey(name, { keyId, keyHash }, actor);
+    if (!platform) {
+      const revoked = (await this.store.listPlatforms()).some((p) => p.name === name);
+      throw new RempartError(
+        'NOT_FOUND',
+        revoked ? `platform "${name}" was revoked; a revoked platform keeps its name: add it under another name` : `no active platform named "${name}"`,
+      );
+    }
+    return { platform, apiKey: key };
+  }
+
   list(): Promise<PlatformRecord[]> {
     return this.store.listPlatforms();
   }

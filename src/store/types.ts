@@ -274,6 +274,11 @@ export interface PlatformStore {
   listPlatforms(): Promise<PlatformRecord[]>;
   /** Marks a platform's key revoked; false if no active platform has that name. */
   revokePlatform(name: string, actor: Actor): Promise<boolean>;
+  /**
+   * Gives the active platform of that name a new key (the old one stops working at
+   * once), audited as platform.rotate; undefined if no active platform has that name.
+   */
+  rotatePlatformKey(name: string, key: { keyId: string; keyHash: string }, actor: Actor): Promise<PlatformRecord | undefined>;
 }
 
 export interface AuditStore {

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { positiveInteger } from '../options.js';
 import { recallAt, fprAt, recommendThreshold } from '../../eval/metrics.js';
 import { fetchCorpus } from '../../eval/corpus.js';
 import { createPoolRunner, DEFAULT_MAX_SIDE, runEvaluation, type EvalResults } from '../../eval/runner.js';
@@ -65,7 +66,7 @@ export function registerEvalCommands(program: Command): void {
     .argument('[dir]', `folder of photos (default: ${DEFAULT_CORPUS}/photos, fetched first when absent)`)
     .option('--out-dir <dir>', 'where results.json, report.html, summary.json and summary.md go', 'rempart-eval')
     .option('--max-side <px>', 'shrink originals to fit this many pixels per side first', String(DEFAULT_MAX_SIDE))
-    .option('--threads <n>', 'worker threads (default: all cores)')
+    .option('--threads <n>', 'worker threads (default: all cores)', positiveInteger)
     .option('--transformations <names>', 'comma-separated subset of transformations')
     .option('--algorithms <names>', 'comma-separated subset of algorithms')
     .option('--target-fpr <fpr>', 'FPR the recommended threshold must not exceed on the corpus', String(DEFAULT_POLICY.targetFpr))
@@ -89,7 +90,7 @@ export function registerEvalCommands(program: Command): void {
           photos = join(DEFAULT_CORPUS, 'photos');
           if (!existsSync(photos)) photos = await fetch(DEFAULT_CORPUS, DEFAULT_SHARED);
         }
-        const runner = createPoolRunner(flags.threads ? number('threads', flags.threads, 1) : undefined);
+        const runner = createPoolRunner(flags.threads === undefined ? undefined : Number(flags.threads));
         const bar = new cliProgress.SingleBar(
           { format: 'eval [{bar}] {value}/{total} photos | {duration_formatted} elapsed | ETA {eta_formatted} | {photo}', hideCursor: true },
           cliProgress.Presets.shades_classic,

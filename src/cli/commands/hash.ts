@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { HashingPool } from '../../pipeline/pool.js';
 import { algorithmNames } from '../../hashing/index.js';
 import { expandImagePaths } from '../image-files.js';
+import { positiveInteger } from '../options.js';
 
 type Line = { file: string; error: { code: string; message: string } } | ({ file: string } & Record<string, unknown>);
 
@@ -17,9 +18,9 @@ export function registerHashCommand(program: Command): void {
     .argument('<paths...>', 'image files, or folders (every image file below them, recursively)')
     .option('--dihedral', 'also print the 7 other dihedral hashes (PDQ)')
     .option('--algorithms <names>', `comma-separated subset of: ${algorithmNames.join(', ')}`)
-    .option('--threads <n>', 'worker threads (default: all cores)')
-    .action(async (paths: string[], flags: { dihedral?: boolean; algorithms?: string; threads?: string }) => {
-      const pool = new HashingPool(flags.threads ? { threads: Number(flags.threads) } : {}, {
+    .option('--threads <n>', 'worker threads (default: all cores)', positiveInteger)
+    .action(async (paths: string[], flags: { dihedral?: boolean; algorithms?: string; threads?: number }) => {
+      const pool = new HashingPool(flags.threads ? { threads: flags.threads } : {}, {
         onWorkerFailure: (error) => process.stderr.write(`rempart: a hashing worker thread failed: ${error.message}\n`),
       });
       const algorithms = flags.algorithms?.split(',').map((s) => s.trim());

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { configFromFlags, withDataDir } from '../options.js';
 import { Rempart } from '../../service/rempart.js';
-import type { Actor } from '../../store/types.js';
+import { RempartError } from '../../errors.js';
+import type { Actor, PlatformRecord } from '../../store/types.js';
 
 const OPERATOR: Actor = { kind: 'operator', id: 'cli' };
 
@@ -14,7 +15,20 @@ async function withRempart<T>(flags: { dataDir?: string }, run: (rempart: Rempar
   }
 }
 
-/** `rempart platform add|list|revoke`: operators manage who may query. */
+/** Prints a key that is shown once (only its hash is stored). */
+function printKey(result: { platform: PlatformRecord; apiKey: string }, json: boolean | undefined, rotated: boolean): void {
+  const { platform, apiKey } = result;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ name: platform.name, apiKey, createdAt: platform.createdAt, rotated })}\n`);
+    return;
+  }
+  process.stdout.write(`platform: ${platform.name}\napi key:  ${apiKey}\n`);
+  process.stderr.write(
+    `${rotated ? 'The previous key of this platform no longer works. ' : ''}Give this key to the platform now: it cannot be shown again (only its hash is stored).\n`,
+  );
+}
+
+/** `rempart platform add|rotate|list|revoke`: operators manage who may query. */
 export function registerPlatformCommands(program: Command): void {
   const platform = program.command('platform').description('manage platforms and their API keys');
 
@@ -22,16 +36,27 @@ export function registerPlatformCommands(program: Command): void {
     .description('add a platform and print its API key (shown once, stored only as a hash)')
     .argument('<name>', 'platform name (unique)')
     .option('--json', 'print JSON')
-    .action(async (name: string, flags: { dataDir?: string; json?: boolean }) =>
+    .option('--rotate', 'if the platform already exists, give it a new key (its old key stops working) instead of failing')
+    .action(async (name: string, flags: { dataDir?: string; json?: boolean; rotate?: boolean }) =>
       withRempart(flags, async (rempart) => {
-        const { platform: created, apiKey } = await rempart.platforms.add(name, OPERATOR);
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ name: created.name, apiKey, createdAt: created.createdAt })}\n`);
-        } else {
-          process.stdout.write(`platform: ${created.name}\napi key:  ${apiKey}\n`);
-          process.stderr.write('Give this key to the platform now: it cannot be shown again (only its hash is stored).\n');
+        try {
+          printKey(await rempart.platforms.add(name, OPERATOR), flags.json, false);
+        } catch (error) {
+          if (!(error instanceof RempartError && error.code === 'CONFLICT' && !/key id/.test(error.message))) throw error;
+          if (!flags.rotate) {
+            throw new RempartError('CONFLICT', `${error.message} (to give it a new key: rempart platform rotate "${name}", or add --rotate)`);
+          }
+          printKey(await rempart.platforms.rotateKey(name, OPERATOR), flags.json, true);
         }
       }),
+    );
+
+  withDataDir(platform.command('rotate'))
+    .description('give an active platform a new API key (shown once); its old key stops working at once')
+    .argument('<name>', 'platform name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, flags: { dataDir?: string; json?: boolean }) =>
+      withRempart(flags, async (rempart) => printKey(await rempart.platforms.rotateKey(name, OPERATOR), flags.json, true)),
     );
 
   withDataDir(platform.command('list'))

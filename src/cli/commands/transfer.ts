@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { bytesToHex, type WireHash } from '../../hashing/index.js';
 import { configFromFlags, withDataDir } from '../options.js';
@@ -10,16 +13,14 @@ import { OPERATOR, withRempart } from './platform.js';
 export function registerTransferCommands(program: Command): void {
   withDataDir(program.command('export'))
     .description('print every active hash as JSON lines: {"id","algorithm","value","quality","createdAt"} (no case numbers)')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('-o, --output <file>', 'write to this file instead (mode 0600, replaced only once the export is complete)')
     .action(async (flags: { dataDir?: string; output?: string }) =>
       withRempart(flags, async (rempart) => {
-        const file = flags.output ? fs.createWriteStream(flags.output, { mode: 0o600 }) : undefined;
-        const out: NodeJS.WritableStream = file ?? process.stdout;
-        for await (const h of rempart.store.hashes()) {
-          const line = `${JSON.stringify({ id: h.ref, algorithm: h.algorithm, value: bytesToHex(h.bytes), quality: h.quality, createdAt: h.createdAt })}\n`;
-          if (!out.write(line)) await new Promise((resolve) => out.once('drain', resolve));
+        const lines = exportLines(rempart);
+        if (flags.output) return writeAtomically(path.resolve(flags.output), lines);
+        for await (const line of lines) {
+          if (!process.stdout.write(line)) await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
-        if (file) await new Promise<void>((resolve, reject) => file.end(() => resolve()).on('error', reject));
       }),
     );
 
@@ -40,6 +41,28 @@ export function registerTransferCommands(program: Command): void {
         await rempart.close();
       }
     });
+}
+
+async function* exportLines(rempart: Rempart): AsyncGenerator<string> {
+  for await (const h of rempart.store.hashes()) {
+    yield `${JSON.stringify({ id: h.ref, algorithm: h.algorithm, value: bytesToHex(h.bytes), quality: h.quality, createdAt: h.createdAt })}\n`;
+  }
+}
+
+/**
+ * The hash list is sensitive: the file is readable by its owner only, and a failed
+ * export never leaves a truncated file under the requested name (it is written beside
+ * it, then renamed over it).
+ */
+async function writeAtomically(target: string, lines: AsyncIterable<string>): Promise<void> {
+  const partial = `${target}.partial-${process.pid}`;
+  try {
+    await pipeline(Readable.from(lines), fs.createWriteStream(partial, { mode: 0o600, flags: 'wx' }));
+    await fs.promises.rename(partial, target);
+  } catch (error) {
+    await fs.promises.rm(partial, { force: true });
+    throw new Error(`cannot write the export to ${target}: ${(error as Error).message}`);
+  }
 }
 
 async function readJsonLines(file: string): Promise<WireHash[]> {

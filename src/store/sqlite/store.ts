@@ -166,6 +166,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     platformByKeyId: db.prepare<[string], PlatformRow>('SELECT * FROM platforms WHERE key_id = ?'),
     listPlatforms: db.prepare<[], PlatformRow>('SELECT * FROM platforms ORDER BY id'),
     revokePlatform: db.prepare('UPDATE platforms SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL'),
+    rotatePlatformKey: db.prepare<[string, string, string], PlatformRow>(
+      'UPDATE platforms SET key_id = ?, key_hash = ? WHERE name = ? AND revoked_at IS NULL RETURNING *',
+    ),
     insertAudit: db.prepare(
       'INSERT INTO audit (at, actor_kind, actor_id, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -269,6 +272,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     if (sql.revokePlatform.run(iso(), name).changes === 0) return false;
     audit(actor, 'platform.revoke', name, null);
     return true;
+  });
+
+  const rotatePlatformKeyTx = db.transaction((name: string, key: { keyId: string; keyHash: string }, actor: Actor) => {
+    const row = sql.rotatePlatformKey.get(key.keyId, key.keyHash, name);
+    if (row === undefined) return undefined;
+    audit(actor, 'platform.rotate', name, { keyId: key.keyId });
+    return toPlatformRecord(row);
   });
 
   return {
@@ -382,6 +392,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     async revokePlatform(name, actor) {
       return revokePlatformTx(name, actor);
+    },
+    async rotatePlatformKey(name, key, actor) {
+      try {
+        return rotatePlatformKeyTx(name, key, actor);
+      } catch (error) {
+        if (isUniqueViolation(error, 'platforms.key_id')) throw new RempartError('CONFLICT', `key id "${key.keyId}" is already in use`);
+        throw error;
+      }
     },
 
     async audit(actor, action, target, detail) {

@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.js';
+import { registerEvalCommands } from './commands/eval.js';
+import { registerHashCommand } from './commands/hash.js';
+import { registerPlatformCommands } from './commands/platform.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerTransferCommands } from './commands/transfer.js';
+
+/** `rempart`: thin commands over the same modules the HTTP API uses. */
+export function buildProgram(): Command {
+  const program = new Command('rempart')
+    .description('Perceptual-hash matching engine that stops re-uploads of intimate images without receiving them')
+    .showHelpAfterError();
+  registerServeCommand(program);
+  registerHashCommand(program);
+  registerPlatformCommands(program);
+  registerTransferCommands(program);
+  registerAuditCommand(program);
+  registerEvalCommands(program);
+  return program;
+}
