@@ -1,17 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../src/hashing/codec.js';
 import { hammingDistance } from '../src/hashing/hamming.js';
 import { algorithmNames } from '../src/hashing/registry.js';
 import { HashingPool } from '../src/pipeline/pool.js';
+import { VECTORS_DIR, vectorsAvailable } from './helpers/vectors.js';
 
-const VECTORS = fileURLToPath(new URL('../../shared/vectors/pdq/', import.meta.url));
-const MANIFEST = `${VECTORS}manifest.json`;
-const hasVectors = existsSync(MANIFEST);
+const VECTORS = path.join(VECTORS_DIR, 'pdq');
+const MANIFEST = path.join(VECTORS, 'manifest.json');
+const hasVectors = vectorsAvailable('PDQ pipeline vectors', ['pdq/manifest.json']);
 const hasPdq = algorithmNames.includes('pdq');
-if (!hasVectors) console.warn(`PDQ pipeline vectors skipped: ${VECTORS} is missing (../shared/vectors/pdq)`);
 if (!hasPdq) console.warn('PDQ pipeline vectors skipped: no "pdq" algorithm in src/hashing/registry.ts yet');
 
 interface Entry {
@@ -52,7 +52,7 @@ describe.skipIf(!hasVectors || !hasPdq)('PDQ on the original images through the 
 
   for (const entry of entries.filter((e) => e.quality >= 80)) {
     it(`${entry.image}`, async () => {
-      const bytes = readFileSync(VECTORS + entry.image);
+      const bytes = readFileSync(path.join(VECTORS, entry.image));
       const orientation = (await sharp(bytes).metadata()).orientation ?? 1;
       const ours = await pdqOf(bytes);
       let expected = entry.pdq;
@@ -61,7 +61,7 @@ describe.skipIf(!hasVectors || !hasPdq)('PDQ on the original images through the 
         // Expected: PDQ of the reference's own pixels turned the way EXIF displays them.
         const rotation = ORIENTATION_ROTATION[orientation];
         expect(rotation, `orientation ${orientation} has no mapping`).toBeDefined();
-        const displayed = await sharp(readFileSync(VECTORS + entry.pixels)).rotate(rotation).png().toBuffer();
+        const displayed = await sharp(readFileSync(path.join(VECTORS, entry.pixels))).rotate(rotation).png().toBuffer();
         expected = (await pdqOf(displayed)).value;
         // And the reference's dihedral hash for that display is the nearest of the 8.
         const all = { original: entry.pdq, ...entry.dihedral };

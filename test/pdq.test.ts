@@ -2,20 +2,18 @@
  * PDQ conformance: every vector of ../shared/vectors/pdq must come out bit for bit as the
  * pure-Python reference computed it (hash, quality and the 7 other dihedral hashes).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { pdq } from '../src/hashing/pdq.js';
 import type { Pixels } from '../src/hashing/types.js';
+import { VECTORS_DIR, vectorsAvailable } from './helpers/vectors.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const VECTORS = path.resolve(repoRoot, '../shared/vectors/pdq');
+const VECTORS = path.join(VECTORS_DIR, 'pdq');
 const MANIFEST = path.join(VECTORS, 'manifest.json');
-const haveVectors = existsSync(MANIFEST);
-if (!haveVectors) console.warn(`PDQ conformance skipped: ${MANIFEST} is missing (shared vectors folder ${VECTORS})`);
+const haveVectors = vectorsAvailable('PDQ conformance', ['pdq/manifest.json']);
 
 interface VectorEntry {
   image: string;

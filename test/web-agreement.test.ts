@@ -5,17 +5,17 @@
  * to test-output/web/agreement.json; the bounds below come from that measurement
  * (docs/web.md). Also records the time to hash a 12-megapixel photo in the browser.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hammingDistance, hexToBytes } from '../src/hashing/index.js';
 import { launchChromium, openPage, startWebServer, texturedPhoto, writeOutput, type WebServer } from './helpers/browser.js';
+import { VECTORS_DIR, vectorsAvailable } from './helpers/vectors.js';
 
-const VECTORS = path.resolve('..', 'shared', 'vectors');
-const haveVectors = existsSync(path.join(VECTORS, 'pdq', 'manifest.json')) && existsSync(path.join(VECTORS, 'blockhash'));
-if (!haveVectors) console.warn(`skipping browser-vs-server agreement: no reference vectors at ${VECTORS}`);
+const VECTORS = VECTORS_DIR;
+const haveVectors = vectorsAvailable('browser-vs-server agreement', ['pdq/manifest.json', 'blockhash']);
 
 /**
  * Largest browser-vs-server distance accepted, in bits of 256, per algorithm, over all 66
