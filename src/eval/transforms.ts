@@ -23,9 +23,11 @@ export type Step =
   | { op: 'crop'; fraction: number }
   | { op: 'cropSquare' }
   | { op: 'cropSide'; side: 'top' | 'bottom' | 'left' | 'right'; fraction: number }
+  | { op: 'cropSides'; left: number; top: number; right: number; bottom: number }
   | { op: 'pad'; fraction: number; colour: string }
   | { op: 'rotate'; degrees: 90 | 180 | 270 }
   | { op: 'tilt'; degrees: number }
+  | { op: 'tiltInner'; degrees: number }
   | { op: 'flip'; axis: 'horizontal' | 'vertical' }
   | { op: 'brightness'; factor: number }
   | { op: 'contrast'; factor: number }
@@ -56,6 +58,51 @@ export interface EncodedImage {
 }
 
 const t = (name: string, family: string, ...steps: Step[]): Transformation => ({ name, family, steps });
+
+/** mulberry32: a small seeded generator, so "random" transformations are the same every run. */
+export function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random crop amounts, as shares of each side. */
+export const RANDOM_CROP_RANGE = { min: 0.02, max: 0.15 } as const;
+export const RANDOM_CROPS = 12;
+
+/**
+ * Crops of random amounts (2–15 %) on a random non-empty set of sides, drawn once from a
+ * fixed seed: not a list of convenient windows, but the same list every run.
+ */
+export function randomCrops(count = RANDOM_CROPS, seed = 11): Transformation[] {
+  const uniform = seededUniform(seed);
+  const out: Transformation[] = [];
+  for (let i = 1; i <= count; i++) {
+    const sides = { left: 0, top: 0, right: 0, bottom: 0 };
+    let mask = 0;
+    while (mask === 0) mask = Math.floor(uniform() * 16);
+    (['left', 'top', 'right', 'bottom'] as const).forEach((side, k) => {
+      if (mask & (1 << k)) sides[side] = Math.round((RANDOM_CROP_RANGE.min + uniform() * (RANDOM_CROP_RANGE.max - RANDOM_CROP_RANGE.min)) * 1000) / 1000;
+    });
+    out.push(t(`crop-random-${String(i).padStart(2, '0')}`, 'crop-random', { op: 'cropSides', ...sides }));
+  }
+  return out;
+}
+
+/** The largest amount cut off any side by a crop transformation (0 for others): recall is reported against it. */
+export function cropAmount(transformation: Transformation): number {
+  let amount = 0;
+  for (const step of transformation.steps) {
+    if (step.op === 'cropSides') amount = Math.max(amount, step.left, step.top, step.right, step.bottom);
+    else if (step.op === 'crop' || step.op === 'cropSide') amount = Math.max(amount, step.fraction);
+  }
+  return amount;
+}
 
 /** The suite run by `rempart eval`; names are stable so results stay comparable. */
 export const TRANSFORMATIONS: readonly Transformation[] = [
@@ -109,6 +156,12 @@ export const TRANSFORMATIONS: readonly Transformation[] = [
   t('pad-5pc+resize-x0.5', 'chain', { op: 'pad', fraction: 0.05, colour: '#ffffff' }, { op: 'scale', factor: 0.5 }),
   t('tilt+3+jpeg-q70', 'chain', { op: 'tilt', degrees: 3 }, { op: 'jpeg', quality: 70 }),
   t('screenshot-frame+jpeg-q70', 'chain', { op: 'screenshot' }, { op: 'jpeg', quality: 70 }),
+  // Beyond the first 48: larger tilts, a tilt cut back to its inner rectangle (no filled
+  // corners to read the angle from), and crops of random amounts on random sides.
+  t('tilt+6', 'tilt', { op: 'tilt', degrees: 6 }),
+  t('tilt-6', 'tilt', { op: 'tilt', degrees: -6 }),
+  t('tilt+3-inner', 'tilt', { op: 'tiltInner', degrees: 3 }),
+  ...randomCrops(),
 ];
 
 const BY_NAME = new Map(TRANSFORMATIONS.map((x) => [x.name, x]));
@@ -264,6 +317,13 @@ export async function applyStep(image: RawImage, step: Step): Promise<RawImage> 
       const top = step.side === 'top' ? cutY : 0;
       return toRaw(fromRaw(image).extract({ left, top, width: w - cutX, height: h - cutY }));
     }
+    case 'cropSides': {
+      const left = Math.round(w * step.left);
+      const top = Math.round(h * step.top);
+      const width = w - left - Math.round(w * step.right);
+      const height = h - top - Math.round(h * step.bottom);
+      return toRaw(fromRaw(image).extract({ left, top, width, height }));
+    }
     case 'pad': {
       const dx = Math.round(w * step.fraction);
       const dy = Math.round(h * step.fraction);
@@ -277,6 +337,15 @@ export async function applyStep(image: RawImage, step: Step): Promise<RawImage> 
       return toRaw(
         fromRaw(rotated).extract({ left: Math.floor((rotated.width - w) / 2), top: Math.floor((rotated.height - h) / 2), width: w, height: h }),
       );
+    }
+    case 'tiltInner': {
+      // Rotate, then keep the largest centred rectangle of the original's proportions with no filled corner.
+      const rotated = await toRaw(fromRaw(image).rotate(step.degrees, { background: '#000000' }));
+      const a = (Math.abs(step.degrees) * Math.PI) / 180;
+      const scale = Math.min(w / (w * Math.cos(a) + h * Math.sin(a)), h / (h * Math.cos(a) + w * Math.sin(a)));
+      const cw = Math.floor(w * scale) - 2;
+      const ch = Math.floor(h * scale) - 2;
+      return toRaw(fromRaw(rotated).extract({ left: Math.floor((rotated.width - cw) / 2), top: Math.floor((rotated.height - ch) / 2), width: cw, height: ch }));
     }
     case 'flip':
       return toRaw(step.axis === 'horizontal' ? fromRaw(image).flop() : fromRaw(image).flip());

@@ -140,6 +140,33 @@ export function pdqCoefficients(pixels: Pixels): PdqCoefficients {
   }
 }
 
+/**
+ * PDQ's last stages (quality, DCT, median threshold) on a 64 × 64 grid of luma averages
+ * that the caller sampled itself: the derived regions of a matching profile
+ * (src/hashing/profile/) sample each window straight to 64 × 64 by exact area averages,
+ * which is what PDQ's tent filter and decimation approximate on a whole image.
+ * Returns the hash and, when asked, the 7 other dihedral hashes (in DIHEDRAL_NAMES order).
+ */
+export function pdqFromDecimated(decimated: Float64Array, dihedral = false): { hashes: Uint8Array[]; quality: number } {
+  if (decimated.length !== DECIMATED_SIDE * DECIMATED_SIDE) {
+    throw new RangeError(`decimated must hold ${DECIMATED_SIDE}×${DECIMATED_SIDE} values, got ${decimated.length}`);
+  }
+  try {
+    const quality = pdqQuality(decimated);
+    dct64To16(decimated, scratch.dctTemp, scratch.coefficients);
+    if (!dihedral) return { hashes: [coefficientsToHash(scratch.coefficients)], quality };
+    const hashes = DIHEDRAL_NAMES.map((name) => {
+      transformCoefficients(name, scratch.coefficients, scratch.transformed);
+      return coefficientsToHash(scratch.transformed);
+    });
+    return { hashes, quality };
+  } finally {
+    scratch.dctTemp.fill(0);
+    scratch.coefficients.fill(0);
+    scratch.transformed.fill(0);
+  }
+}
+
 export const pdq: HashAlgorithm = {
   name: 'pdq',
   bits: 256,

@@ -1,0 +1,189 @@
+/**
+ * Content-anchored regions: boxes that move with the picture's content, not with its
+ * frame, so that a crop which keeps a region keeps its box (and hash) too.
+ *
+ * The picture is cut at fixed grey levels (not at its median or quantiles, which a crop
+ * moves); each connected piece above or below a level that does not touch the frame is a
+ * segment. A segment found again, nearly unchanged, at the next level is stable (it has
+ * a sharp outline), and survives small changes of tone. Its box comes from its moments
+ * (centroid and spread), which average thousands of pixels, rather than from its
+ * extreme points, which one pixel can move. Segmentation runs at 512 px or more: at
+ * 128 px one pixel is already more than PDQ's tolerance of about 1 % of a side.
+ */
+import { shrinkLuma, type Box, type LumaImage } from './luma-image.js';
+
+export interface SegmentRules {
+  /** Longest side the segmentation runs at. */
+  readonly side: number;
+  /** Grey levels the picture is cut at. */
+  readonly levels: readonly number[];
+  /** Segment area bounds, as shares of the picture. */
+  readonly minArea: number;
+  readonly maxArea: number;
+  /** Half-side of the region box in standard deviations of the segment (per axis). */
+  readonly spread: number;
+  /** Region boxes smaller than this share of the picture's shorter side are dropped. */
+  readonly minBoxShare: number;
+  /** Two segments at neighbouring levels are one if centroids and spreads agree within these shares. */
+  readonly centroidTolerance: number;
+  readonly spreadTolerance: number;
+  /** Most regions returned (largest stable segments first). */
+  readonly maxRegions: number;
+}
+
+export const DEFAULT_SEGMENT_RULES: SegmentRules = {
+  side: 512,
+  levels: [40, 64, 88, 112, 136, 160, 184, 208, 232],
+  minArea: 0.001,
+  maxArea: 0.3,
+  spread: 2.5,
+  minBoxShare: 0.15,
+  centroidTolerance: 1,
+  spreadTolerance: 10,
+  maxRegions: 16,
+};
+
+/** A stable segment: its moments and the region box derived from them (in the input's pixels). */
+export interface Segment {
+  readonly level: number;
+  /** true: brighter than the level; false: darker. */
+  readonly bright: boolean;
+  /** Share of the picture. */
+  readonly area: number;
+  readonly cx: number;
+  readonly cy: number;
+  readonly sx: number;
+  readonly sy: number;
+  readonly box: Box;
+}
+
+/** 3 × 3 box blur: the JPEG noise of a re-encode must not split or join segments. */
+function blur3(image: LumaImage): Float32Array {
+  const { width: w, height: h, data } = image;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const l = x > 0 ? x - 1 : x;
+      const r = x < w - 1 ? x + 1 : x;
+      tmp[y * w + x] = (data[y * w + l]! + data[y * w + x]! + data[y * w + r]!) / 3;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const u = y > 0 ? y - 1 : y;
+    const d = y < h - 1 ? y + 1 : y;
+    for (let x = 0; x < w; x++) out[y * w + x] = (tmp[u * w + x]! + tmp[y * w + x]! + tmp[d * w + x]!) / 3;
+  }
+  return out;
+}
+
+function find(parent: Int32Array, i: number): number {
+  while (parent[i] !== i) {
+    parent[i] = parent[parent[i]!]!;
+    i = parent[i]!;
+  }
+  return i;
+}
+
+/** Segments of one level: 4-connected pieces of pixels on the same side of `level`. */
+function segmentsAt(data: Float32Array, w: number, h: number, level: number, rules: SegmentRules, parent: Int32Array): Omit<Segment, 'box'>[] {
+  const n = w * h;
+  for (let i = 0; i < n; i++) parent[i] = i;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const above = data[i]! >= level;
+      if (x > 0 && data[i - 1]! >= level === above) {
+        const a = find(parent, i - 1);
+        const b = find(parent, i);
+        if (a !== b) parent[b] = a;
+      }
+      if (y > 0 && data[i - w]! >= level === above) {
+        const a = find(parent, i - w);
+        const b = find(parent, i);
+        if (a !== b) parent[b] = a;
+      }
+    }
+  }
+  // Moments per root.
+  const stats = new Map<number, { n: number; sx: number; sy: number; sxx: number; syy: number; border: boolean }>();
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const root = find(parent, y * w + x);
+      let s = stats.get(root);
+      if (!s) {
+        s = { n: 0, sx: 0, sy: 0, sxx: 0, syy: 0, border: false };
+        stats.set(root, s);
+      }
+      const px = x + 0.5;
+      const py = y + 0.5;
+      s.n++;
+      s.sx += px;
+      s.sy += py;
+      s.sxx += px * px;
+      s.syy += py * py;
+      if (x === 0 || y === 0 || x === w - 1 || y === h - 1) s.border = true;
+    }
+  }
+  const out: Omit<Segment, 'box'>[] = [];
+  for (const [root, s] of stats) {
+    const area = s.n / n;
+    if (s.border || area < rules.minArea || area > rules.maxArea) continue;
+    const cx = s.sx / s.n;
+    const cy = s.sy / s.n;
+    out.push({
+      level,
+      bright: data[root]! >= level,
+      area,
+      cx,
+      cy,
+      sx: Math.sqrt(Math.max(0, s.sxx / s.n - cx * cx)),
+      sy: Math.sqrt(Math.max(0, s.syy / s.n - cy * cy)),
+    });
+  }
+  return out;
+}
+
+/**
+ * The stable segments of a picture and their region boxes, in the coordinates of
+ * `image`. Boxes that would leave the picture are dropped: a region is hashed only
+ * where all of it is seen.
+ */
+export function findSegments(image: LumaImage, rules: SegmentRules = DEFAULT_SEGMENT_RULES): Segment[] {
+  const small = shrinkLuma(image, rules.side);
+  const { width: w, height: h } = small;
+  const data = blur3(small);
+  const parent = new Int32Array(w * h);
+  const diagonal = Math.hypot(w, h);
+  const byLevel = rules.levels.map((level) => segmentsAt(data, w, h, level, rules, parent));
+  const same = (a: Omit<Segment, 'box'>, b: Omit<Segment, 'box'>): boolean =>
+    a.bright === b.bright &&
+    Math.hypot(a.cx - b.cx, a.cy - b.cy) <= rules.centroidTolerance * diagonal &&
+    Math.abs(a.sx - b.sx) <= rules.spreadTolerance * a.sx &&
+    Math.abs(a.sy - b.sy) <= rules.spreadTolerance * a.sy;
+  const stable: Omit<Segment, 'box'>[] = [];
+  byLevel.forEach((segments, i) => {
+    const next = byLevel[i + 1] ?? [];
+    for (const s of segments) if (next.some((t) => same(s, t))) stable.push(s);
+  });
+  const scale = image.width / w;
+  const minHalf = (rules.minBoxShare * Math.min(image.width, image.height)) / 2;
+  const out: Segment[] = [];
+  for (const s of stable.sort((a, b) => b.area - a.area || a.level - b.level)) {
+    const cx = s.cx * scale;
+    const cy = s.cy * scale;
+    const hx = rules.spread * s.sx * scale;
+    const hy = rules.spread * s.sy * scale;
+    // Too small a box holds too little to tell pictures apart. (Enlarging it instead
+    // would tie its size to the frame, which a crop changes.)
+    if (Math.min(hx, hy) < minHalf) continue;
+    const box = { x0: cx - hx, y0: cy - hy, x1: cx + hx, y1: cy + hy };
+    if (box.x0 < 0 || box.y0 < 0 || box.x1 > image.width || box.y1 > image.height) continue;
+    // One region per place: a segment seen at several levels gives near-identical boxes.
+    const duplicate = out.some((o) => Math.abs(o.box.x0 - box.x0) + Math.abs(o.box.x1 - box.x1) + Math.abs(o.box.y0 - box.y0) + Math.abs(o.box.y1 - box.y1) < 0.01 * (hx + hy));
+    if (duplicate) continue;
+    out.push({ ...s, cx, cy, sx: s.sx * scale, sy: s.sy * scale, box });
+    if (out.length >= rules.maxRegions) break;
+  }
+  return out;
+}

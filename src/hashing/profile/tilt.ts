@@ -1,0 +1,111 @@
+/**
+ * Tilt of a picture turned by a few degrees inside its frame, read from the corners the
+ * turn left empty (filled with one colour). Each corner holds a right triangle whose
+ * legs run along the frame; their ratio is the tangent of the angle. Four corners that
+ * agree on one angle are needed: a dark vignette or a black object in one corner is not
+ * a tilt.
+ */
+import type { LumaImage } from './luma-image.js';
+
+export interface Tilt {
+  /** Radians, image coordinates (y down): content turned clockwise as displayed is positive. */
+  readonly angle: number;
+  /** Luma of the fill. */
+  readonly fill: number;
+}
+
+const TOLERANCE = 14;
+/** Below this the turn is within what PDQ tolerates; above, it is not a small tilt. */
+const MIN_DEGREES = 0.4;
+const MAX_DEGREES = 12;
+/** The four corners' angles must agree within this. */
+const AGREEMENT_DEGREES = 0.6;
+
+const near = (v: number, fill: number): boolean => Math.abs(v - fill) <= TOLERANCE;
+
+/** Run of fill pixels from a corner along a row or a column (in pixels). */
+function run(image: LumaImage, x: number, y: number, dx: number, dy: number, fill: number, limit: number): number {
+  const { width, data } = image;
+  let n = 0;
+  while (n < limit && near(data[(y + n * dy) * width + (x + n * dx)]!, fill)) n++;
+  return n;
+}
+
+interface CornerLegs {
+  /** Along the horizontal frame edge. */
+  horizontal: number;
+  /** Along the vertical frame edge. */
+  vertical: number;
+}
+
+/**
+ * Legs of the empty triangle at one corner, along the frame's edges. Undefined when there
+ * is none or its long side is not straight.
+ */
+function cornerLegs(image: LumaImage, right: boolean, bottom: boolean, fill: number): CornerLegs | undefined {
+  const { width, height } = image;
+  const x = right ? width - 1 : 0;
+  const y = bottom ? height - 1 : 0;
+  const dx = right ? -1 : 1;
+  const dy = bottom ? -1 : 1;
+  const horizontal = run(image, x, y, dx, 0, fill, width);
+  const vertical = run(image, x, y, 0, dy, fill, height);
+  if (horizontal < 3 || vertical < 3 || horizontal >= width * 0.75 || vertical >= height * 0.75) return undefined;
+  // Straightness: halfway along the longer leg, the run across must be about half the other leg.
+  if (horizontal >= vertical) {
+    const at = Math.round(horizontal / 2);
+    const across = run(image, x + at * dx, y, 0, dy, fill, height);
+    if (Math.abs(across - vertical / 2) > Math.max(2, vertical * 0.2)) return undefined;
+  } else {
+    const at = Math.round(vertical / 2);
+    const across = run(image, x, y + at * dy, dx, 0, fill, width);
+    if (Math.abs(across - horizontal / 2) > Math.max(2, horizontal * 0.2)) return undefined;
+  }
+  return { horizontal, vertical };
+}
+
+/**
+ * The tilt of the picture, or undefined when the corners do not show one. Under a
+ * clockwise turn the top-right and bottom-left triangles lie along the horizontal edges
+ * (long horizontal leg) and the other two along the vertical edges; counter-clockwise,
+ * the reverse.
+ */
+export function detectTilt(image: LumaImage): Tilt | undefined {
+  const { width, height, data } = image;
+  if (width < 32 || height < 32) return undefined;
+  const fill = data[0]!;
+  const corners = [data[width - 1]!, data[(height - 1) * width]!, data[height * width - 1]!];
+  if (!corners.every((v) => near(v, fill))) return undefined;
+  const topLeft = cornerLegs(image, false, false, fill);
+  const topRight = cornerLegs(image, true, false, fill);
+  const bottomLeft = cornerLegs(image, false, true, fill);
+  const bottomRight = cornerLegs(image, true, true, fill);
+  if (!topLeft || !topRight || !bottomLeft || !bottomRight) return undefined;
+  const flat = (c: CornerLegs): number => Math.atan2(c.vertical, c.horizontal);
+  const steep = (c: CornerLegs): number => Math.atan2(c.horizontal, c.vertical);
+  let angles: number[];
+  if (topRight.horizontal > topRight.vertical && bottomLeft.horizontal > bottomLeft.vertical) {
+    // Clockwise: top-right and bottom-left triangles are flat, the others steep.
+    angles = [flat(topRight), flat(bottomLeft), steep(topLeft), steep(bottomRight)];
+  } else if (topLeft.horizontal > topLeft.vertical && bottomRight.horizontal > bottomRight.vertical) {
+    angles = [flat(topLeft), flat(bottomRight), steep(topRight), steep(bottomLeft)].map((a) => -a);
+  } else {
+    return undefined;
+  }
+  const degrees = angles.map((a) => (a * 180) / Math.PI);
+  const spread = Math.max(...degrees) - Math.min(...degrees);
+  const mean = degrees.reduce((s, d) => s + d, 0) / degrees.length;
+  if (spread > AGREEMENT_DEGREES || Math.abs(mean) < MIN_DEGREES || Math.abs(mean) > MAX_DEGREES) return undefined;
+  return { angle: (mean * Math.PI) / 180, fill };
+}
+
+/**
+ * Scale of the largest centred rectangle of the picture's own proportions that a turn by
+ * `angle` keeps inside a frame of the same size (the frame is cut back to the picture's
+ * size, as editors do).
+ */
+export function innerScale(width: number, height: number, angle: number): number {
+  const c = Math.abs(Math.cos(angle));
+  const s = Math.abs(Math.sin(angle));
+  return Math.min(width / (width * c + height * s), height / (height * c + width * s));
+}

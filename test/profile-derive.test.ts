@@ -1,0 +1,213 @@
+/**
+ * Normalisation and region derivation (src/hashing/profile) on generated pictures with
+ * known borders, crops and turns: the content box is found to the pixel, the tilt to a
+ * fraction of a degree, and regions follow the content when the frame moves.
+ */
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { hammingDistance } from '../src/hashing/hamming.js';
+import { AreaSampler, lumaOf, type LumaImage } from '../src/hashing/profile/luma-image.js';
+import { findContentBox, trimsSomething } from '../src/hashing/profile/trim.js';
+import { detectTilt, innerScale } from '../src/hashing/profile/tilt.js';
+import { findSegments } from '../src/hashing/profile/segments.js';
+import { querySet, registeredSet, type DerivedHash } from '../src/hashing/profile/derive.js';
+import { pdqFromDecimated } from '../src/hashing/pdq.js';
+import { scene } from './helpers/images.js';
+import { seededRandom } from './helpers/random.js';
+
+interface Raw {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+/** A photo-like picture: smooth shading, textured blobs of different tones, fine noise. */
+function picture(width: number, height: number, seed: number): Raw {
+  const random = seededRandom(seed);
+  const blobs = Array.from({ length: 14 }, () => ({
+    x: (0.1 + 0.8 * random()) * width,
+    y: (0.1 + 0.8 * random()) * height,
+    r: (0.03 + 0.07 * random()) * Math.min(width, height),
+    tone: random() < 0.5 ? 30 + 40 * random() : 190 + 50 * random(),
+  }));
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 110 + 30 * Math.sin(x / 37 + seed) + 25 * Math.cos(y / 29 - seed);
+      for (const b of blobs) if ((x - b.x) ** 2 + (y - b.y) ** 2 < b.r * b.r) v = b.tone + 10 * Math.sin((x + y) / 5);
+      v += (random() - 0.5) * 6;
+      const i = (y * width + x) * 3;
+      data[i] = Math.max(0, Math.min(255, Math.round(v * 0.9 + 20)));
+      data[i + 1] = Math.max(0, Math.min(255, Math.round(v)));
+      data[i + 2] = Math.max(0, Math.min(255, Math.round(v * 0.8 + 10)));
+    }
+  }
+  return { data, width, height, channels: 3 };
+}
+
+async function raw(pipeline: sharp.Sharp): Promise<Raw> {
+  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+const fromRaw = (image: Raw) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+const luma = (image: Raw): LumaImage => lumaOf(image);
+
+function closest(query: DerivedHash[], registered: DerivedHash[], roles?: { query?: string; registered?: string }): number {
+  let best = 256;
+  for (const q of query) {
+    if (roles?.query && q.role !== roles.query) continue;
+    for (const r of registered) {
+      if (roles?.registered && r.role !== roles.registered) continue;
+      for (const h of q.hashes) best = Math.min(best, hammingDistance(h, r.hashes[0]!));
+    }
+  }
+  return best;
+}
+
+describe('findContentBox (trimming borders and bars)', () => {
+  const photo = picture(300, 200, 3);
+
+  it('leaves a picture without a border whole', () => {
+    const box = findContentBox(luma(photo));
+    expect(box).toEqual({ x0: 0, y0: 0, x1: 300, y1: 200 });
+    expect(trimsSomething(box, 300, 200)).toBe(false);
+  });
+
+  it.each([
+    ['white', '#ffffff', 15, 10],
+    ['black letterbox', '#000000', 0, 40],
+    ['grey frame', '#808080', 60, 20],
+  ])('peels a %s border to the pixel', async (_name, colour, dx, dy) => {
+    const padded = await raw(fromRaw(photo).extend({ left: dx, right: dx, top: dy, bottom: dy, background: colour }));
+    const box = findContentBox(luma(padded));
+    expect(box.x0).toBeGreaterThanOrEqual(dx - 1);
+    expect(box.x0).toBeLessThanOrEqual(dx + 1);
+    expect(box.y0).toBeGreaterThanOrEqual(dy - 1);
+    expect(box.y0).toBeLessThanOrEqual(dy + 1);
+    expect(padded.width - box.x1).toBeLessThanOrEqual(dx + 1);
+    expect(padded.height - box.y1).toBeLessThanOrEqual(dy + 1);
+  });
+
+  it('peels a caption bar with text on it and the bars of a phone screenshot', async () => {
+    const caption = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="50"><rect width="300" height="50" fill="white"/>' +
+        '<text x="150" y="36" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="28" fill="black">NO WAY</text></svg>',
+    );
+    const captioned = await raw(fromRaw(photo).extend({ top: 50, background: '#ffffff' }).composite([{ input: caption, left: 0, top: 0 }]));
+    const box = findContentBox(luma(captioned));
+    expect(Math.abs(box.y0 - 50)).toBeLessThanOrEqual(1);
+    expect([box.x0, box.x1, box.y1]).toEqual([0, 300, 250]);
+
+    const chrome = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="560">' +
+        '<rect width="300" height="24" fill="#202124"/><text x="10" y="17" font-size="13" font-family="sans-serif" fill="white">12:34</text>' +
+        '<rect y="24" width="300" height="44" fill="#ffffff"/><text x="10" y="52" font-size="16" font-family="sans-serif" fill="#202124">← Photo</text>' +
+        '<rect y="520" width="300" height="40" fill="#202124"/></svg>',
+    );
+    const screen = await raw(
+      sharp({ create: { width: 300, height: 560, channels: 3, background: '#000000' } }).composite([
+        { input: chrome, left: 0, top: 0 },
+        { input: await fromRaw(photo).png().toBuffer(), left: 0, top: 200 },
+      ]),
+    );
+    const inScreen = findContentBox(luma(screen));
+    expect(Math.abs(inScreen.y0 - 200)).toBeLessThanOrEqual(1);
+    expect(Math.abs(inScreen.y1 - 400)).toBeLessThanOrEqual(1);
+    expect([inScreen.x0, inScreen.x1]).toEqual([0, 300]);
+  });
+
+  it('never trims a flat picture to nothing', () => {
+    const flat: Raw = { data: Buffer.alloc(100 * 80 * 3, 200), width: 100, height: 80, channels: 3 };
+    const box = findContentBox(luma(flat));
+    expect(box.x1 - box.x0).toBeGreaterThanOrEqual(30);
+    expect(box.y1 - box.y0).toBeGreaterThanOrEqual(24);
+  });
+});
+
+describe('detectTilt (filled corners)', () => {
+  const photo = picture(400, 300, 5);
+
+  it.each([3, -3, 6, -1.5])('reads a turn of %s° from the corners, within 0.3°', async (degrees) => {
+    const turned = await raw(fromRaw(photo).rotate(degrees, { background: '#000000' }));
+    const cut = await raw(fromRaw(turned).extract({ left: Math.floor((turned.width - 400) / 2), top: Math.floor((turned.height - 300) / 2), width: 400, height: 300 }));
+    const tilt = detectTilt(luma(cut));
+    expect(tilt).toBeDefined();
+    expect(Math.abs((tilt!.angle * 180) / Math.PI - degrees)).toBeLessThan(0.3);
+  });
+
+  it('sees no tilt in an upright picture, nor in one with a dark corner of its own', async () => {
+    expect(detectTilt(luma(photo))).toBeUndefined();
+    const corner = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="60" height="40"><polygon points="0,0 60,0 0,40" fill="black"/></svg>');
+    const marked = await raw(fromRaw(photo).composite([{ input: corner, left: 0, top: 0 }]));
+    expect(detectTilt(luma(marked))).toBeUndefined();
+  });
+
+  it('undoes the turn: the upright window of a tilted copy hashes like the same window of the original', async () => {
+    const big = picture(640, 480, 8);
+    const turned = await raw(fromRaw(big).rotate(3, { background: '#000000' }));
+    const cut = await raw(fromRaw(turned).extract({ left: Math.floor((turned.width - 640) / 2), top: Math.floor((turned.height - 480) / 2), width: 640, height: 480 }));
+    const query = querySet(luma(cut));
+    const tilt = query.find((h) => h.role === 'tilt');
+    expect(tilt).toBeDefined();
+    const registered = registeredSet(luma(big));
+    expect(closest([tilt!], registered, { registered: 'window' })).toBeLessThanOrEqual(24);
+    expect(innerScale(640, 480, (3 * Math.PI) / 180)).toBeCloseTo(0.936, 2);
+  });
+});
+
+describe('findSegments (content-anchored regions)', () => {
+  it('moves every region box with the content when the frame is cropped', async () => {
+    const photo = picture(800, 600, 11);
+    const cropped = await raw(fromRaw(photo).extract({ left: 64, top: 30, width: 700, height: 540 }));
+    const before = findSegments(luma(photo));
+    const after = findSegments(luma(cropped));
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    // Each region of the crop is a region of the original, shifted by the crop's offset.
+    let found = 0;
+    for (const s of after) {
+      const twin = before.find((b) => Math.abs(b.cx - 64 - s.cx) < 1.5 && Math.abs(b.cy - 30 - s.cy) < 1.5);
+      if (!twin) continue;
+      found++;
+      expect(Math.abs(twin.box.x1 - twin.box.x0 - (s.box.x1 - s.box.x0))).toBeLessThan(0.05 * (s.box.x1 - s.box.x0));
+    }
+    expect(found).toBeGreaterThanOrEqual(Math.min(3, after.length));
+  });
+
+  it('finds no region in a flat picture', () => {
+    const flat: Raw = { data: Buffer.alloc(200 * 150 * 3, 90), width: 200, height: 150, channels: 3 };
+    expect(findSegments(luma(flat))).toEqual([]);
+  });
+});
+
+describe('registeredSet / querySet', () => {
+  it('matches a copy cropped off-grid through a region, and the original through its full hash', async () => {
+    const photo = picture(800, 600, 21);
+    const registered = registeredSet(luma(photo));
+    expect(registered[0]!.role).toBe('full');
+    expect(registered.some((h) => h.role === 'region')).toBe(true);
+    expect(registered.some((h) => h.role === 'window')).toBe(true);
+    const cropped = await raw(fromRaw(photo).extract({ left: 70, top: 0, width: 700, height: 545 }));
+    expect(closest(querySet(luma(cropped)), registered, { query: 'full', registered: 'full' })).toBeGreaterThan(40);
+    expect(closest(querySet(luma(cropped)), registered)).toBeLessThanOrEqual(31);
+    expect(closest(querySet(luma(photo)), registered, { query: 'full', registered: 'full' })).toBe(0);
+  });
+
+  it('keeps flat regions out: every derived hash but the full one has quality >= 50', () => {
+    const blocks = scene(320, 240, 4);
+    for (const h of registeredSet(luma(blocks))) if (h.role !== 'full') expect(h.quality).toBeGreaterThanOrEqual(50);
+  });
+
+  it('does not match an unrelated picture', () => {
+    expect(closest(querySet(luma(picture(640, 480, 31))), registeredSet(luma(picture(640, 480, 32))))).toBeGreaterThan(60);
+  });
+
+  it('samples windows as PDQ sees a whole image: the full-box sample hashes close to PDQ of the picture', () => {
+    const photo = luma(picture(512, 384, 41));
+    const sampler = new AreaSampler(photo);
+    const a = pdqFromDecimated(sampler.sampleBox({ x0: 0, y0: 0, x1: 512, y1: 384 })).hashes[0]!;
+    const b = registeredSet(photo)[0]!.hashes[0]!;
+    expect(hammingDistance(a, b)).toBe(0);
+  });
+});
