@@ -3,7 +3,7 @@
  * known borders, crops and turns: the content box is found to the pixel, the tilt to a
  * fraction of a degree, and regions follow the content when the frame moves.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { hammingDistance } from '../src/hashing/hamming.js';
 import { AreaSampler, lumaOf, type LumaImage } from '../src/hashing/profile/luma-image.js';
@@ -46,7 +46,7 @@ function picture(width: number, height: number, seed: number): Raw {
   return { data, width, height, channels: 3 };
 }
 
-async function raw(pipeline: sharp.Sharp): Promise<Raw> {
+async function raw(pipeline: Sharp): Promise<Raw> {
   const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: 3 };
 }

@@ -85,9 +85,30 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
+/** Per-pixel scratch for one segmentation: union-find parents and moment sums per root. */
+class Scratch {
+  readonly parent: Int32Array;
+  readonly count: Float64Array;
+  readonly sumX: Float64Array;
+  readonly sumY: Float64Array;
+  readonly sumXX: Float64Array;
+  readonly sumYY: Float64Array;
+  readonly border: Uint8Array;
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    this.count = new Float64Array(n);
+    this.sumX = new Float64Array(n);
+    this.sumY = new Float64Array(n);
+    this.sumXX = new Float64Array(n);
+    this.sumYY = new Float64Array(n);
+    this.border = new Uint8Array(n);
+  }
+}
+
 /** Segments of one level: 4-connected pieces of pixels on the same side of `level`. */
-function segmentsAt(data: Float32Array, w: number, h: number, level: number, rules: SegmentRules, parent: Int32Array): Omit<Segment, 'box'>[] {
+function segmentsAt(data: Float32Array, w: number, h: number, level: number, rules: SegmentRules, scratch: Scratch): Omit<Segment, 'box'>[] {
   const n = w * h;
+  const { parent, count, sumX, sumY, sumXX, sumYY, border } = scratch;
   for (let i = 0; i < n; i++) parent[i] = i;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -105,40 +126,42 @@ function segmentsAt(data: Float32Array, w: number, h: number, level: number, rul
       }
     }
   }
-  // Moments per root.
-  const stats = new Map<number, { n: number; sx: number; sy: number; sxx: number; syy: number; border: boolean }>();
+  count.fill(0);
+  sumX.fill(0);
+  sumY.fill(0);
+  sumXX.fill(0);
+  sumYY.fill(0);
+  border.fill(0);
   for (let y = 0; y < h; y++) {
+    const py = y + 0.5;
+    const edgeRow = y === 0 || y === h - 1;
     for (let x = 0; x < w; x++) {
       const root = find(parent, y * w + x);
-      let s = stats.get(root);
-      if (!s) {
-        s = { n: 0, sx: 0, sy: 0, sxx: 0, syy: 0, border: false };
-        stats.set(root, s);
-      }
       const px = x + 0.5;
-      const py = y + 0.5;
-      s.n++;
-      s.sx += px;
-      s.sy += py;
-      s.sxx += px * px;
-      s.syy += py * py;
-      if (x === 0 || y === 0 || x === w - 1 || y === h - 1) s.border = true;
+      count[root]!++;
+      sumX[root]! += px;
+      sumY[root]! += py;
+      sumXX[root]! += px * px;
+      sumYY[root]! += py * py;
+      if (edgeRow || x === 0 || x === w - 1) border[root] = 1;
     }
   }
   const out: Omit<Segment, 'box'>[] = [];
-  for (const [root, s] of stats) {
-    const area = s.n / n;
-    if (s.border || area < rules.minArea || area > rules.maxArea) continue;
-    const cx = s.sx / s.n;
-    const cy = s.sy / s.n;
+  for (let root = 0; root < n; root++) {
+    const c = count[root]!;
+    if (c === 0 || border[root]) continue;
+    const area = c / n;
+    if (area < rules.minArea || area > rules.maxArea) continue;
+    const cx = sumX[root]! / c;
+    const cy = sumY[root]! / c;
     out.push({
       level,
       bright: data[root]! >= level,
       area,
       cx,
       cy,
-      sx: Math.sqrt(Math.max(0, s.sxx / s.n - cx * cx)),
-      sy: Math.sqrt(Math.max(0, s.syy / s.n - cy * cy)),
+      sx: Math.sqrt(Math.max(0, sumXX[root]! / c - cx * cx)),
+      sy: Math.sqrt(Math.max(0, sumYY[root]! / c - cy * cy)),
     });
   }
   return out;
@@ -153,9 +176,9 @@ export function findSegments(image: LumaImage, rules: SegmentRules = DEFAULT_SEG
   const small = shrinkLuma(image, rules.side);
   const { width: w, height: h } = small;
   const data = blur3(small);
-  const parent = new Int32Array(w * h);
+  const scratch = new Scratch(w * h);
   const diagonal = Math.hypot(w, h);
-  const byLevel = rules.levels.map((level) => segmentsAt(data, w, h, level, rules, parent));
+  const byLevel = rules.levels.map((level) => segmentsAt(data, w, h, level, rules, scratch));
   const same = (a: Omit<Segment, 'box'>, b: Omit<Segment, 'box'>): boolean =>
     a.bright === b.bright &&
     Math.hypot(a.cx - b.cx, a.cy - b.cy) <= rules.centroidTolerance * diagonal &&

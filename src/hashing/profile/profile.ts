@@ -1,0 +1,72 @@
+/**
+ * Matching profiles: what is registered for one image and how an upload is searched.
+ * A profile names the hash space its codes live in (an algorithm of the registry, so
+ * the index, store and sync feed treat its codes like any other of that algorithm), the
+ * decode size it needs, how it derives the registered set and the query set, the quality
+ * rule for derived hashes, and a threshold per kind of pair. Adding a profile is one
+ * module exporting a MatchingProfile and one line in PROFILES.
+ */
+import type { Pixels } from '../types.js';
+import { lumaOf } from './luma-image.js';
+import { DEFAULT_DERIVE_RULES, querySet, registeredSet, type DeriveRules, type DerivedHash, type Role } from './derive.js';
+
+export type { DerivedHash, Role } from './derive.js';
+
+/** Pairs are matched under one of two thresholds: region against region, or anything with a whole picture. */
+export type PairKind = 'whole' | 'region';
+
+export interface MatchingProfile {
+  readonly name: string;
+  /** Registry algorithm whose 256-bit space the derived codes live in. */
+  readonly algorithm: string;
+  readonly bits: 256;
+  /** Longest side the image is decoded to before deriving (the shared decode). */
+  readonly decodeSide: number;
+  readonly description: string;
+  /** Derived hashes below this quality are neither registered nor queried (the full hash follows the case policy). */
+  readonly minQuality: number;
+  /** Inclusive Hamming thresholds per kind of pair, set by `rempart eval-profile` (see docs/matching.md). */
+  readonly thresholds: Readonly<Record<PairKind, number>>;
+  register(pixels: Pixels): DerivedHash[];
+  query(pixels: Pixels): DerivedHash[];
+}
+
+/** The kind of a (query hash, registered hash) pair. */
+export function pairKind(query: Role, registered: Role): PairKind {
+  return query === 'region' && registered === 'region' ? 'region' : 'whole';
+}
+
+export function thresholdFor(profile: MatchingProfile, query: Role, registered: Role): number {
+  return profile.thresholds[pairKind(query, registered)];
+}
+
+function pdqProfile(rules: DeriveRules): MatchingProfile {
+  return {
+    name: 'pdq-regions',
+    algorithm: 'pdq',
+    bits: 256,
+    decodeSide: 1024,
+    description:
+      'PDQ of the whole picture, of its trimmed content, of centred windows and of content-anchored regions; ' +
+      'queries add the trimmed content, the upright window of a tilted copy and their own regions',
+    minQuality: rules.minQuality,
+    thresholds: { whole: 31, region: 31 },
+    register: (pixels) => registeredSet(lumaOf(pixels), rules),
+    query: (pixels) => querySet(lumaOf(pixels), rules),
+  };
+}
+
+export const PDQ_REGIONS: MatchingProfile = pdqProfile(DEFAULT_DERIVE_RULES);
+
+/** Every profile the engine knows (one line per profile). */
+const PROFILES: readonly MatchingProfile[] = [PDQ_REGIONS];
+
+export function listProfiles(): readonly MatchingProfile[] {
+  return PROFILES;
+}
+
+export function getProfile(name: string): MatchingProfile {
+  const found = PROFILES.find((p) => p.name === name);
+  if (!found) throw new RangeError(`unknown matching profile "${name}" (known: ${PROFILES.map((p) => p.name).join(', ')})`);
+  return found;
+}
