@@ -12,3 +12,4 @@ sharp.cache(false);
 
 export { evaluateImage };
 export default evaluateImage;
+export { profileImage } from '../src/eval/profile-task.js';

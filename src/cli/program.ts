@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
-import { registerEvalCommands } from './commands/eval.js';
+import { registerEvalCommands, registerProfileEvalCommand } from './commands/eval.js';
 import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -17,5 +17,6 @@ export function buildProgram(): Command {
   registerTransferCommands(program);
   registerAuditCommand(program);
   registerEvalCommands(program);
+  registerProfileEvalCommand(program);
   return program;
 }

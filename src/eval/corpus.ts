@@ -155,7 +155,7 @@ function run(command: string, args: string[], cwd: string): void {
 }
 
 /** Downloads (unless already there) and unpacks one package; returns its unpack folder. */
-function fetchPackage(name: string, dir: string, log: (line: string) => void): string {
+export function fetchPackage(name: string, dir: string, log: (line: string) => void): string {
   const debs = join(dir, 'debs');
   const unpacked = join(dir, 'unpacked', name);
   mkdirSync(debs, { recursive: true });

@@ -140,3 +140,65 @@ export function registerEvalCommands(program: Command): void {
       }
     });
 }
+
+/** `rempart eval-profile`: the matching profile against the photo and distractor corpora. */
+export function registerProfileEvalCommand(program: Command): void {
+  program
+    .command('eval-profile')
+    .description('measure a matching profile (registered sets, query sets) on the photo corpus and a distractor corpus; tune and extrapolate false matches')
+    .option('--profile <name>', 'matching profile', 'pdq-regions')
+    .option('--corpus <dir>', 'corpus folder (photos, distractors, hash cache; git-ignored)', DEFAULT_CORPUS)
+    .option('--photos <dir>', 'folder of photos (default: <corpus>/photos, fetched when absent)')
+    .option('--distractors <n>', 'distractor images from Debian packages (0: none)', '12000')
+    .option('--max-side <px>', 'shrink original photos to fit this many pixels first', String(DEFAULT_MAX_SIDE))
+    .option('--radius <bits>', 'impostor pairs are searched exactly up to this distance', '48')
+    .option('--margin <fraction>', 'taken off the FPR-0 threshold of the tune half', '0.25')
+    .option('--threads <n>', 'worker threads (default: all cores)')
+    .option('--transformations <names>', 'comma-separated subset of transformations')
+    .option('--out-dir <dir>', 'where profile.md and profile-summary.json go', 'rempart-eval')
+    .action(async (flags: Record<string, string | undefined>) => {
+      const { runProfileHashing } = await import('../../eval/profile-runner.js');
+      const { impostors } = await import('../../eval/profile-analysis.js');
+      const { summariseProfileRun, profileMarkdown } = await import('../../eval/profile-report.js');
+      const corpus = flags.corpus ?? DEFAULT_CORPUS;
+      let photos = flags.photos ?? join(corpus, 'photos');
+      if (!existsSync(photos)) photos = await fetch(corpus, DEFAULT_SHARED);
+      const bar = new cliProgress.SingleBar({ format: '{stage} [{bar}] {value}/{total} | {duration_formatted} | ETA {eta_formatted} | {item}', hideCursor: true }, cliProgress.Presets.shades_classic);
+      bar.start(1, 0, { stage: 'hash', item: '' });
+      const transformations = list(flags.transformations);
+      let run;
+      try {
+        run = await runProfileHashing({
+          photosDir: photos,
+          corpusDir: corpus,
+          profile: flags.profile ?? 'pdq-regions',
+          maxSide: number('max-side', flags.maxSide, DEFAULT_MAX_SIDE),
+          distractors: number('distractors', flags.distractors, 12000),
+          ...(flags.threads ? { threads: number('threads', flags.threads, 1) } : {}),
+          ...(transformations ? { transformations } : {}),
+          log: (line) => process.stderr.write(`\n${line}\n`),
+          onProgress: (done, total, item) => {
+            bar.setTotal(total);
+            bar.update(done, { stage: 'hash', item });
+          },
+        });
+        bar.update(0, { stage: 'impostors', item: '' });
+        const impostor = impostors([...run.photos, ...run.distractors], number('radius', flags.radius, 48), (done, total) => {
+          if (done % 200 === 0 || done === total) {
+            bar.setTotal(total);
+            bar.update(done, { stage: 'impostors', item: '' });
+          }
+        });
+        bar.stop();
+        const summary = summariseProfileRun(run, impostor, number('margin', flags.margin, 0.25));
+        const outDir = resolve(flags.outDir ?? 'rempart-eval');
+        mkdirSync(outDir, { recursive: true });
+        const markdown = profileMarkdown(summary, run);
+        writeFileSync(join(outDir, 'profile.md'), `${markdown}\n`);
+        writeFileSync(join(outDir, 'profile-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+        process.stdout.write(`${markdown}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+}

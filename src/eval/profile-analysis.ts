@@ -1,0 +1,316 @@
+/**
+ * Analysis of a matching-profile run: recall per transformation against each photo's own
+ * registered set, impostor set pairs (the registered set of one image against the query
+ * set of another, photos and distractors alike) through the engine's own exact index,
+ * thresholds tuned on one half of the corpus and recall reported on the other, and the
+ * expected false matches against a large bank extrapolated from the impostor tail. Pure:
+ * no I/O.
+ */
+import { popcount32, readCode } from '../hashing/hamming.js';
+import { MultiIndexHashIndex } from '../index/mih.js';
+import type { PairKind } from '../hashing/profile/profile.js';
+import { ROLES, type PackedSet, type ProfileResult } from './profile-task.js';
+
+export interface CorpusEntry {
+  name: string;
+  kind: 'photo' | 'distractor';
+  /** Entries of one group are never impostors of each other (one image at several sizes). */
+  group: string;
+  split: Split;
+  result: ProfileResult;
+}
+
+export type Split = 'tune' | 'report';
+export const SPLITS: readonly Split[] = ['tune', 'report'];
+const KINDS: readonly PairKind[] = ['whole', 'region'];
+const REGION = ROLES.indexOf('region');
+
+/** Deterministic half of the corpus an image belongs to (FNV-1a of its name). */
+export function splitOf(name: string): Split {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return (h & 1) === 0 ? 'tune' : 'report';
+}
+
+function distance(a: Uint32Array, ia: number, b: Uint32Array, ib: number): number {
+  let d = 0;
+  for (let k = 0; k < 8; k++) d += popcount32(a[8 * ia + k]! ^ b[8 * ib + k]!);
+  return d;
+}
+
+export interface PairMinimum {
+  whole: number;
+  region: number;
+}
+
+/** Smallest distance per kind of pair between a query set and a registered set (257 = none). */
+export function setDistance(query: PackedSet, registered: PackedSet): PairMinimum & { via: string } {
+  const best = { whole: 257, region: 257, via: '' };
+  const nq = query.roles.length;
+  const nr = registered.roles.length;
+  for (let i = 0; i < nq; i++) {
+    for (let j = 0; j < nr; j++) {
+      const kind = query.roles[i] === REGION && registered.roles[j] === REGION ? 'region' : 'whole';
+      const d = distance(query.words, i, registered.words, j);
+      if (d < best[kind]) {
+        best[kind] = d;
+        if (kind === 'whole') best.via = `${ROLES[query.roles[i]!]}>${ROLES[registered.roles[j]!]}`;
+      }
+    }
+  }
+  return best;
+}
+
+export interface Thresholds {
+  whole: number;
+  region: number;
+}
+
+export const matches = (m: PairMinimum, t: Thresholds): boolean => m.whole <= t.whole || m.region <= t.region;
+
+export interface GenuineResults {
+  /** [photo][transformation]: minima per kind, and today's PDQ-with-dihedral distance. */
+  minima: PairMinimum[][];
+  baseline: number[][];
+}
+
+export function genuine(photos: readonly CorpusEntry[], transformations: number): GenuineResults {
+  const minima: PairMinimum[][] = [];
+  const baseline: number[][] = [];
+  for (const photo of photos) {
+    const r = photo.result;
+    const row: PairMinimum[] = [];
+    const base: number[] = [];
+    for (let t = 1; t <= transformations; t++) {
+      const q = r.queries[t];
+      const bq = r.baseline.queries[t];
+      row.push(q ? setDistance(q, r.registered) : { whole: 257, region: 257 });
+      let b = 257;
+      if (bq) for (let k = 0; k < 8; k++) b = Math.min(b, distance(bq, k, r.baseline.registered, 0));
+      base.push(b);
+    }
+    minima.push(row);
+    baseline.push(base);
+  }
+  return { minima, baseline };
+}
+
+export interface ImpostorResults {
+  radius: number;
+  /** Per split (tune, report, and 'all' = every pair of different groups). */
+  setPairs: Record<Split | 'all', number>;
+  codePairs: Record<Split | 'all', Record<PairKind, number>>;
+  /** Code pairs at each distance ≤ radius, per kind (all pairs). */
+  codeTail: Record<PairKind, number[]>;
+  /** Set pairs with some code pair within the radius: their minima, per split. */
+  close: Record<Split | 'all', PairMinimum[]>;
+  /** The closest impostor set pair overall, by name. */
+  closest?: { query: string; registered: string; kind: PairKind; distance: number };
+  /** The closest impostor set pairs (up to 30), to look at what false matches are made of. */
+  nearest: { query: string; registered: string; kind: PairKind; distance: number; roles: string }[];
+}
+
+/**
+ * Every query set against every registered set of another group, through the multi-index
+ * (exact range search up to `radius`): O(codes) searches instead of O(sets²) scans.
+ */
+export function impostors(entries: readonly CorpusEntry[], radius: number, onProgress?: (done: number, total: number) => void): ImpostorResults {
+  const E = entries.length;
+  let regCount = 0;
+  for (const e of entries) regCount += e.result.registered.roles.length;
+  const regEntry = new Int32Array(regCount);
+  const regRegion = new Uint8Array(regCount);
+  const index = new MultiIndexHashIndex({ expectedSize: regCount });
+  let id = 0;
+  const code = new Uint8Array(32);
+  entries.forEach((e, ei) => {
+    const set = e.result.registered;
+    for (let j = 0; j < set.roles.length; j++, id++) {
+      regEntry[id] = ei;
+      regRegion[id] = set.roles[j] === REGION ? 1 : 0;
+      index.add(id, readCode(set.words, j, code).slice());
+    }
+  });
+
+  // Arithmetic totals: every (query set, registered set) of different groups.
+  const regTotals = { all: 0, region: 0 };
+  const splitOfEntry = entries.map((e) => e.split);
+  const perGroup = new Map<string, { sets: Record<Split, number>; whole: Record<Split, number>; region: Record<Split, number> }>();
+  const zero = () => ({ tune: 0, report: 0 });
+  const regBySplit = { sets: zero(), all: zero(), region: zero() };
+  entries.forEach((e) => {
+    const n = e.result.registered.roles.length;
+    const nRegion = e.result.registered.roles.filter((r) => r === REGION).length;
+    regTotals.all += n;
+    regTotals.region += nRegion;
+    regBySplit.sets[e.split]++;
+    regBySplit.all[e.split] += n;
+    regBySplit.region[e.split] += nRegion;
+    const g = perGroup.get(e.group) ?? { sets: zero(), whole: zero(), region: zero() };
+    g.sets[e.split]++;
+    g.whole[e.split] += n;
+    g.region[e.split] += nRegion;
+    perGroup.set(e.group, g);
+  });
+  const setPairs = { tune: 0, report: 0, all: 0 };
+  const codePairs = { tune: { whole: 0, region: 0 }, report: { whole: 0, region: 0 }, all: { whole: 0, region: 0 } };
+  for (const e of entries) {
+    const g = perGroup.get(e.group)!;
+    for (const q of e.result.queries) {
+      if (!q) continue;
+      const nq = q.roles.length;
+      const nqRegion = q.roles.filter((r) => r === REGION).length;
+      const nqWhole = nq - nqRegion;
+      for (const split of SPLITS) {
+        const sets = regBySplit.sets[split] - g.sets[split];
+        const all = regBySplit.all[split] - g.whole[split];
+        const region = regBySplit.region[split] - g.region[split];
+        // Region pairs: query regions × registered regions; whole: everything else.
+        const regionPairs = nqRegion * region;
+        const wholePairs = nqWhole * all + nqRegion * (all - region);
+        setPairs.all += sets;
+        codePairs.all.region += regionPairs;
+        codePairs.all.whole += wholePairs;
+        if (split === e.split) {
+          setPairs[split] += sets;
+          codePairs[split].region += regionPairs;
+          codePairs[split].whole += wholePairs;
+        }
+      }
+    }
+  }
+
+  const codeTail: Record<PairKind, number[]> = { whole: new Array(radius + 1).fill(0), region: new Array(radius + 1).fill(0) };
+  const closeAll = new Map<number, PairMinimum>();
+  let closest: ImpostorResults['closest'];
+  const nearest: ImpostorResults['nearest'] = [];
+  let nearestCut = radius;
+  const regStart = new Int32Array(E);
+  for (let e = 0, at = 0; e < E; e++) {
+    regStart[e] = at;
+    at += entries[e]!.result.registered.roles.length;
+  }
+  let querySetId = 0;
+  const totalSets = entries.reduce((n, e) => n + e.result.queries.filter(Boolean).length, 0);
+  entries.forEach((e, ei) => {
+    e.result.queries.forEach((q, qi) => {
+      if (!q) return;
+      const setKey = querySetId++;
+      for (let i = 0; i < q.roles.length; i++) {
+        const queryRegion = q.roles[i] === REGION;
+        for (const m of index.search(readCode(q.words, i, code), radius)) {
+          const re = regEntry[m.id]!;
+          if (entries[re]!.group === e.group) continue;
+          const kind: PairKind = queryRegion && regRegion[m.id] ? 'region' : 'whole';
+          codeTail[kind][m.distance]!++;
+          if (m.distance <= nearestCut) {
+            nearest.push({ query: `${e.name} / ${qi}`, registered: entries[re]!.name, kind, distance: m.distance, roles: `${ROLES[q.roles[i]!]}>${ROLES[entries[re]!.result.registered.roles[m.id - regStart[re]!]!]}` });
+            if (nearest.length > 200) {
+              nearest.sort((a, b) => a.distance - b.distance);
+              nearest.length = 30;
+              nearestCut = nearest[29]!.distance;
+            }
+          }
+          const key = setKey * E + re;
+          const held = closeAll.get(key) ?? { whole: 257, region: 257 };
+          if (m.distance < held[kind]) held[kind] = m.distance;
+          closeAll.set(key, held);
+          if (!closest || m.distance < closest.distance) {
+            closest = { query: `${e.name} / ${qi === 0 ? 'itself' : `variant ${qi}`}`, registered: entries[re]!.name, kind, distance: m.distance };
+          }
+        }
+      }
+      onProgress?.(querySetId, totalSets);
+    });
+  });
+  const close: ImpostorResults['close'] = { tune: [], report: [], all: [] };
+  const entryOfSet: number[] = [];
+  entries.forEach((e, ei) => e.result.queries.forEach((q) => q && entryOfSet.push(ei)));
+  for (const [key, m] of closeAll) {
+    const qe = entryOfSet[Math.floor(key / E)]!;
+    const re = key % E;
+    close.all.push(m);
+    if (splitOfEntry[qe] === splitOfEntry[re]) close[splitOfEntry[qe]!].push(m);
+  }
+  nearest.sort((a, b) => a.distance - b.distance);
+  nearest.length = Math.min(nearest.length, 30);
+  const result: ImpostorResults = { radius, setPairs, codePairs, codeTail, close, nearest };
+  if (closest) result.closest = closest;
+  void regTotals;
+  return result;
+}
+
+/** FPR-0 thresholds less a margin: one below the closest impostor set pair per kind, times (1 − margin). */
+export function tuneThresholds(close: readonly PairMinimum[], radius: number, margin: number): Thresholds {
+  const out = { whole: radius, region: radius };
+  for (const kind of KINDS) {
+    let min = radius + 1;
+    for (const m of close) min = Math.min(min, m[kind]);
+    out[kind] = Math.max(0, Math.round((min - 1) * (1 - margin)));
+  }
+  return out;
+}
+
+export interface TailFit {
+  kind: PairKind;
+  /** log10 P(code pair at distance ≤ d) = intercept + slope · d, fitted on `points`. */
+  slope: number;
+  intercept: number;
+  points: { d: number; log10p: number; count: number }[];
+  /** Extrapolated per-code-pair probability at the threshold, and the rule-of-three bound when nothing was seen. */
+  atThreshold: number;
+  upperBound: number;
+}
+
+/**
+ * Fits the lower tail of the code-pair distance distribution: log10 of the cumulative
+ * share against d, a straight line through the lowest distances with at least
+ * `minCount` pairs (up to 10 points). A straight line in log space is an exponential
+ * tail; the true tail of a sum of many bits falls faster (Gaussian-like), so the line
+ * overestimates what lies below the data: the extrapolation errs on the safe side.
+ */
+export function fitTail(kind: PairKind, tail: readonly number[], total: number, threshold: number, minCount = 10): TailFit {
+  const points: TailFit['points'] = [];
+  let cumulative = 0;
+  for (let d = 0; d < tail.length; d++) {
+    cumulative += tail[d]!;
+    if (cumulative >= minCount && points.length < 10) points.push({ d, log10p: Math.log10(cumulative / total), count: cumulative });
+  }
+  let slope = 0;
+  let intercept = Math.log10(3 / total);
+  if (points.length >= 2) {
+    const n = points.length;
+    const mx = points.reduce((s, p) => s + p.d, 0) / n;
+    const my = points.reduce((s, p) => s + p.log10p, 0) / n;
+    const sxx = points.reduce((s, p) => s + (p.d - mx) ** 2, 0);
+    slope = points.reduce((s, p) => s + (p.d - mx) * (p.log10p - my), 0) / sxx;
+    intercept = my - slope * mx;
+  }
+  const seenAtOrBelow = tail.slice(0, threshold + 1).reduce((s, c) => s + c, 0);
+  const upperBound = (seenAtOrBelow + 3) / total;
+  const atThreshold = points.length >= 2 ? Math.min(upperBound, 10 ** (intercept + slope * threshold)) : upperBound;
+  return { kind, slope, intercept, points, atThreshold, upperBound };
+}
+
+export interface Extrapolation {
+  bank: number;
+  /** Mean code pairs per (upload, registered image) of each kind. */
+  codePairsPerSetPair: Record<PairKind, number>;
+  fits: Record<PairKind, TailFit>;
+  /** Expected false matches per upload against the bank, and per million uploads. */
+  perUpload: number;
+  perMillionUploads: number;
+}
+
+export function extrapolate(impostor: ImpostorResults, thresholds: Thresholds, bank = 1_000_000): Extrapolation {
+  const sets = impostor.setPairs.all;
+  const codePairsPerSetPair = { whole: impostor.codePairs.all.whole / sets, region: impostor.codePairs.all.region / sets };
+  const fits = {
+    whole: fitTail('whole', impostor.codeTail.whole, impostor.codePairs.all.whole, thresholds.whole),
+    region: fitTail('region', impostor.codeTail.region, impostor.codePairs.all.region, thresholds.region),
+  };
+  // Union bound over the code pairs of one (upload, registered image): conservative.
+  const perSetPair = KINDS.reduce((s, k) => s + codePairsPerSetPair[k] * fits[k].atThreshold, 0);
+  const perUpload = bank * perSetPair;
+  return { bank, codePairsPerSetPair, fits, perUpload, perMillionUploads: perUpload * 1e6 };
+}

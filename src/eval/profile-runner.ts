@@ -1,0 +1,151 @@
+/**
+ * `rempart eval-profile`: hashes the photo corpus (every transformation) and the
+ * distractor corpus through the matching profile on the service's worker pool, caches
+ * the hashes (never an image) so analyses can be re-run, and analyses them.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { basename, join } from 'node:path';
+import { WorkerPool } from '../pipeline/worker-pool.js';
+import { DEFAULT_MAX_QUEUE } from '../pipeline/options.js';
+import { locateEvalWorker } from '../worker-location.js';
+import { getProfile } from '../hashing/profile/profile.js';
+import { listImageFiles, selectPhotos } from './corpus.js';
+import { fetchDistractors } from './distractors.js';
+import { PROFILE_TASK, type PackedSet, type ProfileResult, type ProfileTask } from './profile-task.js';
+import { splitOf, type CorpusEntry } from './profile-analysis.js';
+import { TRANSFORMATIONS } from './transforms.js';
+
+export interface ProfileRunOptions {
+  photosDir: string;
+  corpusDir: string;
+  profile: string;
+  maxSide: number;
+  /** Distractors to hash (0: none). */
+  distractors: number;
+  threads?: number;
+  transformations?: readonly string[];
+  log?: (line: string) => void;
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+export interface ProfileRun {
+  profile: string;
+  transformations: { name: string; family: string }[];
+  photos: CorpusEntry[];
+  distractors: CorpusEntry[];
+  hashSeconds: number;
+  machine: { cpu: string; cores: number; node: string };
+}
+
+/** Smallest short side of a distractor: below it an image is an icon too small to be an upload. */
+export const MIN_DISTRACTOR_SIDE = 100;
+/** Bumped whenever the derivation changes, so stale cached hashes are never reused. */
+export const CACHE_VERSION = 3;
+
+type Cached = Omit<ProfileResult, 'registered' | 'queries' | 'baseline'> & {
+  registered: string;
+  queries: (string | null)[];
+  baseline: { registered: string; queries: (string | null)[] };
+};
+
+const b64 = (a: Uint8Array | Uint32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const words = (s: string): Uint32Array => {
+  const b = Buffer.from(s, 'base64');
+  return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+const packSetText = (s: PackedSet): string => JSON.stringify({ w: b64(s.words), r: b64(s.roles), h: s.hashes });
+const unpackSetText = (t: string): PackedSet => {
+  const o = JSON.parse(t) as { w: string; r: string; h: number };
+  return { words: words(o.w), roles: new Uint8Array(Buffer.from(o.r, 'base64')), hashes: o.h };
+};
+function toCache(r: ProfileResult): Cached {
+  return {
+    ...r,
+    registered: packSetText(r.registered),
+    queries: r.queries.map((q) => (q ? packSetText(q) : null)),
+    baseline: { registered: b64(r.baseline.registered), queries: r.baseline.queries.map((q) => (q ? b64(q) : null)) },
+  };
+}
+function fromCache(c: Cached): ProfileResult {
+  return {
+    ...c,
+    registered: unpackSetText(c.registered),
+    queries: c.queries.map((q) => (q ? unpackSetText(q) : null)),
+    baseline: { registered: words(c.baseline.registered), queries: c.baseline.queries.map((q) => (q ? words(q) : null)) },
+  };
+}
+
+/** Cache file of one corpus file's hashes: keyed by path, size, mtime, profile, transformations and version. */
+function cacheKey(path: string, task: Omit<ProfileTask, 'bytes'>): string {
+  const stat = statSync(path);
+  return createHash('sha256')
+    .update(JSON.stringify([CACHE_VERSION, path, stat.size, stat.mtimeMs, task.kind, task.profile, task.maxSide, task.transformations]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export async function runProfileHashing(options: ProfileRunOptions): Promise<ProfileRun> {
+  const log = options.log ?? (() => {});
+  getProfile(options.profile);
+  const transformations = (options.transformations ?? TRANSFORMATIONS.map((t) => t.name)).map((name) => TRANSFORMATIONS.find((t) => t.name === name)!);
+  const photos = (await selectPhotos(listImageFiles(options.photosDir))).photos;
+  const distractorFiles = options.distractors > 0 ? fetchDistractors(options.corpusDir, log).slice(0, options.distractors) : [];
+  const cacheDir = join(options.corpusDir, 'cache', options.profile);
+  mkdirSync(cacheDir, { recursive: true });
+  const jobs = [
+    ...photos.map((p) => ({ path: p.path, kind: 'photo' as const, group: `photo:${basename(p.path)}`, name: basename(p.path) })),
+    // One package reuses its own artwork (an icon with and without a badge, clipart
+    // variants, recoloured sprites): those are derivatives of each other, not impostors.
+    // Distractors are paired only across packages; photos with everything else.
+    ...distractorFiles.map((d) => ({ path: d.path, kind: 'distractor' as const, group: `package:${d.source}`, name: d.group })),
+  ];
+  const pool = new WorkerPool({ filename: locateEvalWorker(), threads: options.threads ?? availableParallelism(), maxQueue: DEFAULT_MAX_QUEUE, work: 'evaluation' });
+  const started = performance.now();
+  const entries: (CorpusEntry | undefined)[] = new Array(jobs.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < jobs.length; i = next++) {
+      const job = jobs[i]!;
+      const spec: Omit<ProfileTask, 'bytes'> = {
+        kind: job.kind,
+        profile: options.profile,
+        transformations: job.kind === 'photo' ? transformations.map((t) => t.name) : [],
+        maxSide: options.maxSide,
+      };
+      const cacheFile = join(cacheDir, `${cacheKey(job.path, spec)}.json`);
+      let result: ProfileResult | undefined;
+      if (existsSync(cacheFile)) result = fromCache(JSON.parse(readFileSync(cacheFile, 'utf8')) as Cached);
+      else {
+        const bytes = new Uint8Array(readFileSync(job.path));
+        try {
+          result = await pool.run<ProfileTask, ProfileResult>({ ...spec, bytes }, { name: PROFILE_TASK, transferList: [bytes.buffer as ArrayBuffer] });
+          writeFileSync(cacheFile, JSON.stringify(toCache(result)));
+        } catch (error) {
+          log(`skipped ${job.path}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      const name = `${job.kind === 'photo' ? '' : 'distractor:'}${basename(job.path)}`;
+      if (result && (job.kind === 'photo' || Math.min(result.width, result.height) >= MIN_DISTRACTOR_SIDE)) {
+        entries[i] = { name: job.name, kind: job.kind, group: job.group, split: splitOf(job.name), result };
+      }
+      options.onProgress?.(++done, jobs.length, name);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: (options.threads ?? availableParallelism()) * 2 }, worker));
+  } finally {
+    await pool.close();
+  }
+  const kept = entries.filter((e): e is CorpusEntry => e !== undefined);
+  return {
+    profile: options.profile,
+    transformations: transformations.map((t) => ({ name: t.name, family: t.family })),
+    photos: kept.filter((e) => e.kind === 'photo'),
+    distractors: kept.filter((e) => e.kind === 'distractor'),
+    hashSeconds: (performance.now() - started) / 1000,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version },
+  };
+}
