@@ -62,11 +62,37 @@ export function errors(...statuses: number[]): Record<number, typeof errorRespon
 /** Raw image bodies: JPEG, PNG, WebP, GIF, AVIF/HEIF, TIFF (the format is sniffed from the bytes). */
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/heic', 'image/tiff', 'application/octet-stream'];
 
+/** A matching profile's derived set (src/hashing/profile/wire.ts). */
+export const derivedSet = {
+  type: 'object',
+  description: "the matching profile's set: the whole picture, its trimmed content, centred windows and content-anchored regions",
+  properties: {
+    profile: { type: 'string' },
+    side: { type: 'string', enum: ['registered', 'query'] },
+    hashes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          role: { type: 'string', enum: ['full', 'trimmed', 'window', 'region', 'tilt'] },
+          box: { type: 'array', items: { type: 'number' }, description: '[x0, y0, x1, y1] in fractions of the picture' },
+          angle: { type: 'number', description: 'degrees (tilt only)' },
+          algorithm: { type: 'string' },
+          value: { type: 'string' },
+          quality: { type: 'integer' },
+          dihedral: dihedralHashes,
+        },
+      },
+    },
+  },
+} as const;
+
 export const imageInfo = {
   width: { type: 'integer' },
   height: { type: 'integer' },
   format: { type: 'string' },
   hashes: { type: 'array', items: computedHash },
+  derived: derivedSet,
 } as const;
 
 export const match = {
@@ -77,6 +103,11 @@ export const match = {
     algorithm: { type: 'string' },
     distance: { type: 'integer', description: 'Hamming distance' },
     transform: { type: 'string', description: 'which rotation/mirror of the query matched (dihedral matching)' },
+    via: {
+      type: 'object',
+      description: "with a matching profile: which of the upload's derived hashes matched",
+      properties: { role: { type: 'string' }, box: { type: 'array', items: { type: 'number' } } },
+    },
   },
 } as const;
 

@@ -174,7 +174,7 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
   }
   l.push('', `**Expected false matches: ${sci(x.perUpload)} per upload, ${sci(x.perMillionUploads)} per million uploads** against ${x.bank.toLocaleString('en')} registered images.`, '');
   const c = s.cost;
-  l.push('## Cost', '', `Registered hashes per image: mean ${c.registeredHashesMean.toFixed(1)}, max ${c.registeredHashesMax}. Query codes per upload (dihedral variants included): mean ${c.queryCodesMean.toFixed(1)}. ` + `Deriving (after decode, one thread): registered set median ${c.registerMsMedian.toFixed(0)} ms, query set median ${c.queryMsMedian.toFixed(0)} ms.`, '');
+  l.push('## Cost', '', `Registered hashes per image: mean ${c.registeredHashesMean.toFixed(1)}, max ${c.registeredHashesMax}. Query codes per upload (dihedral variants included): mean ${c.queryCodesMean.toFixed(1)}. ` + `Deriving (after decode, one worker thread on a shared machine): both sets of an image median ${c.registerMsMedian.toFixed(0)} ms, query set of a photo variant median ${c.queryMsMedian.toFixed(0)} ms.`, '');
   return l.join('\n');
 }
 

@@ -42,7 +42,7 @@ export interface ProfileRun {
 /** Smallest short side of a distractor: below it an image is an icon too small to be an upload. */
 export const MIN_DISTRACTOR_SIDE = 100;
 /** Bumped whenever the derivation changes, so stale cached hashes are never reused. */
-export const CACHE_VERSION = 3;
+export const CACHE_VERSION = 4;
 
 type Cached = Omit<ProfileResult, 'registered' | 'queries' | 'baseline'> & {
   registered: string;

@@ -15,6 +15,8 @@ export interface HashTask {
   algorithms: string[];
   dihedral: boolean;
   limits: DecodeLimits;
+  /** A matching profile's set to derive too (see src/hashing/profile). */
+  profile?: { name: string; side: 'registered' | 'query' };
 }
 
 export type TaskResult<T> =

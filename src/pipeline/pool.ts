@@ -18,6 +18,8 @@ export interface HashImageOptions {
   algorithms?: readonly string[];
   /** Also derive the 7 other dihedral hashes, for algorithms that have them. */
   dihedral?: boolean;
+  /** Also derive a matching profile's registered or query set (validated by the caller). */
+  profile?: { name: string; side: 'registered' | 'query' };
 }
 
 /**
@@ -93,6 +95,7 @@ export class HashingPool {
     const algorithms = resolveAlgorithms(options.algorithms);
     const { view, buffer } = transferable(bytes);
     const task: HashTask = { bytes: view, algorithms, dihedral: options.dihedral === true, limits };
+    if (options.profile) task.profile = options.profile;
     const result = await this.#workers.run<HashTask, HashTaskResult>(task, { name: HASH_TASK, transferList: [buffer] });
     return unwrapResult(result);
   }

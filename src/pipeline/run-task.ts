@@ -18,7 +18,11 @@ export async function settle<T>(work: () => Promise<T>): Promise<TaskResult<T>> 
 
 export function runHashTask(task: HashTask): Promise<HashTaskResult> {
   return settle(() =>
-    hashImageBytes(task.bytes, { algorithms: task.algorithms, dihedral: task.dihedral }, task.limits),
+    hashImageBytes(
+      task.bytes,
+      { algorithms: task.algorithms, dihedral: task.dihedral, ...(task.profile ? { profile: task.profile } : {}) },
+      task.limits,
+    ),
   );
 }
 

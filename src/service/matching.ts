@@ -7,6 +7,8 @@ import {
   parseHash,
 } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
+import { getProfile, thresholdFor, type MatchingProfile, type Role } from '../hashing/profile/profile.js';
+import type { WireDerivedSet } from '../hashing/profile/wire.js';
 import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
 import type { HashStore, PlatformRecord } from '../store/types.js';
@@ -27,11 +29,18 @@ export interface MatchOut {
   distance: number;
   /** Which transform of the query matched, when dihedral matching was asked for. */
   transform?: DihedralName;
+  /** With a matching profile: which of the upload's derived hashes matched (role, box in fractions). */
+  via?: { role: Role; box: [number, number, number, number] };
 }
 
 export interface MatchOptions {
   /** Also match rotated (90/180/270) and mirrored copies (algorithms with dihedral hashes). */
   dihedral?: boolean;
+  /**
+   * Also search with a matching profile's query set (trimmed content, the upright window
+   * of a tilted copy, content-anchored regions), each under its profile threshold.
+   */
+  profile?: string;
 }
 
 const OTHER_DIHEDRALS = DIHEDRAL_NAMES.slice(1) as Exclude<DihedralName, 'original'>[];
@@ -41,6 +50,9 @@ interface PreparedQuery {
   algorithm: string;
   variants: Uint8Array[];
   transforms: DihedralName[];
+  /** Search radius when it is not the algorithm's threshold (a profile's derived hashes). */
+  radius?: number;
+  via?: MatchOut['via'];
 }
 
 /** The platform's side: batch and image matching against the in-memory index. */
@@ -73,15 +85,20 @@ export class MatchService {
     bytes: Uint8Array,
     options: MatchOptions = {},
   ): Promise<{ image: ImageHashes; matches: MatchOut[] }> {
-    const image = await this.hasher.hashImage(bytes, { dihedral: options.dihedral === true });
+    const profile = options.profile === undefined ? undefined : getProfile(options.profile);
+    const image = await this.hasher.hashImage(bytes, {
+      dihedral: options.dihedral === true,
+      ...(profile ? { profile: { name: profile.name, side: 'query' as const } } : {}),
+    });
     const prepared = image.hashes.map((h) => fromComputed(h, options.dihedral === true));
-    const matches = (await this.search(platform, prepared)).flat();
-    return { image, matches: matches.sort((a, b) => a.distance - b.distance) };
+    if (profile && image.derived) prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
+    const matches = bestPerId((await this.search(platform, prepared)).flat());
+    return { image, matches };
   }
 
   private async search(platform: PlatformRecord, queries: PreparedQuery[]): Promise<MatchOut[][]> {
     const found = queries.map((q) => {
-      const radius = this.thresholdOf(q.algorithm);
+      const radius = q.radius ?? this.thresholdOf(q.algorithm);
       if (q.variants.length === 1) {
         return this.matcher.search(q.algorithm, q.variants[0]!, radius).map((m) => ({ ...m, transform: undefined }));
       }
@@ -110,6 +127,7 @@ export class MatchService {
         .map((m) => {
           const out: MatchOut = { id: refs.get(m.id)!, algorithm: queries[i]!.algorithm, distance: m.distance };
           if (m.transform !== undefined) out.transform = m.transform;
+          if (queries[i]!.via) out.via = queries[i]!.via;
           return out;
         }),
     );
@@ -143,7 +161,34 @@ function prepareQuery(query: QueryHash, index: number, dihedral: boolean): Prepa
   }
 }
 
-function fromComputed(hash: ComputedHash, dihedral: boolean): PreparedQuery {
+/**
+ * A profile's query set as searches: the whole picture is already searched as the plain
+ * algorithm hash, so its 'full' entry is skipped; the others search under the profile's
+ * threshold for their kind (region hashes meet registered regions; registered hashes
+ * carry no role until items land, so the region threshold is used for them).
+ */
+function fromDerived(profile: MatchingProfile, set: WireDerivedSet, dihedral: boolean): PreparedQuery[] {
+  return set.hashes
+    .filter((h) => h.role !== 'full')
+    .map((h) => {
+      const prepared = fromComputed(h, dihedral);
+      prepared.radius = thresholdFor(profile, h.role, h.role === 'region' ? 'region' : 'full');
+      prepared.via = { role: h.role, box: h.box };
+      return prepared;
+    });
+}
+
+/** One answer per registered hash: the closest of the upload's searches that found it. */
+function bestPerId(matches: MatchOut[]): MatchOut[] {
+  const best = new Map<string, MatchOut>();
+  for (const m of matches) {
+    const held = best.get(m.id);
+    if (!held || m.distance < held.distance) best.set(m.id, m);
+  }
+  return [...best.values()].sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id));
+}
+
+function fromComputed(hash: Pick<ComputedHash, 'algorithm' | 'value' | 'dihedral'>, dihedral: boolean): PreparedQuery {
   const variants = [hexToBytes(hash.value)];
   const transforms: DihedralName[] = ['original'];
   if (dihedral && hash.dihedral) {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { listAlgorithms } from '../../hashing/index.js';
+import { listProfiles } from '../../hashing/profile/profile.js';
 import type { ApiEngine } from '../engine.js';
 import { acceptImageBodies, imageBytes } from '../image-body.js';
 import { IMAGE_TYPES, errors, imageInfo } from '../schemas.js';
@@ -39,15 +40,25 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { dihedral: { type: 'boolean', description: 'also return the 7 other dihedral hashes (PDQ)' } },
+          properties: {
+            dihedral: { type: 'boolean', description: 'also return the 7 other dihedral hashes (PDQ)' },
+            profile: {
+              type: 'string',
+              enum: listProfiles().map((p) => p.name),
+              description: "also return the matching profile's registered set (what a victim registers for crops, borders, screenshots and tilts)",
+            },
+          },
         },
         consumes: IMAGE_TYPES,
         response: { 200: { type: 'object', properties: imageInfo }, ...errors(400, 413, 415, 422, 503) },
       },
     },
     async (request) => {
-      const { dihedral } = request.query as { dihedral?: boolean };
-      return rempart.hashImage(imageBytes(request.body), { dihedral: dihedral === true });
+      const { dihedral, profile } = request.query as { dihedral?: boolean; profile?: string };
+      return rempart.hashImage(imageBytes(request.body), {
+        dihedral: dihedral === true,
+        ...(profile ? { profile: { name: profile, side: 'registered' as const } } : {}),
+      });
     },
   );
 };

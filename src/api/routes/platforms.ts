@@ -1,3 +1,4 @@
+import { listProfiles } from '../../hashing/profile/profile.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RempartError } from '../../errors.js';
 import type { QueryHash } from '../../service/matching.js';
@@ -17,10 +18,17 @@ function platformOf(request: FastifyRequest): PlatformRecord {
   return request.platform!;
 }
 
-const dihedralQuery = {
+const imageMatchQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { dihedral: { type: 'boolean', description: 'also match rotated and mirrored copies (PDQ)' } },
+  properties: {
+    dihedral: { type: 'boolean', description: 'also match rotated and mirrored copies (PDQ)' },
+    profile: {
+      type: 'string',
+      enum: listProfiles().map((p) => p.name),
+      description: 'also search with the matching profile\'s query set: trimmed content (borders, captions, screenshots), the upright window of a tilted copy, content-anchored regions (crops)',
+    },
+  },
 } as const;
 
 /** The platforms' endpoints, all behind an API key: batch match, image match, sync. */
@@ -92,7 +100,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         summary: 'Hash an uploaded image in memory and match it',
         security: bearerAuth,
         consumes: IMAGE_TYPES,
-        querystring: dihedralQuery,
+        querystring: imageMatchQuery,
         response: {
           200: { type: 'object', properties: { ...imageInfo, matched: { type: 'boolean' }, matches: { type: 'array', items: match } } },
           ...errors(400, 401, 413, 415, 422, 503),
@@ -101,9 +109,10 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     },
     async (request) => {
       requireReady();
-      const { dihedral } = request.query as { dihedral?: boolean };
+      const { dihedral, profile } = request.query as { dihedral?: boolean; profile?: string };
       const { image, matches } = await rempart.matching.matchImage(platformOf(request), imageBytes(request.body), {
         dihedral: dihedral === true,
+        ...(profile ? { profile } : {}),
       });
       return { ...image, matched: matches.length > 0, matches };
     },

@@ -95,12 +95,11 @@ function regionHashes(hasher: Hasher, image: LumaImage, content: Box, rules: Der
   );
 }
 
-/** Everything registered for one picture. */
-export function registeredSet(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): DerivedHash[] {
-  const hasher = new Hasher(image);
+/** The registered set of a picture whose hasher, content box and regions are already at hand. */
+function registeredFrom(hasher: Hasher, content: Box, regions: DerivedHash[], rules: DeriveRules): DerivedHash[] {
+  const { image } = hasher;
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
   const out: DerivedHash[] = [hasher.box('full', whole, false)];
-  const content = findContentBox(image, rules.trim);
   if (trimsSomething(content, image.width, image.height)) out.push(hasher.box('trimmed', content, false));
   for (const s of rules.windowScales) out.push(hasher.box('window', centred(content, s, s), false));
   if (rules.aspectWindows) {
@@ -109,18 +108,16 @@ export function registeredSet(image: LumaImage, rules: DeriveRules = DEFAULT_DER
       if (w) out.push(hasher.box('window', w, false));
     }
   }
-  out.push(...regionHashes(hasher, image, content, rules));
+  out.push(...regions);
   return out.filter((h) => h.role === 'full' || h.quality >= rules.minQuality);
 }
 
-/** Everything an upload is searched with: whole-picture hashes with their dihedral variants, and regions. */
-export function querySet(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): DerivedHash[] {
-  const hasher = new Hasher(image);
+/** The query set of a picture whose hasher, content box and regions are already at hand. */
+function queryFrom(hasher: Hasher, content: Box, regions: DerivedHash[], rules: DeriveRules): DerivedHash[] {
+  const { image } = hasher;
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
   const out: DerivedHash[] = [hasher.box('full', whole, true)];
-  const content = findContentBox(image, rules.trim);
-  const trimmed = trimsSomething(content, image.width, image.height);
-  if (trimmed) out.push(hasher.box('trimmed', content, true));
+  if (trimsSomething(content, image.width, image.height)) out.push(hasher.box('trimmed', content, true));
   const tilt = detectTilt(image);
   if (tilt) {
     // Undo the turn and keep the largest registered window that the turn left whole.
@@ -128,6 +125,28 @@ export function querySet(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_R
     const scale = [1, ...rules.windowScales].find((s) => s <= fits);
     if (scale !== undefined) out.push(hasher.turned(centred(whole, scale, scale), tilt.angle, true));
   }
-  out.push(...regionHashes(hasher, image, content, rules));
+  out.push(...regions);
   return out.filter((h) => h.role === 'full' || h.quality >= rules.minQuality);
+}
+
+/** Everything registered for one picture. */
+export function registeredSet(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): DerivedHash[] {
+  const hasher = new Hasher(image);
+  const content = findContentBox(image, rules.trim);
+  return registeredFrom(hasher, content, regionHashes(hasher, image, content, rules), rules);
+}
+
+/** Everything an upload is searched with: whole-picture hashes with their dihedral variants, and regions. */
+export function querySet(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): DerivedHash[] {
+  const hasher = new Hasher(image);
+  const content = findContentBox(image, rules.trim);
+  return queryFrom(hasher, content, regionHashes(hasher, image, content, rules), rules);
+}
+
+/** Both sets of one picture, sharing the trimming, the segmentation and the sampler (evaluation). */
+export function bothSets(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): { registered: DerivedHash[]; query: DerivedHash[] } {
+  const hasher = new Hasher(image);
+  const content = findContentBox(image, rules.trim);
+  const regions = regionHashes(hasher, image, content, rules);
+  return { registered: registeredFrom(hasher, content, regions, rules), query: queryFrom(hasher, content, regions, rules) };
 }

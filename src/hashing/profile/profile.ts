@@ -8,7 +8,7 @@
  */
 import type { Pixels } from '../types.js';
 import { lumaOf } from './luma-image.js';
-import { DEFAULT_DERIVE_RULES, querySet, registeredSet, type DeriveRules, type DerivedHash, type Role } from './derive.js';
+import { DEFAULT_DERIVE_RULES, bothSets, querySet, registeredSet, type DeriveRules, type DerivedHash, type Role } from './derive.js';
 
 export type { DerivedHash, Role } from './derive.js';
 
@@ -29,6 +29,8 @@ export interface MatchingProfile {
   readonly thresholds: Readonly<Record<PairKind, number>>;
   register(pixels: Pixels): DerivedHash[];
   query(pixels: Pixels): DerivedHash[];
+  /** Both, sharing the work (equal to calling each). */
+  both(pixels: Pixels): { registered: DerivedHash[]; query: DerivedHash[] };
 }
 
 /** The kind of a (query hash, registered hash) pair. */
@@ -53,6 +55,7 @@ function pdqProfile(rules: DeriveRules): MatchingProfile {
     thresholds: { whole: 31, region: 31 },
     register: (pixels) => registeredSet(lumaOf(pixels), rules),
     query: (pixels) => querySet(lumaOf(pixels), rules),
+    both: (pixels) => bothSets(lumaOf(pixels), rules),
   };
 }
 
