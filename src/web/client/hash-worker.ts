@@ -7,6 +7,8 @@ import type { ComputedHash } from '../../hashing/types.js';
 import { groupByDecodeSize } from '../../pipeline/decode-sizes.js';
 import { decodeBitmap, DecodeError, pixelsOf } from './decode.js';
 import type { HashReply, HashRequest } from './messages.js';
+import { deriveSet } from '../../hashing/profile/wire.js';
+import { PDQ_REGIONS } from '../../hashing/profile/profile.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -30,8 +32,10 @@ async function hashFile(request: HashRequest): Promise<HashReply> {
     const bitmap = await decodeBitmap(request.file);
     try {
       const hashes = hashBitmap(bitmap);
+      // The profile's regions come from the shared decode size, as on the server.
+      const derived = deriveSet(PDQ_REGIONS.name, 'registered', pixelsOf(bitmap, PDQ_REGIONS.decodeSide));
       const elapsedMs = Math.round(performance.now() - started);
-      return { id: request.id, ok: true, width: bitmap.width, height: bitmap.height, hashes, elapsedMs };
+      return { id: request.id, ok: true, width: bitmap.width, height: bitmap.height, hashes, derived, elapsedMs };
     } finally {
       bitmap.close();
     }

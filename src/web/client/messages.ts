@@ -1,5 +1,6 @@
 /** The messages exchanged between the page and its hashing worker, typed once. */
 import type { ComputedHash } from '../../hashing/types.js';
+import type { WireDerivedSet } from '../../hashing/profile/wire.js';
 
 /** Page → worker: hash one image file. The File is passed by reference, never uploaded. */
 export interface HashRequest {
@@ -18,6 +19,8 @@ export type HashReply =
       width: number;
       height: number;
       hashes: ComputedHash[];
+      /** The matching profile's registered set, derived from the same decode as the server's. */
+      derived: WireDerivedSet;
       /** Time spent decoding and hashing in the worker, for the record (not shown). */
       elapsedMs: number;
     }

@@ -44,6 +44,9 @@ export class ImageItem {
     }
     this.hashes = reply.hashes;
     this.element.dataset.elapsedMs = String(reply.elapsedMs);
+    // The derived set (hashes and boxes, no pixels) is kept for registration as an item
+    // set once the items model lands; tests read it from here to compare with the server.
+    this.element.dataset.derived = JSON.stringify(reply.derived);
     const low = reply.hashes.find((hash) => {
       const floor = qualityFloor[hash.algorithm];
       return floor !== undefined && hash.quality !== undefined && hash.quality < floor;
