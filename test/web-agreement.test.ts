@@ -135,6 +135,52 @@ describe('browser and server hashes', () => {
     }
   });
 
+  it("agree on the matching profile's registered set: same windows, regions found again", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rempart-regions-'));
+    const files: string[] = [];
+    for (const [i, [w, h]] of [[1600, 1200], [1200, 1600], [2048, 1152]].entries()) {
+      files.push(path.join(dir, `photo-${i}.jpg`));
+      writeFileSync(files[i]!, await texturedPhoto(20 + i, w!, h!, 90));
+    }
+    const { context, page } = await openPage(browser, server.url);
+    await page.goto(server.url);
+    await page.locator('#image-input').setInputFiles(files);
+    await page.waitForFunction((n) => [...document.querySelectorAll('.item')].filter((i) => i.getAttribute('data-derived')).length === n, files.length, { timeout: 240_000 });
+    const browserSets = await page.locator('.item').evaluateAll((items) => items.map((item) => JSON.parse(item.getAttribute('data-derived')!)));
+    await context.close();
+    const rows: Array<{ file: string; role: string; distance: number }> = [];
+    for (const [i, file] of files.entries()) {
+      const response = await fetch(`${server.url}/v1/hash?profile=pdq-regions`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(file) });
+      const serverSet = ((await response.json()) as { derived: { hashes: Array<{ role: string; value: string; box: number[] }> } }).derived;
+      const browserSet = browserSets[i] as typeof serverSet;
+      // Same whole-picture hashes (full, trimmed, windows) in the same order.
+      const whole = (set: typeof serverSet) => set.hashes.filter((h) => h.role !== 'region');
+      expect(whole(browserSet).map((h) => h.role)).toEqual(whole(serverSet).map((h) => h.role));
+      whole(serverSet).forEach((h, k) =>
+        rows.push({ file: path.basename(file), role: h.role, distance: hammingDistance(hexToBytes(h.value), hexToBytes(whole(browserSet)[k]!.value)) }),
+      );
+      // Each server region is found again by the browser: its nearest browser region.
+      for (const h of serverSet.hashes.filter((x) => x.role === 'region')) {
+        const nearest = Math.min(256, ...browserSet.hashes.filter((x) => x.role === 'region').map((x) => hammingDistance(hexToBytes(h.value), hexToBytes(x.value))));
+        rows.push({ file: path.basename(file), role: 'region', distance: nearest });
+      }
+    }
+    const byRole = (role: string) => rows.filter((r) => r.role === role).map((r) => r.distance);
+    const regions = byRole('region');
+    const summary = {
+      window: { max: Math.max(...byRole('window')), mean: byRole('window').reduce((a, b) => a + b, 0) / byRole('window').length },
+      full: { max: Math.max(...byRole('full')) },
+      regions: { count: regions.length, within31: regions.filter((d) => d <= 31).length },
+    };
+    writeOutput('agreement-regions.json', JSON.stringify({ summary, rows }, null, 2));
+    console.log('browser vs server, matching profile:', JSON.stringify(summary));
+    expect(summary.full.max).toBeLessThanOrEqual(MAX_DISTANCE.pdq!);
+    expect(summary.window.max).toBeLessThanOrEqual(MAX_DISTANCE.pdq!);
+    // Regions hang on segmentation: most, not all, come out the same on both sides.
+    expect(regions.length).toBeGreaterThan(0);
+    expect(summary.regions.within31 / regions.length).toBeGreaterThanOrEqual(0.6);
+  });
+
   it('hashes a 12-megapixel photo in the browser (time recorded, not asserted)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rempart-12mp-'));
     const file = path.join(dir, 'photo-12mp.jpg');
