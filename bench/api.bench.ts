@@ -96,6 +96,10 @@ async function main() {
     'POST /v1/match/image?dihedral=true (8 PDQ variants)',
     await time(REQUESTS / 4, () => post('/v1/match/image?dihedral=true', photo, { ...headers, 'content-type': 'image/jpeg' })),
   ]);
+  rows.push([
+    'POST /v1/match/image?dihedral=true&profile=pdq-regions (query set: trimmed, tilt, regions)',
+    await time(REQUESTS / 4, () => post('/v1/match/image?dihedral=true&profile=pdq-regions', photo, { ...headers, 'content-type': 'image/jpeg' })),
+  ]);
   const inProcess = await time(REQUESTS * 10, async () => server.rempart.matcher.search('pdq', Buffer.from(hashes[0]!.value, 'hex'), 31));
   rows.push(['index search only (in process, pdq, r=31)', inProcess]);
   await server.close();

@@ -1,6 +1,6 @@
 /**
  * Figures for docs/matching.md: the derived regions of one photo (boxes drawn over it,
- * one colour per role) and the recall chart of an `rempart eval-profile` run.
+ * one colour per role; NASA's public-domain astronaut portrait shipped by scikit-image) and the recall chart of an `rempart eval-profile` run.
  *   node dist/bench/profile-figures.js PHOTO SUMMARY.json OUT_DIR
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ async function regionsFigure(photo: string, out: string): Promise<void> {
     .removeAlpha()
     .png()
     .toBuffer();
-  await sharp(base).composite([{ input: Buffer.from(svg) }]).png().toFile(out);
+  await sharp(base).composite([{ input: Buffer.from(svg) }]).jpeg({ quality: 82 }).toFile(out);
 }
 
 function recallChart(summary: ProfileSummary, out: string): void {
@@ -59,5 +59,5 @@ function recallChart(summary: ProfileSummary, out: string): void {
 
 const [photo, summaryPath, outDir] = process.argv.slice(2);
 if (!photo || !outDir) throw new Error('usage: profile-figures PHOTO SUMMARY.json OUT_DIR');
-await regionsFigure(photo, join(outDir, 'profile-regions.png'));
+await regionsFigure(photo, join(outDir, 'profile-regions.jpg'));
 if (summaryPath) recallChart(JSON.parse(readFileSync(summaryPath, 'utf8')) as ProfileSummary, join(outDir, 'recall-by-transformation.svg'));

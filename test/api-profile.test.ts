@@ -40,10 +40,17 @@ describe('matching profile over HTTP', () => {
       expect(h.box).toHaveLength(4);
       expect(h.quality).toBeGreaterThanOrEqual(50);
     }
-    // Until the items model lands, the set is registered as the case's hashes.
-    const hashes = derived.hashes.map((h: { algorithm: string; value: string; quality: number }) => ({ algorithm: h.algorithm, value: h.value, quality: h.quality }));
-    const created = await request(`${server.url}/v1/cases`, { body: { hashes } });
+    // The image is registered as one item: its set of hashes with their roles and boxes.
+    const hashes = derived.hashes.map((h: { algorithm: string; value: string; quality: number; role: string; box: number[] }) => ({
+      algorithm: h.algorithm,
+      value: h.value,
+      quality: h.quality,
+      role: h.role,
+      box: h.box,
+    }));
+    const created = await request(`${server.url}/v1/cases`, { body: { items: [{ kind: 'image', hashes }] } });
     expect(created.status).toBe(201);
+    expect(created.body.hashCount).toBe(hashes.length);
 
     const { width, height } = await sharp(photo).metadata();
     const cropped = await sharp(photo)
@@ -65,11 +72,14 @@ describe('matching profile over HTTP', () => {
       const found = await match(copy);
       expect(found.status, name).toBe(200);
       expect(found.body.matched, name).toBe(true);
-      expect(found.body.matches[0].id, name).toMatch(/^h_/);
-      expect(found.body.matches[0].via?.role ?? 'full', name).toBeDefined();
-      // Ids are unique: one row per registered hash, the closest search wins.
-      const ids = found.body.matches.map((m: { id: string }) => m.id);
-      expect(new Set(ids).size, name).toBe(ids.length);
+      // One answer for the one registered image, whichever of its hashes matched.
+      expect(found.body.matches, name).toHaveLength(1);
+      const [answer] = found.body.matches;
+      expect(answer.item, name).toMatch(/^i_/);
+      expect(answer.id, name).toMatch(/^h_/);
+      expect(['full', 'trimmed', 'window', 'region'], name).toContain(answer.role);
+      expect(answer.distance, name).toBeLessThanOrEqual(31);
+      if (name === 'cropped') expect(answer.role).not.toBe('full');
     }
     // Today's matching misses the padded copy; the profile does not.
     expect((await match(padded, false)).body.matched).toBe(false);
@@ -80,6 +90,18 @@ describe('matching profile over HTTP', () => {
     const found = await match(unrelated);
     expect(found.status).toBe(200);
     expect(found.body.matched).toBe(false);
+  });
+
+  it('refuses a malformed item set with a 400 naming the field', async () => {
+    const hashed = await request(`${server.url}/v1/hash?profile=${PROFILE}`, { raw: photo, contentType: 'image/jpeg' });
+    const [first] = hashed.body.derived.hashes;
+    const base = { algorithm: first.algorithm, value: first.value, quality: first.quality };
+    const both = await request(`${server.url}/v1/cases`, { body: { hashes: [base], items: [{ hashes: [base] }] } });
+    expect(both.status).toBe(400);
+    expect(both.body.message).toMatch(/either hashes .* or items/);
+    const badBox = await request(`${server.url}/v1/cases`, { body: { items: [{ hashes: [{ ...base, role: 'region', box: [0.5, 0.2, 0.4, 0.9] }] }] } });
+    expect(badBox.status).toBe(400);
+    expect(badBox.body.message).toMatch(/items\[0\].*box/);
   });
 
   it('refuses an unknown profile with a 400 naming it', async () => {

@@ -32,6 +32,18 @@ export const wireHash = {
   },
 } as const;
 
+/** A hash of an item's set: a wire hash with what it was computed from (a matching profile's role and box). */
+export const itemHash = {
+  type: 'object',
+  required: ['algorithm', 'value'],
+  additionalProperties: false,
+  properties: {
+    ...wireHash.properties,
+    role: { type: 'string', enum: ['full', 'trimmed', 'window', 'region'], description: 'what the hash was computed from' },
+    box: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[x0, y0, x1, y1] in fractions of the picture' },
+  },
+} as const;
+
 export const computedHash = {
   type: 'object',
   required: ['algorithm', 'value'],
@@ -103,6 +115,9 @@ export const match = {
     algorithm: { type: 'string' },
     distance: { type: 'integer', description: 'Hamming distance' },
     transform: { type: 'string', description: 'which rotation/mirror of the query matched (dihedral matching)' },
+    item: { type: 'string', description: 'opaque id of the registered image the hash belongs to: image matching answers once per item' },
+    role: { type: 'string', description: "what the registered hash was computed from ('full', 'trimmed', 'window', 'region')" },
+    box: { type: 'array', items: { type: 'number' }, description: 'its box in fractions of the registered picture' },
     via: {
       type: 'object',
       description: "with a matching profile: which of the upload's derived hashes matched",

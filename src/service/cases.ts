@@ -1,7 +1,7 @@
 import { parseHash, type ParsedHash, type WireHash, bytesToHex } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
 import type { Matcher } from '../index/matcher.js';
-import type { Actor, CaseRecord, CaseStore, NewHash } from '../store/types.js';
+import type { Actor, CaseRecord, CaseStore, NewHash, NewItem } from '../store/types.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
 import type { EngineEvents } from './events.js';
@@ -90,18 +90,50 @@ export class CaseService {
     return out;
   }
 
-  /** A victim's registration (at most the batch limit of hashes per request). */
+  /** A victim's registration (at most the batch limit of hashes per request): one item per hash. */
   register(hashes: readonly WireHash[]): Promise<RegisteredCase> {
-    return this.create(this.validateHashes(hashes), (number) => ({ kind: 'victim', id: number }), 'victim');
+    const items = this.validateHashes(hashes).map((hash) => ({ kind: 'image' as const, hashes: [hash] }));
+    return this.create(items, (number) => ({ kind: 'victim', id: number }), 'victim');
+  }
+
+  /**
+   * A victim's registration as items: each image with the set of hashes derived from it
+   * (a matching profile's registered set: role and box per hash). Platforms are then told
+   * once per item, whichever of its hashes matched.
+   */
+  registerItems(items: readonly WireItem[]): Promise<RegisteredCase> {
+    if (items.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs at least one item');
+    const total = items.reduce((n, item) => n + (Array.isArray(item.hashes) ? item.hashes.length : 0), 0);
+    if (total > this.policy.maxHashes) {
+      throw new RempartError('BAD_REQUEST', `a case takes at most ${this.policy.maxHashes} hashes per request, got ${total} in ${items.length} items`);
+    }
+    const valid: NewItem[] = items.map((item, i) => {
+      try {
+        const hashes = this.validateHashes(item.hashes);
+        // Role and box travel beside each hash: kept when the hash survives de-duplication.
+        return {
+          kind: item.kind ?? 'image',
+          hashes: hashes.map((hash) => {
+            const wire = item.hashes.find((h) => h.algorithm === hash.algorithm && h.value === bytesToHex(hash.bytes))!;
+            return { ...hash, role: wire.role ?? 'full', ...(wire.box ? { detail: { box: checkBox(wire.box) } } : {}) };
+          }),
+        };
+      } catch (error) {
+        if (error instanceof RempartError) throw new RempartError(error.code, `items[${i}].${error.message}`);
+        throw error;
+      }
+    });
+    return this.create(valid, (number) => ({ kind: 'victim', id: number }), 'victim');
   }
 
   /** An operator's bulk import (`rempart import`): any number of hashes, same checks. */
   importCase(hashes: readonly WireHash[], operator: Actor): Promise<RegisteredCase> {
-    return this.create(this.validateHashes(hashes, Number.MAX_SAFE_INTEGER), () => operator, 'operator');
+    const items = this.validateHashes(hashes, Number.MAX_SAFE_INTEGER).map((hash) => ({ kind: 'image' as const, hashes: [hash] }));
+    return this.create(items, () => operator, 'operator');
   }
 
   private async create(
-    valid: NewHash[],
+    items: NewItem[],
     actorFor: (caseNumber: string) => Actor,
     by: 'victim' | 'operator',
   ): Promise<RegisteredCase> {
@@ -111,8 +143,6 @@ export class CaseService {
       const number = newCaseNumber();
       const actor = actorFor(number);
       try {
-        // Until items reach the API, each hash is an item of its own (an image).
-        const items = valid.map((hash) => ({ kind: 'image' as const, hashes: [hash] }));
         const created = await this.store.createCase({ number, secretHash, items }, actor);
         const hashes = created.items.flatMap((item) => item.hashes);
         // The index follower may have applied the change log's adds already: add only what is missing.
@@ -168,6 +198,24 @@ function toStatus(record: CaseRecord): CaseStatus {
     createdAt: record.createdAt,
     withdrawnAt: record.withdrawnAt,
   };
+}
+
+/** One image (or video) and the hashes derived from it, as a victim's device sends them. */
+export interface WireItem {
+  kind?: 'image' | 'video';
+  hashes: (WireHash & { role?: string; box?: number[] })[];
+}
+
+/** A region box in fractions of the picture: four numbers, 0 ≤ x0 < x1 ≤ 1, 0 ≤ y0 < y1 ≤ 1. */
+function checkBox(box: unknown): [number, number, number, number] {
+  const ok =
+    Array.isArray(box) &&
+    box.length === 4 &&
+    box.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1) &&
+    box[0] < box[2] &&
+    box[1] < box[3];
+  if (!ok) throw new RempartError('BAD_REQUEST', 'box must be [x0, y0, x1, y1] in fractions of the picture (0 ≤ x0 < x1 ≤ 1, 0 ≤ y0 < y1 ≤ 1)');
+  return box as [number, number, number, number];
 }
 
 /** Prefixes a hash-parsing error with the position of the item in the request. */

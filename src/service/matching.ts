@@ -29,6 +29,11 @@ export interface MatchOut {
   distance: number;
   /** Which transform of the query matched, when dihedral matching was asked for. */
   transform?: DihedralName;
+  /** Opaque id of the registered item (image) the hash belongs to. */
+  item?: string;
+  /** What the registered hash was computed from ('full', 'trimmed', 'window', 'region', …), and its box. */
+  role?: string;
+  box?: [number, number, number, number];
   /** With a matching profile: which of the upload's derived hashes matched (role, box in fractions). */
   via?: { role: Role; box: [number, number, number, number] };
 }
@@ -52,13 +57,15 @@ interface PreparedQuery {
   transforms: DihedralName[];
   /** Search radius when it is not the algorithm's threshold (a profile's derived hashes). */
   radius?: number;
+  /** The profile whose pair thresholds filter what the radius found. */
+  profile?: MatchingProfile;
   via?: MatchOut['via'];
 }
 
 /** The platform's side: batch and image matching against the in-memory index. */
 export class MatchService {
   constructor(
-    private readonly store: Pick<HashStore, 'refsOf'>,
+    private readonly store: Pick<HashStore, 'hashFacts'>,
     private readonly matcher: Matcher,
     /** Announces the matches returned (`matches`): match counters and metrics observe it. */
     private readonly events: EngineEvents,
@@ -92,11 +99,12 @@ export class MatchService {
     });
     const prepared = image.hashes.map((h) => fromComputed(h, options.dihedral === true));
     if (profile && image.derived) prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
-    const matches = bestPerId((await this.search(platform, prepared)).flat());
+    const matches = bestPerItem((await this.search(platform, prepared, true)).flat());
     return { image, matches };
   }
 
-  private async search(platform: PlatformRecord, queries: PreparedQuery[]): Promise<MatchOut[][]> {
+  /** `describeItems`: also say which item and role each match is (image matching, answered per item). */
+  private async search(platform: PlatformRecord, queries: PreparedQuery[], describeItems = false): Promise<MatchOut[][]> {
     const found = queries.map((q) => {
       const radius = q.radius ?? this.thresholdOf(q.algorithm);
       if (q.variants.length === 1) {
@@ -110,7 +118,7 @@ export class MatchService {
     const ids = [...new Set(found.flatMap((ms) => ms.map((m) => m.id)))];
     if (ids.length === 0) return found.map(() => []);
     // One query for the whole batch, and only when something matched (rarely).
-    const refs = await this.store.refsOf(ids);
+    const facts = await this.store.hashFacts(ids);
     const hashIds: number[] = [];
     const byAlgorithm: Record<string, number> = {};
     found.forEach((ms, i) => {
@@ -123,9 +131,21 @@ export class MatchService {
     return found.map((ms, i) =>
       ms
         // A hash withdrawn between search and lookup has no ref any more: drop it.
-        .filter((m) => refs.has(m.id))
+        .filter((m) => facts.has(m.id))
+        // A profile's derived hash meets each registered role under the threshold of that kind of pair.
+        .filter((m) => {
+          const q = queries[i]!;
+          return !q.profile || !q.via || m.distance <= thresholdFor(q.profile, q.via.role, asRole(facts.get(m.id)!.role));
+        })
         .map((m) => {
-          const out: MatchOut = { id: refs.get(m.id)!, algorithm: queries[i]!.algorithm, distance: m.distance };
+          const fact = facts.get(m.id)!;
+          const out: MatchOut = { id: fact.ref, algorithm: queries[i]!.algorithm, distance: m.distance };
+          if (describeItems) {
+            out.item = fact.itemRef;
+            out.role = fact.role;
+            const box = fact.detail?.box;
+            if (Array.isArray(box)) out.box = box as [number, number, number, number];
+          }
           if (m.transform !== undefined) out.transform = m.transform;
           if (queries[i]!.via) out.via = queries[i]!.via;
           return out;
@@ -172,18 +192,25 @@ function fromDerived(profile: MatchingProfile, set: WireDerivedSet, dihedral: bo
     .filter((h) => h.role !== 'full')
     .map((h) => {
       const prepared = fromComputed(h, dihedral);
-      prepared.radius = thresholdFor(profile, h.role, h.role === 'region' ? 'region' : 'full');
+      // The widest threshold this hash may meet; each registered role's own is applied after.
+      prepared.radius = Math.max(thresholdFor(profile, h.role, 'region'), thresholdFor(profile, h.role, 'full'));
+      prepared.profile = profile;
       prepared.via = { role: h.role, box: h.box };
       return prepared;
     });
 }
 
-/** One answer per registered hash: the closest of the upload's searches that found it. */
-function bestPerId(matches: MatchOut[]): MatchOut[] {
+const ROLES: readonly Role[] = ['full', 'trimmed', 'window', 'region', 'tilt'];
+/** A stored role as a profile role (roles of other kinds of hash, e.g. video frames, count as whole pictures). */
+const asRole = (role: string): Role => (ROLES.includes(role as Role) ? (role as Role) : 'full');
+
+/** One answer per registered item (an image): the closest of its hashes that any search of the upload found. */
+function bestPerItem(matches: MatchOut[]): MatchOut[] {
   const best = new Map<string, MatchOut>();
   for (const m of matches) {
-    const held = best.get(m.id);
-    if (!held || m.distance < held.distance) best.set(m.id, m);
+    const key = m.item ?? m.id;
+    const held = best.get(key);
+    if (!held || m.distance < held.distance) best.set(key, m);
   }
   return [...best.values()].sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id));
 }

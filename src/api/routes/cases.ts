@@ -3,7 +3,9 @@ import { RempartError } from '../../errors.js';
 import { CASE_NUMBER_PATTERN } from '../../service/credentials.js';
 import { bearerToken } from '../../service/platforms.js';
 import type { ApiEngine } from '../engine.js';
-import { errors, wireHash } from '../schemas.js';
+import { errors, itemHash, wireHash } from '../schemas.js';
+import type { WireHash } from '../../hashing/index.js';
+import type { WireItem } from '../../service/cases.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
 
 const caseStatus = {
@@ -49,9 +51,27 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
           'Returns the case number and the case secret. The secret is shown only here: Rempart keeps only a slow salted hash of it.',
         body: {
           type: 'object',
-          required: ['hashes'],
           additionalProperties: false,
-          properties: { hashes: { type: 'array', items: wireHash, minItems: 1, maxItems: rempart.config.maxBatch } },
+          description:
+            'Either `hashes` (one item per hash, as before) or `items`: each image with the set of hashes derived from it ' +
+            '(POST /v1/hash?profile=pdq-regions or the page computes it). Platforms are answered once per item.',
+          properties: {
+            hashes: { type: 'array', items: wireHash, minItems: 1, maxItems: rempart.config.maxBatch },
+            items: {
+              type: 'array',
+              minItems: 1,
+              maxItems: rempart.config.maxBatch,
+              items: {
+                type: 'object',
+                required: ['hashes'],
+                additionalProperties: false,
+                properties: {
+                  kind: { type: 'string', enum: ['image'] },
+                  hashes: { type: 'array', items: itemHash, minItems: 1, maxItems: rempart.config.maxBatch },
+                },
+              },
+            },
+          },
         },
         response: {
           201: {
@@ -68,8 +88,11 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
       },
     },
     async (request, reply) => {
-      const { hashes } = request.body as { hashes: { algorithm: string; value: string; quality?: number }[] };
-      const created = await rempart.cases.register(hashes);
+      const { hashes, items } = request.body as { hashes?: WireHash[]; items?: WireItem[] };
+      if ((hashes === undefined) === (items === undefined)) {
+        throw new RempartError('BAD_REQUEST', 'send either hashes (a flat list) or items (each image with its set of hashes), not both');
+      }
+      const created = items ? await rempart.cases.registerItems(items) : await rempart.cases.register(hashes!);
       return reply.status(201).header('cache-control', 'no-store').send(created);
     },
   );

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { HashingPool } from '../../pipeline/pool.js';
 import { algorithmNames } from '../../hashing/index.js';
+import { getProfile, listProfiles } from '../../hashing/profile/profile.js';
 import { expandImagePaths } from '../image-files.js';
 import { positiveInteger } from '../options.js';
 
@@ -19,12 +20,19 @@ export function registerHashCommand(program: Command): void {
     .option('--dihedral', 'also print the 7 other dihedral hashes (PDQ)')
     .option('--algorithms <names>', `comma-separated subset of: ${algorithmNames.join(', ')}`)
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInteger)
-    .action(async (paths: string[], flags: { dihedral?: boolean; algorithms?: string; threads?: number }) => {
+    .option('--profile <name>', `also print a matching profile's set (${listProfiles().map((p) => p.name).join(', ')})`)
+    .option('--query', 'with --profile: the query set (what an upload is searched with) instead of the registered set')
+    .action(async (paths: string[], flags: { dihedral?: boolean; algorithms?: string; threads?: number; profile?: string; query?: boolean }) => {
+      if (flags.profile !== undefined) getProfile(flags.profile);
       const pool = new HashingPool(flags.threads ? { threads: flags.threads } : {}, {
         onWorkerFailure: (error) => process.stderr.write(`rempart: a hashing worker thread failed: ${error.message}\n`),
       });
       const algorithms = flags.algorithms?.split(',').map((s) => s.trim());
-      const options = { dihedral: flags.dihedral === true, ...(algorithms ? { algorithms } : {}) };
+      const options = {
+        dihedral: flags.dihedral === true,
+        ...(algorithms ? { algorithms } : {}),
+        ...(flags.profile ? { profile: { name: flags.profile, side: flags.query ? ('query' as const) : ('registered' as const) } } : {}),
+      };
       const hashFile = async (file: string): Promise<Line> => {
         try {
           return { file, ...(await pool.hashImage(await fs.readFile(file), options)) };
