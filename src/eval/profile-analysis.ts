@@ -22,7 +22,8 @@ export interface CorpusEntry {
 
 export type Split = 'tune' | 'report';
 export const SPLITS: readonly Split[] = ['tune', 'report'];
-const KINDS: readonly PairKind[] = ['whole', 'region'];
+const KINDS: readonly PairKind[] = ['full', 'whole', 'region'];
+const FULL = ROLES.indexOf('full');
 const REGION = ROLES.indexOf('region');
 
 /** Deterministic half of the corpus an image belongs to (FNV-1a of its name). */
@@ -39,18 +40,25 @@ function distance(a: Uint32Array, ia: number, b: Uint32Array, ib: number): numbe
 }
 
 export interface PairMinimum {
+  full: number;
   whole: number;
   region: number;
 }
 
+const none = (): PairMinimum => ({ full: 257, whole: 257, region: 257 });
+function kindOf(queryRole: number, registeredRole: number): PairKind {
+  if (queryRole === FULL && registeredRole === FULL) return 'full';
+  return queryRole === REGION && registeredRole === REGION ? 'region' : 'whole';
+}
+
 /** Smallest distance per kind of pair between a query set and a registered set (257 = none). */
 export function setDistance(query: PackedSet, registered: PackedSet): PairMinimum & { via: string } {
-  const best = { whole: 257, region: 257, via: '' };
+  const best = { ...none(), via: '' };
   const nq = query.roles.length;
   const nr = registered.roles.length;
   for (let i = 0; i < nq; i++) {
     for (let j = 0; j < nr; j++) {
-      const kind = query.roles[i] === REGION && registered.roles[j] === REGION ? 'region' : 'whole';
+      const kind = kindOf(query.roles[i]!, registered.roles[j]!);
       const d = distance(query.words, i, registered.words, j);
       if (d < best[kind]) {
         best[kind] = d;
@@ -62,11 +70,12 @@ export function setDistance(query: PackedSet, registered: PackedSet): PairMinimu
 }
 
 export interface Thresholds {
+  full: number;
   whole: number;
   region: number;
 }
 
-export const matches = (m: PairMinimum, t: Thresholds): boolean => m.whole <= t.whole || m.region <= t.region;
+export const matches = (m: PairMinimum, t: Thresholds): boolean => m.full <= t.full || m.whole <= t.whole || m.region <= t.region;
 
 export interface GenuineResults {
   /** [photo][transformation]: minima per kind, and today's PDQ-with-dihedral distance. */
@@ -84,7 +93,7 @@ export function genuine(photos: readonly CorpusEntry[], transformations: number)
     for (let t = 1; t <= transformations; t++) {
       const q = r.queries[t];
       const bq = r.baseline.queries[t];
-      row.push(q ? setDistance(q, r.registered) : { whole: 257, region: 257 });
+      row.push(q ? setDistance(q, r.registered) : none());
       let b = 257;
       if (bq) for (let k = 0; k < 8; k++) b = Math.min(b, distance(bq, k, r.baseline.registered, 0));
       base.push(b);
@@ -135,44 +144,51 @@ export function impostors(entries: readonly CorpusEntry[], radius: number, onPro
   // Arithmetic totals: every (query set, registered set) of different groups.
   const regTotals = { all: 0, region: 0 };
   const splitOfEntry = entries.map((e) => e.split);
-  const perGroup = new Map<string, { sets: Record<Split, number>; whole: Record<Split, number>; region: Record<Split, number> }>();
+  const perGroup = new Map<string, { sets: Record<Split, number>; whole: Record<Split, number>; region: Record<Split, number>; full: Record<Split, number> }>();
   const zero = () => ({ tune: 0, report: 0 });
-  const regBySplit = { sets: zero(), all: zero(), region: zero() };
+  const regBySplit = { sets: zero(), all: zero(), region: zero(), full: zero() };
   entries.forEach((e) => {
     const n = e.result.registered.roles.length;
     const nRegion = e.result.registered.roles.filter((r) => r === REGION).length;
+    const nFull = e.result.registered.roles.filter((r) => r === FULL).length;
     regTotals.all += n;
     regTotals.region += nRegion;
     regBySplit.sets[e.split]++;
     regBySplit.all[e.split] += n;
     regBySplit.region[e.split] += nRegion;
-    const g = perGroup.get(e.group) ?? { sets: zero(), whole: zero(), region: zero() };
+    regBySplit.full[e.split] += nFull;
+    const g = perGroup.get(e.group) ?? { sets: zero(), whole: zero(), region: zero(), full: zero() };
+    g.full[e.split] += nFull;
     g.sets[e.split]++;
     g.whole[e.split] += n;
     g.region[e.split] += nRegion;
     perGroup.set(e.group, g);
   });
   const setPairs = { tune: 0, report: 0, all: 0 };
-  const codePairs = { tune: { whole: 0, region: 0 }, report: { whole: 0, region: 0 }, all: { whole: 0, region: 0 } };
+  const codePairs = { tune: { full: 0, whole: 0, region: 0 }, report: { full: 0, whole: 0, region: 0 }, all: { full: 0, whole: 0, region: 0 } };
   for (const e of entries) {
     const g = perGroup.get(e.group)!;
     for (const q of e.result.queries) {
       if (!q) continue;
       const nq = q.roles.length;
       const nqRegion = q.roles.filter((r) => r === REGION).length;
-      const nqWhole = nq - nqRegion;
+      const nqFull = q.roles.filter((r) => r === FULL).length;
       for (const split of SPLITS) {
         const sets = regBySplit.sets[split] - g.sets[split];
         const all = regBySplit.all[split] - g.whole[split];
         const region = regBySplit.region[split] - g.region[split];
-        // Region pairs: query regions × registered regions; whole: everything else.
+        const full = regBySplit.full[split] - g.full[split];
+        // Full pairs: query full × registered full; region: region × region; whole: everything else.
+        const fullPairs = nqFull * full;
         const regionPairs = nqRegion * region;
-        const wholePairs = nqWhole * all + nqRegion * (all - region);
+        const wholePairs = nq * all - fullPairs - regionPairs;
         setPairs.all += sets;
+        codePairs.all.full += fullPairs;
         codePairs.all.region += regionPairs;
         codePairs.all.whole += wholePairs;
         if (split === e.split) {
           setPairs[split] += sets;
+          codePairs[split].full += fullPairs;
           codePairs[split].region += regionPairs;
           codePairs[split].whole += wholePairs;
         }
@@ -180,7 +196,9 @@ export function impostors(entries: readonly CorpusEntry[], radius: number, onPro
     }
   }
 
-  const codeTail: Record<PairKind, number[]> = { whole: new Array(radius + 1).fill(0), region: new Array(radius + 1).fill(0) };
+  const codeTail: Record<PairKind, number[]> = { full: new Array(radius + 1).fill(0), whole: new Array(radius + 1).fill(0), region: new Array(radius + 1).fill(0) };
+  const regRole = new Uint8Array(regCount);
+  for (let e = 0, at = 0; e < E; e++) for (const r of entries[e]!.result.registered.roles) regRole[at++] = r;
   const closeAll = new Map<number, PairMinimum>();
   let closest: ImpostorResults['closest'];
   const nearest: ImpostorResults['nearest'] = [];
@@ -197,11 +215,11 @@ export function impostors(entries: readonly CorpusEntry[], radius: number, onPro
       if (!q) return;
       const setKey = querySetId++;
       for (let i = 0; i < q.roles.length; i++) {
-        const queryRegion = q.roles[i] === REGION;
+        const queryRole = q.roles[i]!;
         for (const m of index.search(readCode(q.words, i, code), radius)) {
           const re = regEntry[m.id]!;
           if (entries[re]!.group === e.group) continue;
-          const kind: PairKind = queryRegion && regRegion[m.id] ? 'region' : 'whole';
+          const kind = kindOf(queryRole, regRole[m.id]!);
           codeTail[kind][m.distance]!++;
           if (m.distance <= nearestCut) {
             nearest.push({ query: `${e.name} / ${qi}`, registered: entries[re]!.name, kind, distance: m.distance, roles: `${ROLES[q.roles[i]!]}>${ROLES[entries[re]!.result.registered.roles[m.id - regStart[re]!]!]}` });
@@ -212,7 +230,7 @@ export function impostors(entries: readonly CorpusEntry[], radius: number, onPro
             }
           }
           const key = setKey * E + re;
-          const held = closeAll.get(key) ?? { whole: 257, region: 257 };
+          const held = closeAll.get(key) ?? none();
           if (m.distance < held[kind]) held[kind] = m.distance;
           closeAll.set(key, held);
           if (!closest || m.distance < closest.distance) {
@@ -240,10 +258,13 @@ export function impostors(entries: readonly CorpusEntry[], radius: number, onPro
   return result;
 }
 
-/** FPR-0 thresholds less a margin: one below the closest impostor set pair per kind, times (1 − margin). */
-export function tuneThresholds(close: readonly PairMinimum[], radius: number, margin: number): Thresholds {
-  const out = { whole: radius, region: radius };
-  for (const kind of KINDS) {
+/**
+ * FPR-0 thresholds less a margin: one below the closest impostor set pair per kind, times
+ * (1 − margin). The full-against-full threshold stays PDQ's (today's matching, `full`).
+ */
+export function tuneThresholds(close: readonly PairMinimum[], radius: number, margin: number, full: number): Thresholds {
+  const out = { full, whole: radius, region: radius };
+  for (const kind of ['whole', 'region'] as const) {
     let min = radius + 1;
     for (const m of close) min = Math.min(min, m[kind]);
     out[kind] = Math.max(0, Math.round((min - 1) * (1 - margin)));
@@ -304,8 +325,13 @@ export interface Extrapolation {
 
 export function extrapolate(impostor: ImpostorResults, thresholds: Thresholds, bank = 1_000_000): Extrapolation {
   const sets = impostor.setPairs.all;
-  const codePairsPerSetPair = { whole: impostor.codePairs.all.whole / sets, region: impostor.codePairs.all.region / sets };
+  const codePairsPerSetPair = {
+    full: impostor.codePairs.all.full / sets,
+    whole: impostor.codePairs.all.whole / sets,
+    region: impostor.codePairs.all.region / sets,
+  };
   const fits = {
+    full: fitTail('full', impostor.codeTail.full, impostor.codePairs.all.full, thresholds.full),
     whole: fitTail('whole', impostor.codeTail.whole, impostor.codePairs.all.whole, thresholds.whole),
     region: fitTail('region', impostor.codeTail.region, impostor.codePairs.all.region, thresholds.region),
   };

@@ -53,7 +53,7 @@ const median = (xs: number[]): number => {
 export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, margin: number): ProfileSummary {
   const profile = getProfile(run.profile);
   const shipped: Thresholds = { ...profile.thresholds };
-  const tuned = tuneThresholds(impostor.close.tune, impostor.radius, margin);
+  const tuned = tuneThresholds(impostor.close.tune, impostor.radius, margin, profile.thresholds.full);
   const names = run.transformations.map((t) => t.name);
   const g = genuine(run.photos, names.length);
   const inSplit = (split: Split) => run.photos.map((p, i) => [p, i] as const).filter(([p]) => p.split === split).map(([, i]) => i);
@@ -136,7 +136,12 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
       `(no impostor set pair matched, less ${Math.round(s.margin * 100)} %), recall is reported on the **report** half.`,
     '',
   );
-  l.push(`Shipped thresholds (in \`src/hashing/profile/profile.ts\`): whole-picture pairs **${s.shipped.whole}**, region pairs **${s.shipped.region}**. ` + `Tuned on this run's tune half: whole ${s.tuned.whole}, region ${s.tuned.region}.`, '');
+  l.push(
+    `Shipped thresholds (in \`src/hashing/profile/profile.ts\`): full picture against full picture **${s.shipped.full}** (PDQ's, unchanged), ` +
+      `other whole-picture pairs (trimmed, windows, tilt) **${s.shipped.whole}**, region pairs **${s.shipped.region}**. ` +
+      `Tuned on this run's tune half: whole ${s.tuned.whole}, region ${s.tuned.region}.`,
+    '',
+  );
   l.push(`**Overall recall (report half): ${pct(s.overall.before)} today → ${pct(s.overall.after)}** (all photos: ${pct(s.overall.beforeAllPhotos)} → ${pct(s.overall.afterAllPhotos)}). ` + `Today = the service's PDQ with dihedral matching at ${BASELINE_THRESHOLD}, same run, same variants.`, '');
   l.push('## By family', '', '| family | today | profile |', '|---|---|---|');
   for (const f of s.families) l.push(`| ${f.family} | ${pct(f.before)} | ${pct(f.after)} |`);
@@ -157,7 +162,7 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
   const x = s.extrapolation;
   l.push('## Expected false matches against a bank of 1 M images', '');
   l.push(
-    `Per (upload, registered image): ${x.codePairsPerSetPair.whole.toFixed(0)} whole-picture code pairs and ${x.codePairsPerSetPair.region.toFixed(0)} region code pairs. ` +
+    `Per (upload, registered image): ${x.codePairsPerSetPair.full.toFixed(0)} full-picture, ${x.codePairsPerSetPair.whole.toFixed(0)} other whole-picture and ${x.codePairsPerSetPair.region.toFixed(0)} region code pairs. ` +
       'For each kind, log10 of the share of code pairs at distance ≤ d is fitted by a straight line through the lowest ten distances with at least 10 pairs ' +
       '(an exponential tail: the real tail of a sum of many bits falls faster, so the line overestimates below the data), then read at the threshold; ' +
       'it is capped by the rule-of-three bound (pairs seen at or below the threshold + 3) / pairs. Assumptions: a bank image behaves like the registered images here ' +
@@ -165,10 +170,10 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     '',
   );
   l.push('| kind | threshold | pairs | fit (log10 p = a + b·d) | points used | p at threshold | rule-of-three bound |', '|---|---|---|---|---|---|---|');
-  for (const kind of ['whole', 'region'] as PairKind[]) {
+  for (const kind of ['full', 'whole', 'region'] as PairKind[]) {
     const f = x.fits[kind];
     l.push(
-      `| ${kind} | ${s.shipped[kind]} | ${sci(kind === 'whole' ? x.codePairsPerSetPair.whole : x.codePairsPerSetPair.region)} per set pair | a = ${f.intercept.toFixed(2)}, b = ${f.slope.toFixed(3)} | ` +
+      `| ${kind} | ${s.shipped[kind]} | ${sci(x.codePairsPerSetPair[kind])} per set pair | a = ${f.intercept.toFixed(2)}, b = ${f.slope.toFixed(3)} | ` +
         `${f.points.map((p) => `${p.d}:${p.count}`).join(', ') || 'none'} | ${sci(f.atThreshold)} | ${sci(f.upperBound)} |`,
     );
   }

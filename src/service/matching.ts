@@ -7,7 +7,7 @@ import {
   parseHash,
 } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
-import { getProfile, thresholdFor, type MatchingProfile, type Role } from '../hashing/profile/profile.js';
+import { PDQ_REGIONS, getProfile, pairKind, thresholdFor, type MatchingProfile, type Role } from '../hashing/profile/profile.js';
 import type { WireDerivedSet } from '../hashing/profile/wire.js';
 import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
@@ -135,7 +135,12 @@ export class MatchService {
         // A profile's derived hash meets each registered role under the threshold of that kind of pair.
         .filter((m) => {
           const q = queries[i]!;
-          return !q.profile || !q.via || m.distance <= thresholdFor(q.profile, q.via.role, asRole(facts.get(m.id)!.role));
+          const profile = q.profile ?? (q.algorithm === PDQ_REGIONS.algorithm ? PDQ_REGIONS : undefined);
+          if (!profile) return true;
+          // The whole picture against the whole picture keeps the algorithm's (operator's) threshold.
+          const queryRole = q.via?.role ?? 'full';
+          const registeredRole = asRole(facts.get(m.id)!.role);
+          return pairKind(queryRole, registeredRole) === 'full' || m.distance <= thresholdFor(profile, queryRole, registeredRole);
         })
         .map((m) => {
           const fact = facts.get(m.id)!;

@@ -12,8 +12,12 @@ import { DEFAULT_DERIVE_RULES, bothSets, querySet, registeredSet, type DeriveRul
 
 export type { DerivedHash, Role } from './derive.js';
 
-/** Pairs are matched under one of two thresholds: region against region, or anything with a whole picture. */
-export type PairKind = 'whole' | 'region';
+/**
+ * Pairs are matched under one of three thresholds: the whole picture against the whole
+ * picture ('full': today's PDQ matching, at PDQ's own threshold), region against region,
+ * and every other pair with a whole picture or window in it ('whole').
+ */
+export type PairKind = 'full' | 'whole' | 'region';
 
 export interface MatchingProfile {
   readonly name: string;
@@ -35,6 +39,7 @@ export interface MatchingProfile {
 
 /** The kind of a (query hash, registered hash) pair. */
 export function pairKind(query: Role, registered: Role): PairKind {
+  if (query === 'full' && registered === 'full') return 'full';
   return query === 'region' && registered === 'region' ? 'region' : 'whole';
 }
 
@@ -52,7 +57,8 @@ function pdqProfile(rules: DeriveRules): MatchingProfile {
       'PDQ of the whole picture, of its trimmed content, of centred windows and of content-anchored regions; ' +
       'queries add the trimmed content, the upright window of a tilted copy and their own regions',
     minQuality: rules.minQuality,
-    thresholds: { whole: 31, region: 31 },
+    // 'full' is PDQ's default (unchanged matching of the whole picture); the others are set by `rempart eval-profile` (docs/matching.md).
+    thresholds: { full: 31, whole: 31, region: 31 },
     register: (pixels) => registeredSet(lumaOf(pixels), rules),
     query: (pixels) => querySet(lumaOf(pixels), rules),
     both: (pixels) => bothSets(lumaOf(pixels), rules),
