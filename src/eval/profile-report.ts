@@ -50,9 +50,9 @@ const median = (xs: number[]): number => {
   return s.length ? s[s.length >> 1]! : 0;
 };
 
-export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, margin: number): ProfileSummary {
+export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, margin: number, thresholds?: Thresholds): ProfileSummary {
   const profile = getProfile(run.profile);
-  const shipped: Thresholds = { ...profile.thresholds };
+  const shipped: Thresholds = thresholds ?? { ...profile.thresholds };
   const tuned = tuneThresholds(impostor.close.tune, impostor.radius, margin, profile.thresholds.full);
   const names = run.transformations.map((t) => t.name);
   const g = genuine(run.photos, names.length);

@@ -155,6 +155,7 @@ export function registerProfileEvalCommand(program: Command): void {
     .option('--margin <fraction>', 'taken off the FPR-0 threshold of the tune half', '0.25')
     .option('--threads <n>', 'worker threads (default: all cores)')
     .option('--transformations <names>', 'comma-separated subset of transformations')
+    .option('--thresholds <full,whole,region>', "report at these thresholds instead of the profile's")
     .option('--out-dir <dir>', 'where profile.md and profile-summary.json go', 'rempart-eval')
     .action(async (flags: Record<string, string | undefined>) => {
       const { runProfileHashing } = await import('../../eval/profile-runner.js');
@@ -190,7 +191,9 @@ export function registerProfileEvalCommand(program: Command): void {
           }
         });
         bar.stop();
-        const summary = summariseProfileRun(run, impostor, number('margin', flags.margin, 0.25));
+        const given = list(flags.thresholds)?.map((v) => number('thresholds', v, 0));
+        if (given && given.length !== 3) throw new Error('--thresholds takes three numbers: full,whole,region');
+        const summary = summariseProfileRun(run, impostor, number('margin', flags.margin, 0.25), given ? { full: given[0]!, whole: given[1]!, region: given[2]! } : undefined);
         const outDir = resolve(flags.outDir ?? 'rempart-eval');
         mkdirSync(outDir, { recursive: true });
         const markdown = profileMarkdown(summary, run);
