@@ -10,6 +10,13 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * PostgreSQL URL (postgres://…, optional ?schema=) for several replicas on one database;
+   * undefined: the embedded SQLite file in dataDir.
+   */
+  database: string | undefined;
+  /** Connections each process keeps to PostgreSQL at most (plus one for LISTEN). */
+  databasePoolSize: number;
   /** Inclusive Hamming-distance thresholds per algorithm name. */
   thresholds: Record<string, number>;
   /** PDQ hashes below this quality are refused at registration. */
@@ -41,6 +48,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
+  databasePoolSize: 10,
   pdqQualityFloor: 50,
   maxImageBytes: 50 * 1024 * 1024,
   maxImagePixels: 100_000_000,
@@ -78,6 +86,8 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     host: env.REMPART_HOST,
     port: env.REMPART_PORT ?? env.PORT,
     dataDir: env.REMPART_DATA_DIR,
+    database: env.REMPART_DATABASE_URL,
+    databasePoolSize: env.REMPART_DATABASE_POOL,
     pdqQualityFloor: env.REMPART_PDQ_QUALITY_FLOOR,
     hashThreads: env.REMPART_HASH_THREADS,
     maxImageBytes: env.REMPART_MAX_IMAGE_BYTES,
@@ -131,6 +141,11 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     host: merged.host ?? DEFAULTS.host,
     port: merged.port === undefined ? DEFAULTS.port : integer('port', merged.port, 0, 65535),
     dataDir: path.resolve(merged.dataDir ?? DEFAULTS.dataDir),
+    database: databaseUrl(merged.database),
+    databasePoolSize:
+      merged.databasePoolSize === undefined
+        ? DEFAULTS.databasePoolSize
+        : integer('database pool size', merged.databasePoolSize, 1, 1000),
     thresholds,
     pdqQualityFloor:
       merged.pdqQualityFloor === undefined
@@ -164,4 +179,19 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     tombstoneDays:
       merged.tombstoneDays === undefined ? DEFAULTS.tombstoneDays : integer('tombstone days', merged.tombstoneDays, 0, 3650),
   };
+}
+
+/** An empty setting means the default (SQLite); anything else must be a PostgreSQL URL. */
+function databaseUrl(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (!/^postgres(ql)?:\/\/[^/]/i.test(value)) {
+    throw new ConfigError('database must be a PostgreSQL URL like postgres://user:password@host:5432/rempart (leave it unset for the embedded SQLite database)');
+  }
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigError('database URL is not a valid URL (percent-encode special characters in the password)');
+  }
+  return value;
 }

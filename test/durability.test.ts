@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sharedPostgres } from './helpers/postgres.js';
 import { bearer, request } from './helpers/server.js';
 import { killHard, runCli, spawnServer, type ServerProcess } from './helpers/process.js';
 import { seededRandom } from './helpers/random.js';
@@ -28,8 +30,46 @@ interface Registration {
   withdrawal?: 'sent' | 'acknowledged';
 }
 
+/** Per case: its status, its hashes, and the 'add' entries of those in the change log. */
+const PER_CASE = `SELECT c.status, CAST(count(h.id) AS INTEGER) AS hashes,
+    (SELECT CAST(count(*) AS INTEGER) FROM changes ch WHERE ch.op = 'add' AND ch.hash_id IN (SELECT id FROM hashes WHERE case_id = c.id)) AS adds
+  FROM cases c LEFT JOIN hashes h ON h.case_id = c.id GROUP BY c.id`;
+type CaseCounts = { status: string; hashes: number; adds: number };
+
+/** Where each backend keeps its data, and how to read it raw after the kill. */
+const backends = [
+  {
+    backend: 'sqlite',
+    env: (): Record<string, string> => ({}),
+    perCase: async (dataDir: string) => {
+      const db = new Database(path.join(dataDir, 'rempart.sqlite'), { readonly: true });
+      try {
+        return db.prepare(PER_CASE).all() as CaseCounts[];
+      } finally {
+        db.close();
+      }
+    },
+  },
+  {
+    backend: 'postgres',
+    env: (): Record<string, string> => ({ REMPART_DATABASE_URL: sharedPostgres().schemaUrl('durable') }),
+    perCase: async (_dataDir: string, env: Record<string, string>) => {
+      const url = new URL(env.REMPART_DATABASE_URL!);
+      const schema = url.searchParams.get('schema')!;
+      url.search = '';
+      const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
+      await client.connect();
+      try {
+        return (await client.query<CaseCounts>(PER_CASE)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+  },
+];
+
 /** What the API acknowledged must survive `kill -9` of the real server process. */
-describe('durability', () => {
+describe.each(backends)('durability: $backend', ({ env: environment, perCase: readPerCase }) => {
   let running: ServerProcess | undefined;
   afterEach(async () => {
     if (running && running.child.exitCode === null) await killHard(running.child);
@@ -38,11 +78,12 @@ describe('durability', () => {
 
   it('keeps every acknowledged registration and withdrawal across kill -9', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-kill-'));
-    const add = await runCli(['platform', 'add', 'durable', '--json', '--data-dir', dataDir]);
+    const env = environment();
+    const add = await runCli(['platform', 'add', 'durable', '--json', '--data-dir', dataDir], { env });
     expect(add.code).toBe(0);
     const apiKey = JSON.parse(add.stdout).apiKey as string;
 
-    running = await spawnServer(dataDir);
+    running = await spawnServer(dataDir, env);
     // Fire registrations concurrently and kill the server the moment the last is acknowledged.
     const created = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
@@ -55,7 +96,7 @@ describe('durability', () => {
     expect(del.status).toBe(200);
     await killHard(running.child);
 
-    running = await spawnServer(dataDir);
+    running = await spawnServer(dataDir, env);
     for (const [i, r] of created.entries()) {
       const status = await request(`${running.url}/v1/cases/${r.body.caseNumber}`, { headers: bearer(r.body.caseSecret) });
       expect(status.status).toBe(200);
@@ -74,10 +115,11 @@ describe('durability', () => {
 
   it('keeps exactly what it acknowledged when killed during a stream of writes, and never half a case', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-kill-stream-'));
-    const add = await runCli(['platform', 'add', 'durable-stream', '--json', '--data-dir', dataDir]);
+    const env = environment();
+    const add = await runCli(['platform', 'add', 'durable-stream', '--json', '--data-dir', dataDir], { env });
     expect(add.code).toBe(0);
     const apiKey = JSON.parse(add.stdout).apiKey as string;
-    running = await spawnServer(dataDir);
+    running = await spawnServer(dataDir, env);
     const url = running.url;
 
     // Writers register cases of 25 hashes and withdraw every third one, until the server dies.
@@ -121,7 +163,7 @@ describe('durability', () => {
     expect(failures).toHaveLength(6);
     expect(failures.filter((code) => code !== 'ECONNREFUSED').length).toBeGreaterThan(0);
 
-    running = await spawnServer(dataDir);
+    running = await spawnServer(dataDir, env);
     const matchedCount = async (values: string[]) => {
       const match = await request(`${running!.url}/v1/match`, {
         headers: bearer(apiKey),
@@ -153,21 +195,11 @@ describe('durability', () => {
       }
     }
     expect(survived).toBeGreaterThan(0);
-    // The files themselves: every stored case holds all its hashes and their change-log entries, or none.
-    const db = new Database(path.join(dataDir, 'rempart.sqlite'), { readonly: true });
-    try {
-      const perCase = db
-        .prepare(
-          `SELECT c.status, count(h.id) AS hashes, (SELECT count(*) FROM changes ch WHERE ch.op = 'add' AND ch.ref IN
-             (SELECT ref FROM hashes WHERE case_id = c.id)) AS adds FROM cases c LEFT JOIN hashes h ON h.case_id = c.id GROUP BY c.id`,
-        )
-        .all() as { status: string; hashes: number; adds: number }[];
-      expect(perCase.length).toBeGreaterThanOrEqual(acknowledged);
-      for (const row of perCase) {
-        expect(row).toEqual(row.status === 'active' ? { status: 'active', hashes: HASHES_PER_CASE, adds: HASHES_PER_CASE } : { status: 'withdrawn', hashes: 0, adds: 0 });
-      }
-    } finally {
-      db.close();
+    // The database itself: every stored case holds all its hashes and their change-log entries, or none.
+    const perCase = await readPerCase(dataDir, env);
+    expect(perCase.length).toBeGreaterThanOrEqual(acknowledged);
+    for (const row of perCase) {
+      expect(row).toEqual(row.status === 'active' ? { status: 'active', hashes: HASHES_PER_CASE, adds: HASHES_PER_CASE } : { status: 'withdrawn', hashes: 0, adds: 0 });
     }
   });
 });

@@ -21,6 +21,7 @@ export async function startServer(config: Config, logger: boolean | object = { l
   try {
     app = await buildApp(rempart, { logger: logger as never });
     rempart.events.on('erasure', (event) => logErasure(app.log, event));
+    rempart.events.on('database.connection', (err) => app.log.warn({ err }, 'database connection lost; it is replaced on next use'));
     rempart.events.on('worker.failed', (err) => app.log.error({ err }, 'a hashing worker thread failed; its images were refused with WORKER_FAILED'));
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -47,7 +48,7 @@ function logErasure(log: FastifyBaseLogger, { kind, status, pendingMs }: Erasure
   if (kind === 'stalled') {
     log.error(
       { pendingMs, attempts: status.attempts, lastError: status.lastError },
-      'erasure pending: withdrawn hash values are still in the database WAL file while another connection reads an older snapshot; retrying until it ends',
+      'erasure pending: withdrawn hash values are still in the database files (SQLite: another connection reads an older snapshot and holds the WAL; PostgreSQL: VACUUM has not completed); retrying until it ends',
     );
   } else {
     log.warn({ pendingMs, attempts: status.attempts }, 'erasure complete: withdrawn hash values have left the database files');

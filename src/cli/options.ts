@@ -8,9 +8,15 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
-/** Flags shared by every command that opens the data directory. */
+/** Flags shared by every command that opens the data directory and the store. */
 export function withDataDir(command: Command): Command {
-  return command.addOption(new Option('-d, --data-dir <dir>', 'data directory (SQLite database, pepper)').env('REMPART_DATA_DIR'));
+  return command
+    .addOption(new Option('-d, --data-dir <dir>', 'data directory (SQLite database, pepper)').env('REMPART_DATA_DIR'))
+    .addOption(
+      new Option('--database <url>', 'PostgreSQL URL (postgres://user:password@host/db[?schema=name]) instead of the SQLite file').env(
+        'REMPART_DATABASE_URL',
+      ),
+    );
 }
 
 /** Flags of `serve` (each also readable from its REMPART_* variable, see README). */
@@ -29,6 +35,7 @@ export function withServiceOptions(command: Command): Command {
 
 interface Flags {
   dataDir?: string;
+  database?: string;
   host?: string;
   port?: string;
   threads?: string;
@@ -42,6 +49,7 @@ interface Flags {
 export function configFromFlags(flags: Flags, env: NodeJS.ProcessEnv = process.env): Config {
   const fromFlags: RawConfig = {
     dataDir: flags.dataDir,
+    database: flags.database,
     host: flags.host,
     port: flags.port,
     hashThreads: flags.threads,

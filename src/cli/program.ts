@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerDatabaseCommands } from './commands/database.js';
 import { registerEvalCommands, registerProfileEvalCommand } from './commands/eval.js';
 import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerPlatformCommands(program);
   registerTransferCommands(program);
   registerAuditCommand(program);
+  registerDatabaseCommands(program);
   registerEvalCommands(program);
   registerProfileEvalCommand(program);
   return program;

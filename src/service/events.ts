@@ -15,6 +15,8 @@ export interface EngineEventMap {
   'case.withdrawn': [CaseWithdrawnEvent];
   /** Erasing withdrawn values from the store's files stalled, or completed after a stall (the server logs it). */
   erasure: [ErasureEvent];
+  /** A database connection was lost (PostgreSQL restarting, network): it is replaced; the server logs it. */
+  'database.connection': [Error];
   /** A hashing worker thread crashed or could not start (the server logs it; its tasks failed with WORKER_FAILED). */
   'worker.failed': [Error];
 }

@@ -47,7 +47,13 @@ export class Rempart {
     fs.mkdirSync(config.dataDir, { recursive: true });
     const credentials = new Credentials(loadOrCreatePepper(config.dataDir, config.pepper), config.secretCost);
     const events = new EngineEvents();
-    const store = await openStore({ dataDir: config.dataDir, onErasure: (event) => events.emit('erasure', event) });
+    const store = await openStore({
+      dataDir: config.dataDir,
+      database: config.database,
+      poolSize: config.databasePoolSize,
+      onErasure: (event) => events.emit('erasure', event),
+      onConnectionError: (error) => events.emit('database.connection', error),
+    });
     try {
       await checkPepper(store, credentials, config.dataDir);
       // Size the multi-index tables for the bank as it is now; they retune as it grows.

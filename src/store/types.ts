@@ -292,9 +292,30 @@ export interface SettingsStore {
   setSetting(key: string, value: string): Promise<void>;
 }
 
+/** What operators run by hand (`rempart migrate`, `rempart vacuum`). */
+export interface MaintenanceStore {
+  /** The schema version the database is at (the store migrated it when it opened). */
+  schemaVersion(): Promise<number>;
+  /**
+   * Rewrites the files that may still hold withdrawn values in freed space. SQLite: VACUUM
+   * (a new file) and a truncating WAL checkpoint. PostgreSQL: VACUUM of the tables that
+   * hold values, or with `full`, VACUUM FULL (rewrites each table under an exclusive lock:
+   * a maintenance window).
+   */
+  vacuum(options?: { full?: boolean }): Promise<void>;
+}
+
 export type StoreBackend = 'sqlite' | 'postgres';
 
-export interface Store extends CaseStore, HashStore, ChangeLogStore, PlatformStore, AuditStore, SettingsStore, ExchangeStore {
+export interface Store
+  extends CaseStore,
+    HashStore,
+    ChangeLogStore,
+    PlatformStore,
+    AuditStore,
+    SettingsStore,
+    ExchangeStore,
+    MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */
   readonly location: string;

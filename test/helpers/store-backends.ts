@@ -5,9 +5,12 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import type { Store, StoreBackend } from '../../src/store/types.js';
 import { closeAfterTest, tempDir } from '../store-helpers.js';
+import { sharedPostgres } from './postgres.js';
 
 export interface StoreOpenOptions {
   now?: () => Date;
@@ -62,6 +65,50 @@ const sqlite: StoreUnderTest = {
   },
 };
 
+const postgres: StoreUnderTest = {
+  backend: 'postgres',
+  async open(options = {}) {
+    const url = sharedPostgres().schemaUrl('contract');
+    const schema = new URL(url).searchParams.get('schema')!;
+    const openAt = async (o: StoreOpenOptions) => closeAfterTest(await openPostgresStore({ url, poolSize: 4, ...o }));
+    const handle: StoreHandle = {
+      store: await openAt(options),
+      async reopen(again = {}) {
+        await handle.store.close();
+        handle.store = await openAt(again);
+        return handle.store;
+      },
+      openAnother: (other = {}) => openAt(other),
+      async cellsContaining(needle) {
+        const client = new pg.Client({ connectionString: sharedPostgres().url() });
+        await client.connect();
+        try {
+          const { rows: tables } = await client.query<{ name: string }>(
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+            [schema],
+          );
+          const hits: string[] = [];
+          for (const { name } of tables) {
+            const { rows } = await client.query<Record<string, unknown>>(
+              `SELECT * FROM ${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`,
+            );
+            for (const row of rows) {
+              for (const [column, value] of Object.entries(row)) {
+                const cell = value !== null && typeof value === 'object' && !Buffer.isBuffer(value) ? JSON.stringify(value) : value;
+                if (holds(cell, needle)) hits.push(`${name}.${column}`);
+              }
+            }
+          }
+          return hits;
+        } finally {
+          await client.end();
+        }
+      },
+    };
+    return handle;
+  },
+};
+
 /** True if a cell holds the bytes themselves or their hex spelling. */
 export function holds(value: unknown, needle: Uint8Array): boolean {
   const bytes = Buffer.from(needle);
@@ -70,4 +117,4 @@ export function holds(value: unknown, needle: Uint8Array): boolean {
   return false;
 }
 
-export const STORE_BACKENDS: readonly StoreUnderTest[] = [sqlite];
+export const STORE_BACKENDS: readonly StoreUnderTest[] = [sqlite, postgres];

@@ -4,6 +4,7 @@
  * a migration that has shipped.
  */
 import type Database from 'better-sqlite3';
+import { SchemaTooNewError, SchemaTooOldError } from '../schema-errors.js';
 
 export interface Migration {
   version: number;
@@ -218,35 +219,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
-/** Raised when a database was written by a newer Rempart: opening it could corrupt it. */
-export class SchemaTooNewError extends Error {
-  constructor(
-    readonly path: string,
-    readonly found: number,
-    readonly supported: number,
-  ) {
-    super(
-      `Database ${path} has schema version ${found}, but this Rempart only knows versions up to ` +
-        `${supported}. Upgrade Rempart, or restore a backup made by this version; refusing to open it.`,
-    );
-    this.name = 'SchemaTooNewError';
-  }
-}
-
-/** Raised when a read-only open finds a database that still needs migrations. */
-export class SchemaTooOldError extends Error {
-  constructor(
-    readonly path: string,
-    readonly found: number,
-    readonly supported: number,
-  ) {
-    super(
-      `Database ${path} has schema version ${found}, older than ${supported}; ` +
-        `open it once read-write to migrate it.`,
-    );
-    this.name = 'SchemaTooOldError';
-  }
-}
+export { SchemaTooNewError, SchemaTooOldError } from '../schema-errors.js';
 
 const CREATE_MIGRATIONS_TABLE = `
   CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -26,6 +26,7 @@ import type {
 } from '../types.js';
 import { DEFAULT_HASH_ROLE, checkNewItems, detailText } from '../validation.js';
 import { BUSY_TIMEOUT_MS, openConnection } from './connection.js';
+import { currentSchemaVersion } from './migrations.js';
 import { HashPageReader, checkPageSize } from './hash-pages.js';
 import { readPackedPagesInWorker } from './page-reader.js';
 import { WalEraser } from './wal-eraser.js';
@@ -414,6 +415,16 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     async setSetting(key, value) {
       sql.setSetting.run(key, value);
+    },
+
+    async schemaVersion() {
+      return currentSchemaVersion(db);
+    },
+    async vacuum() {
+      // A new database file holding only live rows, then the WAL emptied into it.
+      db.exec('VACUUM');
+      eraser.request();
+      await eraser.settled(BUSY_TIMEOUT_MS);
     },
 
     async close() {

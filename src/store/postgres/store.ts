@@ -1,0 +1,692 @@
+/**
+ * The PostgreSQL Store, for several Rempart replicas on one database. Same contract as
+ * the SQLite store (test/store-contract.test.ts runs against both): every multi-row write
+ * is one transaction, committed with synchronous_commit = on before its Promise resolves.
+ *
+ * The change log must be readable by cursor without ever skipping an entry, while several
+ * replicas write at once. Its seqs come from one counter row (change_log_state), updated
+ * by every transaction that appends to the log: the row lock orders those transactions,
+ * so a seq is only handed out once every lower one has committed (or rolled back, in
+ * which case the counter rolls back with it: no gaps). A reader that sees seq n thus
+ * already sees every entry below n. Writers queue on that lock only for their last steps
+ * (the log entries, the audit row and the commit).
+ */
+import { RempartError } from '../../errors.js';
+import { newHashRef, newItemRef } from '../ids.js';
+import { type HashBatch, packBatch } from '../packed-pages.js';
+import type {
+  Actor,
+  AuditEntry,
+  CaseRecord,
+  CaseStatus,
+  Change,
+  ErasureEvent,
+  HashFacts,
+  NewItem,
+  PlatformRecord,
+  StoredHash,
+  StoredItem,
+  Store,
+} from '../types.js';
+import { DEFAULT_HASH_ROLE, HASH_BYTES, checkNewItems, detailText } from '../validation.js';
+import { DEFAULT_POOL_SIZE, type Queryable, inTransaction, openPool, parseDatabaseUrl, redactUrl } from './connection.js';
+import { ERASED_TABLES, VacuumEraser } from './erasure.js';
+import { postgresExchangeRole } from './exchange.js';
+import { migratePostgres } from './migrations.js';
+import { ChangeNotifier, changesChannel } from './notify.js';
+
+const DEFAULT_PAGE_SIZE = 10_000;
+const DEFAULT_AUDIT_LIMIT = 100;
+/** Rows per multi-row INSERT (unnest of arrays): bounded statement size for big imports. */
+const INSERT_CHUNK = 5_000;
+const UNIQUE_VIOLATION = '23505';
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database[?schema=name] (REMPART_DATABASE_URL). */
+  url: string;
+  /** Connections this process keeps at most (REMPART_DATABASE_POOL; the LISTEN connection is one more). */
+  poolSize?: number;
+  /** Clock for timestamps; tests swap it. */
+  now?: () => Date;
+  /** Told when erasing withdrawn values (VACUUM) stalls, and when it completes after all. */
+  onErasure?: (event: ErasureEvent) => void;
+  /** Told of lost connections (idle pool clients, the LISTEN connection); they are replaced. */
+  onConnectionError?: (error: Error) => void;
+}
+
+interface CaseRow {
+  id: number;
+  number: string;
+  secret_hash: string;
+  status: CaseStatus;
+  created_at: Date;
+  withdrawn_at: Date | null;
+  match_count: number;
+  hash_count: number;
+}
+interface HashRow {
+  id: number;
+  ref: string;
+  case_id: number;
+  item_id: number;
+  item_ref: string;
+  role: string;
+  detail: Record<string, unknown> | null;
+  algorithm: string;
+  value: Buffer;
+  quality: number | null;
+  created_at: Date;
+}
+interface ChangeRow {
+  seq: number;
+  op: 'add' | 'remove';
+  hash_id: number | null;
+  ref: string;
+  item_ref: string;
+  role: string;
+  detail: Record<string, unknown> | null;
+  algorithm: string;
+  value: Buffer | null;
+  quality: number | null;
+  at: Date;
+}
+interface PlatformRow {
+  id: number;
+  name: string;
+  key_id: string;
+  key_hash: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+interface AuditRow {
+  id: number;
+  at: Date;
+  actor_kind: Actor['kind'];
+  actor_id: string;
+  action: string;
+  target: string | null;
+  detail: Record<string, unknown> | null;
+}
+interface IndexPageRow {
+  n: number;
+  last: number | null;
+  ids: Buffer | null;
+  algorithms: string | null;
+  bytes: Buffer | null;
+}
+
+type IndexPage = HashBatch & { last: number };
+
+/** A change-log entry to append (its seq is handed out by appendChanges). */
+interface NewChange {
+  op: 'add' | 'remove';
+  hashId: number;
+  ref: string;
+  itemRef: string;
+  role: string;
+  detail: string | null;
+  algorithm: string;
+  value: Buffer | null;
+  quality: number | null;
+}
+
+const CASE_COLUMNS = `c.id, c.number, c.secret_hash, c.status, c.created_at, c.withdrawn_at, c.match_count,
+  (SELECT count(*) FROM hashes h WHERE h.case_id = c.id) AS hash_count`;
+const HASH_COLUMNS = `h.id, h.ref, h.case_id, h.item_id, i.ref AS item_ref, h.role, h.detail, h.algorithm, h.value,
+  h.quality, h.created_at`;
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const now = options.now ?? (() => new Date());
+  const location = redactUrl(options.url);
+  const target = parseDatabaseUrl(options.url);
+  const channel = changesChannel(target.schema);
+  const onConnectionError = options.onConnectionError ?? (() => {});
+  const pool = openPool({ target, max: options.poolSize ?? DEFAULT_POOL_SIZE, onIdleError: onConnectionError });
+  try {
+    await migratePostgres(pool, target.schema, location, now);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const notifier = new ChangeNotifier(target, onConnectionError);
+  const eraser = new VacuumEraser(pool, options.onErasure);
+  let closing: Promise<void> | undefined;
+
+  async function audit(
+    client: Queryable,
+    actor: Actor,
+    action: string,
+    target?: string | null,
+    detail?: Record<string, unknown> | null,
+  ): Promise<void> {
+    await client.query('INSERT INTO audit (at, actor_kind, actor_id, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+      now(),
+      actor.kind,
+      actor.id,
+      action,
+      target ?? null,
+      detail == null ? null : JSON.stringify(detail),
+    ]);
+  }
+
+  /**
+   * Appends entries to the change log with the next seqs, and notifies the listeners at
+   * commit. Takes the counter's row lock until the transaction ends (see the header).
+   */
+  async function appendChanges(client: Queryable, entries: readonly NewChange[], at: Date): Promise<void> {
+    if (entries.length === 0) return;
+    const { rows } = await client.query<{ last_seq: number }>(
+      'UPDATE change_log_state SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq',
+      [entries.length],
+    );
+    const last = rows[0]!.last_seq;
+    const first = last - entries.length + 1;
+    for (let start = 0; start < entries.length; start += INSERT_CHUNK) {
+      const chunk = entries.slice(start, start + INSERT_CHUNK);
+      await client.query(
+        `INSERT INTO changes (seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at)
+         SELECT $1::bigint + ord - 1, op, hash_id, ref, item_ref, role, detail::jsonb, algorithm, value, quality, $11
+           FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::smallint[])
+                WITH ORDINALITY AS t(op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, ord)`,
+        [
+          first + start,
+          chunk.map((c) => c.op),
+          chunk.map((c) => c.hashId),
+          chunk.map((c) => c.ref),
+          chunk.map((c) => c.itemRef),
+          chunk.map((c) => c.role),
+          chunk.map((c) => c.detail),
+          chunk.map((c) => c.algorithm),
+          chunk.map((c) => c.value),
+          chunk.map((c) => c.quality),
+          at,
+        ],
+      );
+    }
+    await client.query('SELECT pg_notify($1, $2)', [channel, String(last)]);
+  }
+
+  /** Inserts items and their hashes, and an 'add' change per hash; inside a transaction. */
+  async function insertItems(client: Queryable, caseId: number, items: readonly NewItem[], at: Date): Promise<StoredItem[]> {
+    checkNewItems(items);
+    if (items.length === 0) return [];
+    const itemRefs = items.map(() => newItemRef());
+    const itemIds = new Map<string, number>();
+    for (let start = 0; start < items.length; start += INSERT_CHUNK) {
+      const refs = itemRefs.slice(start, start + INSERT_CHUNK);
+      const { rows } = await client.query<{ id: number; ref: string }>(
+        `INSERT INTO items (ref, case_id, kind, created_at)
+         SELECT ref, $2, kind, $4 FROM unnest($1::text[], $3::text[]) AS t(ref, kind) RETURNING id, ref`,
+        [refs, caseId, items.slice(start, start + INSERT_CHUNK).map((item) => item.kind), at],
+      );
+      for (const row of rows) itemIds.set(row.ref, row.id);
+    }
+
+    const flat = items.flatMap((item, i) =>
+      item.hashes.map((hash) => ({
+        hash,
+        ref: newHashRef(),
+        itemRef: itemRefs[i]!,
+        itemId: itemIds.get(itemRefs[i]!)!,
+        role: hash.role ?? DEFAULT_HASH_ROLE,
+        detail: detailText(hash.detail),
+        value: toBuffer(hash.bytes),
+        quality: hash.quality ?? null,
+      })),
+    );
+    const hashIds = new Map<string, number>();
+    for (let start = 0; start < flat.length; start += INSERT_CHUNK) {
+      const chunk = flat.slice(start, start + INSERT_CHUNK);
+      const { rows } = await client.query<{ id: number; ref: string }>(
+        `INSERT INTO hashes (ref, case_id, item_id, role, detail, algorithm, value, quality, created_at)
+         SELECT ref, $2, item_id, role, detail::jsonb, algorithm, value, quality, $9
+           FROM unnest($1::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::smallint[])
+                AS t(ref, item_id, role, detail, algorithm, value, quality)
+         RETURNING id, ref`,
+        [
+          chunk.map((h) => h.ref),
+          caseId,
+          chunk.map((h) => h.itemId),
+          chunk.map((h) => h.role),
+          chunk.map((h) => h.detail),
+          chunk.map((h) => h.hash.algorithm),
+          chunk.map((h) => h.value),
+          chunk.map((h) => h.quality),
+          at,
+        ],
+      );
+      for (const row of rows) hashIds.set(row.ref, row.id);
+    }
+    await appendChanges(
+      client,
+      flat.map((h) => ({
+        op: 'add',
+        hashId: hashIds.get(h.ref)!,
+        ref: h.ref,
+        itemRef: h.itemRef,
+        role: h.role,
+        detail: h.detail,
+        algorithm: h.hash.algorithm,
+        value: h.value,
+        quality: h.quality,
+      })),
+      at,
+    );
+
+    const createdAt = at.toISOString();
+    let next = 0;
+    return items.map((item, i) => {
+      const itemRef = itemRefs[i]!;
+      const itemId = itemIds.get(itemRef)!;
+      const hashes = item.hashes.map((): StoredHash => {
+        const h = flat[next++]!;
+        return {
+          id: hashIds.get(h.ref)!,
+          ref: h.ref,
+          caseId,
+          itemId,
+          itemRef,
+          role: h.role,
+          detail: h.hash.detail ?? null,
+          algorithm: h.hash.algorithm,
+          bytes: new Uint8Array(h.value),
+          quality: h.quality,
+          createdAt,
+        };
+      });
+      return { id: itemId, ref: itemRef, caseId, kind: item.kind, createdAt, hashes };
+    });
+  }
+
+  /** The case, locked until the transaction ends (writes to one case never interleave). */
+  async function lockCase(client: Queryable, caseId: number): Promise<CaseRow> {
+    const { rows } = await client.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.id = $1 FOR UPDATE`, [caseId]);
+    if (rows.length === 0) throw new RempartError('NOT_FOUND', `no case with id ${caseId}`);
+    return rows[0]!;
+  }
+
+  async function caseById(client: Queryable, caseId: number): Promise<CaseRow> {
+    const { rows } = await client.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.id = $1`, [caseId]);
+    return rows[0]!;
+  }
+
+  /** Keyset pages of the index's columns, each one aggregated row (a few objects per page). */
+  async function readIndexPage(afterId: number, pageSize: number): Promise<IndexPage | undefined> {
+    const { rows } = await pool.query<IndexPageRow>(
+      `SELECT count(*)::int AS n, max(id) AS last,
+              string_agg(int8send(id), ''::bytea ORDER BY id) AS ids,
+              string_agg(algorithm, E'\\n' ORDER BY id) AS algorithms,
+              string_agg(value, ''::bytea ORDER BY id) AS bytes
+         FROM (SELECT id, algorithm, value FROM hashes WHERE id > $1 ORDER BY id LIMIT $2) page`,
+      [afterId, pageSize],
+    );
+    const row = rows[0];
+    if (!row || row.n === 0 || row.last === null) return undefined;
+    if (row.bytes?.byteLength !== row.n * HASH_BYTES || row.ids?.byteLength !== row.n * 8) {
+      throw new Error(`hash page of ${row.n} rows is malformed (${row.bytes?.byteLength ?? 0} value bytes)`);
+    }
+    const ids = new Array<number>(row.n);
+    for (let i = 0; i < row.n; i++) ids[i] = row.ids.readUInt32BE(8 * i) * 2 ** 32 + row.ids.readUInt32BE(8 * i + 4);
+    const bytes = new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength);
+    return { ids, algorithms: row.algorithms!.split('\n'), bytes, last: row.last };
+  }
+
+  const store: Store = {
+    backend: 'postgres',
+    location,
+
+    async createCase(input, actor) {
+      try {
+        const created = await inTransaction(pool, async (client) => {
+          const at = now();
+          const { rows } = await client.query<{ id: number }>(
+            'INSERT INTO cases (number, secret_hash, created_at) VALUES ($1, $2, $3) RETURNING id',
+            [input.number, input.secretHash, at],
+          );
+          const caseId = rows[0]!.id;
+          const items = await insertItems(client, caseId, input.items, at);
+          await audit(client, actor, 'case.create', input.number, { items: items.length, hashes: countHashes(items) });
+          return { case: toCaseRecord(await caseById(client, caseId)), items };
+        });
+        if (created.items.length > 0) notifier.hint();
+        return created;
+      } catch (error) {
+        if (isUniqueViolation(error, 'cases_number_key')) {
+          throw new RempartError('CONFLICT', `case number ${input.number} is already taken`);
+        }
+        throw error;
+      }
+    },
+    async addItems(caseId, items, actor) {
+      const added = await inTransaction(pool, async (client) => {
+        const row = await lockCase(client, caseId);
+        if (row.status === 'withdrawn') {
+          throw new RempartError('CASE_WITHDRAWN', `case ${row.number} was withdrawn; it accepts no new items`);
+        }
+        const stored = await insertItems(client, caseId, items, now());
+        await audit(client, actor, 'case.add_items', row.number, { items: stored.length, hashes: countHashes(stored) });
+        return stored;
+      });
+      if (added.length > 0) notifier.hint();
+      return added;
+    },
+    async getCaseByNumber(number) {
+      const { rows } = await pool.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.number = $1`, [number]);
+      const row = rows[0];
+      return row === undefined ? undefined : { ...toCaseRecord(row), secretHash: row.secret_hash };
+    },
+    async withdrawCase(caseId, actor) {
+      const removed = await inTransaction(pool, async (client) => {
+        const row = await lockCase(client, caseId);
+        if (row.status === 'withdrawn') return []; // idempotent: a retried withdrawal is not an error
+        const at = now();
+        const { rows: gone } = await client.query<{ id: number; ref: string; item_ref: string; role: string; algorithm: string }>(
+          `SELECT h.id, h.ref, i.ref AS item_ref, h.role, h.algorithm
+             FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.case_id = $1 ORDER BY h.id`,
+          [caseId],
+        );
+        // Erases the values the case ever published to the change log.
+        await client.query(`DELETE FROM changes WHERE op = 'add' AND hash_id = ANY($1::bigint[])`, [gone.map((h) => h.id)]);
+        await client.query('DELETE FROM hashes WHERE case_id = $1', [caseId]);
+        await client.query('DELETE FROM items WHERE case_id = $1', [caseId]);
+        await appendChanges(
+          client,
+          gone.map((h) => ({
+            op: 'remove',
+            hashId: h.id,
+            ref: h.ref,
+            itemRef: h.item_ref,
+            role: h.role,
+            detail: null,
+            algorithm: h.algorithm,
+            value: null,
+            quality: null,
+          })),
+          at,
+        );
+        await client.query(`UPDATE cases SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2`, [at, caseId]);
+        await audit(client, actor, 'case.withdraw', row.number, { hashes: gone.length });
+        return gone.map((h) => h.id);
+      });
+      if (removed.length > 0) {
+        notifier.hint();
+        eraser.request();
+      }
+      return removed;
+    },
+    async recordMatches(hashIds, actor) {
+      if (hashIds.length === 0) return;
+      await inTransaction(pool, async (client) => {
+        // Locks the cases in id order first: two replicas counting at once never deadlock.
+        await client.query(
+          `SELECT id FROM cases WHERE id IN (SELECT case_id FROM hashes WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE`,
+          [hashIds],
+        );
+        const { rows } = await client.query<{ number: string }>(
+          `UPDATE cases SET match_count = match_count + m.n
+             FROM (SELECT h.case_id, count(*) AS n FROM unnest($1::bigint[]) AS j(id) JOIN hashes h ON h.id = j.id
+                   GROUP BY h.case_id) AS m
+            WHERE cases.id = m.case_id
+           RETURNING cases.number`,
+          [hashIds],
+        );
+        const cases = rows.map((row) => row.number);
+        if (cases.length > 0) await audit(client, actor, 'case.match', null, { cases: cases.sort(), hashes: hashIds.length });
+      });
+    },
+    async erasureSettled(timeoutMs) {
+      return eraser.settled(timeoutMs);
+    },
+    async erasureStatus() {
+      return eraser.status();
+    },
+
+    async *hashes(options = {}) {
+      let after = options.afterId ?? 0;
+      for (;;) {
+        const { rows } = await pool.query<HashRow>(
+          `SELECT ${HASH_COLUMNS} FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.id > $1 ORDER BY h.id LIMIT $2`,
+          [after, DEFAULT_PAGE_SIZE],
+        );
+        for (const row of rows) yield toStoredHash(row);
+        if (rows.length < DEFAULT_PAGE_SIZE) return;
+        after = rows[rows.length - 1]!.id;
+      }
+    },
+    async *indexPages(options = {}) {
+      const after = options.afterId ?? 0;
+      const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+      if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+        throw new RempartError('BAD_REQUEST', `page size must be a positive integer, got ${pageSize}`);
+      }
+      const readAhead = (options.readAhead ?? 0) > 0;
+      let next: Promise<IndexPage | undefined> | undefined = readIndexPage(after, pageSize);
+      while (next) {
+        const page: IndexPage | undefined = await next;
+        if (page === undefined) return;
+        const more: boolean = page.ids.length === pageSize;
+        // Reading ahead: the next page's query runs while the consumer indexes this one
+        // (a failure is caught here only to surface when that page is awaited).
+        next = more && readAhead ? readIndexPage(page.last, pageSize) : undefined;
+        next?.catch(() => {});
+        yield packBatch(page);
+        if (more && !readAhead) next = readIndexPage(page.last, pageSize);
+      }
+    },
+    async countHashes() {
+      const { rows } = await pool.query<{ n: number }>('SELECT count(*) AS n FROM hashes');
+      return rows[0]!.n;
+    },
+    async refsOf(ids) {
+      const refs = new Map<number, string>();
+      if (ids.length === 0) return refs;
+      const { rows } = await pool.query<{ id: number; ref: string }>('SELECT id, ref FROM hashes WHERE id = ANY($1::bigint[])', [ids]);
+      for (const row of rows) refs.set(row.id, row.ref);
+      return refs;
+    },
+    async hashFacts(ids) {
+      const facts = new Map<number, HashFacts>();
+      if (ids.length === 0) return facts;
+      const { rows } = await pool.query<{ id: number; ref: string; item_id: number; item_ref: string; role: string; detail: Record<string, unknown> | null; algorithm: string }>(
+        `SELECT h.id, h.ref, h.item_id, i.ref AS item_ref, h.role, h.detail, h.algorithm
+           FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.id = ANY($1::bigint[])`,
+        [ids],
+      );
+      for (const r of rows) {
+        facts.set(r.id, { id: r.id, ref: r.ref, itemId: r.item_id, itemRef: r.item_ref, role: r.role, detail: r.detail, algorithm: r.algorithm });
+      }
+      return facts;
+    },
+
+    async changesAfter(after, limit) {
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new RempartError('BAD_REQUEST', `limit must be a positive integer, got ${limit}`);
+      }
+      const { rows } = await pool.query<ChangeRow>(
+        `SELECT seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at
+           FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [after, limit],
+      );
+      return rows.map(toChange);
+    },
+    async lastSeq() {
+      const { rows } = await pool.query<{ last_seq: number }>('SELECT last_seq FROM change_log_state WHERE id = 1');
+      return rows[0]!.last_seq;
+    },
+    watchChanges(listener) {
+      return notifier.watch(listener);
+    },
+
+    async addPlatform(input, actor) {
+      try {
+        return await inTransaction(pool, async (client) => {
+          const { rows } = await client.query<PlatformRow>(
+            'INSERT INTO platforms (name, key_id, key_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING *',
+            [input.name, input.keyId, input.keyHash, now()],
+          );
+          await audit(client, actor, 'platform.add', input.name, { keyId: input.keyId });
+          return toPlatformRecord(rows[0]!);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'platforms_name_key')) {
+          throw new RempartError('CONFLICT', `a platform named "${input.name}" already exists`);
+        }
+        if (isUniqueViolation(error, 'platforms_key_id_key')) {
+          throw new RempartError('CONFLICT', `key id "${input.keyId}" is already in use`);
+        }
+        throw error;
+      }
+    },
+    async getPlatformByKeyId(keyId) {
+      const { rows } = await pool.query<PlatformRow>('SELECT * FROM platforms WHERE key_id = $1', [keyId]);
+      const row = rows[0];
+      return row === undefined ? undefined : { ...toPlatformRecord(row), keyHash: row.key_hash };
+    },
+    async listPlatforms() {
+      const { rows } = await pool.query<PlatformRow>('SELECT * FROM platforms ORDER BY id');
+      return rows.map(toPlatformRecord);
+    },
+    async revokePlatform(name, actor) {
+      return inTransaction(pool, async (client) => {
+        const result = await client.query('UPDATE platforms SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL', [now(), name]);
+        if (result.rowCount === 0) return false;
+        await audit(client, actor, 'platform.revoke', name, null);
+        return true;
+      });
+    },
+
+    async rotatePlatformKey(name, key, actor) {
+      try {
+        return await inTransaction(pool, async (client) => {
+          const { rows } = await client.query<PlatformRow>(
+            'UPDATE platforms SET key_id = $1, key_hash = $2 WHERE name = $3 AND revoked_at IS NULL RETURNING *',
+            [key.keyId, key.keyHash, name],
+          );
+          if (rows.length === 0) return undefined;
+          await audit(client, actor, 'platform.rotate', name, { keyId: key.keyId });
+          return toPlatformRecord(rows[0]!);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'platforms_key_id_key')) throw new RempartError('CONFLICT', `key id "${key.keyId}" is already in use`);
+        throw error;
+      }
+    },
+
+    async audit(actor, action, target, detail) {
+      await audit(pool, actor, action, target, detail);
+    },
+    async listAudit(options = {}) {
+      const { rows } = await pool.query<AuditRow>('SELECT * FROM audit WHERE id > $1 ORDER BY id LIMIT $2', [
+        options.afterId ?? 0,
+        options.limit ?? DEFAULT_AUDIT_LIMIT,
+      ]);
+      return rows.map(toAuditEntry);
+    },
+
+    async getSetting(key) {
+      const { rows } = await pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+      return rows[0]?.value;
+    },
+    async setSetting(key, value) {
+      await pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    },
+
+    ...postgresExchangeRole(pool, { onErased: () => eraser.request() }),
+
+    async schemaVersion() {
+      const { rows } = await pool.query<{ version: number }>('SELECT max(version) AS version FROM schema_migrations');
+      return rows[0]!.version;
+    },
+    async vacuum(options = {}) {
+      await pool.query(`VACUUM ${options.full ? 'FULL ' : ''}${ERASED_TABLES.join(', ')}`);
+    },
+
+    async close() {
+      closing ??= (async () => {
+        await notifier.close();
+        await eraser.close();
+        await pool.end();
+      })();
+      return closing;
+    },
+  };
+  return store;
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e.code === UNIQUE_VIOLATION && e.constraint === constraint;
+}
+
+/** node-postgres sends Buffers as bytea; a plain Uint8Array is wrapped without a copy. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function countHashes(items: readonly StoredItem[]): number {
+  return items.reduce((sum, item) => sum + item.hashes.length, 0);
+}
+
+function toCaseRecord(row: CaseRow): CaseRecord {
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    withdrawnAt: row.withdrawn_at?.toISOString() ?? null,
+    hashCount: row.hash_count,
+    matchCount: row.match_count,
+  };
+}
+
+function toStoredHash(row: HashRow): StoredHash {
+  return {
+    id: row.id,
+    ref: row.ref,
+    caseId: row.case_id,
+    itemId: row.item_id,
+    itemRef: row.item_ref,
+    role: row.role,
+    detail: row.detail,
+    algorithm: row.algorithm,
+    bytes: new Uint8Array(row.value),
+    quality: row.quality,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function toChange(row: ChangeRow): Change {
+  const common = { seq: row.seq, ref: row.ref, itemRef: row.item_ref, role: row.role, algorithm: row.algorithm };
+  if (row.op === 'remove') return { ...common, op: 'remove', hashId: row.hash_id, at: row.at.toISOString() };
+  return {
+    ...common,
+    op: 'add',
+    hashId: row.hash_id!,
+    detail: row.detail,
+    bytes: new Uint8Array(row.value!),
+    quality: row.quality,
+    at: row.at.toISOString(),
+  };
+}
+
+function toPlatformRecord(row: PlatformRow): PlatformRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    keyId: row.key_id,
+    createdAt: row.created_at.toISOString(),
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: { kind: row.actor_kind, id: row.actor_id },
+    action: row.action,
+    target: row.target,
+    detail: row.detail,
+  };
+}
+

@@ -1,0 +1,240 @@
+/**
+ * What only the PostgreSQL backend does: its URL and connection settings, migrations under
+ * concurrent starts, schemas, LISTEN/NOTIFY wake-ups, VACUUM after withdrawals, and
+ * surviving a crash and restart of PostgreSQL itself. What every backend does is in
+ * store-contract.test.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { clientConfig, parseDatabaseUrl, redactUrl } from '../src/store/postgres/connection.js';
+import { POSTGRES_MIGRATIONS, migratePostgres } from '../src/store/postgres/migrations.js';
+import { openPostgresStore } from '../src/store/postgres/store.js';
+import { openPool } from '../src/store/postgres/connection.js';
+import { SchemaTooNewError } from '../src/store/schema-errors.js';
+import type { Store } from '../src/store/types.js';
+import { sharedPostgres, startPostgres } from './helpers/postgres.js';
+import { closeAfterTest, collect, pdq, register, victim } from './store-helpers.js';
+
+async function open(url: string, options: { poolSize?: number; onConnectionError?: (e: Error) => void } = {}): Promise<Store> {
+  return closeAfterTest(await openPostgresStore({ url, poolSize: 3, ...options }));
+}
+
+/** Runs SQL as the store's connections would (same schema, same settings). */
+async function query<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client(clientConfig(parseDatabaseUrl(url)));
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('PostgreSQL URL and connections', () => {
+  it('reads the schema and server options from the URL, and never shows the password', () => {
+    const target = parseDatabaseUrl('postgres://rempart:s3cr%40t@db.example:5433/bank?schema=hotline&options=-c%20work_mem%3D8MB&sslmode=require');
+    expect(target.schema).toBe('hotline');
+    expect(target.options).toBe('-c work_mem=8MB');
+    expect(target.connectionString).toBe('postgres://rempart:s3cr%40t@db.example:5433/bank?sslmode=require');
+    expect(clientConfig(target).options).toBe('-c work_mem=8MB -c synchronous_commit=on -c search_path=hotline');
+    expect(redactUrl('postgres://rempart:s3cr%40t@db.example/bank?schema=x')).toBe('postgres://rempart@db.example/bank?schema=x');
+    expect(parseDatabaseUrl('postgresql://u@h/d').schema).toBe('public');
+    expect(() => parseDatabaseUrl('postgres://u@h/d?schema=Robert%27);DROP')).toThrow(/schema must be lowercase letters/);
+    expect(() => parseDatabaseUrl('not a url')).toThrow(/not a valid URL/);
+  });
+
+  it('commits synchronously even where the database defaults to synchronous_commit = off', async () => {
+    const server = sharedPostgres();
+    const url = await server.createDatabase('sync');
+    await query(server.url(), `ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit = off`);
+    expect(await query(`${url}?options=-c%20synchronous_commit%3Doff`, 'SHOW synchronous_commit')).toEqual([{ synchronous_commit: 'on' }]);
+    const plain = new pg.Client({ connectionString: url });
+    await plain.connect();
+    expect((await plain.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'off' }]); // the control
+    await plain.end();
+  });
+
+  it('keeps banks in different schemas of one database apart, notifications included', async () => {
+    const a = await open(sharedPostgres().schemaUrl('bank_a'));
+    const b = await open(sharedPostgres().schemaUrl('bank_b'));
+    let hintsToB = 0;
+    b.watchChanges(() => hintsToB++);
+    // The first hint comes when b's LISTEN connection is up (it may have missed something).
+    await eventually(() => hintsToB === 1);
+    await register(a, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await b.countHashes()).toBe(0);
+    expect(await b.lastSeq()).toBe(0);
+    expect(hintsToB).toBe(1);
+    expect(await a.countHashes()).toBe(2);
+  });
+});
+
+describe('PostgreSQL migrations', () => {
+  it('apply once, even when several replicas open a new database at the same time', async () => {
+    const url = sharedPostgres().schemaUrl('migrate');
+    const stores = await Promise.all([open(url), open(url), open(url)]);
+    const rows = await query<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+    await register(stores[0]!, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+    expect(await stores[2]!.countHashes()).toBe(1);
+  });
+
+  it('roll back a failing migration entirely and record nothing for it', async () => {
+    const url = sharedPostgres().schemaUrl('broken');
+    const target = parseDatabaseUrl(url);
+    const pool = openPool({ target });
+    try {
+      const broken = [
+        { version: 1, name: 'one', sql: 'CREATE TABLE t1 (x int)' },
+        { version: 2, name: 'two', sql: 'CREATE TABLE t2 (x int); SELECT no_such_function()' },
+      ];
+      await expect(migratePostgres(pool, target.schema, 'test', undefined, broken)).rejects.toThrow(/no_such_function/);
+      const tables = await pool.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [target.schema]);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['schema_migrations', 't1']);
+      expect((await pool.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('refuse a database written by a newer Rempart, with a clear message', async () => {
+    const url = sharedPostgres().schemaUrl('newer');
+    await (await openPostgresStore({ url, poolSize: 1 })).close();
+    const next = POSTGRES_MIGRATIONS.length + 1;
+    await query(url, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from the future', now())`, [next]);
+    const opening = openPostgresStore({ url, poolSize: 1 });
+    await expect(opening).rejects.toThrow(SchemaTooNewError);
+    await expect(openPostgresStore({ url, poolSize: 1 })).rejects.toThrow(
+      `has schema version ${next}, but this Rempart only knows versions up to ${POSTGRES_MIGRATIONS.length}`,
+    );
+  });
+
+  it('the schema itself rejects malformed rows, whatever the code above it does', async () => {
+    const url = sharedPostgres().schemaUrl('checks');
+    const store = await open(url);
+    const { items } = await store.createCase({ number: 'RMP-A', secretHash: 's', items: [{ kind: 'image', hashes: [pdq(1)] }] }, victim);
+    const [item] = items;
+    const insert = (columns: string, values: unknown[]) =>
+      query(url, `INSERT INTO hashes (ref, case_id, item_id, algorithm, created_at, ${columns}) VALUES ($1, $2, $3, 'pdq', now(), ${values.map((_, i) => `$${i + 4}`).join(', ')})`, [
+        `h_${randomBytes(4).toString('hex')}`,
+        item!.caseId,
+        item!.id,
+        ...values,
+      ]);
+    await expect(insert('value', [Buffer.alloc(31)])).rejects.toThrow(/hash_value_32_bytes/);
+    await expect(insert('value, quality', [Buffer.alloc(32), 101])).rejects.toThrow(/hash_quality_0_100/);
+    await expect(insert('value, role', [Buffer.alloc(32), 'Full'])).rejects.toThrow(/hash_role_tag/);
+    await expect(insert('value, detail', [Buffer.alloc(32), '[1]'])).rejects.toThrow(/hash_detail_object/);
+    await expect(query(url, `UPDATE cases SET status = 'withdrawn'`)).rejects.toThrow(/withdrawn_has_date/);
+    await expect(
+      query(url, `INSERT INTO changes (seq, op, hash_id, ref, item_ref, role, algorithm, at) VALUES (99, 'add', 1, 'h', 'i', 'full', 'pdq', now())`),
+    ).rejects.toThrow(/only_adds_carry_values/);
+  });
+});
+
+describe('PostgreSQL change notifications', () => {
+  it('wake a store when another one (another replica) commits a change, and only after the commit', async () => {
+    const url = sharedPostgres().schemaUrl('notify');
+    const writer = await open(url);
+    const follower = await open(url);
+    const seen: number[] = [];
+    follower.watchChanges(() => void follower.lastSeq().then((seq) => seen.push(seq)));
+    await eventually(() => seen.length === 1); // the hint given once the LISTEN connection is up
+    seen.length = 0;
+    await register(writer, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1), pdq(2)] }, victim);
+    await eventually(() => seen.length > 0);
+    // Woken after the commit: the change is already visible to the follower.
+    expect(seen[0]).toBe(2);
+  });
+
+  it('listen again after the LISTEN connection is killed, and hint the followers then', async () => {
+    const url = sharedPostgres().schemaUrl('relisten');
+    const errors: string[] = [];
+    const follower = await open(url, { onConnectionError: (e) => errors.push(e.message) });
+    const writer = await open(url);
+    let hints = 0;
+    follower.watchChanges(() => hints++);
+    const listeners = () =>
+      query<{ pid: number }>(sharedPostgres().url(), `SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN rempart_changes_relisten%'`);
+    await eventually(async () => (await listeners()).length === 1);
+    const [{ pid }] = (await listeners()) as [{ pid: number }];
+    await query(sharedPostgres().url(), 'SELECT pg_terminate_backend($1)', [pid]);
+    await eventually(async () => (await listeners()).some((l) => l.pid !== pid));
+    expect(errors.length).toBeGreaterThan(0);
+    const before = hints;
+    await register(writer, { number: 'RMP-A', secretHash: 's', hashes: [pdq(1)] }, victim);
+    await eventually(() => hints > before);
+  });
+});
+
+describe('PostgreSQL erasure', () => {
+  it('runs VACUUM after a withdrawal, so no dead row version of a withdrawn value stays in the tables', async () => {
+    const url = sharedPostgres().schemaUrl('vacuum');
+    const store = await open(url);
+    const values = Array.from({ length: 50 }, () => ({ algorithm: 'pdq', bytes: new Uint8Array(randomBytes(32)), quality: 90 }));
+    const { case: c } = await register(store, { number: 'RMP-A', secretHash: 's', hashes: values }, victim);
+    const vacuums = async () =>
+      (await query<{ n: number }>(url, `SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'hashes' AND schemaname = $1`, [new URL(url).searchParams.get('schema')]))[0]!.n;
+    const before = await vacuums();
+    await store.withdrawCase(c.id, victim);
+    expect(await store.erasureSettled(30_000)).toBe(true);
+    expect(await store.erasureStatus()).toMatchObject({ pending: false, lastError: null });
+    await eventually(async () => (await vacuums()) > before);
+    expect(await store.countHashes()).toBe(0);
+  });
+});
+
+describe('PostgreSQL crash and restart', () => {
+  it('keeps every acknowledged write across kill -9 of PostgreSQL, and the store reconnects by itself', async () => {
+    const server = await startPostgres();
+    const url = `${server.url()}?schema=crash`;
+    const errors: string[] = [];
+    const store = await open(url, { onConnectionError: (e) => errors.push(e.message) });
+    let hints = 0;
+    store.watchChanges(() => hints++);
+
+    // Registrations stream in; PostgreSQL is killed in the middle of them.
+    const acknowledged: string[] = [];
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          const created = await register(store, { number: `RMP-K${i}`, secretHash: 's', hashes: [pdq(i), pdq(i + 100_000)] }, victim);
+          acknowledged.push(created.case.number);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 20)); // the server is down: try the next one
+        }
+      }
+    })();
+    await eventually(() => acknowledged.length >= 20);
+    await server.kill();
+    const atKill = acknowledged.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server.start();
+    await eventually(() => acknowledged.length >= atKill + 20, 30_000);
+    stop = true;
+    await writer;
+
+    const survivor = await open(url);
+    for (const number of acknowledged) expect((await survivor.getCaseByNumber(number))?.hashCount).toBe(2);
+    // Seqs stayed gapless and in order through the crash.
+    const log = await survivor.changesAfter(0, 100_000);
+    expect(log.map((ch) => ch.seq)).toEqual(log.map((_, i) => i + 1));
+    expect(await survivor.lastSeq()).toBe(log.length);
+    expect((await collect(survivor.hashes())).length).toBe(log.length);
+    // The LISTEN connection came back too.
+    const before = hints;
+    await register(survivor, { number: 'RMP-AFTER', secretHash: 's', hashes: [pdq(999_999)] }, victim);
+    await eventually(() => hints > before);
+  });
+});
