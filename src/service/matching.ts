@@ -59,6 +59,8 @@ interface PreparedQuery {
   radius?: number;
   /** The profile whose pair thresholds filter what the radius found. */
   profile?: MatchingProfile;
+  /** The query hash's quality, when known (image matching). */
+  quality?: number;
   via?: MatchOut['via'];
 }
 
@@ -140,7 +142,12 @@ export class MatchService {
           // The whole picture against the whole picture keeps the algorithm's (operator's) threshold.
           const queryRole = q.via?.role ?? 'full';
           const registeredRole = asRole(facts.get(m.id)!.role);
-          return pairKind(queryRole, registeredRole) === 'full' || m.distance <= thresholdFor(profile, queryRole, registeredRole);
+          if (pairKind(queryRole, registeredRole) === 'full') return true;
+          // A flat or near-blank upload hashes to a near-degenerate code that meets windows and
+          // trimmed hashes of unrelated images (eval-profile): derived pairs need a query of known,
+          // sufficient quality, as derived registered hashes do.
+          if (q.quality === undefined || q.quality < profile.minQuality) return false;
+          return m.distance <= thresholdFor(profile, queryRole, registeredRole);
         })
         .map((m) => {
           const fact = facts.get(m.id)!;
@@ -220,7 +227,7 @@ function bestPerItem(matches: MatchOut[]): MatchOut[] {
   return [...best.values()].sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id));
 }
 
-function fromComputed(hash: Pick<ComputedHash, 'algorithm' | 'value' | 'dihedral'>, dihedral: boolean): PreparedQuery {
+function fromComputed(hash: Pick<ComputedHash, 'algorithm' | 'value' | 'dihedral' | 'quality'>, dihedral: boolean): PreparedQuery {
   const variants = [hexToBytes(hash.value)];
   const transforms: DihedralName[] = ['original'];
   if (dihedral && hash.dihedral) {
@@ -232,5 +239,7 @@ function fromComputed(hash: Pick<ComputedHash, 'algorithm' | 'value' | 'dihedral
       }
     }
   }
-  return { algorithm: hash.algorithm, variants, transforms };
+  const prepared: PreparedQuery = { algorithm: hash.algorithm, variants, transforms };
+  if (hash.quality !== undefined) prepared.quality = hash.quality;
+  return prepared;
 }
