@@ -3,6 +3,7 @@
  * hashing and evaluation pools) on real worker threads running small worker files.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { markAsUntransferable } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -104,5 +105,24 @@ describe('WorkerPool', () => {
     const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as RempartError).code));
     expect(codes).toContain('OVERLOADED');
     expect(codes).toContain('ok');
+  });
+});
+
+describe('HashingPool hands bytes to its workers', () => {
+  it('copies memory the runtime refuses to transfer (sharp output on Node 21+) instead of failing', async () => {
+    const { HashingPool } = await import('../src/pipeline/pool.js');
+    const { encode, scene } = await import('./helpers/images.js');
+    const hashing = new HashingPool({ threads: 1 });
+    try {
+      const png = await encode.png(scene(64, 48, 1));
+      const bytes = new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+      // What Node does to native memory such as sharp's buffers (Node 20 copies it silently; 21+ throws DataCloneError).
+      markAsUntransferable(bytes.buffer);
+      const hashed = await hashing.hashImage(bytes, { algorithms: ['pdq'] });
+      expect(hashed.hashes[0]!.value).toMatch(/^[0-9a-f]{64}$/);
+      expect(bytes.byteLength).toBe(png.byteLength); // copied, so the caller's view is intact
+    } finally {
+      await hashing.close();
+    }
   });
 });

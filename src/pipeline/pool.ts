@@ -1,3 +1,4 @@
+import * as workerThreads from 'node:worker_threads';
 import { RempartError } from '../errors.js';
 import { algorithmNames, getAlgorithm } from '../hashing/registry.js';
 import { emptyImage, tooManyBytes } from './decode-errors.js';
@@ -23,13 +24,26 @@ export interface HashImageOptions {
 }
 
 /**
+ * Node 21+ marks buffers whose memory belongs to native code (e.g. sharp's output) as
+ * untransferable: posting them in a transfer list throws DataCloneError. Node 20 has no
+ * such mark (and no such function).
+ */
+const isMarkedAsUntransferable = (workerThreads as { isMarkedAsUntransferable?: (value: object) => boolean }).isMarkedAsUntransferable;
+
+/**
  * Hands bytes to a worker without copying: the whole ArrayBuffer is transferred, so
  * the caller's view is detached afterwards. A view on a shared or larger buffer (e.g.
- * Node's Buffer pool) is copied first, so transferring never detaches unrelated data.
+ * Node's Buffer pool), or on memory that cannot be transferred, is copied first, so
+ * transferring never detaches unrelated data nor fails.
  */
-function transferable(bytes: Uint8Array): { view: Uint8Array; buffer: ArrayBuffer } {
+export function transferable(bytes: Uint8Array): { view: Uint8Array; buffer: ArrayBuffer } {
   const { buffer } = bytes;
-  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) {
+  if (
+    buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength &&
+    isMarkedAsUntransferable?.(buffer) !== true
+  ) {
     return { view: bytes, buffer };
   }
   const copy = new Uint8Array(bytes);
