@@ -64,6 +64,16 @@ describe('the production dependency set (npm prune --omit=dev)', () => {
     expect(dockerfile).toMatch(/ENTRYPOINT \["node", "dist\/src\/cli\/main\.js"\]/);
   });
 
+  it('runs on a Node line that is still maintained and that its native modules support', () => {
+    const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const node = Number(/^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1]);
+    expect([22, 24]).toContain(node);
+    expect(dockerfile.match(/^FROM \$\{NODE_IMAGE\} AS (build|runtime)$/gm)).toHaveLength(2);
+    // better-sqlite3 before 13 aborts the process on Node 24 (a Statement destructor's assertion).
+    const sqlite = JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string };
+    if (Number(sqlite.version.split('.')[0]) < 13) expect(node).toBeLessThan(24);
+  });
+
   it('really lacks every development-only package, and keeps every dependency', () => {
     expect(devOnly).toEqual(expect.arrayContaining(['node_modules/vitest', 'node_modules/typescript', 'node_modules/playwright-core', 'node_modules/esbuild']));
     const left = devOnly.filter((name) => existsSync(path.join(root, name)));
