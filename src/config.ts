@@ -42,6 +42,32 @@ export interface Config {
   trustProxyHops: number;
   /** Days a withdrawn hash value may be kept so that StopNCII-feed clients learn of its removal (0 = none). */
   tombstoneDays: number;
+  /** The operator's data key (personal data and webhook secrets at rest); when absent, read from dataKeyFile. */
+  dataKey: string | undefined;
+  /** File holding the data key(s); when absent too, `<dataDir>/data.key` (created on first start). */
+  dataKeyFile: string | undefined;
+  /** Webhooks: first retry delay (doubles per attempt), attempts in all, and per-attempt timeout. */
+  webhookRetryBaseMs: number;
+  webhookMaxAttempts: number;
+  webhookTimeoutMs: number;
+  /** The operators' listener (analysts' console): loopback by default, never the public one. */
+  operatorHost: string;
+  /** Its port (0: any free port; -1: no operator listener). */
+  operatorPort: number;
+  /** scrypt cost (log2 N) for operators' passwords. */
+  operatorPasswordCost: number;
+  /** An operator session unused this long ends. */
+  operatorIdleMinutes: number;
+  /** Personal data of a victim's report is erased this many days after the report, whatever its state. */
+  reportRetentionDays: number;
+  /** Hours a site has to answer a notice (platforms may have their own), and for minors' notices. */
+  noticeDeadlineHours: number;
+  minorNoticeDeadlineHours: number;
+  /** SMTP server for email notices, e.g. smtps://user:password@smtp.example.org:465 (absent: send by hand). */
+  smtpUrl: string | undefined;
+  /** Who signs notices (DSA Article 16(2)(c)). */
+  notifierName: string;
+  notifierEmail: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -60,6 +86,17 @@ export const DEFAULTS = {
   rateLimitPerMinute: 60,
   trustProxyHops: 0,
   tombstoneDays: 30,
+  webhookRetryBaseMs: 5_000,
+  webhookMaxAttempts: 20,
+  webhookTimeoutMs: 10_000,
+  operatorHost: '127.0.0.1',
+  operatorPort: 8081,
+  operatorPasswordCost: 16,
+  operatorIdleMinutes: 30,
+  reportRetentionDays: 365,
+  noticeDeadlineHours: 48,
+  minorNoticeDeadlineHours: 24,
+  notifierName: 'Rempart hotline',
 } as const;
 
 export class ConfigError extends Error {
@@ -101,6 +138,21 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     rateLimitPerMinute: env.REMPART_RATE_LIMIT,
     trustProxyHops: env.REMPART_TRUST_PROXY_HOPS,
     tombstoneDays: env.REMPART_TOMBSTONE_DAYS,
+    dataKey: env.REMPART_DATA_KEY,
+    dataKeyFile: env.REMPART_DATA_KEY_FILE,
+    webhookRetryBaseMs: env.REMPART_WEBHOOK_RETRY_BASE_MS,
+    webhookMaxAttempts: env.REMPART_WEBHOOK_MAX_ATTEMPTS,
+    webhookTimeoutMs: env.REMPART_WEBHOOK_TIMEOUT_MS,
+    operatorHost: env.REMPART_OPERATOR_HOST,
+    operatorPort: env.REMPART_OPERATOR_PORT,
+    operatorPasswordCost: env.REMPART_OPERATOR_PASSWORD_COST,
+    operatorIdleMinutes: env.REMPART_OPERATOR_IDLE_MINUTES,
+    reportRetentionDays: env.REMPART_REPORT_RETENTION_DAYS,
+    noticeDeadlineHours: env.REMPART_NOTICE_DEADLINE_HOURS,
+    minorNoticeDeadlineHours: env.REMPART_MINOR_NOTICE_DEADLINE_HOURS,
+    smtpUrl: env.REMPART_SMTP_URL,
+    notifierName: env.REMPART_NOTIFIER_NAME,
+    notifierEmail: env.REMPART_NOTIFIER_EMAIL,
   };
   raw.thresholdOverrides = listAlgorithms()
     .map((a) => [a.name, env[`REMPART_THRESHOLD_${a.name.toUpperCase()}`]] as const)
@@ -178,6 +230,50 @@ export function resolveConfig(...layers: RawConfig[]): Config {
       merged.trustProxyHops === undefined ? DEFAULTS.trustProxyHops : integer('trusted proxy hops', merged.trustProxyHops, 0, 10),
     tombstoneDays:
       merged.tombstoneDays === undefined ? DEFAULTS.tombstoneDays : integer('tombstone days', merged.tombstoneDays, 0, 3650),
+    dataKey: merged.dataKey,
+    dataKeyFile: merged.dataKeyFile === undefined ? undefined : path.resolve(merged.dataKeyFile),
+    webhookRetryBaseMs:
+      merged.webhookRetryBaseMs === undefined
+        ? DEFAULTS.webhookRetryBaseMs
+        : integer('webhook retry base (ms)', merged.webhookRetryBaseMs, 1, 3_600_000),
+    webhookMaxAttempts:
+      merged.webhookMaxAttempts === undefined
+        ? DEFAULTS.webhookMaxAttempts
+        : integer('webhook attempts', merged.webhookMaxAttempts, 1, 100),
+    webhookTimeoutMs:
+      merged.webhookTimeoutMs === undefined
+        ? DEFAULTS.webhookTimeoutMs
+        : integer('webhook timeout (ms)', merged.webhookTimeoutMs, 100, 120_000),
+    operatorHost: merged.operatorHost ?? DEFAULTS.operatorHost,
+    operatorPort:
+      merged.operatorPort === undefined
+        ? DEFAULTS.operatorPort
+        : merged.operatorPort.trim() === 'off'
+          ? -1
+          : integer('operator port (or "off")', merged.operatorPort, 0, 65535),
+    operatorPasswordCost:
+      merged.operatorPasswordCost === undefined
+        ? DEFAULTS.operatorPasswordCost
+        : integer('operator password cost', merged.operatorPasswordCost, 10, 20),
+    operatorIdleMinutes:
+      merged.operatorIdleMinutes === undefined
+        ? DEFAULTS.operatorIdleMinutes
+        : integer('operator idle timeout (minutes)', merged.operatorIdleMinutes, 1, 24 * 60),
+    reportRetentionDays:
+      merged.reportRetentionDays === undefined
+        ? DEFAULTS.reportRetentionDays
+        : integer('report retention (days)', merged.reportRetentionDays, 1, 3650),
+    noticeDeadlineHours:
+      merged.noticeDeadlineHours === undefined
+        ? DEFAULTS.noticeDeadlineHours
+        : integer('notice deadline (hours)', merged.noticeDeadlineHours, 1, 2160),
+    minorNoticeDeadlineHours:
+      merged.minorNoticeDeadlineHours === undefined
+        ? DEFAULTS.minorNoticeDeadlineHours
+        : integer('minors’ notice deadline (hours)', merged.minorNoticeDeadlineHours, 1, 2160),
+    smtpUrl: checkSmtpUrl(merged.smtpUrl),
+    notifierName: merged.notifierName?.trim() || DEFAULTS.notifierName,
+    notifierEmail: checkNotifierEmail(merged.notifierEmail),
   };
 }
 
@@ -194,4 +290,24 @@ function databaseUrl(raw: string | undefined): string | undefined {
     throw new ConfigError('database URL is not a valid URL (percent-encode special characters in the password)');
   }
   return value;
+}
+
+function checkSmtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP URL must look like smtp://user:password@host:587 or smtps://user:password@host:465');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError(`SMTP URL must start with smtp:// or smtps://, got ${url.protocol}//`);
+  }
+  return raw;
+}
+
+function checkNotifierEmail(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw.trim())) throw new ConfigError(`notifier email "${raw}" is not an email address`);
+  return raw.trim();
 }

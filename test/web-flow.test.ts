@@ -183,7 +183,7 @@ describe('victim page, end to end', () => {
     const origin = new URL(server.url).origin;
     const foreign = requests.filter((r) => new URL(r.url).origin !== origin);
     expect(foreign, 'requests to other origins').toEqual([]);
-    const allowedPaths = [/^\/$/, /^\/assets\/[\w-]+\.(js|css)$/, /^\/favicon\.svg$/, /^\/v1\/algorithms$/, /^\/v1\/cases(\/[^/]+)?$/];
+    const allowedPaths = [/^\/$/, /^\/assets\/[\w-]+\.(js|css)$/, /^\/favicon\.svg$/, /^\/v1\/algorithms$/, /^\/v1\/cases(\/[^/]+(\/report)?)?$/];
     for (const request of requests) {
       const { pathname, search } = new URL(request.url);
       expect(allowedPaths.some((allowed) => allowed.test(pathname)), `unexpected request ${request.method} ${request.url}`).toBe(true);

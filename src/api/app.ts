@@ -11,8 +11,10 @@ import { registerRateLimit } from './rate-limit.js';
 import { caseRoutes } from './routes/cases.js';
 import { hashingRoutes } from './routes/hashing.js';
 import { healthRoutes } from './routes/health.js';
+import { noticeRoutes } from './routes/notices.js';
 import { platformRoutes } from './routes/platforms.js';
 import { STOPNCII_BASE_PATH, stopNciiRoutes } from './routes/stopncii.js';
+import { reportRoutes } from './routes/reports.js';
 
 const VERSION = (
   JSON.parse(fs.readFileSync(new URL(findPackageJson(), import.meta.url), 'utf8')) as { version: string }
@@ -56,8 +58,8 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
         },
       },
       tags: [
-        { name: 'victims', description: 'register, read and withdraw a case (case secret as Bearer token)' },
-        { name: 'platforms', description: 'match hashes and images, sync the hash list (API key as Bearer token)' },
+        { name: 'victims', description: 'register, read and withdraw a case; report where the content appears (case secret as Bearer token)' },
+        { name: 'platforms', description: 'match hashes and images, sync the hash list, answer takedown notices (API key as Bearer token)' },
         { name: 'stopncii', description: 'StopNCII-compatible exchange for HMA and StopNCII clients (API key in x-functions-key)' },
         { name: 'hashing', description: 'hash an image in memory; algorithms in use' },
         { name: 'health', description: 'liveness and readiness' },
@@ -73,6 +75,8 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
   await app.register(caseRoutes, { rempart });
   await app.register(platformRoutes, { rempart });
   await app.register(stopNciiRoutes, { rempart, prefix: STOPNCII_BASE_PATH });
+  await app.register(reportRoutes, { rempart });
+  await app.register(noticeRoutes, { rempart });
   // The victim's page, at `/` (built into dist/web by `npm run build`).
   await app.register(webPlugin);
   return app;

@@ -18,4 +18,6 @@ export type ApiEngine = Pick<
   | 'ready'
   | 'indexedHashes'
   | 'erasureStatus'
+  | 'reports'
+  | 'notices'
 >;

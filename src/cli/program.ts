@@ -6,6 +6,8 @@ import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTransferCommands } from './commands/transfer.js';
+import { registerOperatorCommands } from './commands/operator.js';
+import { registerWebhookCommands } from './commands/webhooks.js';
 
 /** `rempart`: thin commands over the same modules the HTTP API uses. */
 export function buildProgram(): Command {
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   registerHashCommand(program);
   registerPlatformCommands(program);
   registerTransferCommands(program);
+  registerWebhookCommands(program);
+  registerOperatorCommands(program);
   registerAuditCommand(program);
   registerDatabaseCommands(program);
   registerEvalCommands(program);

@@ -179,7 +179,8 @@ export class CaseService {
     return { ...toStatus(after), removedHashes: removed.length };
   }
 
-  private async authenticate(caseNumber: string, secret: string) {
+  /** The case these credentials open (for the victim's other endpoints: reports); CASE_AUTH otherwise. */
+  async authenticate(caseNumber: string, secret: string) {
     // A count the recorder could not write now is retried later: reading the case goes on.
     await this.matchRecorder?.flush().catch(() => {});
     const record = CASE_NUMBER.test(caseNumber) ? await this.store.getCaseByNumber(caseNumber) : undefined;

@@ -4,8 +4,11 @@ import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
 import { HashingPool } from '../pipeline/pool.js';
 import { openStore } from '../store/open.js';
-import type { ErasureStatus, Store } from '../store/types.js';
+import { withTakedownRoles } from '../store/takedown-fallback.js';
+import type { EngineStore, ErasureStatus, Store } from '../store/types.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { CaseService } from './cases.js';
+import { type DataCipher, loadOrCreateDataKey } from './data-key.js';
 import { EngineEvents } from './events.js';
 import { ExchangeProjector } from './exchange.js';
 import { StopNciiService } from './stopncii.js';
@@ -16,6 +19,14 @@ import { MatchService } from './matching.js';
 import { loadOrCreatePepper } from './pepper.js';
 import { PlatformService } from './platforms.js';
 import { SyncService } from './sync.js';
+import { CaseworkService } from './takedown/casework.js';
+import { smtpMailer, type Mailer } from './takedown/mailer.js';
+import { NoticeService } from './takedown/notices.js';
+import { OperatorService } from './takedown/operators.js';
+import { ReportingService } from './takedown/reporting.js';
+import { ReportService } from './takedown/reports.js';
+import { TemplateService } from './takedown/templates.js';
+import { WebhookService } from './webhooks.js';
 
 const PEPPER_FINGERPRINT = 'pepper_fingerprint';
 
@@ -38,6 +49,20 @@ export class Rempart {
   readonly events: EngineEvents;
   /** Match counters are written in batches, off the platforms' hot path (an observer of `matches`). */
   readonly matchRecorder: MatchRecorder;
+  /** The operator's key for personal data and secrets at rest. */
+  readonly dataCipher: DataCipher;
+  /** Signed webhook deliveries to platforms (the server starts the loop: startBackgroundWork). */
+  readonly webhookDispatcher: WebhookDispatcher;
+  readonly webhooks: WebhookService;
+  /** The takedown process (issue 15): victims' reports, analysts, notices, templates, figures. */
+  readonly reports: ReportService;
+  readonly notices: NoticeService;
+  readonly casework: CaseworkService;
+  readonly templates: TemplateService;
+  readonly operators: OperatorService;
+  readonly reporting: ReportingService;
+  private readonly mailer: Mailer | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private hashingPool: HashingPool | undefined;
   private readonly indexLoader: IndexLoader;
   private loaded = false;
@@ -45,7 +70,8 @@ export class Rempart {
   /** Opens the store (checking it was made with this pepper), then assembles the services. */
   static async open(config: Config): Promise<Rempart> {
     fs.mkdirSync(config.dataDir, { recursive: true });
-    const credentials = new Credentials(loadOrCreatePepper(config.dataDir, config.pepper), config.secretCost);
+    const pepper = loadOrCreatePepper(config.dataDir, config.pepper);
+    const credentials = new Credentials(pepper, config.secretCost);
     const events = new EngineEvents();
     const store = await openStore({
       dataDir: config.dataDir,
@@ -58,22 +84,31 @@ export class Rempart {
       await checkPepper(store, credentials, config.dataDir);
       // Size the multi-index tables for the bank as it is now; they retune as it grows.
       const expectedSize = Math.max(await store.countHashes(), 1000);
-      return new Rempart(config, store, events, credentials, expectedSize);
+      const dataCipher = loadOrCreateDataKey(config.dataDir, { key: config.dataKey, file: config.dataKeyFile });
+      return new Rempart(config, store, events, credentials, dataCipher, pepper, expectedSize);
     } catch (error) {
       await store.close();
       throw error;
     }
   }
 
+  /** The store with the takedown roles (they fail clearly on a backend that lacks them). */
+  readonly takedownStore: EngineStore;
+  /** Whether the backend has the takedown and webhook roles (SQLite: yes; PostgreSQL: not yet). */
+  readonly takedownAvailable: boolean;
+
   private constructor(
     readonly config: Config,
     readonly store: Store,
     events: EngineEvents,
     credentials: Credentials,
+    dataCipher: DataCipher,
+    pepper: string,
     expectedSize: number,
   ) {
     this.events = events;
     this.credentials = credentials;
+    this.dataCipher = dataCipher;
     this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
     this.matchRecorder = new MatchRecorder(this.store).observe(this.events);
     this.exchange = new ExchangeProjector(this.store, { tombstoneSeconds: config.tombstoneDays * 86_400 });
@@ -91,6 +126,50 @@ export class Rempart {
     this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
     this.sync = new SyncService(this.store);
+    const { store: td, available } = withTakedownRoles(this.store);
+    this.takedownStore = td;
+    this.takedownAvailable = available;
+    this.webhookDispatcher = new WebhookDispatcher(td, this.dataCipher, {
+      baseDelayMs: config.webhookRetryBaseMs,
+      maxAttempts: config.webhookMaxAttempts,
+      timeoutMs: config.webhookTimeoutMs,
+    });
+    this.webhooks = new WebhookService(td, td, td, this.dataCipher);
+
+    const notifier = { name: config.notifierName, email: config.notifierEmail ?? null };
+    this.mailer =
+      config.smtpUrl === undefined || config.notifierEmail === undefined
+        ? undefined
+        : smtpMailer(config.smtpUrl, { name: config.notifierName, email: config.notifierEmail });
+    this.reports = new ReportService(td, this.cases, this.dataCipher, { retentionDays: config.reportRetentionDays });
+    if (available) this.reports.observe(this.events, (error) => this.events.onListenerError(error, 'case.withdrawn'));
+    this.templates = new TemplateService(td, td);
+    this.notices = new NoticeService(td, this.webhookDispatcher, this.mailer, {
+      deadlineHours: config.noticeDeadlineHours,
+      minorDeadlineHours: config.minorNoticeDeadlineHours,
+      notifier,
+    });
+    this.casework = new CaseworkService(td, this.notices, this.templates, this.dataCipher, notifier);
+    this.operators = new OperatorService(td, this.dataCipher, pepper, {
+      passwordCost: config.operatorPasswordCost,
+      idleMinutes: config.operatorIdleMinutes,
+    });
+    this.reporting = new ReportingService(td);
+  }
+
+  /** Starts the background work a serving process does: webhook deliveries. */
+  startBackgroundWork(onError: (error: unknown) => void): void {
+    if (!this.takedownAvailable) return;
+    this.webhookDispatcher.events.on('error', onError);
+    this.webhookDispatcher.start();
+    // Personal data past its retention (or left by an interrupted withdrawal), expired sessions.
+    const sweep = () => {
+      this.reports.sweep().catch(onError);
+      this.operators.purgeExpiredSessions().catch(onError);
+    };
+    sweep();
+    this.sweepTimer = setInterval(sweep, 60 * 60 * 1000);
+    this.sweepTimer.unref();
   }
 
   /** The worker pool, started on first use (CLI commands that do not hash never start it). */
@@ -141,6 +220,9 @@ export class Rempart {
   async close(): Promise<void> {
     await this.indexLoader.stop();
     await this.exchange.stop();
+    clearInterval(this.sweepTimer);
+    await this.webhookDispatcher.stop();
+    this.mailer?.close();
     await this.hashingPool?.close();
     try {
       await this.matchRecorder.close();

@@ -14,6 +14,8 @@
  */
 import type { ExchangeStore } from './exchange.js';
 import type { PackedPage } from './packed-pages.js';
+import type { OperatorStore, PlatformDirectoryStore, ReportStore, TemplateStore } from './takedown.js';
+import type { WebhookStore } from './webhooks.js';
 
 export type { PackedGroup, PackedPage } from './packed-pages.js';
 
@@ -306,6 +308,16 @@ export interface MaintenanceStore {
 }
 
 export type StoreBackend = 'sqlite' | 'postgres';
+
+/**
+ * Roles only the SQLite backend has so far: webhooks and the takedown process (reports,
+ * notices, platform directory, templates, operators). The PostgreSQL backend gets them
+ * next; until then the engine serves without them there (see withTakedownRoles).
+ */
+export interface TakedownStores extends WebhookStore, ReportStore, PlatformDirectoryStore, TemplateStore, OperatorStore {}
+
+/** What the engine uses: the store, and the takedown roles when the backend has them. */
+export type EngineStore = Store & TakedownStores;
 
 export interface Store
   extends CaseStore,

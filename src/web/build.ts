@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { defaultWebRoot, repoRoot, webSourceDir } from './paths.js';
+import { defaultConsoleRoot, defaultWebRoot, repoRoot, webSourceDir } from './paths.js';
 
 export interface BuildWebOptions {
   /** Output folder (default dist/web). */
@@ -22,6 +22,21 @@ export interface BuildWebOptions {
 
 /** Browsers the page supports: OffscreenCanvas in workers and createImageBitmap options. */
 const TARGETS = ['chrome100', 'firefox105', 'safari17', 'edge100'];
+
+/** Builds the analysts' console into dist/console (same sources folder, its own entry point). */
+export async function buildConsole(outDir = defaultConsoleRoot()): Promise<string> {
+  const source = webSourceDir();
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(join(outDir, 'assets'), { recursive: true });
+  const common = { bundle: true, minify: true, target: TARGETS, legalComments: 'eof', logLevel: 'warning', absWorkingDir: repoRoot() } as const;
+  await Promise.all([
+    build({ ...common, entryPoints: [join(source, 'console', 'main.ts')], outfile: join(outDir, 'assets', 'console.js'), format: 'esm' }),
+    build({ ...common, entryPoints: [join(source, 'console', 'console.css')], outfile: join(outDir, 'assets', 'console.css') }),
+    copyFile(join(source, 'console', 'index.html'), join(outDir, 'index.html')),
+    copyFile(join(source, 'favicon.svg'), join(outDir, 'favicon.svg')),
+  ]);
+  return outDir;
+}
 
 export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
   const outDir = options.outDir ?? defaultWebRoot();
@@ -57,8 +72,8 @@ function typecheckClient(): void {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  buildWeb().then(
-    (outDir) => console.log(`web page built in ${outDir}`),
+  Promise.all([buildWeb(), buildConsole()]).then(
+    ([outDir, consoleDir]) => console.log(`web page built in ${outDir}, console in ${consoleDir}`),
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
       process.exitCode = 1;

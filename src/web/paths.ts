@@ -26,3 +26,8 @@ export function webSourceDir(): string {
 export function defaultWebRoot(): string {
   return join(repoRoot(), 'dist', 'web');
 }
+
+/** The built analysts' console, served at /console/ on the operators' listener. */
+export function defaultConsoleRoot(): string {
+  return join(repoRoot(), 'dist', 'console');
+}

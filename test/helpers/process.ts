@@ -19,7 +19,7 @@ export async function spawnServer(
   options: { cli?: string; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [options.cli ?? CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--threads', '1'], {
-    env: { ...process.env, REMPART_SECRET_COST: '10', REMPART_RATE_LIMIT: '0', ...env },
+    env: { ...process.env, REMPART_SECRET_COST: '10', REMPART_RATE_LIMIT: '0', REMPART_OPERATOR_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });

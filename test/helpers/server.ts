@@ -29,7 +29,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-test-'));
   const config: Config = resolveConfig(
     // Rate limits off unless a test sets them: suites send many requests from 127.0.0.1.
-    { dataDir, host: '127.0.0.1', port: '0', hashThreads: '2', secretCost: '10', logLevel: 'info', rateLimitPerMinute: '0' },
+    { dataDir, host: '127.0.0.1', port: '0', hashThreads: '2', secretCost: '10', logLevel: 'info', rateLimitPerMinute: '0', operatorPort: '0' },
     options.config ?? {},
   );
   let logText = '';

@@ -5,6 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import { SchemaTooNewError, SchemaTooOldError } from '../schema-errors.js';
+import { TAKEDOWN_MIGRATION_SQL } from './takedown.js';
+import { WEBHOOKS_MIGRATION_SQL } from './webhooks.js';
 
 export interface Migration {
   version: number;
@@ -213,6 +215,20 @@ export const MIGRATIONS: readonly Migration[] = [
         db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(name);
         if (kept > 0) db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(name, kept);
       }
+    },
+  },
+  {
+    version: 4,
+    name: 'webhooks: per-platform endpoints, durable delivery queue, attempt log',
+    up(db) {
+      db.exec(WEBHOOKS_MIGRATION_SQL);
+    },
+  },
+  {
+    version: 5,
+    name: 'takedown: reports, links and their history, notices, platform directory, answer templates, operators and sessions',
+    up(db) {
+      db.exec(TAKEDOWN_MIGRATION_SQL);
     },
   },
 ];

@@ -30,6 +30,8 @@ import { currentSchemaVersion } from './migrations.js';
 import { HashPageReader, checkPageSize } from './hash-pages.js';
 import { readPackedPagesInWorker } from './page-reader.js';
 import { WalEraser } from './wal-eraser.js';
+import { sqliteTakedownStore } from './takedown.js';
+import { sqliteWebhookStore } from './webhooks.js';
 
 export { DATABASE_FILE_NAME, defaultDatabasePath } from './connection.js';
 
@@ -285,6 +287,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return {
     backend: 'sqlite',
     location: file === ':memory:' ? file : path.resolve(file),
+    // Newer roles keep their SQL in their own modules, on this connection.
+    ...sqliteWebhookStore(db, now),
+    ...sqliteTakedownStore(db, now),
 
     ...sqliteExchangeRole(db, { onErased: () => eraser.request() }),
 

@@ -20,7 +20,10 @@ export interface AlgorithmsResponse {
   qualityFloor: Record<string, number>;
 }
 
+import type { ReportInput, ReportLinkInput, VictimReport } from '../../service/report-shapes.js';
+
 // The server's own shapes (types only: nothing of the server enters the bundle).
+export type { ReportInput, ReportLinkInput, VictimReport } from '../../service/report-shapes.js';
 export type { CaseStatus, RegisteredCase as CreatedCase, WithdrawnCase } from '../../service/case-shapes.js';
 
 /** An API error with its HTTP status, so the page can say what went wrong. */
@@ -67,4 +70,9 @@ export const api = {
     call<CaseStatus>('GET', `v1/cases/${encodeURIComponent(caseNumber)}`, { secret }),
   withdrawCase: (caseNumber: string, secret: string) =>
     call<WithdrawnCase>('DELETE', `v1/cases/${encodeURIComponent(caseNumber)}`, { secret }),
+  report: (caseNumber: string, secret: string) => call<VictimReport>('GET', `v1/cases/${encodeURIComponent(caseNumber)}/report`, { secret }),
+  sendReport: (caseNumber: string, secret: string, input: ReportInput) =>
+    call<VictimReport>('POST', `v1/cases/${encodeURIComponent(caseNumber)}/report`, { secret, body: input }),
+  addLinks: (caseNumber: string, secret: string, links: ReportLinkInput[]) =>
+    call<VictimReport>('POST', `v1/cases/${encodeURIComponent(caseNumber)}/report/links`, { secret, body: { links } }),
 };

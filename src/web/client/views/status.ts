@@ -7,6 +7,7 @@ import { focusElement, h } from '../dom.js';
 import { formatDate } from '../i18n.js';
 import { bindText, currentLanguage, currentMessages as messages, onLanguageChange } from '../localized.js';
 import { describeApiError } from './errors.js';
+import { createReportSection } from './report.js';
 
 export interface StatusView {
   element: HTMLElement;
@@ -42,6 +43,8 @@ export function createStatusView(): StatusView {
   );
   const message = h('p', { class: 'error', role: 'alert' });
   const result = h('div', { class: 'case-result', 'data-testid': 'case-result', hidden: true });
+  // Built once per look-up, outside the result (which is rebuilt on each change): it holds typed input.
+  const reportArea = h('div', { class: 'report-area' });
 
   let shown: { status: CaseStatus; secret: string } | null = null;
 
@@ -65,9 +68,11 @@ export function createStatusView(): StatusView {
   }
 
   function show(status: CaseStatus, secret: string): void {
+    const again = shown?.status.caseNumber === status.caseNumber && shown.status.status === status.status;
     shown = { status, secret };
     render();
     result.hidden = false;
+    if (!again) reportArea.replaceChildren(createReportSection(status.caseNumber, secret, status.status === 'active'));
   }
 
   /** Rebuilt on each change (and language switch): it holds no input of its own. */
@@ -152,6 +157,7 @@ export function createStatusView(): StatusView {
     form,
     message,
     result,
+    reportArea,
   );
   return {
     element,
@@ -160,6 +166,7 @@ export function createStatusView(): StatusView {
       shown = null;
       render();
       result.hidden = true;
+      reportArea.replaceChildren();
     },
   };
 }

@@ -1,0 +1,34 @@
+/**
+ * The operators' listener: the analysts' console (page and JSON API) on its own address,
+ * loopback by default (REMPART_OPERATOR_HOST / REMPART_OPERATOR_PORT), never on the public
+ * listener that victims and platforms reach. Sessions ride in an HttpOnly, SameSite=Strict
+ * cookie; every state-changing request must also carry the session's CSRF token.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Rempart } from '../../service/rempart.js';
+import { consolePagePlugin } from '../../web/console-plugin.js';
+import { registerErrorHandling } from '../errors.js';
+import { consoleRoutes } from './console-routes.js';
+
+/** What the operator side uses of the engine. */
+export type OperatorEngine = Pick<
+  Rempart,
+  'config' | 'operators' | 'casework' | 'notices' | 'templates' | 'reporting' | 'webhooks' | 'platforms' | 'cases'
+>;
+
+export async function buildOperatorApp(
+  rempart: OperatorEngine,
+  options: { logger?: FastifyServerOptions['logger']; loggerInstance?: FastifyBaseLogger; consoleRoot?: string } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: (_address: string, hop: number) => hop < rempart.config.trustProxyHops,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  registerErrorHandling(app, { maxImageBytes: 1024 * 1024 });
+  await app.register(consoleRoutes, { rempart, prefix: '/console/api' });
+  await app.register(consolePagePlugin, { root: options.consoleRoot });
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
+  return app;
+}
