@@ -6,18 +6,10 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sharedPostgres } from './helpers/postgres.js';
 import { bearer, request } from './helpers/server.js';
-import { killHard, runCli, spawnServer, type ServerProcess } from './helpers/process.js';
-import { seededRandom } from './helpers/random.js';
+import { addPlatformByCli, killHard, spawnServer, type ServerProcess } from './helpers/process.js';
+import { hexHashValues } from './helpers/codes.js';
 
 const hex = (i: number) => i.toString(16).padStart(2, '0').repeat(32);
-
-/** Blockhash values as real ones look (about half the bits set), distinct per seed. */
-function hashValues(seed: number, n: number): string[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: n }, () =>
-    Array.from({ length: 32 }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join(''),
-  );
-}
 
 const HASHES_PER_CASE = 25;
 
@@ -79,9 +71,7 @@ describe.each(backends)('durability: $backend', ({ env: environment, perCase: re
   it('keeps every acknowledged registration and withdrawal across kill -9', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-kill-'));
     const env = environment();
-    const add = await runCli(['platform', 'add', 'durable', '--json', '--data-dir', dataDir], { env });
-    expect(add.code).toBe(0);
-    const apiKey = JSON.parse(add.stdout).apiKey as string;
+    const apiKey = await addPlatformByCli(dataDir, 'durable', env);
 
     running = await spawnServer(dataDir, env);
     // Fire registrations concurrently and kill the server the moment the last is acknowledged.
@@ -116,9 +106,7 @@ describe.each(backends)('durability: $backend', ({ env: environment, perCase: re
   it('keeps exactly what it acknowledged when killed during a stream of writes, and never half a case', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-kill-stream-'));
     const env = environment();
-    const add = await runCli(['platform', 'add', 'durable-stream', '--json', '--data-dir', dataDir], { env });
-    expect(add.code).toBe(0);
-    const apiKey = JSON.parse(add.stdout).apiKey as string;
+    const apiKey = await addPlatformByCli(dataDir, 'durable-stream', env);
     running = await spawnServer(dataDir, env);
     const url = running.url;
 
@@ -129,7 +117,7 @@ describe.each(backends)('durability: $backend', ({ env: environment, perCase: re
     const failures: string[] = [];
     const writer = async (w: number) => {
       for (let k = 0; ; k++) {
-        const registration: Registration = { values: hashValues(1000 * w + k + 1, HASHES_PER_CASE) };
+        const registration: Registration = { values: hexHashValues(1000 * w + k + 1, HASHES_PER_CASE) };
         registrations.push(registration);
         try {
           const created = await request(`${url}/v1/cases`, { body: { hashes: registration.values.map((value) => ({ algorithm: 'blockhash', value })) } });

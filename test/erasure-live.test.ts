@@ -5,16 +5,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, request } from './helpers/server.js';
-import { killHard, REPO_ROOT, runCli, spawnServer, type ServerProcess } from './helpers/process.js';
-import { seededRandom } from './helpers/random.js';
-
-/** Hash values as real ones look (about half the bits set), distinct per seed. */
-function hashValues(seed: number, n: number): string[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: n }, () =>
-    Array.from({ length: 32 }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join(''),
-  );
-}
+import { addPlatformByCli, killHard, REPO_ROOT, spawnServer, type ServerProcess } from './helpers/process.js';
+import { hexHashValues } from './helpers/codes.js';
 
 /** Which of the database's files hold these bytes right now, read raw from disk. */
 function filesHolding(dataDir: string, hex: string): string[] {
@@ -104,12 +96,10 @@ describe('erasure on a live server', () => {
 
   async function startWithCases() {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-erasure-'));
-    const add = await runCli(['platform', 'add', 'eraser-check', '--json', '--data-dir', dataDir]);
-    expect(add.code).toBe(0);
-    apiKey = JSON.parse(add.stdout).apiKey as string;
+    apiKey = await addPlatformByCli(dataDir, 'eraser-check');
     running = await spawnServer(dataDir);
-    const withdrawnValues = hashValues(1, 40);
-    const keptValues = hashValues(2, 5);
+    const withdrawnValues = hexHashValues(1, 40);
+    const keptValues = hexHashValues(2, 5);
     const register = (values: string[]) =>
       request(`${running!.url}/v1/cases`, { body: { hashes: values.map((value) => ({ algorithm: 'blockhash', value })) } });
     const gone = await register(withdrawnValues);

@@ -7,25 +7,8 @@ import { ballVolume, flipMasks } from '../src/index/mih/flip-masks.js';
 import { makeLayout, substringKey } from '../src/index/mih/substrings.js';
 import { toWords } from '../src/hashing/hamming.js';
 import type { HashIndex } from '../src/index/types.js';
+import { flipBits, randomCode } from './helpers/codes.js';
 import { seededRandom } from './helpers/random.js';
-
-function randomCode(next: () => number): Uint8Array {
-  const code = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) code[i] = Math.floor(next() * 256);
-  return code;
-}
-
-/** `code` with exactly `distance` distinct bits flipped. */
-function flipBits(code: Uint8Array, distance: number, next: () => number): Uint8Array {
-  const out = Uint8Array.from(code);
-  const bits = Array.from({ length: 256 }, (_, i) => i);
-  for (let i = 0; i < distance; i++) {
-    const k = i + Math.floor(next() * (256 - i));
-    [bits[i], bits[k]] = [bits[k]!, bits[i]!];
-    out[bits[i]! >> 3]! ^= 0x80 >> (bits[i]! & 7);
-  }
-  return out;
-}
 
 /** An index forced through its tables (small test sets would otherwise be scanned). */
 function both(options: MihOptions): [MultiIndexHashIndex, LinearScanIndex] {

@@ -4,23 +4,8 @@ import { hammingDistance } from '../src/hashing/hamming.js';
 import { createIndex, type IndexKind } from '../src/index/create.js';
 import { Matcher, type VariantMatch } from '../src/index/matcher.js';
 import { MultiIndexHashIndex } from '../src/index/mih.js';
+import { flipBits, randomCode } from './helpers/codes.js';
 import { seededRandom } from './helpers/random.js';
-
-function randomCode(next: () => number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, () => Math.floor(next() * 256));
-}
-
-/** `code` with `bits` distinct bits flipped. */
-function flip(code: Uint8Array, bits: number, next: () => number): Uint8Array {
-  const out = Uint8Array.from(code);
-  const order = Array.from({ length: 256 }, (_, i) => i);
-  for (let i = 0; i < bits; i++) {
-    const k = i + Math.floor(next() * (256 - i));
-    [order[i], order[k]] = [order[k]!, order[i]!];
-    out[order[i]! >> 3]! ^= 0x80 >> (order[i]! & 7);
-  }
-  return out;
-}
 
 /** The specification, by brute force: per stored id its closest variant (the first on ties). */
 function expectedVariants(stored: Map<number, Uint8Array>, variants: readonly Uint8Array[], radius: number): VariantMatch[] {
@@ -44,9 +29,9 @@ describe('Matcher.searchVariants', () => {
     const base = randomCode(next);
     // Stored 3 and 9 bits from variant 2, 5 bits from variant 0 (and far from the others).
     const variants = [randomCode(next), randomCode(next), base, randomCode(next)];
-    const near = flip(base, 3, next);
-    const nearer = flip(variants[0]!, 5, next);
-    const farther = flip(base, 9, next);
+    const near = flipBits(base, 3, next);
+    const nearer = flipBits(variants[0]!, 5, next);
+    const farther = flipBits(base, 9, next);
     matcher.add('pdq', 30, near);
     matcher.add('pdq', 10, farther);
     matcher.add('pdq', 20, nearer);
@@ -65,10 +50,10 @@ describe('Matcher.searchVariants', () => {
     const matcher = matcherOf('mih');
     const code = randomCode(next);
     matcher.add('pdq', 7, code);
-    const twoAway = flip(code, 2, next);
-    const alsoTwoAway = flip(code, 2, next);
+    const twoAway = flipBits(code, 2, next);
+    const alsoTwoAway = flipBits(code, 2, next);
     // Variants 1 and 3 are both 2 bits away; variant 2 is 6 away.
-    const variants = [randomCode(next), twoAway, flip(code, 6, next), alsoTwoAway];
+    const variants = [randomCode(next), twoAway, flipBits(code, 6, next), alsoTwoAway];
     expect(matcher.searchVariants('pdq', variants, 31)).toEqual([{ id: 7, distance: 2, variant: 1 }]);
     // The exact variant wins wherever it is.
     expect(matcher.searchVariants('pdq', [...variants, code], 31)).toEqual([{ id: 7, distance: 0, variant: 4 }]);
@@ -79,7 +64,7 @@ describe('Matcher.searchVariants', () => {
     const matcher = matcherOf('mih');
     const code = randomCode(next);
     matcher.add('blockhash', 1, code);
-    expect(matcher.searchVariants('pdq', [code, flip(code, 1, next)], 31)).toEqual([]);
+    expect(matcher.searchVariants('pdq', [code, flipBits(code, 1, next)], 31)).toEqual([]);
     expect(matcher.searchVariants('blockhash', [code], 0)).toEqual([{ id: 1, distance: 0, variant: 0 }]);
     expect(matcher.searchVariants('blockhash', [], 31)).toEqual([]);
   });
@@ -97,12 +82,12 @@ describe('Matcher.searchVariants', () => {
             const stored = new Map<number, Uint8Array>();
             const image = randomCode(next);
             // Variants near each other (as dihedral hashes of flat images can be) and near stored codes.
-            const variants = Array.from({ length: variantCount }, () => flip(image, Math.floor(next() * 24), next));
+            const variants = Array.from({ length: variantCount }, () => flipBits(image, Math.floor(next() * 24), next));
             for (let i = 0; i < 300; i++) {
               const id = 1 + Math.floor(next() * 1e6);
               if (stored.has(id)) continue;
               const from = i % 3 === 0 ? variants[i % variantCount]! : i % 3 === 1 ? image : randomCode(next);
-              const code = flip(from, Math.floor(next() * 48), next);
+              const code = flipBits(from, Math.floor(next() * 48), next);
               stored.set(id, code);
               matcher.add('pdq', id, code);
             }

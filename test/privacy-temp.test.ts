@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, fromRaw, scene, withOrientation, type RawImage } from './helpers/images.js';
 import { NeedleSet } from './helpers/needles.js';
-import { killHard, REPO_ROOT, runCli, spawnServer, type ServerProcess } from './helpers/process.js';
+import { addPlatformByCli, killHard, REPO_ROOT, spawnServer, type ServerProcess } from './helpers/process.js';
 import { bearer, request } from './helpers/server.js';
 
 /**
@@ -58,9 +58,7 @@ describe('no image reaches the temp folder', () => {
   beforeAll(async () => {
     tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-private-tmp-'));
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-tmp-watch-'));
-    const add = await runCli(['platform', 'add', 'temp-watch', '--json', '--data-dir', dataDir]);
-    expect(add.code).toBe(0);
-    apiKey = JSON.parse(add.stdout).apiKey as string;
+    apiKey = await addPlatformByCli(dataDir, 'temp-watch');
     big = await largeImage();
     bigJpeg = await encode.jpeg(big);
   });

@@ -62,6 +62,13 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
+/** Adds a platform through the CLI (`platform add --json`), as an operator would; returns its API key. */
+export async function addPlatformByCli(dataDir: string, name: string, env: Record<string, string> = {}): Promise<string> {
+  const added = await runCli(['platform', 'add', name, '--json', '--data-dir', dataDir], { env });
+  if (added.code !== 0) throw new Error(`platform add ${name} exited with ${added.code}: ${added.stderr}`);
+  return JSON.parse(added.stdout).apiKey as string;
+}
+
 export function killHard(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
