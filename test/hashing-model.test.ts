@@ -10,10 +10,13 @@ import {
   parseHash,
   popcount32,
   readCode,
+  scanWords,
   toWords,
   HashFormatError,
   UnknownAlgorithmError,
 } from '../src/hashing/index.js';
+import { randomCode } from './helpers/codes.js';
+import { seededRandom } from './helpers/random.js';
 
 describe('hash model', () => {
   it('round-trips 64 lowercase hex characters through 32 bytes', () => {
@@ -58,6 +61,24 @@ describe('hash model', () => {
     two.set(toWords(c), 8);
     expect(bytesToHex(readCode(two, 1))).toBe(`${'0'.repeat(63)}3`);
     expect(() => hammingDistance(a, new Uint8Array(31))).toThrow(/differ in length/);
+  });
+
+  it('scans packed codes for those within a radius, each once, in order, with its distance', () => {
+    const next = seededRandom(21);
+    const codes = Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? hexToBytes('0'.repeat(64)) : randomCode(next)));
+    const words = new Uint32Array(codes.length * 8);
+    codes.forEach((code, i) => words.set(toWords(code), i * 8));
+    const query = randomCode(next);
+    for (const radius of [0, 100, 128, 140, 256]) {
+      const seen: [number, number][] = [];
+      scanWords(words, codes.length, toWords(query), radius, (i, d) => seen.push([i, d]));
+      const expected = codes.map((code, i) => [i, hammingDistance(code, query)] as [number, number]).filter(([, d]) => d <= radius);
+      expect(seen).toEqual(expected);
+    }
+    // Only the first `count` codes are read.
+    const firstTen: number[] = [];
+    scanWords(words, 10, toWords(query), 256, (i) => firstTen.push(i));
+    expect(firstTen).toEqual([...Array(10).keys()]);
   });
 
   it('knows its algorithms through one registry', () => {

@@ -68,3 +68,31 @@ export function hammingWords(words: Uint32Array, i: number, q: Uint32Array): num
     popcount32(words[o + 7]! ^ q[7]!)
   );
 }
+
+/**
+ * Calls `visit(i, d)` for each code i in [0, count) of `words` whose distance d to the query
+ * words is at most `radius`: the scan loop of both indexes. The query stays in locals, where
+ * calling hammingWords per code reloads it (a quarter slower, measured with
+ * bench/index-compare.bench.ts); `visit` runs only for the codes within the radius.
+ */
+export function scanWords(
+  words: Uint32Array,
+  count: number,
+  q: Uint32Array,
+  radius: number,
+  visit: (i: number, distance: number) => void,
+): void {
+  const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!, q4 = q[4]!, q5 = q[5]!, q6 = q[6]!, q7 = q[7]!;
+  for (let i = 0, o = 0; i < count; i++, o += WORDS_PER_CODE) {
+    const d =
+      popcount32(words[o]! ^ q0) +
+      popcount32(words[o + 1]! ^ q1) +
+      popcount32(words[o + 2]! ^ q2) +
+      popcount32(words[o + 3]! ^ q3) +
+      popcount32(words[o + 4]! ^ q4) +
+      popcount32(words[o + 5]! ^ q5) +
+      popcount32(words[o + 6]! ^ q6) +
+      popcount32(words[o + 7]! ^ q7);
+    if (d <= radius) visit(i, d);
+  }
+}

@@ -1,4 +1,4 @@
-import { WORDS_PER_CODE, hammingWords, toWords, writeWords } from '../hashing/hamming.js';
+import { WORDS_PER_CODE, scanWords, toWords, writeWords } from '../hashing/hamming.js';
 import { HASH_BYTES } from '../hashing/types.js';
 import { type HashIndex, type Match, checkId, checkRadius, compareMatches } from './types.js';
 
@@ -52,13 +52,9 @@ export class LinearScanIndex implements HashIndex {
 
   search(code: Uint8Array, radius: number): Match[] {
     checkRadius(radius);
-    const q = toWords(code);
     const out: Match[] = [];
-    const { words, ids, count } = this;
-    for (let i = 0; i < count; i++) {
-      const d = hammingWords(words, i, q);
-      if (d <= radius) out.push({ id: ids[i]!, distance: d });
-    }
+    const { ids } = this;
+    scanWords(this.words, this.count, toWords(code), radius, (i, distance) => out.push({ id: ids[i]!, distance }));
     return out.sort(compareMatches);
   }
 

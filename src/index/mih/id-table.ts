@@ -55,19 +55,6 @@ export class IdSlotTable {
     this.used++;
   }
 
-  /** Points an existing id at a new slot (after the index moved its code). */
-  move(id: number, slot: number, ids: Uint32Array): void {
-    const { table, mask } = this;
-    for (let h = home(id, mask); ; h = (h + 1) & mask) {
-      const entry = table[h]!;
-      if (entry === 0) throw new Error(`id ${id} is not in the table`);
-      if (ids[entry - 1] === id) {
-        table[h] = slot + 1;
-        return;
-      }
-    }
-  }
-
   /** Forgets `id`; returns false if absent. */
   delete(id: number, ids: Uint32Array): boolean {
     const { table, mask } = this;

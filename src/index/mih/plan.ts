@@ -41,6 +41,12 @@ const COST_LINEAR_PER_CODE = 0.08;
 const MAX_BALL = 1 << 16;
 /** Extra slack e tried beyond the minimum S = r + 1. */
 const MAX_SLACK = 8;
+/**
+ * Entries a probe may visit beyond the point where a scan would have been cheaper before it
+ * gives up: abandoning throws the probing done away, so a small index (whose break-even is a
+ * handful of entries) must not give up on the first busy bucket.
+ */
+const TOUCH_BUDGET_MARGIN = 1024;
 
 export interface PlanOptions {
   /** Use the tables whenever a plan is feasible, whatever the cost (tests). */
@@ -90,7 +96,7 @@ export function planQuery(layout: SubstringLayout, size: number, radius: number,
         masks: Array.from(maxFlip, (t, j) => (t < 0 ? null : inAddressOrder(layout.bits[j]!, t))),
         need: slack + 1,
         expectedTouches: Math.ceil(touches),
-        touchBudget: alwaysProbe ? Infinity : Math.ceil(linearCost / (slack === 0 ? COST_VERIFY : COST_TOUCH)) + 1024,
+        touchBudget: alwaysProbe ? Infinity : Math.ceil(linearCost / (slack === 0 ? COST_VERIFY : COST_TOUCH)) + TOUCH_BUDGET_MARGIN,
       };
     }
   }
