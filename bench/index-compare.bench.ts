@@ -50,6 +50,8 @@ interface Row {
 }
 
 const DEFAULT_RADII = [8, 16, 31, 64];
+/** Shortest timed sample of queries, in CPU seconds. */
+const MIN_SAMPLE_SECONDS = 0.2;
 
 function option(argv: string[], name: string): string | undefined {
   return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -79,8 +81,13 @@ function timed(work: () => void): Timing {
   return { cpu: (cpu.user + cpu.system) / 1e6, wall: seconds(wallStart) };
 }
 
-/** Times `work` for both indexes `rounds` times, alternating which goes first. */
+/**
+ * Times `work` for both indexes `rounds` times, alternating which goes first, after one
+ * untimed round each (so neither is timed while the JIT still compiles it).
+ */
 function interleaved(rounds: number, work: (which: 0 | 1) => void): [Timing[], Timing[]] {
+  work(0);
+  work(1);
   const out: [Timing[], Timing[]] = [[], []];
   for (let round = 0; round < rounds; round++) {
     const order: (0 | 1)[] = round % 2 === 0 ? [0, 1] : [1, 0];
@@ -127,10 +134,16 @@ function compareOn(data: Dataset, classes: [IndexClass, IndexClass], rounds: num
     const queries = plantQueries(data, queryCount, radius, 500 + radius).map((q) => q.code);
     const answers = indexes.map((index) => queries.map((q) => index.search(q, radius)));
     if (!recall(answers[1]!, answers[0]!).identical) throw new Error(`r=${radius}: the two builds disagree`);
+    // Enough passes over the queries that each timed sample lasts MIN_SAMPLE_SECONDS: a few
+    // milliseconds of CPU time are mostly noise.
+    const once = timed(() => {
+      for (const q of queries) indexes[0].search(q, radius);
+    });
+    const passes = Math.max(1, Math.ceil(MIN_SAMPLE_SECONDS / Math.max(once.cpu, 1e-4)));
     rows.push(
-      row(n, data.kind, `queries r=${radius}`, queries.length, interleaved(rounds, (which) => {
+      row(n, data.kind, `queries r=${radius}`, passes * queries.length, interleaved(rounds, (which) => {
         const index = indexes[which];
-        for (const q of queries) index.search(q, radius);
+        for (let pass = 0; pass < passes; pass++) for (const q of queries) index.search(q, radius);
       })),
     );
   }

@@ -63,22 +63,25 @@ describe('hash model', () => {
     expect(() => hammingDistance(a, new Uint8Array(31))).toThrow(/differ in length/);
   });
 
-  it('scans packed codes for those within a radius, each once, in order, with its distance', () => {
+  it('scans packed codes for those within a radius, in order, with their distances', () => {
     const next = seededRandom(21);
     const codes = Array.from({ length: 500 }, (_, i) => (i % 5 === 0 ? hexToBytes('0'.repeat(64)) : randomCode(next)));
     const words = new Uint32Array(codes.length * 8);
     codes.forEach((code, i) => words.set(toWords(code), i * 8));
     const query = randomCode(next);
     for (const radius of [0, 100, 128, 140, 256]) {
-      const seen: [number, number][] = [];
-      scanWords(words, codes.length, toWords(query), radius, (i, d) => seen.push([i, d]));
-      const expected = codes.map((code, i) => [i, hammingDistance(code, query)] as [number, number]).filter(([, d]) => d <= radius);
-      expect(seen).toEqual(expected);
+      const hits = [7];
+      const distances = [9]; // appended to, not replaced
+      scanWords(words, codes.length, toWords(query), radius, hits, distances);
+      const expected = codes.map((code, i) => [i, hammingDistance(code, query)]).filter(([, d]) => d! <= radius);
+      expect(hits).toEqual([7, ...expected.map(([i]) => i)]);
+      expect(distances).toEqual([9, ...expected.map(([, d]) => d)]);
     }
     // Only the first `count` codes are read.
     const firstTen: number[] = [];
-    scanWords(words, 10, toWords(query), 256, (i) => firstTen.push(i));
+    scanWords(words, 10, toWords(query), 256, firstTen, []);
     expect(firstTen).toEqual([...Array(10).keys()]);
+
   });
 
   it('knows its algorithms through one registry', () => {

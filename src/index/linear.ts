@@ -52,10 +52,10 @@ export class LinearScanIndex implements HashIndex {
 
   search(code: Uint8Array, radius: number): Match[] {
     checkRadius(radius);
-    const out: Match[] = [];
-    const { ids } = this;
-    scanWords(this.words, this.count, toWords(code), radius, (i, distance) => out.push({ id: ids[i]!, distance }));
-    return out.sort(compareMatches);
+    const hits: number[] = [];
+    const distances: number[] = [];
+    scanWords(this.words, this.count, toWords(code), radius, hits, distances);
+    return hits.map((i, k) => ({ id: this.ids[i]!, distance: distances[k]! })).sort(compareMatches);
   }
 
   searchBatch(codes: readonly Uint8Array[], radius: number): Match[][] {

@@ -183,13 +183,17 @@ export class QueryRunner {
 
   /** Every slot in turn (free ones compared too, then dropped: cheaper than skipping them). */
   private scan(slots: CodeSlots, radius: number): void {
-    const { state } = slots;
     const { outSlots, outDistances } = this;
-    scanWords(slots.words, slots.top, this.query, radius, (slot, d) => {
-      if (state[slot] === FREE) return;
-      outSlots.push(slot);
-      outDistances.push(d);
-    });
+    const from = outSlots.length;
+    scanWords(slots.words, slots.top, this.query, radius, outSlots, outDistances);
+    const { state } = slots;
+    let kept = from;
+    for (let i = from; i < outSlots.length; i++) {
+      if (state[outSlots[i]!] === FREE) continue;
+      outSlots[kept] = outSlots[i]!;
+      outDistances[kept++] = outDistances[i]!;
+    }
+    outSlots.length = outDistances.length = kept;
   }
 
   private results(ids: Uint32Array): Match[] {
