@@ -211,11 +211,12 @@ describe('HashingPool: rejected input', () => {
   });
 
   it('a decode slower than decodeTimeoutSeconds → IMAGE_TIMEOUT (422), and the worker stays usable', async () => {
-    // 10000×10000 (the default 100 MP limit) PNG: seconds of inflating and un-filtering
-    // on one core, against a 1 s timeout.
-    const slow = new HashingPool({ threads: 1, decodeTimeoutSeconds: 1 });
+    // A 200 MP, 16-bit RGBA PNG: 1.6 GB to inflate and un-filter on one core (~4 s on a
+    // quiet machine; 10000×10000 at 8 bits took 0.97 s there, too close to the 1 s that
+    // sharp's whole-second timeout allows at least).
+    const slow = new HashingPool({ threads: 1, decodeTimeoutSeconds: 1, maxPixels: 200_000_000 });
     try {
-      const error = await rejection(slow.hashImage(slowPng(10_000, 10_000)));
+      const error = await rejection(slow.hashImage(slowPng(20_000, 10_000, 100, 16)));
       expect(error.code).toBe('IMAGE_TIMEOUT');
       expect(error.statusCode).toBe(422);
       expect(error.message).toBe('image took longer than 1 s to decode');

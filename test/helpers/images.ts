@@ -132,16 +132,17 @@ function pngChunk(type: string, data: Buffer): Buffer {
 }
 
 /**
- * A valid, CPU-heavy PNG: width × height black RGBA pixels, every row Paeth-filtered.
+ * A valid, CPU-heavy PNG: width × height black RGBA pixels (8 or 16 bits per channel),
+ * every row Paeth-filtered.
  * Small on disc (~4 bytes per 1000 pixels) and built in milliseconds, but PNG has no
  * shrink-on-load: libvips must inflate and un-filter all width × height × 4 bytes (at
  * 10000×10000, seconds of one core). The compressed data is one slab of `rowsPerSlab`
  * rows deflated with a full flush (byte-aligned, no back-references across slabs),
  * repeated; the zlib Adler-32 of the repeated data is computed from the slab's sums.
  */
-export function slowPng(width: number, height: number, rowsPerSlab = 100): Buffer {
+export function slowPng(width: number, height: number, rowsPerSlab = 100, bitDepth: 8 | 16 = 8): Buffer {
   if (height % rowsPerSlab !== 0) throw new RangeError('height must be a multiple of rowsPerSlab');
-  const rowBytes = 1 + width * 4;
+  const rowBytes = 1 + width * 4 * (bitDepth / 8);
   const slab = Buffer.alloc(rowBytes * rowsPerSlab);
   for (let row = 0; row < rowsPerSlab; row++) slab[row * rowBytes] = 4; // filter type 4: Paeth
   const deflated = deflateRawSync(slab, { level: 9, finishFlush: constants.Z_FULL_FLUSH });
@@ -173,7 +174,7 @@ export function slowPng(width: number, height: number, rowsPerSlab = 100): Buffe
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
+  ihdr[8] = bitDepth;
   ihdr[9] = 6; // RGBA
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
