@@ -68,6 +68,8 @@ export interface Config {
   /** Who signs notices (DSA Article 16(2)(c)). */
   notifierName: string;
   notifierEmail: string | undefined;
+  /** Platforms reporting "not blocked" on a hash that send it to review (quarantine); 0 = never. */
+  quarantineAfter: number;
 }
 
 export const DEFAULTS = {
@@ -97,6 +99,7 @@ export const DEFAULTS = {
   noticeDeadlineHours: 48,
   minorNoticeDeadlineHours: 24,
   notifierName: 'Rempart hotline',
+  quarantineAfter: 3,
 } as const;
 
 export class ConfigError extends Error {
@@ -153,6 +156,7 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     smtpUrl: env.REMPART_SMTP_URL,
     notifierName: env.REMPART_NOTIFIER_NAME,
     notifierEmail: env.REMPART_NOTIFIER_EMAIL,
+    quarantineAfter: env.REMPART_QUARANTINE_AFTER,
   };
   raw.thresholdOverrides = listAlgorithms()
     .map((a) => [a.name, env[`REMPART_THRESHOLD_${a.name.toUpperCase()}`]] as const)
@@ -274,6 +278,10 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     smtpUrl: checkSmtpUrl(merged.smtpUrl),
     notifierName: merged.notifierName?.trim() || DEFAULTS.notifierName,
     notifierEmail: checkNotifierEmail(merged.notifierEmail),
+    quarantineAfter:
+      merged.quarantineAfter === undefined
+        ? DEFAULTS.quarantineAfter
+        : integer('quarantine after (platforms)', merged.quarantineAfter, 0, 1000),
   };
 }
 

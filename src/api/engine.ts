@@ -13,6 +13,7 @@ export type ApiEngine = Pick<
   | 'matching'
   | 'sync'
   | 'stopncii'
+  | 'feedback'
   | 'events'
   | 'hashImage'
   | 'ready'

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerDatabaseCommands } from './commands/database.js';
 import { registerEvalCommands, registerProfileEvalCommand } from './commands/eval.js';
+import { registerFeedbackCommands } from './commands/feedback.js';
 import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerOperatorCommands(program);
   registerAuditCommand(program);
   registerDatabaseCommands(program);
+  registerFeedbackCommands(program);
   registerEvalCommands(program);
   registerProfileEvalCommand(program);
   return program;

@@ -18,6 +18,8 @@ export interface CaseStatus {
   status: CaseState;
   hashCount: number;
   matchCount: number;
+  /** Platforms that reported having blocked copies of the case's images (never which ones). */
+  platformsBlocked: number;
   createdAt: string;
   withdrawnAt: string | null;
 }

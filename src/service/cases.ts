@@ -9,11 +9,19 @@ import type { EngineEvents } from './events.js';
 export type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 
 /**
- * A copy of hash values kept beside the store's own tables. A withdrawal waits for each to
- * erase what it may (some keep a withdrawn value on purpose for a while: the exchange's tombstones).
+ * Data derived from cases' hashes, kept beside the store's own tables (the exchange
+ * projection, platforms' feedback). A withdrawal waits for each to erase what it may (the
+ * exchange keeps a withdrawn value on purpose for a while: its tombstones).
  */
-export interface ValueCopy {
+export interface DerivedCopy {
   eraseWithdrawn(): Promise<void>;
+}
+
+export interface CaseExtras {
+  /** Erased (as far as each may) before a withdrawal answers. */
+  derivedCopies?: readonly DerivedCopy[];
+  /** How many platforms reported blocking copies of the case's images (feedback), for the victim. */
+  platformsBlocking?: (caseId: number) => Promise<number>;
 }
 
 export interface CasePolicy {
@@ -48,8 +56,7 @@ export class CaseService {
     private readonly events: EngineEvents,
     /** Buffered match counters, flushed before a case is read so its count is current. */
     private readonly matchRecorder?: { flush(): Promise<void> },
-    /** Other places holding copies of hash values (the exchange projection): erased before a withdrawal answers. */
-    private readonly valueCopies: readonly ValueCopy[] = [],
+    private readonly extras: CaseExtras = {},
   ) {
     this.decoyHash = credentials.hashCaseSecret(newCaseSecret());
   }
@@ -158,7 +165,7 @@ export class CaseService {
   }
 
   async status(caseNumber: string, secret: string): Promise<CaseStatus> {
-    return toStatus(await this.authenticate(caseNumber, secret));
+    return this.toStatus(await this.authenticate(caseNumber, secret));
   }
 
   /**
@@ -167,16 +174,22 @@ export class CaseService {
    */
   async withdraw(caseNumber: string, secret: string): Promise<WithdrawnCase> {
     const record = await this.authenticate(caseNumber, secret);
-    if (record.status === 'withdrawn') return { ...toStatus(record), removedHashes: 0 };
+    if (record.status === 'withdrawn') return { ...(await this.toStatus(record)), removedHashes: 0 };
     const removed = await this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
     for (const id of removed) this.matcher.remove(id);
     this.events.emit('case.withdrawn', { caseId: record.id, removedHashes: removed.length });
     if (removed.length > 0) {
-      for (const copy of this.valueCopies) await copy.eraseWithdrawn();
+      for (const copy of this.extras.derivedCopies ?? []) await copy.eraseWithdrawn();
       await this.store.erasureSettled(ERASURE_WAIT_MS);
     }
     const after = (await this.store.getCaseByNumber(caseNumber))!;
-    return { ...toStatus(after), removedHashes: removed.length };
+    return { ...(await this.toStatus(after)), removedHashes: removed.length };
+  }
+
+  private async toStatus(record: CaseRecord): Promise<CaseStatus> {
+    // Withdrawn: its feedback is erased with it.
+    const blocked = record.status === 'active' ? ((await this.extras.platformsBlocking?.(record.id)) ?? 0) : 0;
+    return { ...toStatus(record), platformsBlocked: blocked };
   }
 
   /** The case these credentials open (for the victim's other endpoints: reports); CASE_AUTH otherwise. */
@@ -190,7 +203,7 @@ export class CaseService {
   }
 }
 
-function toStatus(record: CaseRecord): CaseStatus {
+function toStatus(record: CaseRecord): Omit<CaseStatus, 'platformsBlocked'> {
   return {
     caseNumber: record.number,
     status: record.status,

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { FeedbackValue } from '../store/feedback.js';
 import type { ErasureEvent } from '../store/types.js';
 
 /**
@@ -13,6 +14,8 @@ export interface EngineEventMap {
   'case.registered': [CaseRegisteredEvent];
   /** A case was withdrawn: its hashes left the store and the index. */
   'case.withdrawn': [CaseWithdrawnEvent];
+  /** Platforms reported what they did with matches (blocked, not blocked…). */
+  'feedback.recorded': [FeedbackRecordedEvent];
   /** Erasing withdrawn values from the store's files stalled, or completed after a stall (the server logs it). */
   erasure: [ErasureEvent];
   /** A database connection was lost (PostgreSQL restarting, network): it is replaced; the server logs it. */
@@ -37,6 +40,14 @@ export interface CaseRegisteredEvent {
   /** Hashes dropped as near-duplicates of another hash of the same case. */
   collapsedHashes: number;
   by: 'victim' | 'operator';
+}
+
+export interface FeedbackRecordedEvent {
+  platform: string;
+  /** Opaque refs of the hashes reported on. */
+  refs: readonly string[];
+  /** Reports per value (StopNCII's vocabulary: Blocked, NotBlocked…). */
+  byValue: Readonly<Partial<Record<FeedbackValue, number>>>;
 }
 
 export interface CaseWithdrawnEvent {

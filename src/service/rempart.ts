@@ -11,6 +11,7 @@ import { CaseService } from './cases.js';
 import { type DataCipher, loadOrCreateDataKey } from './data-key.js';
 import { EngineEvents } from './events.js';
 import { ExchangeProjector } from './exchange.js';
+import { FeedbackService } from './feedback.js';
 import { StopNciiService } from './stopncii.js';
 import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
@@ -44,6 +45,8 @@ export class Rempart {
   /** The projection behind the StopNCII-compatible feed, and the feed itself. */
   readonly exchange: ExchangeProjector;
   readonly stopncii: StopNciiService;
+  /** Platforms' reports on their matches (blocked, not blocked…). */
+  readonly feedback: FeedbackService;
   readonly sync: SyncService;
   /** What the engine announces (matches, registrations, withdrawals, erasure): observers subscribe here. */
   readonly events: EngineEvents;
@@ -112,7 +115,15 @@ export class Rempart {
     this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
     this.matchRecorder = new MatchRecorder(this.store).observe(this.events);
     this.exchange = new ExchangeProjector(this.store, { tombstoneSeconds: config.tombstoneDays * 86_400 });
-    this.stopncii = new StopNciiService(this.store, this.exchange);
+    this.feedback = new FeedbackService(this.store, this.exchange, this.events, {
+      quarantineAfter: config.quarantineAfter,
+      maxBatch: config.maxBatch,
+    });
+    this.stopncii = new StopNciiService(this.store, this.exchange, {
+      feedback: this.feedback,
+      feedbackOf: (refs) => this.feedback.ofRefs(refs),
+    });
+    const feedbackOfWithdrawn = { eraseWithdrawn: async () => void (await store.eraseFeedbackOfWithdrawnCases()) };
     this.cases = new CaseService(
       this.store,
       this.matcher,
@@ -120,7 +131,10 @@ export class Rempart {
       { qualityFloor: config.pdqQualityFloor, maxHashes: config.maxBatch },
       this.events,
       this.matchRecorder,
-      [this.exchange],
+      {
+        derivedCopies: [this.exchange, feedbackOfWithdrawn],
+        platformsBlocking: (caseId) => this.feedback.platformsBlocking(caseId),
+      },
     );
     this.platforms = new PlatformService(this.store, this.credentials);
     this.indexLoader = new IndexLoader(this.store, this.matcher);

@@ -6,24 +6,17 @@
 import { bytesToHex } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
 import type { ExchangeRecord, ExchangeStatus } from '../store/exchange.js';
+import type { FeedbackEntry } from '../store/feedback.js';
 import type { PlatformRecord, Store } from '../store/types.js';
-import type { ExchangeProjector } from './exchange.js';
+import { type ExchangeProjector, STOPNCII_SIGNAL_TYPES } from './exchange.js';
+import type { FeedbackService } from './feedback.js';
 
 export const STOPNCII_MAX_PAGE = 10_000;
 export const STOPNCII_DEFAULT_PAGE = 800;
 
-/** StopNCII's feedback values, as its API spells them. */
-export const CSP_FEEDBACK_VALUES = [
-  'Unknown',
-  'None',
-  'QualityUnknown',
-  'PendingReview',
-  'Blocked',
-  'NotBlocked',
-  'Withdrawn',
-  'Deleted',
-] as const;
-export type CspFeedbackValue = (typeof CSP_FEEDBACK_VALUES)[number];
+/** StopNCII's feedback values, as its API spells them (Rempart keeps feedback in the same words). */
+export { FEEDBACK_VALUES as CSP_FEEDBACK_VALUES } from '../store/feedback.js';
+type CspFeedbackValue = FeedbackEntry['value'];
 
 export interface CspFeedback {
   feedbackValue: CspFeedbackValue;
@@ -64,12 +57,13 @@ interface PageToken {
   lastModified: number;
 }
 
-/** Feedback per hash ref, for the records' CSPFeedbacks (empty until feedback is given). */
-export type FeedbackLookup = (refs: readonly string[]) => Promise<Map<string, CspFeedback[]>>;
+/** Platforms' latest reports on these refs, for the records' CSPFeedbacks. */
+export type FeedbackLookup = (refs: readonly string[]) => Promise<FeedbackEntry[]>;
 
 export interface StopNciiOptions {
   now?: () => number;
   feedbackOf?: FeedbackLookup;
+  feedback?: Pick<FeedbackService, 'reportByValue'>;
 }
 
 /** Tombstones are purged at most this often from the read path (the projector's timer does the rest). */
@@ -131,9 +125,29 @@ export class StopNciiService {
     };
   }
 
-  private async feedbackFor(records: readonly ExchangeRecord[]): Promise<Map<string, CspFeedback[]>> {
-    if (!this.options.feedbackOf || records.length === 0) return new Map();
-    return this.options.feedbackOf(records.flatMap((r) => r.members.map((m) => m.ref)));
+  /** SubmitFeedback: `{"count": n, "hashFeedbacks": [{hashValue, feedbackValue, tags}]}`. */
+  async submitFeedback(
+    platform: PlatformRecord,
+    body: { count: number; hashFeedbacks: { hashValue: string; feedbackValue: string; tags?: string[] }[] },
+  ): Promise<{ count: number; recorded: number; unknownHashValues: string[] }> {
+    if (!this.options.feedback) throw new RempartError('NOT_READY', 'feedback is not available on this server');
+    if (body.count !== body.hashFeedbacks.length) {
+      throw new RempartError('BAD_REQUEST', `count is ${body.count} but hashFeedbacks holds ${body.hashFeedbacks.length} entries`);
+    }
+    // The client does not send a signal type; PDQ is the only exchanged one so far.
+    const result = await this.options.feedback.reportByValue(platform, STOPNCII_SIGNAL_TYPES.pdq!, body.hashFeedbacks);
+    return { count: body.count, ...result };
+  }
+
+  private async feedbackFor(records: readonly ExchangeRecord[]): Promise<Map<string, FeedbackEntry[]>> {
+    const byRef = new Map<string, FeedbackEntry[]>();
+    if (!this.options.feedbackOf || records.length === 0) return byRef;
+    for (const entry of await this.options.feedbackOf(records.flatMap((r) => r.members.map((m) => m.ref)))) {
+      let list = byRef.get(entry.ref);
+      if (!list) byRef.set(entry.ref, (list = []));
+      list.push(entry);
+    }
+    return byRef;
   }
 
   private async maybePurge(): Promise<void> {
@@ -144,7 +158,7 @@ export class StopNciiService {
   }
 }
 
-function toWire(record: ExchangeRecord, feedback: Map<string, CspFeedback[]>): StopNciiHashRecord {
+function toWire(record: ExchangeRecord, feedback: Map<string, FeedbackEntry[]>): StopNciiHashRecord {
   const caseNumbers: Record<string, ExchangeStatus> = {};
   for (const m of record.members) caseNumbers[m.ref] = m.status;
   return {
@@ -163,11 +177,16 @@ function aggregateStatus(record: ExchangeRecord): ExchangeStatus {
   return record.members.length > 0 && record.members.every((m) => m.status === 'Deleted') ? 'Deleted' : 'Withdrawn';
 }
 
-/** One entry per platform: the latest feedback it gave on any member comes first in `list`. */
-function mergeFeedback(list: readonly CspFeedback[]): CspFeedback[] {
-  const bySource = new Map<string, CspFeedback>();
-  for (const f of list) if (!bySource.has(f.source)) bySource.set(f.source, f);
-  return [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
+/** One entry per platform: the latest report it gave on any hash of the record. */
+function mergeFeedback(entries: readonly FeedbackEntry[]): CspFeedback[] {
+  const latest = new Map<string, FeedbackEntry>();
+  for (const e of entries) {
+    const seen = latest.get(e.platform);
+    if (!seen || e.at > seen.at) latest.set(e.platform, e);
+  }
+  return [...latest.values()]
+    .sort((a, b) => a.platform.localeCompare(b.platform))
+    .map((e) => ({ feedbackValue: e.value, tags: e.tags, source: e.platform }));
 }
 
 function encodeToken(token: PageToken): string {

@@ -13,6 +13,7 @@
  * - stores never see image bytes: only hashes, case metadata and credentials' hashes.
  */
 import type { ExchangeStore } from './exchange.js';
+import type { FeedbackStore } from './feedback.js';
 import type { PackedPage } from './packed-pages.js';
 import type { OperatorStore, PlatformDirectoryStore, ReportStore, TemplateStore } from './takedown.js';
 import type { WebhookStore } from './webhooks.js';
@@ -327,6 +328,7 @@ export interface Store
     AuditStore,
     SettingsStore,
     ExchangeStore,
+    FeedbackStore,
     MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */

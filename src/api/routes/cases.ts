@@ -15,6 +15,7 @@ const caseStatus = {
     status: { type: 'string', enum: ['active', 'withdrawn'] },
     hashCount: { type: 'integer' },
     matchCount: { type: 'integer', description: 'times a platform upload matched one of the hashes' },
+    platformsBlocked: { type: 'integer', description: 'platforms that reported having blocked copies (never which ones)' },
     createdAt: { type: 'string' },
     withdrawnAt: { type: ['string', 'null'] },
     removedHashes: { type: 'integer' },

@@ -105,4 +105,53 @@ export const stopNciiRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
       });
     },
   );
+
+  app.post(
+    '/SubmitFeedback',
+    {
+      schema: {
+        tags: ['stopncii'],
+        summary: 'StopNCII-compatible SubmitFeedback: what you did with hashes, by hash value',
+        description:
+          'Applies to every live hash with that value. feedbackValue: Blocked (reviewed, blocked), NotBlocked (reviewed: not what ' +
+          'the hash claims; several platforms saying so send the hash to review), PendingReview, None, Unknown, QualityUnknown, Withdrawn, Deleted.',
+        security: functionsKey,
+        body: {
+          type: 'object',
+          required: ['count', 'hashFeedbacks'],
+          properties: {
+            count: { type: 'integer', minimum: 0 },
+            hashFeedbacks: {
+              type: 'array',
+              maxItems: rempart.config.maxBatch,
+              items: {
+                type: 'object',
+                required: ['hashValue', 'feedbackValue'],
+                properties: {
+                  hashValue: { type: 'string', maxLength: 64 },
+                  feedbackValue: { type: 'string', enum: [...CSP_FEEDBACK_VALUES] },
+                  tags: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              count: { type: 'integer' },
+              recorded: { type: 'integer', description: 'reports stored (one per live hash holding each value)' },
+              unknownHashValues: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body as { count: number; hashFeedbacks: { hashValue: string; feedbackValue: string; tags?: string[] }[] };
+      return rempart.stopncii.submitFeedback(platformOf(request), body);
+    },
+  );
 };

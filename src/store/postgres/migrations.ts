@@ -153,6 +153,24 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "feedback: each platform's latest report per matched item (blocked, not blocked, pending review…)",
+    sql: `
+      CREATE TABLE feedback (
+        item_id     bigint NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+        platform_id bigint NOT NULL REFERENCES platforms (id),
+        case_id     bigint NOT NULL REFERENCES cases (id),
+        value       text NOT NULL CHECK (value IN ('Unknown', 'None', 'QualityUnknown', 'PendingReview', 'Blocked',
+                                                   'NotBlocked', 'Withdrawn', 'Deleted')),
+        tags        jsonb NOT NULL CHECK (jsonb_typeof(tags) = 'array'),
+        first_at    timestamptz NOT NULL,
+        at          timestamptz NOT NULL,
+        PRIMARY KEY (item_id, platform_id)
+      );
+      CREATE INDEX feedback_case ON feedback (case_id);
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

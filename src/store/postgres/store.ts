@@ -32,6 +32,7 @@ import { DEFAULT_HASH_ROLE, HASH_BYTES, checkNewItems, detailText } from '../val
 import { DEFAULT_POOL_SIZE, type Queryable, inTransaction, openPool, parseDatabaseUrl, redactUrl } from './connection.js';
 import { ERASED_TABLES, VacuumEraser } from './erasure.js';
 import { postgresExchangeRole } from './exchange.js';
+import { postgresFeedbackRole } from './feedback.js';
 import { migratePostgres } from './migrations.js';
 import { ChangeNotifier, changesChannel } from './notify.js';
 
@@ -592,6 +593,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     ...postgresExchangeRole(pool, { onErased: () => eraser.request() }),
+    ...postgresFeedbackRole(pool, { now, audit }),
 
     async schemaVersion() {
       const { rows } = await pool.query<{ version: number }>('SELECT max(version) AS version FROM schema_migrations');

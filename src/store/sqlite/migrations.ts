@@ -231,6 +231,28 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(TAKEDOWN_MIGRATION_SQL);
     },
   },
+  {
+    version: 6,
+    name: "feedback: each platform's latest report per matched item (blocked, not blocked, pending review…)",
+    up(db) {
+      db.exec(`
+        -- One row per (item, platform): a new report replaces the platform's earlier one (the
+        -- history is in the audit log). Deleted with the item when the case is withdrawn.
+        CREATE TABLE feedback (
+          item_id     INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+          platform_id INTEGER NOT NULL REFERENCES platforms (id),
+          case_id     INTEGER NOT NULL REFERENCES cases (id),
+          value       TEXT NOT NULL CHECK (value IN ('Unknown', 'None', 'QualityUnknown', 'PendingReview', 'Blocked',
+                                                     'NotBlocked', 'Withdrawn', 'Deleted')),
+          tags        TEXT NOT NULL CHECK (json_valid(tags) AND json_type(tags) = 'array'),
+          first_at    TEXT NOT NULL,
+          at          TEXT NOT NULL,
+          PRIMARY KEY (item_id, platform_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX feedback_case ON feedback (case_id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -10,6 +10,7 @@ import { RempartError } from '../../errors.js';
 import { newHashRef, newItemRef } from '../ids.js';
 import { packBatch } from '../packed-pages.js';
 import { sqliteExchangeRole } from './exchange.js';
+import { sqliteFeedbackRole } from './feedback.js';
 import type {
   Actor,
   AuditEntry,
@@ -292,6 +293,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...sqliteTakedownStore(db, now),
 
     ...sqliteExchangeRole(db, { onErased: () => eraser.request() }),
+    ...sqliteFeedbackRole(db, { iso, audit }),
 
     async createCase(input, actor) {
       try {

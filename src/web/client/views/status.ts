@@ -89,6 +89,7 @@ export function createStatusView(): StatusView {
     fact(m.caseState, status.status === 'active' ? m.caseActive : m.caseWithdrawn, 'status');
     fact(m.hashCount, String(status.hashCount), 'hashCount');
     fact(m.matchCount, String(status.matchCount), 'matchCount');
+    fact(m.platformsBlocked, String(status.platformsBlocked), 'platformsBlocked');
     fact(m.createdAt, formatDate(status.createdAt, language), 'createdAt');
     if (status.withdrawnAt) fact(m.withdrawnAt, formatDate(status.withdrawnAt, language), 'withdrawnAt');
     result.dataset.status = status.status;
