@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   // A worker thread crashed or could not start (e.g. a missing package in a broken install).
   WORKER_FAILED: 503,
   VIDEO_DECODER_MISSING: 503,
+  // The database (PostgreSQL) cannot be reached or is restarting; retry shortly.
+  DATABASE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -588,6 +588,24 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
     });
   });
 
+  describe('rate-limit counts', () => {
+    it('count requests per key in a fixed window that starts with the first request', async () => {
+      const { store } = await backend.open();
+      const counts = [];
+      for (let i = 0; i < 3; i++) counts.push(await store.countRequest('route a', 60_000));
+      expect(counts.map((c) => c.count)).toEqual([1, 2, 3]);
+      for (const c of counts) expect(c.resetInMs).toBeGreaterThan(55_000);
+      expect(counts[2]!.resetInMs).toBeLessThanOrEqual(60_000);
+      expect((await store.countRequest('route b', 60_000)).count).toBe(1);
+      // A short window ends, and the next request starts a new one.
+      expect((await store.countRequest('short', 150)).count).toBe(1);
+      expect((await store.countRequest('short', 150)).count).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect((await store.countRequest('short', 150)).count).toBe(1);
+      expect((await store.countRequest('route a', 60_000)).count).toBe(4);
+    });
+  });
+
   describe('audit and settings', () => {
     it('stores audit entries with JSON detail and pages them by id', async () => {
       const { store } = await backend.open({ now: () => new Date('2025-01-01T00:00:01.000Z') });

@@ -79,6 +79,17 @@ describe('PostgreSQL URL and connections', () => {
   });
 });
 
+describe('PostgreSQL rate-limit counts', () => {
+  it('are shared by every store on the database (replicas), counted exactly under concurrency', async () => {
+    const url = sharedPostgres().schemaUrl('limits');
+    const stores = await Promise.all([open(url), open(url), open(url)]);
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => stores[i % 3]!.countRequest('client', 60_000)));
+    expect(results.map((r) => r.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    // Rows hold pseudonyms given by the caller, and old windows are swept.
+    expect(await query(url, 'SELECT key, count FROM rate_limits')).toEqual([{ key: 'client', count: 60 }]);
+  });
+});
+
 describe('PostgreSQL migrations', () => {
   it('apply once, even when several replicas open a new database at the same time', async () => {
     const url = sharedPostgres().schemaUrl('migrate');

@@ -42,7 +42,7 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
   });
 
   registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes });
-  await registerRateLimit(app, rempart.config.rateLimitPerMinute);
+  await registerRateLimit(app, rempart.config.rateLimitPerMinute, rempart.rateLimits);
 
   await app.register(swagger, {
     openapi: {

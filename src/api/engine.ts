@@ -12,6 +12,7 @@ export type ApiEngine = Pick<
   | 'platforms'
   | 'matching'
   | 'sync'
+  | 'rateLimits'
   | 'stopncii'
   | 'feedback'
   | 'events'

@@ -100,6 +100,14 @@ export class Credentials {
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
+  /**
+   * A stable opaque name for a value that must not be stored as it is (a client address,
+   * for rate limits shared through the database): not reversible without the pepper.
+   */
+  pseudonym(purpose: string, value: string): string {
+    return this.peppered(`${purpose}:${value}`).toString('base64url').slice(0, 22);
+  }
+
   /** Identifies the pepper without revealing it, to detect a data dir used with another pepper. */
   fingerprint(): string {
     return this.peppered('rempart-pepper-fingerprint').toString('hex').slice(0, 16);

@@ -19,6 +19,7 @@ import { MatchRecorder } from './match-recorder.js';
 import { MatchService } from './matching.js';
 import { loadOrCreatePepper } from './pepper.js';
 import { PlatformService } from './platforms.js';
+import { RateLimitService } from './rate-limits.js';
 import { SyncService } from './sync.js';
 import { CaseworkService } from './takedown/casework.js';
 import { smtpMailer, type Mailer } from './takedown/mailer.js';
@@ -48,6 +49,8 @@ export class Rempart {
   /** Platforms' reports on their matches (blocked, not blocked…). */
   readonly feedback: FeedbackService;
   readonly sync: SyncService;
+  /** Request counts of the public endpoints' rate limits (shared by replicas on PostgreSQL). */
+  readonly rateLimits: RateLimitService;
   /** What the engine announces (matches, registrations, withdrawals, erasure): observers subscribe here. */
   readonly events: EngineEvents;
   /** Match counters are written in batches, off the platforms' hot path (an observer of `matches`). */
@@ -140,6 +143,7 @@ export class Rempart {
     this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
     this.sync = new SyncService(this.store);
+    this.rateLimits = new RateLimitService(this.store, this.credentials);
     const { store: td, available } = withTakedownRoles(this.store);
     this.takedownStore = td;
     this.takedownAvailable = available;

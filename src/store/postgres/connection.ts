@@ -5,6 +5,7 @@
  * a retry when PostgreSQL breaks a deadlock.
  */
 import pg from 'pg';
+import { RempartError } from '../../errors.js';
 
 export const APPLICATION_NAME = 'rempart';
 /** Connections a process keeps at most (REMPART_DATABASE_POOL). */
@@ -80,6 +81,34 @@ export function openPool(options: PoolOptions): pg.Pool {
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/** Socket errors, and SQLSTATEs of a server that is unreachable, restarting or full. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * The database could not be reached (PostgreSQL restarting, network): a 503 the client can
+ * retry, never a 500. Other errors pass through unchanged.
+ */
+export function asUnavailable(error: unknown): unknown {
+  if (error instanceof RempartError) return error;
+  const e = error as { code?: string; message?: string };
+  const lost =
+    (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) ||
+    /Connection terminated|not queryable|Connection ended/i.test(e.message ?? '');
+  if (!lost) return error;
+  const reason = e.code ? `${e.code}: ${e.message}` : e.message;
+  return Object.assign(new RempartError('DATABASE_UNAVAILABLE', `the database is unavailable (${reason}); retry in a few seconds`), { cause: error });
+}
+
+/** A pool whose queries report a lost database as DATABASE_UNAVAILABLE. */
+export function queries(pool: pg.Pool): Queryable {
+  return {
+    query: ((...args: Parameters<pg.Pool['query']>) =>
+      (pool.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((error: unknown) => {
+        throw asUnavailable(error);
+      })) as Queryable['query'],
+  };
+}
+
 /**
  * Runs `work` in one transaction on one connection: committed if it resolves, rolled back
  * if it throws. Retried from the start when PostgreSQL aborts it to break a deadlock or a
@@ -87,7 +116,9 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
  */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+    const client = await pool.connect().catch((error: unknown) => {
+      throw asUnavailable(error);
+    });
     let broken = false;
     // A checked-out client whose server goes away emits 'error' (the pool listens only to
     // idle ones): note it, so the client is thrown away, instead of crashing the process.
@@ -106,7 +137,8 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       }
       const code = (error as { code?: string }).code;
       if ((code === DEADLOCK || code === SERIALIZATION_FAILURE) && attempt < TRANSACTION_ATTEMPTS) continue;
-      throw error;
+      // Not retried when the connection was lost: the commit may have happened.
+      throw asUnavailable(error);
     } finally {
       client.off('error', onError);
       client.release(broken);

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { bytesToHex } from '../../hashing/index.js';
 import type { ExchangeMember, ExchangePageQuery, ExchangeRecord, ExchangeStatus, ExchangeStore } from '../exchange.js';
-import { type Queryable, inTransaction } from './connection.js';
+import { type Queryable, inTransaction, queries } from './connection.js';
 
 interface StateRow {
   applied_seq: number;
@@ -33,6 +33,7 @@ export interface PostgresExchangeOptions {
 }
 
 export function postgresExchangeRole(pool: pg.Pool, options: PostgresExchangeOptions = {}): ExchangeStore {
+  const db = queries(pool);
   /** The state row, locked until the transaction ends. */
   async function lockState(client: Queryable): Promise<StateRow> {
     const { rows } = await client.query<StateRow>('SELECT applied_seq, last_position, last_modified FROM exchange_state WHERE id = 1 FOR UPDATE');
@@ -61,7 +62,7 @@ export function postgresExchangeRole(pool: pg.Pool, options: PostgresExchangeOpt
 
   return {
     async exchangeAppliedSeq() {
-      const { rows } = await pool.query<StateRow>('SELECT applied_seq FROM exchange_state WHERE id = 1');
+      const { rows } = await db.query<StateRow>('SELECT applied_seq FROM exchange_state WHERE id = 1');
       return rows[0]!.applied_seq;
     },
 
@@ -191,7 +192,7 @@ export function postgresExchangeRole(pool: pg.Pool, options: PostgresExchangeOpt
       // A tombstone may go when its window is over, or when no active platform is left that
       // was served a position at or after the value's first exposure without having come
       // back since with a startTimestamp past the tombstone.
-      const result = await pool.query(
+      const result = await db.query(
         `DELETE FROM exchange_records
           WHERE erase_after IS NOT NULL
             AND (erase_after <= $1
@@ -209,7 +210,7 @@ export function postgresExchangeRole(pool: pg.Pool, options: PostgresExchangeOpt
     async exchangeRefsOfValues(signalType, values) {
       const out = new Map<string, string[]>();
       if (values.length === 0) return out;
-      const { rows } = await pool.query<{ value: Buffer; ref: string }>(
+      const { rows } = await db.query<{ value: Buffer; ref: string }>(
         `SELECT r.value, m.ref FROM exchange_records r JOIN exchange_members m ON m.record_id = r.id
           WHERE r.signal_type = $1 AND m.status = 'Active' AND r.value = ANY($2::bytea[])
           ORDER BY r.id, m.ref`,

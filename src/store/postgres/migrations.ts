@@ -171,6 +171,20 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX feedback_case ON feedback (case_id);
     `,
   },
+  {
+    version: 4,
+    name: 'rate limits shared by every replica',
+    sql: `
+      -- One fixed window per key (a pseudonym of a client address and route, never the
+      -- address): the count in it and when it started (milliseconds, database clock).
+      CREATE TABLE rate_limits (
+        key          text PRIMARY KEY,
+        window_start bigint NOT NULL,
+        count        integer NOT NULL
+      );
+      CREATE INDEX rate_limits_window_start ON rate_limits (window_start);
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

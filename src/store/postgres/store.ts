@@ -29,7 +29,7 @@ import type {
   Store,
 } from '../types.js';
 import { DEFAULT_HASH_ROLE, HASH_BYTES, checkNewItems, detailText } from '../validation.js';
-import { DEFAULT_POOL_SIZE, type Queryable, inTransaction, openPool, parseDatabaseUrl, redactUrl } from './connection.js';
+import { DEFAULT_POOL_SIZE, type Queryable, inTransaction, openPool, parseDatabaseUrl, queries, redactUrl } from './connection.js';
 import { ERASED_TABLES, VacuumEraser } from './erasure.js';
 import { postgresExchangeRole } from './exchange.js';
 import { postgresFeedbackRole } from './feedback.js';
@@ -149,9 +149,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw error;
   }
+  const db = queries(pool);
   const notifier = new ChangeNotifier(target, onConnectionError);
   const eraser = new VacuumEraser(pool, options.onErasure);
   let closing: Promise<void> | undefined;
+  let nextRateLimitSweep = 0;
 
   async function audit(
     client: Queryable,
@@ -313,7 +315,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   /** Keyset pages of the index's columns, each one aggregated row (a few objects per page). */
   async function readIndexPage(afterId: number, pageSize: number): Promise<IndexPage | undefined> {
-    const { rows } = await pool.query<IndexPageRow>(
+    const { rows } = await db.query<IndexPageRow>(
       `SELECT count(*)::int AS n, max(id) AS last,
               string_agg(int8send(id), ''::bytea ORDER BY id) AS ids,
               string_agg(algorithm, E'\\n' ORDER BY id) AS algorithms,
@@ -372,7 +374,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return added;
     },
     async getCaseByNumber(number) {
-      const { rows } = await pool.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.number = $1`, [number]);
+      const { rows } = await db.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.number = $1`, [number]);
       const row = rows[0];
       return row === undefined ? undefined : { ...toCaseRecord(row), secretHash: row.secret_hash };
     },
@@ -445,7 +447,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async *hashes(options = {}) {
       let after = options.afterId ?? 0;
       for (;;) {
-        const { rows } = await pool.query<HashRow>(
+        const { rows } = await db.query<HashRow>(
           `SELECT ${HASH_COLUMNS} FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.id > $1 ORDER BY h.id LIMIT $2`,
           [after, DEFAULT_PAGE_SIZE],
         );
@@ -475,20 +477,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
     },
     async countHashes() {
-      const { rows } = await pool.query<{ n: number }>('SELECT count(*) AS n FROM hashes');
+      const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM hashes');
       return rows[0]!.n;
     },
     async refsOf(ids) {
       const refs = new Map<number, string>();
       if (ids.length === 0) return refs;
-      const { rows } = await pool.query<{ id: number; ref: string }>('SELECT id, ref FROM hashes WHERE id = ANY($1::bigint[])', [ids]);
+      const { rows } = await db.query<{ id: number; ref: string }>('SELECT id, ref FROM hashes WHERE id = ANY($1::bigint[])', [ids]);
       for (const row of rows) refs.set(row.id, row.ref);
       return refs;
     },
     async hashFacts(ids) {
       const facts = new Map<number, HashFacts>();
       if (ids.length === 0) return facts;
-      const { rows } = await pool.query<{ id: number; ref: string; item_id: number; item_ref: string; role: string; detail: Record<string, unknown> | null; algorithm: string }>(
+      const { rows } = await db.query<{ id: number; ref: string; item_id: number; item_ref: string; role: string; detail: Record<string, unknown> | null; algorithm: string }>(
         `SELECT h.id, h.ref, h.item_id, i.ref AS item_ref, h.role, h.detail, h.algorithm
            FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.id = ANY($1::bigint[])`,
         [ids],
@@ -503,7 +505,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (!Number.isSafeInteger(limit) || limit < 1) {
         throw new RempartError('BAD_REQUEST', `limit must be a positive integer, got ${limit}`);
       }
-      const { rows } = await pool.query<ChangeRow>(
+      const { rows } = await db.query<ChangeRow>(
         `SELECT seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at
            FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
         [after, limit],
@@ -511,7 +513,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return rows.map(toChange);
     },
     async lastSeq() {
-      const { rows } = await pool.query<{ last_seq: number }>('SELECT last_seq FROM change_log_state WHERE id = 1');
+      const { rows } = await db.query<{ last_seq: number }>('SELECT last_seq FROM change_log_state WHERE id = 1');
       return rows[0]!.last_seq;
     },
     watchChanges(listener) {
@@ -539,12 +541,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
     },
     async getPlatformByKeyId(keyId) {
-      const { rows } = await pool.query<PlatformRow>('SELECT * FROM platforms WHERE key_id = $1', [keyId]);
+      const { rows } = await db.query<PlatformRow>('SELECT * FROM platforms WHERE key_id = $1', [keyId]);
       const row = rows[0];
       return row === undefined ? undefined : { ...toPlatformRecord(row), keyHash: row.key_hash };
     },
     async listPlatforms() {
-      const { rows } = await pool.query<PlatformRow>('SELECT * FROM platforms ORDER BY id');
+      const { rows } = await db.query<PlatformRow>('SELECT * FROM platforms ORDER BY id');
       return rows.map(toPlatformRecord);
     },
     async revokePlatform(name, actor) {
@@ -574,10 +576,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async audit(actor, action, target, detail) {
-      await audit(pool, actor, action, target, detail);
+      await audit(db, actor, action, target, detail);
     },
     async listAudit(options = {}) {
-      const { rows } = await pool.query<AuditRow>('SELECT * FROM audit WHERE id > $1 ORDER BY id LIMIT $2', [
+      const { rows } = await db.query<AuditRow>('SELECT * FROM audit WHERE id > $1 ORDER BY id LIMIT $2', [
         options.afterId ?? 0,
         options.limit ?? DEFAULT_AUDIT_LIMIT,
       ]);
@@ -585,22 +587,44 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async getSetting(key) {
-      const { rows } = await pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+      const { rows } = await db.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
       return rows[0]?.value;
     },
     async setSetting(key, value) {
-      await pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+      await db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
     },
 
     ...postgresExchangeRole(pool, { onErased: () => eraser.request() }),
     ...postgresFeedbackRole(pool, { now, audit }),
 
+    async countRequest(key, windowMs) {
+      // The database's clock, so that every replica agrees on the window. A count lost in a
+      // crash only eases a limit for a minute: no need to wait for the WAL flush.
+      const { rows } = await db.query<{ count: number; window_start: number; now: number }>(
+        `WITH settings AS (SELECT set_config('synchronous_commit', 'off', true)),
+              clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now)
+         INSERT INTO rate_limits AS r (key, window_start, count)
+         SELECT $1, clock.now, 1 FROM clock, settings
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN r.window_start > excluded.window_start - $2 THEN r.count + 1 ELSE 1 END,
+           window_start = CASE WHEN r.window_start > excluded.window_start - $2 THEN r.window_start ELSE excluded.window_start END
+         RETURNING r.count, r.window_start, (SELECT now FROM clock) AS now`,
+        [key, windowMs],
+      );
+      const row = rows[0]!;
+      if (Date.now() >= nextRateLimitSweep) {
+        nextRateLimitSweep = Date.now() + windowMs;
+        void db.query('DELETE FROM rate_limits WHERE window_start < (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $1', [windowMs]).catch(() => {});
+      }
+      return { count: row.count, resetInMs: Math.max(0, row.window_start + windowMs - row.now) };
+    },
+
     async schemaVersion() {
-      const { rows } = await pool.query<{ version: number }>('SELECT max(version) AS version FROM schema_migrations');
+      const { rows } = await db.query<{ version: number }>('SELECT max(version) AS version FROM schema_migrations');
       return rows[0]!.version;
     },
     async vacuum(options = {}) {
-      await pool.query(`VACUUM ${options.full ? 'FULL ' : ''}${ERASED_TABLES.join(', ')}`);
+      await db.query(`VACUUM ${options.full ? 'FULL ' : ''}${ERASED_TABLES.join(', ')}`);
     },
 
     async close() {

@@ -28,6 +28,7 @@ import type {
 import { DEFAULT_HASH_ROLE, checkNewItems, detailText } from '../validation.js';
 import { BUSY_TIMEOUT_MS, openConnection } from './connection.js';
 import { currentSchemaVersion } from './migrations.js';
+import { WindowCounter } from '../window-counter.js';
 import { HashPageReader, checkPageSize } from './hash-pages.js';
 import { readPackedPagesInWorker } from './page-reader.js';
 import { WalEraser } from './wal-eraser.js';
@@ -110,6 +111,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const file = options.path;
   const db = openConnection(file, readonly, now);
   const hashPages = new HashPageReader(db);
+  const rateLimits = new WindowCounter();
   /** Told after each write that grew the change log (see watchChanges). */
   const watchers = new Set<() => void>();
   const changed = () => {
@@ -422,6 +424,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     async setSetting(key, value) {
       sql.setSetting.run(key, value);
+    },
+
+    async countRequest(key, windowMs) {
+      return rateLimits.count(key, windowMs);
     },
 
     async schemaVersion() {
