@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerDatabaseCommands } from './commands/database.js';
 import { registerEvalCommands, registerProfileEvalCommand } from './commands/eval.js';
+import { registerEvalVideoCommand } from './commands/eval-video.js';
 import { registerFeedbackCommands } from './commands/feedback.js';
 import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   registerFeedbackCommands(program);
   registerEvalCommands(program);
   registerProfileEvalCommand(program);
+  registerEvalVideoCommand(program);
   return program;
 }

@@ -1,0 +1,243 @@
+/**
+ * `rempart eval-video`: registers each corpus video as a victim would (server decode,
+ * regular samples and cut frames), makes every variant a re-uploader would post (ffmpeg,
+ * in memory), posts stills taken from the videos as images, and matches every query
+ * against every registered video. Each query has one genuine video (its source) and all
+ * the others as impostors. Records, per query and registered video, what the frame
+ * matcher and the summaries see, so the policy can be chosen on the whole table.
+ */
+import { readFileSync } from 'node:fs';
+import { hexToBytes } from '../../hashing/codec.js';
+import { hammingDistance } from '../../hashing/hamming.js';
+import { DIHEDRAL_NAMES } from '../../hashing/types.js';
+import {
+  aggregateFrameHits,
+  DEFAULT_VIDEO_MATCH_POLICY,
+  frameVariants,
+  type FrameHit,
+  summaryCosine,
+  usableFrames,
+  type VideoMatchPolicy,
+} from '../../hashing/video/match.js';
+import type { VideoSignature, VideoSummary } from '../../hashing/video/types.js';
+import { hashImageBytes } from '../../pipeline/hash-image.js';
+import { DEFAULT_LIMITS } from '../../pipeline/limits.js';
+import { hashVideoBytes } from '../../pipeline/video/hash-video.js';
+import { DEFAULT_VIDEO_LIMITS, type VideoLimits } from '../../pipeline/video/limits.js';
+import type { CorpusVideo } from './corpus.js';
+import { runFfmpeg } from './ffmpeg-run.js';
+import { getVideoTransformation, VIDEO_TRANSFORMATIONS, variantArgs, type VideoTransformation } from './transforms.js';
+
+/** Frame thresholds measured (the policy picks one). */
+export const FRAME_THRESHOLDS = [20, 24, 28, 31, 36, 40] as const;
+export const STILL_FAMILY = 'still-image';
+/** Quality floor, as the service's default (PDQ below 50 is never registered or searched). */
+export const QUALITY_FLOOR = 50;
+
+export interface QueryRecord {
+  /** "<video>/<transformation>" or "<video>/still@<t>". */
+  name: string;
+  video: string;
+  transformation: string;
+  family: string;
+  /** Seconds of video in the query (0 for a still). */
+  duration: number;
+  /** Hashing time of the variant (decode + hash), seconds. */
+  hashSeconds: number;
+}
+
+/** What matching one query against one registered video gives, at each frame threshold. */
+export interface PairRecord {
+  query: number;
+  reference: number;
+  genuine: boolean;
+  /** Per threshold (FRAME_THRESHOLDS order), original orientation only: [matched seconds, query seconds, best distance]. */
+  plain: [number, number, number][];
+  /** Same with dihedral matching (the 7 other orientations of each query frame too). */
+  dihedral: [number, number, number][];
+  /** Summaries: Hamming distance of the 256-bit summary (min over orientations with dihedral) and level-1 cosine. */
+  summaryDistance: number | null;
+  summaryDistanceDihedral: number | null;
+  summaryCosine: number | null;
+}
+
+export interface RegisteredRecord {
+  name: string;
+  source: CorpusVideo['source'];
+  duration: number;
+  frames: number;
+  usableFrames: number;
+  cutFrames: number;
+  bytes: number;
+  hashSeconds: number;
+}
+
+export interface VideoEvalResults {
+  createdAt: string;
+  thresholds: readonly number[];
+  registered: RegisteredRecord[];
+  queries: QueryRecord[];
+  pairs: PairRecord[];
+  errors: { name: string; message: string }[];
+}
+
+export interface VideoEvalOptions {
+  videos: readonly CorpusVideo[];
+  ffmpeg: string;
+  transformations?: readonly string[];
+  /** Stills posted as images per video. */
+  stills?: number;
+  limits?: VideoLimits;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+interface Query {
+  record: QueryRecord;
+  signature: VideoSignature;
+}
+
+/** Hits of every usable query frame (and its variants) on one registered signature, at the largest threshold. */
+function frameHits(query: VideoSignature, reference: VideoSignature, dihedral: boolean): { times: number[]; hits: FrameHit[] } {
+  const maxThreshold = FRAME_THRESHOLDS[FRAME_THRESHOLDS.length - 1]!;
+  const queries = usableFrames(query.frames, QUALITY_FLOOR);
+  const refs = usableFrames(reference.frames, QUALITY_FLOOR).map((f) => ({ t: f.t, bytes: hexToBytes(f.value) }));
+  const hits: FrameHit[] = [];
+  queries.forEach((frame, index) => {
+    for (const variant of frameVariants(frame, dihedral)) {
+      for (const ref of refs) {
+        const distance = hammingDistance(variant.bytes, ref.bytes);
+        if (distance <= maxThreshold) hits.push({ query: index, reference: 'r', referenceT: ref.t, distance, transform: variant.transform });
+      }
+    }
+  });
+  return { times: queries.map((f) => f.t), hits };
+}
+
+function atThresholds(times: number[], hits: FrameHit[]): [number, number, number][] {
+  return FRAME_THRESHOLDS.map((frameThreshold) => {
+    const policy: VideoMatchPolicy = { ...DEFAULT_VIDEO_MATCH_POLICY, frameThreshold };
+    const best = aggregateFrameHits(times, hits, policy)[0];
+    const seconds = new Set(times.map((t) => Math.floor(t + 1e-6))).size;
+    return best ? [best.matchedSeconds, seconds, best.bestDistance] : [0, seconds, -1];
+  });
+}
+
+function summaryDistances(query: VideoSummary | null, reference: VideoSummary | null): Pick<PairRecord, 'summaryDistance' | 'summaryDistanceDihedral' | 'summaryCosine'> {
+  if (!query || !reference) return { summaryDistance: null, summaryDistanceDihedral: null, summaryCosine: null };
+  const ref = hexToBytes(reference.value);
+  const plain = hammingDistance(hexToBytes(query.value), ref);
+  let dihedral = plain;
+  for (const name of DIHEDRAL_NAMES) {
+    const hex = name === 'original' ? undefined : query.dihedral?.[name];
+    if (hex) dihedral = Math.min(dihedral, hammingDistance(hexToBytes(hex), ref));
+  }
+  return { summaryDistance: plain, summaryDistanceDihedral: dihedral, summaryCosine: Math.round(summaryCosine(query, reference) * 10000) / 10000 };
+}
+
+/** Seconds of video in a file, from ffmpeg's decode (the registration's own count). */
+async function stillAt(ffmpeg: string, path: string, t: number): Promise<Buffer> {
+  return runFfmpeg({ binary: ffmpeg, args: ['-ss', t.toFixed(3), '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'] });
+}
+
+export async function runVideoEvaluation(options: VideoEvalOptions): Promise<VideoEvalResults> {
+  const limits = options.limits ?? DEFAULT_VIDEO_LIMITS;
+  const transformations: VideoTransformation[] = options.transformations
+    ? options.transformations.map(getVideoTransformation)
+    : [...VIDEO_TRANSFORMATIONS];
+  const stills = options.stills ?? 3;
+  const registered: RegisteredRecord[] = [];
+  const references: VideoSignature[] = [];
+  const queries: Query[] = [];
+  const errors: VideoEvalResults['errors'] = [];
+  const total = options.videos.length * (1 + stills + transformations.length);
+  let done = 0;
+  const step = (label: string) => options.onProgress?.(++done, total, label);
+
+  for (const video of options.videos) {
+    const bytes = readFileSync(video.path);
+    let started = performance.now();
+    const original = await hashVideoBytes(new Uint8Array(bytes), { dihedral: false, keep: 'samples' }, limits, options.ffmpeg);
+    const signature = original.signature;
+    registered.push({
+      name: video.name,
+      source: video.source,
+      duration: signature.duration,
+      frames: signature.frames.length,
+      usableFrames: usableFrames(signature.frames, QUALITY_FLOOR).length,
+      cutFrames: signature.frames.filter((f) => f.origin === 'cut').length,
+      bytes: bytes.length,
+      hashSeconds: (performance.now() - started) / 1000,
+    });
+    references.push(signature);
+    step(`${video.name}: registered`);
+
+    // Stills between the regular samples (0.37 s past a whole second), as someone would
+    // grab a frame to post it as a photo; hashed as images, at their full size.
+    for (let k = 1; k <= stills; k++) {
+      const t = Math.floor((signature.duration * k) / (stills + 1)) + 0.37;
+      const name = `${video.name}/still@${t.toFixed(2)}`;
+      try {
+        started = performance.now();
+        const jpeg = await stillAt(options.ffmpeg, video.path, t);
+        const image = await hashImageBytes(new Uint8Array(jpeg), { algorithms: ['pdq'], dihedral: true }, DEFAULT_LIMITS);
+        const pdq = image.hashes[0]!;
+        const frame = { t: 0, value: pdq.value, quality: pdq.quality ?? 0, origin: 'interval' as const, dihedral: pdq.dihedral ?? {} };
+        queries.push({
+          record: { name, video: video.name, transformation: 'still', family: STILL_FAMILY, duration: 0, hashSeconds: (performance.now() - started) / 1000 },
+          signature: { duration: 0, probeFrames: 1, frames: [frame], summary: null },
+        });
+      } catch (error) {
+        errors.push({ name, message: (error as Error).message });
+      }
+      step(name);
+    }
+
+    for (const transformation of transformations) {
+      const name = `${video.name}/${transformation.name}`;
+      try {
+        const variant = await runFfmpeg({ binary: options.ffmpeg, args: variantArgs(transformation, video.path, { duration: signature.duration }) });
+        started = performance.now();
+        const hashed = await hashVideoBytes(new Uint8Array(variant), { dihedral: true, keep: 'every-probe' }, limits, options.ffmpeg);
+        queries.push({
+          record: {
+            name,
+            video: video.name,
+            transformation: transformation.name,
+            family: transformation.family,
+            duration: hashed.duration,
+            hashSeconds: (performance.now() - started) / 1000,
+          },
+          signature: hashed.signature,
+        });
+      } catch (error) {
+        errors.push({ name, message: (error as Error).message });
+      }
+      step(name);
+    }
+  }
+
+  const pairs: PairRecord[] = [];
+  queries.forEach((query, q) => {
+    references.forEach((reference, r) => {
+      const plain = frameHits(query.signature, reference, false);
+      const dihedral = frameHits(query.signature, reference, true);
+      pairs.push({
+        query: q,
+        reference: r,
+        genuine: query.record.video === registered[r]!.name,
+        plain: atThresholds(plain.times, plain.hits),
+        dihedral: atThresholds(dihedral.times, dihedral.hits),
+        ...summaryDistances(query.signature.summary, reference.summary),
+      });
+    });
+  });
+
+  return {
+    createdAt: new Date().toISOString(),
+    thresholds: FRAME_THRESHOLDS,
+    registered,
+    queries: queries.map((q) => q.record),
+    pairs,
+    errors,
+  };
+}
