@@ -70,6 +70,19 @@ export interface Config {
   notifierEmail: string | undefined;
   /** Platforms reporting "not blocked" on a hash that send it to review (quarantine); 0 = never. */
   quarantineAfter: number;
+  /** The ffmpeg that decodes videos; unset: /usr/bin/ffmpeg, else the npm package's (development). */
+  ffmpegPath: string | undefined;
+  maxVideoBytes: number;
+  /** Longest video accepted, seconds. */
+  maxVideoSeconds: number;
+  /** Wall-clock seconds one video decode may take (VIDEO_TIMEOUT beyond). */
+  videoTimeoutSeconds: number;
+  /** CPU seconds one ffmpeg process may use (VIDEO_TOO_COSTLY beyond). */
+  videoCpuSeconds: number;
+  /** Address space of one ffmpeg process, bytes (VIDEO_TOO_COSTLY beyond). */
+  videoMemoryBytes: number;
+  /** Videos decoded at once (each ffmpeg already uses every core). */
+  videoConcurrency: number;
 }
 
 export const DEFAULTS = {
@@ -100,6 +113,12 @@ export const DEFAULTS = {
   minorNoticeDeadlineHours: 24,
   notifierName: 'Rempart hotline',
   quarantineAfter: 3,
+  maxVideoBytes: 256 * 1024 * 1024,
+  maxVideoSeconds: 600,
+  videoTimeoutSeconds: 300,
+  videoCpuSeconds: 600,
+  videoMemoryBytes: 3 * 1024 * 1024 * 1024,
+  videoConcurrency: 1,
 } as const;
 
 export class ConfigError extends Error {
@@ -118,6 +137,10 @@ function integer(name: string, raw: string, min: number, max: number): number {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function optional(raw: string | undefined, fallback: number, name: string, min: number, max: number): number {
+  return raw === undefined ? fallback : integer(name, raw, min, max);
 }
 
 /** Reads REMPART_* variables; `REMPART_THRESHOLD_PDQ=31` sets the pdq threshold. */
@@ -157,6 +180,13 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     notifierName: env.REMPART_NOTIFIER_NAME,
     notifierEmail: env.REMPART_NOTIFIER_EMAIL,
     quarantineAfter: env.REMPART_QUARANTINE_AFTER,
+    ffmpegPath: env.REMPART_FFMPEG,
+    maxVideoBytes: env.REMPART_MAX_VIDEO_BYTES,
+    maxVideoSeconds: env.REMPART_MAX_VIDEO_SECONDS,
+    videoTimeoutSeconds: env.REMPART_VIDEO_TIMEOUT,
+    videoCpuSeconds: env.REMPART_VIDEO_CPU_SECONDS,
+    videoMemoryBytes: env.REMPART_VIDEO_MEMORY_BYTES,
+    videoConcurrency: env.REMPART_VIDEO_CONCURRENCY,
   };
   raw.thresholdOverrides = listAlgorithms()
     .map((a) => [a.name, env[`REMPART_THRESHOLD_${a.name.toUpperCase()}`]] as const)
@@ -282,6 +312,13 @@ export function resolveConfig(...layers: RawConfig[]): Config {
       merged.quarantineAfter === undefined
         ? DEFAULTS.quarantineAfter
         : integer('quarantine after (platforms)', merged.quarantineAfter, 0, 1000),
+    ffmpegPath: merged.ffmpegPath === undefined || merged.ffmpegPath === '' ? undefined : path.resolve(merged.ffmpegPath),
+    maxVideoBytes: optional(merged.maxVideoBytes, DEFAULTS.maxVideoBytes, 'max video bytes', 1024, 4 * 1024 * 1024 * 1024),
+    maxVideoSeconds: optional(merged.maxVideoSeconds, DEFAULTS.maxVideoSeconds, 'max video seconds', 1, 24 * 3600),
+    videoTimeoutSeconds: optional(merged.videoTimeoutSeconds, DEFAULTS.videoTimeoutSeconds, 'video timeout (seconds)', 1, 24 * 3600),
+    videoCpuSeconds: optional(merged.videoCpuSeconds, DEFAULTS.videoCpuSeconds, 'video CPU seconds', 1, 7 * 24 * 3600),
+    videoMemoryBytes: optional(merged.videoMemoryBytes, DEFAULTS.videoMemoryBytes, 'video memory bytes', 64 * 1024 * 1024, 2 ** 40),
+    videoConcurrency: optional(merged.videoConcurrency, DEFAULTS.videoConcurrency, 'video concurrency', 1, 64),
   };
 }
 

@@ -177,7 +177,7 @@ describe('errors and authentication over HTTP', () => {
     it('refuses JSON sent to an image endpoint with a message saying what to send', async () => {
       const response = await request(`${server.url}/v1/hash`, { body: { image: 'base64...' } });
       expect(response.status).toBe(415);
-      expect(response.body.message).toMatch(/image bytes/);
+      expect(response.body.message).toMatch(/image or video bytes/);
     });
   });
 });

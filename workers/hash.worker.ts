@@ -15,3 +15,4 @@ sharp.cache(false);
 
 export const hashImage = runHashTask;
 export default runHashTask;
+export { runHashVideoTask as hashVideo } from '../src/pipeline/video/run-task.js';

@@ -17,6 +17,8 @@ export type ApiEngine = Pick<
   | 'feedback'
   | 'events'
   | 'hashImage'
+  | 'hashVideo'
+  | 'hashMedia'
   | 'ready'
   | 'indexedHashes'
   | 'erasureStatus'

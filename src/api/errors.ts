@@ -16,7 +16,7 @@ const FASTIFY_ERRORS: Record<string, { code: keyof typeof ERROR_STATUS; message?
  * their code; validation errors become 400 naming the field; anything unexpected is a 500
  * whose details go to the log only.
  */
-export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number }): void {
+export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number; maxVideoBytes: number }): void {
   app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
     if (error instanceof RempartError) {
       return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: error.code, message: error.message });
@@ -29,6 +29,14 @@ export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBy
     if (error.validation) {
       return reply.status(400).send({ statusCode: 400, error: 'BAD_REQUEST', message: error.message });
     }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Routes taking videos have the larger limit; anything but an image over it is a video.
+      const limit = request.routeOptions.bodyLimit ?? limits.maxImageBytes;
+      const isImage = /^image\//i.test(request.headers['content-type'] ?? '') || limit <= limits.maxImageBytes;
+      const code = isImage ? 'IMAGE_TOO_LARGE' : 'VIDEO_TOO_LARGE';
+      const status = ERROR_STATUS[code];
+      return reply.status(status).send({ statusCode: status, error: code, message: `request body is larger than the limit of ${limit} bytes` });
+    }
     const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
     if (known) {
       const status = ERROR_STATUS[known.code];
@@ -36,7 +44,7 @@ export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBy
         error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? `request body is larger than the limit of ${limits.maxImageBytes} bytes`
           : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-            ? `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted here: send JSON, or image bytes as image/* or application/octet-stream where the route takes an image`
+            ? `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted here: send JSON, or image or video bytes as image/*, video/* or application/octet-stream where the route takes them`
             : (known.message ?? error.message);
       return reply.status(status).send({ statusCode: status, error: known.code, message });
     }

@@ -107,6 +107,36 @@ export const imageInfo = {
   derived: derivedSet,
 } as const;
 
+export const VIDEO_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/x-msvideo', 'application/octet-stream'];
+
+export const videoFrame = {
+  type: 'object',
+  required: ['t', 'value', 'quality', 'origin'],
+  properties: {
+    t: { type: 'number', description: 'seconds from the first frame' },
+    value: { ...hexHash, description: 'PDQ hash of the frame (64 hex)' },
+    quality: { type: 'integer', description: 'PDQ quality 0..100' },
+    origin: { type: 'string', enum: ['interval', 'cut', 'probe'], description: 'regular sample, first frame after a scene cut, or (queries) any probe frame' },
+    dihedral: dihedralHashes,
+  },
+} as const;
+
+/** What hashing a video gives: an MD5 of the file, sampled frames' PDQ hashes with times, a summary. */
+export const videoInfo = {
+  kind: { type: 'string', enum: ['video'] },
+  format: { type: 'string', description: 'container: mp4, mov, webm, matroska, avi' },
+  duration: { type: 'number', description: 'seconds of video decoded' },
+  frameWidth: { type: 'integer', description: 'width of the hashed frames (the video fitted inside 256 px)' },
+  frameHeight: { type: 'integer' },
+  md5: { type: 'string', description: 'MD5 of the file bytes (32 hex), for byte-identical re-uploads' },
+  frames: { type: 'array', items: videoFrame },
+  summary: {
+    type: ['object', 'null'],
+    description: 'time-average of the PDQ DCT of every probe frame (TMK+PDQF level-1 feature), thresholded to 256 bits',
+    properties: { value: hexHash, frames: { type: 'integer' }, dihedral: dihedralHashes },
+  },
+} as const;
+
 export const match = {
   type: 'object',
   required: ['id', 'algorithm', 'distance'],

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import type { Config } from '../config.js';
 import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
-import { HashingPool } from '../pipeline/pool.js';
+import { HashingPool, type ImageHashes } from '../pipeline/pool.js';
+import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video.js';
+import { VideoHashingPool } from '../pipeline/video/pool.js';
+import { sniffVideoFormat } from '../pipeline/video/sniff.js';
 import { openStore } from '../store/open.js';
 import { withTakedownRoles } from '../store/takedown-fallback.js';
 import type { EngineStore, ErasureStatus, Store } from '../store/types.js';
@@ -70,6 +73,7 @@ export class Rempart {
   private readonly mailer: Mailer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private hashingPool: HashingPool | undefined;
+  private videoHashingPool: VideoHashingPool | undefined;
   private readonly indexLoader: IndexLoader;
   private loaded = false;
 
@@ -203,6 +207,34 @@ export class Rempart {
 
   hashImage: HashingPool['hashImage'] = (bytes, options) => this.pool.hashImage(bytes, options);
 
+  /** The video pool (own threads, one ffmpeg process per video), started on first use. */
+  get videoPool(): VideoHashingPool {
+    const c = this.config;
+    this.videoHashingPool ??= new VideoHashingPool({
+      concurrency: c.videoConcurrency,
+      ffmpegPath: c.ffmpegPath,
+      limits: {
+        maxVideoBytes: c.maxVideoBytes,
+        maxVideoSeconds: c.maxVideoSeconds,
+        videoTimeoutSeconds: c.videoTimeoutSeconds,
+        videoCpuSeconds: c.videoCpuSeconds,
+        videoMemoryBytes: c.videoMemoryBytes,
+      },
+    });
+    return this.videoHashingPool;
+  }
+
+  hashVideo = (bytes: Uint8Array, request: VideoHashRequest): Promise<VideoHashes> => this.videoPool.hashVideo(bytes, request);
+
+  /**
+   * Hashes an upload that may be an image or a video, told apart by its bytes (never by
+   * a Content-Type): a video is sampled for registration (1 frame a second and scene cuts).
+   */
+  hashMedia = (bytes: Uint8Array, options: Parameters<HashingPool['hashImage']>[1] = {}): Promise<ImageHashes | VideoHashes> =>
+    sniffVideoFormat(bytes)
+      ? this.hashVideo(bytes, { dihedral: options?.dihedral === true, keep: 'samples' })
+      : this.hashImage(bytes, options);
+
   /** Whether withdrawn values may still be in the store's files. */
   erasureStatus(): Promise<ErasureStatus> {
     return this.store.erasureStatus();
@@ -242,6 +274,7 @@ export class Rempart {
     await this.webhookDispatcher.stop();
     this.mailer?.close();
     await this.hashingPool?.close();
+    await this.videoHashingPool?.close();
     try {
       await this.matchRecorder.close();
     } finally {

@@ -2,14 +2,26 @@ import type { FastifyPluginAsync } from 'fastify';
 import { listAlgorithms } from '../../hashing/index.js';
 import { listProfiles } from '../../hashing/profile/profile.js';
 import type { ApiEngine } from '../engine.js';
-import { acceptImageBodies, imageBytes } from '../image-body.js';
-import { IMAGE_TYPES, errors, imageInfo } from '../schemas.js';
+import type { VideoHashes } from '../../pipeline/video/hash-video.js';
+import { acceptMediaBodies, mediaBytes } from '../image-body.js';
+import { IMAGE_TYPES, VIDEO_TYPES, errors, imageInfo, videoInfo } from '../schemas.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
+
+/** A video's hashes as answered: the signature's frames and summary at the top level. */
+export function videoAnswer(video: VideoHashes) {
+  const { signature, ...rest } = video;
+  const summary = signature.summary && {
+    value: signature.summary.value,
+    frames: signature.summary.frames,
+    ...(signature.summary.dihedral ? { dihedral: signature.summary.dihedral } : {}),
+  };
+  return { ...rest, frames: signature.frames, summary };
+}
 
 /** Public endpoints: the algorithms in use, and hashing an image without storing anything. */
 export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
   const { config } = rempart;
-  acceptImageBodies(app, config.maxImageBytes);
+  acceptMediaBodies(app, config);
 
   app.get(
     '/v1/algorithms',
@@ -32,11 +44,15 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (
     '/v1/hash',
     {
       config: PUBLIC_LIMIT,
+      bodyLimit: Math.max(config.maxImageBytes, config.maxVideoBytes),
       schema: {
         tags: ['hashing'],
-        summary: 'Hash an image in memory; nothing is stored',
+        summary: 'Hash an image or a video in memory; nothing is stored',
         description:
-          'For victims who cannot hash on their own device. The image is decoded in a worker thread, hashed, and dropped; only the hashes are returned.',
+          'For victims who cannot hash on their own device. An image is decoded in a worker thread, a video by ffmpeg in a ' +
+          'child process fed through a pipe; both are hashed and dropped, and only the hashes are returned. Images and ' +
+          'videos are told apart by their bytes. A video answer holds the MD5 of the file, the PDQ hash of one frame a ' +
+          'second and of the first frame after each scene cut (with its time and quality), and a whole-video summary.',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -49,16 +65,17 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (
             },
           },
         },
-        consumes: IMAGE_TYPES,
-        response: { 200: { type: 'object', properties: imageInfo }, ...errors(400, 413, 415, 422, 503) },
+        consumes: [...new Set([...IMAGE_TYPES, ...VIDEO_TYPES])],
+        response: { 200: { type: 'object', properties: { ...imageInfo, ...videoInfo } }, ...errors(400, 413, 415, 422, 503) },
       },
     },
     async (request) => {
       const { dihedral, profile } = request.query as { dihedral?: boolean; profile?: string };
-      return rempart.hashImage(imageBytes(request.body), {
+      const hashed = await rempart.hashMedia(mediaBytes(request.body), {
         dihedral: dihedral === true,
         ...(profile ? { profile: { name: profile, side: 'registered' as const } } : {}),
       });
+      return 'kind' in hashed ? videoAnswer(hashed) : hashed;
     },
   );
 };

@@ -3,7 +3,7 @@
  * - the real sample videos Debian's opencv-doc ships (a film trailer, a tree in the wind,
  *   a pedestrian CCTV scene), re-encoded to H.264 MP4 as a phone would hold them;
  * - realistic videos ffmpeg builds from the corpus photos: shots of 3–7 s with camera
- *   motion (zoom in or out, pans, drift), hard cuts and fades through black, 1280×720 at
+ *   motion (zoom in or out, pans, drift), hard cuts and fades through black, 960×540 at
  *   30 fps, H.264 with the index at the end (as phones write it). Each photo is used once.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -21,8 +21,8 @@ const OPENCV_DATA = 'unpacked/opencv-doc/usr/share/doc/opencv-doc/examples/data'
 /** Megamind_bugy.avi is a damaged copy of Megamind.avi: not a distinct video. */
 export const OPENCV_VIDEOS = ['Megamind.avi', 'tree.avi', 'vtest.avi'] as const;
 
-const WIDTH = 1280;
-const HEIGHT = 720;
+const WIDTH = 960;
+const HEIGHT = 540;
 const FPS = 30;
 export const PHOTOS_PER_VIDEO = 5;
 

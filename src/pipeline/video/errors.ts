@@ -16,8 +16,14 @@ export function containerName(container: string): string {
 export const videoErrors = {
   empty: () => new RempartError('VIDEO_EMPTY', 'video is empty (0 bytes)'),
   noFrames: (container: string) => new RempartError('VIDEO_EMPTY', `${containerName(container)} video has no picture to hash`),
-  tooManyBytes: (byteLength: number, limits: VideoLimits) =>
-    new RempartError('VIDEO_TOO_LARGE', `video is ${formatBytes(byteLength)}, over the limit of ${formatBytes(limits.maxVideoBytes)}`),
+  tooManyBytes: (byteLength: number, limits: VideoLimits) => {
+    // Exact byte counts when the rounded sizes would read the same ("2.0 MB, over 2.0 MB").
+    const [size, limit] =
+      formatBytes(byteLength) === formatBytes(limits.maxVideoBytes)
+        ? [`${byteLength} bytes`, `${limits.maxVideoBytes} bytes`]
+        : [formatBytes(byteLength), formatBytes(limits.maxVideoBytes)];
+    return new RempartError('VIDEO_TOO_LARGE', `video is ${size}, over the limit of ${limit}`);
+  },
   tooLong: (limits: VideoLimits) =>
     new RempartError('VIDEO_TOO_LONG', `video is longer than the limit of ${formatSeconds(limits.maxVideoSeconds)}`),
   tooManyPixels: (limits: VideoLimits) =>
