@@ -14,7 +14,7 @@ import { runFfmpeg } from './ffmpeg-run.js';
 export interface CorpusVideo {
   name: string;
   path: string;
-  source: 'opencv-doc' | 'photos';
+  source: 'opencv-doc' | 'photos' | 'folder';
 }
 
 const OPENCV_DATA = 'unpacked/opencv-doc/usr/share/doc/opencv-doc/examples/data';
@@ -167,5 +167,5 @@ export function listVideoFiles(dir: string): CorpusVideo[] {
   return readdirSync(dir)
     .filter((f) => /\.(mp4|mov|m4v|webm|mkv|avi)$/i.test(f) && !f.includes('.partial.'))
     .sort()
-    .map((f) => ({ name: f.replace(/\.[^.]+$/, ''), path: join(dir, f), source: 'photos' as const }));
+    .map((f) => ({ name: f.replace(/\.[^.]+$/, ''), path: join(dir, f), source: 'folder' as const }));
 }

@@ -12,7 +12,8 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
   lines.push(`# Video evaluation (${results.createdAt})`, '');
   lines.push(
     `${results.registered.length} videos (${results.registered.filter((r) => r.source === 'opencv-doc').length} real from opencv-doc, ` +
-      `${results.registered.filter((r) => r.source === 'photos').length} built from photos), ${seconds.toFixed(0)} s in all; ` +
+      `${results.registered.filter((r) => r.source === 'photos').length} built from photos, ` +
+      `${results.registered.filter((r) => r.source === 'folder').length} from a folder), ${seconds.toFixed(0)} s in all; ` +
       `${frames} registered frames (${((60 * frames) / seconds).toFixed(0)} per minute, ` +
       `${results.registered.reduce((n, r) => n + r.cutFrames, 0)} of them scene cuts). ` +
       `${results.queries.length} queries, ${results.pairs.filter((p) => !p.genuine).length} impostor pairs.`,
