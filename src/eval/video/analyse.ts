@@ -3,13 +3,19 @@
  * matching policy, the search for the policy with no false match and the best recall,
  * and how the whole-video summaries alone would do.
  */
-import type { PairRecord, VideoEvalResults } from './runner.js';
+import type { PairRecord, RegistrationDensity, VideoEvalResults } from './runner.js';
 
 export interface PolicyChoice {
   frameThreshold: number;
   minSeconds: number;
   minShare: number;
   dihedral: boolean;
+  /** Registered side's sampling; default the service's ('1fps': one a second and cut frames). */
+  density?: RegistrationDensity;
+}
+
+function pairsAt(results: VideoEvalResults, density: RegistrationDensity = '1fps'): PairRecord[] {
+  return results.pairs.filter((p) => (p.density ?? '1fps') === density);
 }
 
 export interface FamilyRecall {
@@ -44,7 +50,7 @@ export function evaluatePolicy(results: VideoEvalResults, choice: PolicyChoice):
   let falseMatches = 0;
   let impostorPairs = 0;
   const examples: string[] = [];
-  for (const pair of results.pairs) {
+  for (const pair of pairsAt(results, choice.density)) {
     const hit = matches(pair, index, choice);
     if (pair.genuine) {
       if (hit) found[pair.query] = true;
@@ -79,7 +85,7 @@ export function evaluatePolicy(results: VideoEvalResults, choice: PolicyChoice):
 export function recallByTransformation(results: VideoEvalResults, choice: PolicyChoice): { transformation: string; family: string; queries: number; recall: number }[] {
   const index = results.thresholds.indexOf(choice.frameThreshold);
   const found = new Set<number>();
-  for (const pair of results.pairs) if (pair.genuine && matches(pair, index, choice)) found.add(pair.query);
+  for (const pair of pairsAt(results, choice.density)) if (pair.genuine && matches(pair, index, choice)) found.add(pair.query);
   const rows = new Map<string, { transformation: string; family: string; queries: number; matched: number }>();
   results.queries.forEach((query, q) => {
     const row = rows.get(query.transformation) ?? { transformation: query.transformation, family: query.family, queries: 0, matched: 0 };
@@ -129,13 +135,14 @@ export function summaryAnalysis(results: VideoEvalResults): SummaryOutcome[] {
   const measures: SummaryOutcome['measure'][] = ['hamming', 'hamming-dihedral', 'cosine'];
   return measures.map((measure) => {
     const value = (p: PairRecord) => (measure === 'hamming' ? p.summaryDistance : measure === 'hamming-dihedral' ? p.summaryDistanceDihedral : p.summaryCosine);
-    const impostors = results.pairs.filter((p) => !p.genuine && value(p) !== null).map((p) => value(p)!);
+    const pairs = pairsAt(results);
+    const impostors = pairs.filter((p) => !p.genuine && value(p) !== null).map((p) => value(p)!);
     let threshold: number | null = null;
     if (measure === 'cosine') threshold = impostors.length ? Math.max(...impostors) + 1e-4 : null;
     else threshold = impostors.length ? Math.min(...impostors) - 1 : null;
     const found = new Set<number>();
     if (threshold !== null) {
-      for (const p of results.pairs) {
+      for (const p of pairs) {
         const v = value(p);
         if (!p.genuine || v === null) continue;
         if (measure === 'cosine' ? v >= threshold : v <= threshold) found.add(p.query);

@@ -1,6 +1,6 @@
 /** The video evaluation as Markdown: corpus, recall per transformation, false matches, summaries, speed. */
 import { evaluatePolicy, recallByTransformation, searchPolicies, summaryAnalysis, type PolicyChoice } from './analyse.js';
-import type { VideoEvalResults } from './runner.js';
+import { REGISTRATION_DENSITIES, type VideoEvalResults } from './runner.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -16,7 +16,7 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
       `${results.registered.filter((r) => r.source === 'folder').length} from a folder), ${seconds.toFixed(0)} s in all; ` +
       `${frames} registered frames (${((60 * frames) / seconds).toFixed(0)} per minute, ` +
       `${results.registered.reduce((n, r) => n + r.cutFrames, 0)} of them scene cuts). ` +
-      `${results.queries.length} queries, ${results.pairs.filter((p) => !p.genuine).length} impostor pairs.`,
+      `${results.queries.length} queries, ${results.pairs.filter((p) => !p.genuine && (p.density ?? '1fps') === '1fps').length} impostor pairs.`,
     '',
   );
 
@@ -52,6 +52,17 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
     }
     lines.push('');
   }
+
+  lines.push('## Registration density', '', 'Recall per family at the default policy (dihedral matching) when the registered side keeps more frames.', '');
+  const densityRows = REGISTRATION_DENSITIES.filter((d) => results.pairs.some((p) => (p.density ?? '1fps') === d)).map((density) =>
+    evaluatePolicy(results, { ...choice, dihedral: true, density }),
+  );
+  const familyNames = densityRows[0]?.families.map((f) => f.family) ?? [];
+  lines.push(`| registered | ${familyNames.join(' | ')} | false matches |`, `|---|${familyNames.map(() => '---|').join('')}---|`);
+  for (const row of densityRows) {
+    lines.push(`| ${row.choice.density} | ${row.families.map((f) => pct(f.recall)).join(' | ')} | ${row.falseMatches} |`);
+  }
+  lines.push('');
 
   lines.push('## Whole-video summaries alone (at zero false matches on the corpus)', '');
   const summaries = summaryAnalysis(results);
