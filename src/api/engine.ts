@@ -11,6 +11,7 @@ export type ApiEngine = Pick<
   | 'cases'
   | 'platforms'
   | 'matching'
+  | 'videoMatching'
   | 'sync'
   | 'rateLimits'
   | 'stopncii'

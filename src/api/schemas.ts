@@ -137,6 +137,39 @@ export const videoInfo = {
   },
 } as const;
 
+/** A video as the victim's device registers it (POST /v1/hash gives exactly this shape for a video). */
+export const videoRegistration = {
+  type: 'object',
+  required: ['frames'],
+  properties: {
+    md5: { type: 'string', description: 'MD5 of the file, 32 hex: matches byte-identical copies' },
+    frames: {
+      type: 'array',
+      maxItems: 3600,
+      description: 'PDQ hash, time and quality of each sampled frame (one a second and the first after each scene cut); frames under the quality floor are left out',
+      items: {
+        type: 'object',
+        required: ['t', 'value', 'quality'],
+        properties: {
+          t: { type: 'number' },
+          value: hexHash,
+          quality: { type: 'integer' },
+          origin: { type: 'string', enum: ['interval', 'cut', 'probe'] },
+          dihedral: dihedralHashes,
+        },
+      },
+    },
+    // What POST /v1/hash answers besides: accepted so its answer can be sent as is, not stored.
+    kind: { type: 'string', enum: ['video'] },
+    format: { type: 'string' },
+    duration: { type: 'number' },
+    frameWidth: { type: 'integer' },
+    frameHeight: { type: 'integer' },
+    summary: { type: ['object', 'null'] },
+  },
+  additionalProperties: false,
+} as const;
+
 export const match = {
   type: 'object',
   required: ['id', 'algorithm', 'distance'],
@@ -152,6 +185,26 @@ export const match = {
       type: 'object',
       description: "with a matching profile: which of the upload's derived hashes matched",
       properties: { role: { type: 'string' }, box: { type: 'array', items: { type: 'number' } } },
+    },
+  },
+} as const;
+
+/** One registered item matched by a video upload. */
+export const videoMatch = {
+  type: 'object',
+  properties: {
+    item: { type: 'string', description: 'opaque item id (never the case number)' },
+    kind: { type: 'string', enum: ['video', 'image'] },
+    exact: { type: 'boolean', description: 'the upload is byte for byte the registered file (same MD5)' },
+    matchedSeconds: { type: 'integer', description: 'seconds of the upload with a frame matching the item, at one time offset' },
+    querySeconds: { type: 'integer', description: 'seconds of the upload with a frame of usable quality' },
+    share: { type: 'number' },
+    bestDistance: { type: 'integer' },
+    offset: { type: 'number', description: 'registered time minus upload time, seconds' },
+    transform: { type: 'string' },
+    frames: {
+      type: 'array',
+      items: { type: 'object', properties: { queryT: { type: 'number' }, referenceT: { type: 'number' }, distance: { type: 'integer' } } },
     },
   },
 } as const;

@@ -2,6 +2,7 @@ import { parseHash, type ParsedHash, type WireHash, bytesToHex } from '../hashin
 import { RempartError } from '../errors.js';
 import type { Matcher } from '../index/matcher.js';
 import type { Actor, CaseRecord, CaseStore, NewHash, NewItem } from '../store/types.js';
+import { videoToItem, type VideoItemInput } from './video-items.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
 import type { EngineEvents } from './events.js';
@@ -28,6 +29,12 @@ export interface CasePolicy {
   /** PDQ (and any algorithm with a quality score) below this is refused. */
   qualityFloor: number;
   maxHashes: number;
+  /** Videos per registration request. */
+  maxVideos?: number;
+  /** Frames one registered video may hold. */
+  maxVideoFrames?: number;
+  /** Longest video, seconds. */
+  maxVideoSeconds?: number;
 }
 
 const CASE_NUMBER = new RegExp(CASE_NUMBER_PATTERN);
@@ -97,10 +104,26 @@ export class CaseService {
     return out;
   }
 
-  /** A victim's registration (at most the batch limit of hashes per request): one item per hash. */
-  register(hashes: readonly WireHash[]): Promise<RegisteredCase> {
-    const items = this.validateHashes(hashes).map((hash) => ({ kind: 'image' as const, hashes: [hash] }));
-    return this.create(items, (number) => ({ kind: 'victim', id: number }), 'victim');
+  /**
+   * A victim's registration (at most the batch limit of hashes per request): one item per
+   * image hash, and one per video (its frames and MD5). One case may hold both.
+   */
+  register(hashes: readonly WireHash[], videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
+    if (hashes.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
+    const images = hashes.length > 0 ? this.validateHashes(hashes).map((hash) => ({ kind: 'image' as const, hashes: [hash] })) : [];
+    return this.create([...images, ...this.validateVideos(videos)], (number) => ({ kind: 'victim', id: number }), 'victim');
+  }
+
+  /** Checks videos as sent by the victim's device; each becomes one item (frames with role 'frame', MD5 with role 'file'). */
+  validateVideos(videos: readonly VideoItemInput[], maxVideos = this.policy.maxVideos ?? 20): NewItem[] {
+    if (videos.length > maxVideos) throw new RempartError('BAD_REQUEST', `a case takes at most ${maxVideos} videos per request, got ${videos.length}`);
+    return videos.map((video, i) =>
+      videoToItem(video, `videos[${i}]`, {
+        qualityFloor: this.policy.qualityFloor,
+        maxFrames: this.policy.maxVideoFrames ?? 3600,
+        maxSeconds: this.policy.maxVideoSeconds ?? 600,
+      }),
+    );
   }
 
   /**
@@ -108,8 +131,8 @@ export class CaseService {
    * (a matching profile's registered set: role and box per hash). Platforms are then told
    * once per item, whichever of its hashes matched.
    */
-  registerItems(items: readonly WireItem[]): Promise<RegisteredCase> {
-    if (items.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs at least one item');
+  registerItems(items: readonly WireItem[], videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
+    if (items.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs at least one item');
     const total = items.reduce((n, item) => n + (Array.isArray(item.hashes) ? item.hashes.length : 0), 0);
     if (total > this.policy.maxHashes) {
       throw new RempartError('BAD_REQUEST', `a case takes at most ${this.policy.maxHashes} hashes per request, got ${total} in ${items.length} items`);
@@ -130,13 +153,14 @@ export class CaseService {
         throw error;
       }
     });
-    return this.create(valid, (number) => ({ kind: 'victim', id: number }), 'victim');
+    return this.create([...valid, ...this.validateVideos(videos)], (number) => ({ kind: 'victim', id: number }), 'victim');
   }
 
-  /** An operator's bulk import (`rempart import`): any number of hashes, same checks. */
-  importCase(hashes: readonly WireHash[], operator: Actor): Promise<RegisteredCase> {
-    const items = this.validateHashes(hashes, Number.MAX_SAFE_INTEGER).map((hash) => ({ kind: 'image' as const, hashes: [hash] }));
-    return this.create(items, () => operator, 'operator');
+  /** An operator's bulk import (`rempart import`): any number of hashes and videos, same checks. */
+  importCase(hashes: readonly WireHash[], operator: Actor, videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
+    if (hashes.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
+    const images = hashes.length > 0 ? this.validateHashes(hashes, Number.MAX_SAFE_INTEGER).map((hash) => ({ kind: 'image' as const, hashes: [hash] })) : [];
+    return this.create([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], () => operator, 'operator');
   }
 
   private async create(

@@ -1,8 +1,13 @@
+import { VIDEO_MD5 } from '../hashing/video/digest.js';
 import type { ExchangeChange } from '../store/exchange.js';
 import type { Change, Store } from '../store/types.js';
 
-/** Algorithms with a StopNCII signal type; others (blockhash) have none and stay out of that feed. */
-export const STOPNCII_SIGNAL_TYPES: Readonly<Record<string, string>> = { pdq: 'ImagePDQ' };
+/**
+ * Algorithms with a StopNCII signal type; others (blockhash) have none and stay out of that
+ * feed. Video frames are PDQ hashes (ImagePDQ: a frame posted as a picture is caught too);
+ * a video's file digest is VideoMD5.
+ */
+export const STOPNCII_SIGNAL_TYPES: Readonly<Record<string, string>> = { pdq: 'ImagePDQ', [VIDEO_MD5]: 'VideoMD5' };
 
 /** Change-log entries read per projection transaction. */
 const CHANGES_PER_BATCH = 2_000;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import type { Config } from '../config.js';
 import { createIndex } from '../index/create.js';
+import { ExactIndex } from '../index/exact.js';
+import { EXACT_ALGORITHMS } from '../hashing/video/digest.js';
 import { Matcher } from '../index/matcher.js';
 import { HashingPool, type ImageHashes } from '../pipeline/pool.js';
 import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video.js';
@@ -20,6 +22,7 @@ import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
 import { MatchRecorder } from './match-recorder.js';
 import { MatchService } from './matching.js';
+import { VideoMatchService } from './video-matching.js';
 import { loadOrCreatePepper } from './pepper.js';
 import { PlatformService } from './platforms.js';
 import { RateLimitService } from './rate-limits.js';
@@ -46,6 +49,8 @@ export class Rempart {
   readonly cases: CaseService;
   readonly platforms: PlatformService;
   readonly matching: MatchService;
+  /** Videos: MD5 and time-aligned frame matching, one answer per registered item. */
+  readonly videoMatching: VideoMatchService;
   /** The projection behind the StopNCII-compatible feed, and the feed itself. */
   readonly exchange: ExchangeProjector;
   readonly stopncii: StopNciiService;
@@ -119,7 +124,10 @@ export class Rempart {
     this.events = events;
     this.credentials = credentials;
     this.dataCipher = dataCipher;
-    this.matcher = new Matcher(() => createIndex(config.index, { expectedSize }));
+    // Exact digests (a video's MD5) are matched by equality in a hash map, never by distance.
+    this.matcher = new Matcher((algorithm) =>
+      EXACT_ALGORITHMS.has(algorithm) ? new ExactIndex() : createIndex(config.index, { expectedSize }),
+    );
     this.matchRecorder = new MatchRecorder(this.store).observe(this.events);
     this.exchange = new ExchangeProjector(this.store, { tombstoneSeconds: config.tombstoneDays * 86_400 });
     this.feedback = new FeedbackService(this.store, this.exchange, this.events, {
@@ -135,7 +143,7 @@ export class Rempart {
       this.store,
       this.matcher,
       this.credentials,
-      { qualityFloor: config.pdqQualityFloor, maxHashes: config.maxBatch },
+      { qualityFloor: config.pdqQualityFloor, maxHashes: config.maxBatch, maxVideoSeconds: config.maxVideoSeconds },
       this.events,
       this.matchRecorder,
       {
@@ -146,6 +154,10 @@ export class Rempart {
     this.platforms = new PlatformService(this.store, this.credentials);
     this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
+    this.videoMatching = new VideoMatchService(this.store, this.matcher, this.events, this, {
+      frameThreshold: () => this.matching.thresholdOf('pdq'),
+      qualityFloor: config.pdqQualityFloor,
+    });
     this.sync = new SyncService(this.store);
     this.rateLimits = new RateLimitService(this.store, this.credentials);
     const { store: td, available } = withTakedownRoles(this.store);

@@ -4,6 +4,7 @@
  * wire format and checkpoint rules. See README "Using Rempart from HMA".
  */
 import { bytesToHex } from '../hashing/index.js';
+import { MD5_BYTES } from '../hashing/video/digest.js';
 import { RempartError } from '../errors.js';
 import type { ExchangeRecord, ExchangeStatus } from '../store/exchange.js';
 import type { FeedbackEntry } from '../store/feedback.js';
@@ -164,7 +165,8 @@ function toWire(record: ExchangeRecord, feedback: Map<string, FeedbackEntry[]>):
   return {
     lastModtimestamp: record.modifiedAt,
     signalType: record.signalType,
-    hashValue: bytesToHex(record.value),
+    // VideoMD5 values are stored padded to 32 bytes (see hashing/video/digest.ts): 32 hex on the wire.
+    hashValue: record.signalType === 'VideoMD5' ? bytesToHex(record.value.subarray(0, MD5_BYTES)) : bytesToHex(record.value),
     hashStatus: aggregateStatus(record),
     caseNumbers,
     CSPFeedbacks: mergeFeedback(record.members.flatMap((m) => feedback.get(m.ref) ?? [])),

@@ -1,10 +1,26 @@
-import { bytesToHex } from '../hashing/index.js';
+import { wireValue } from '../hashing/video/digest.js';
 import { RempartError } from '../errors.js';
 import type { ChangeLogStore } from '../store/types.js';
 
+/**
+ * `item` is the opaque id of the registered image or video the hash belongs to; `role` says
+ * what it was computed from ('full' for an image, 'frame' for a video frame with its time
+ * in `detail.t`, 'file' for a video's MD5); a video's MD5 (`video-md5`) is 32 hex.
+ */
 export type WireChange =
-  | { seq: number; op: 'add'; id: string; algorithm: string; value: string; quality: number | null; at: string }
-  | { seq: number; op: 'remove'; id: string; algorithm: string; at: string };
+  | {
+      seq: number;
+      op: 'add';
+      id: string;
+      item: string;
+      role: string;
+      detail: Record<string, unknown> | null;
+      algorithm: string;
+      value: string;
+      quality: number | null;
+      at: string;
+    }
+  | { seq: number; op: 'remove'; id: string; item: string; role: string; algorithm: string; at: string };
 
 export const MAX_SYNC_PAGE = 10_000;
 
@@ -22,8 +38,19 @@ export async function readChanges(store: Pick<ChangeLogStore, 'changesAfter'>, a
   const page = rows.slice(0, limit);
   const changes: WireChange[] = page.map((c) =>
     c.op === 'add'
-      ? { seq: c.seq, op: 'add', id: c.ref, algorithm: c.algorithm, value: bytesToHex(c.bytes), quality: c.quality, at: c.at }
-      : { seq: c.seq, op: 'remove', id: c.ref, algorithm: c.algorithm, at: c.at },
+      ? {
+          seq: c.seq,
+          op: 'add',
+          id: c.ref,
+          item: c.itemRef,
+          role: c.role,
+          detail: c.detail,
+          algorithm: c.algorithm,
+          value: wireValue(c.algorithm, c.bytes),
+          quality: c.quality,
+          at: c.at,
+        }
+      : { seq: c.seq, op: 'remove', id: c.ref, item: c.itemRef, role: c.role, algorithm: c.algorithm, at: c.at },
   );
   const cursor = page.length > 0 ? page[page.length - 1]!.seq : after;
   return { changes, cursor, more: rows.length > limit };

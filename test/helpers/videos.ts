@@ -32,6 +32,10 @@ export interface VideoSpec {
   faststart?: boolean;
   /** Camera pan in pixels per second. */
   pan?: number;
+  /** Seconds cut off the start (a trimmed copy). */
+  start?: number;
+  /** Mirrored left to right. */
+  mirror?: boolean;
 }
 
 const ENCODERS: Record<Codec, string[]> = {
@@ -47,17 +51,35 @@ export function* specFrames(spec: VideoSpec): Generator<Uint8Array> {
   const height = spec.height ?? 180;
   const fps = spec.fps ?? 25;
   const pan = spec.pan ?? 12;
+  let skip = Math.round((spec.start ?? 0) * fps);
   for (const shot of spec.shots) {
     const count = Math.round(shot.seconds * fps);
     const travel = Math.ceil((pan * count) / fps) + 1;
     const scene = shot.seed === 0 ? undefined : texturedScene(width + travel, height, shot.seed).data;
     for (let f = 0; f < count; f++) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
       const frame = new Uint8Array(width * height * 3);
       if (scene) {
         const shift = Math.floor((pan * f) / fps);
         for (let y = 0; y < height; y++) {
           const from = (y * (width + travel) + shift) * 3;
           frame.set(scene.subarray(from, from + width * 3), y * width * 3);
+        }
+      }
+      if (spec.mirror) {
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width >> 1; x++) {
+            for (let c = 0; c < 3; c++) {
+              const a = (y * width + x) * 3 + c;
+              const b = (y * width + (width - 1 - x)) * 3 + c;
+              const v = frame[a]!;
+              frame[a] = frame[b]!;
+              frame[b] = v;
+            }
+          }
         }
       }
       yield frame;

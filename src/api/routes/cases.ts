@@ -3,9 +3,10 @@ import { RempartError } from '../../errors.js';
 import { CASE_NUMBER_PATTERN } from '../../service/credentials.js';
 import { bearerToken } from '../../service/platforms.js';
 import type { ApiEngine } from '../engine.js';
-import { errors, itemHash, wireHash } from '../schemas.js';
+import { errors, itemHash, videoRegistration, wireHash } from '../schemas.js';
 import type { WireHash } from '../../hashing/index.js';
 import type { WireItem } from '../../service/cases.js';
+import type { VideoItemInput } from '../../service/video-items.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
 
 const caseStatus = {
@@ -47,15 +48,17 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
       config: PUBLIC_LIMIT,
       schema: {
         tags: ['victims'],
-        summary: 'Register a case from hashes computed on the victim’s device',
+        summary: 'Register a case from hashes of images and videos computed on the victim’s device',
         description:
-          'Returns the case number and the case secret. The secret is shown only here: Rempart keeps only a slow salted hash of it.',
+          'Returns the case number and the case secret. The secret is shown only here: Rempart keeps only a slow salted hash of it. ' +
+          'Images are sent as their hashes; videos as their MD5 and their sampled frames (PDQ hash, time, quality). One case may hold both.',
         body: {
           type: 'object',
           additionalProperties: false,
           description:
             'Either `hashes` (one item per hash, as before) or `items`: each image with the set of hashes derived from it ' +
-            '(POST /v1/hash?profile=pdq-regions or the page computes it). Platforms are answered once per item.',
+            '(POST /v1/hash?profile=pdq-regions or the page computes it); and/or `videos`: each video as its MD5 and ' +
+            'sampled frames (POST /v1/hash answers exactly this for a video, or the page computes it). Platforms are answered once per item.',
           properties: {
             hashes: { type: 'array', items: wireHash, minItems: 1, maxItems: rempart.config.maxBatch },
             items: {
@@ -72,6 +75,7 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
                 },
               },
             },
+            videos: { type: 'array', items: videoRegistration, minItems: 1, maxItems: 20 },
           },
         },
         response: {
@@ -89,11 +93,14 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
       },
     },
     async (request, reply) => {
-      const { hashes, items } = request.body as { hashes?: WireHash[]; items?: WireItem[] };
-      if ((hashes === undefined) === (items === undefined)) {
+      const { hashes, items, videos = [] } = request.body as { hashes?: WireHash[]; items?: WireItem[]; videos?: VideoItemInput[] };
+      if (hashes !== undefined && items !== undefined) {
         throw new RempartError('BAD_REQUEST', 'send either hashes (a flat list) or items (each image with its set of hashes), not both');
       }
-      const created = items ? await rempart.cases.registerItems(items) : await rempart.cases.register(hashes!);
+      if (hashes === undefined && items === undefined && videos.length === 0) {
+        throw new RempartError('BAD_REQUEST', 'send hashes (a flat list), items (each image with its set of hashes) or videos');
+      }
+      const created = items ? await rempart.cases.registerItems(items, videos) : await rempart.cases.register(hashes ?? [], videos);
       return reply.status(201).header('cache-control', 'no-store').send(created);
     },
   );

@@ -5,8 +5,10 @@ import type { QueryHash } from '../../service/matching.js';
 import type { ApiEngine } from '../engine.js';
 import { MAX_SYNC_PAGE } from '../../service/sync.js';
 import type { PlatformRecord } from '../../store/types.js';
-import { acceptImageBodies, imageBytes } from '../image-body.js';
-import { IMAGE_TYPES, algorithmName, bearerAuth, dihedralHashes, errors, hexHash, imageInfo, match } from '../schemas.js';
+import { acceptMediaBodies, imageBytes, mediaBytes } from '../image-body.js';
+import type { VideoQuery } from '../../service/video-matching.js';
+import { MAX_QUERY_FRAMES } from '../../service/video-matching.js';
+import { IMAGE_TYPES, VIDEO_TYPES, videoMatch, algorithmName, bearerAuth, dihedralHashes, errors, hexHash, imageInfo, match } from '../schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +19,13 @@ declare module 'fastify' {
 function platformOf(request: FastifyRequest): PlatformRecord {
   return request.platform!;
 }
+
+/** Videos: dihedral matching of their frames (the profile's derived sets are for still images). */
+const dihedralQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { dihedral: { type: 'boolean', description: 'also match mirrored and rotated copies (each frame\'s 8 dihedral hashes)' } },
+} as const;
 
 const imageMatchQuery = {
   type: 'object',
@@ -33,7 +42,7 @@ const imageMatchQuery = {
 
 /** The platforms' endpoints, all behind an API key: batch match, image match, sync. */
 export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
-  acceptImageBodies(app, rempart.config.maxImageBytes);
+  acceptMediaBodies(app, rempart.config);
 
   app.addHook('onRequest', async (request) => {
     request.platform = await rempart.platforms.authenticate(request.headers.authorization);
@@ -95,9 +104,10 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
   app.post(
     '/v1/match/image',
     {
+      bodyLimit: rempart.config.maxImageBytes,
       schema: {
         tags: ['platforms'],
-        summary: 'Hash an uploaded image in memory and match it',
+        summary: 'Hash an uploaded image in memory and match it (registered images and frames of registered videos)',
         security: bearerAuth,
         consumes: IMAGE_TYPES,
         querystring: imageMatchQuery,
@@ -115,6 +125,92 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         ...(profile ? { profile } : {}),
       });
       return { ...image, matched: matches.length > 0, matches };
+    },
+  );
+
+  const videoAnswer = {
+    200: {
+      type: 'object',
+      properties: {
+        video: {
+          type: 'object',
+          description: 'what was hashed (bytes uploads only)',
+          properties: {
+            kind: { type: 'string' },
+            format: { type: 'string' },
+            duration: { type: 'number' },
+            frameWidth: { type: 'integer' },
+            frameHeight: { type: 'integer' },
+            md5: { type: 'string' },
+            frames: { type: 'integer', description: 'frames hashed (5 a second)' },
+          },
+        },
+        matched: { type: 'boolean' },
+        matches: { type: 'array', items: videoMatch },
+      },
+    },
+    ...errors(400, 401, 413, 415, 422, 503),
+  };
+
+  app.post(
+    '/v1/match/video',
+    {
+      bodyLimit: rempart.config.maxVideoBytes,
+      schema: {
+        tags: ['platforms'],
+        summary: 'Hash an uploaded video in memory and match it',
+        description:
+          'The video is decoded by ffmpeg in a child process fed through a pipe (never written to disk), 5 frames a ' +
+          'second are hashed, and each registered item that matches is answered once: exact (same MD5) or by its ' +
+          'frames, with the seconds of the upload that match at one time offset, the best frame distances and the offset.',
+        security: bearerAuth,
+        consumes: VIDEO_TYPES,
+        querystring: dihedralQuery,
+        response: videoAnswer,
+      },
+    },
+    async (request) => {
+      requireReady();
+      const { dihedral } = request.query as { dihedral?: boolean };
+      const { video, matches } = await rempart.videoMatching.matchVideoBytes(platformOf(request), mediaBytes(request.body), {
+        dihedral: dihedral === true,
+      });
+      return { video, matched: matches.length > 0, matches };
+    },
+  );
+
+  app.post(
+    '/v1/match/video-hashes',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: 'Match a video from its hashes (frames with times, MD5) computed by the platform',
+        security: bearerAuth,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            md5: { type: 'string' },
+            frames: {
+              type: 'array',
+              maxItems: MAX_QUERY_FRAMES,
+              items: {
+                type: 'object',
+                required: ['t', 'value'],
+                properties: { t: { type: 'number' }, value: hexHash, quality: { type: 'integer' }, origin: { type: 'string' }, dihedral: dihedralHashes },
+              },
+            },
+            dihedral: { type: 'boolean', description: 'match mirrored and rotated copies (each frame must carry its dihedral hashes)' },
+          },
+        },
+        response: videoAnswer,
+      },
+    },
+    async (request) => {
+      requireReady();
+      const { dihedral, ...query } = request.body as VideoQuery & { dihedral?: boolean };
+      const matches = await rempart.videoMatching.match(platformOf(request), { ...query, frames: query.frames ?? [] }, { dihedral: dihedral === true });
+      return { matched: matches.length > 0, matches };
     },
   );
 
@@ -147,6 +243,9 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
                     seq: { type: 'integer' },
                     op: { type: 'string', enum: ['add', 'remove'] },
                     id: { type: 'string' },
+                    item: { type: 'string', description: 'opaque id of the registered image or video' },
+                    role: { type: 'string', description: "'full' (an image), 'frame' (a video frame, time in detail.t), 'file' (a video's MD5)" },
+                    detail: { type: ['object', 'null'], additionalProperties: true },
                     algorithm: { type: 'string' },
                     value: { type: 'string' },
                     quality: { type: ['integer', 'null'] },

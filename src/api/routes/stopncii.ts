@@ -17,8 +17,8 @@ const hashRecord = {
   required: ['lastModtimestamp', 'signalType', 'hashValue', 'hashStatus', 'caseNumbers', 'CSPFeedbacks'],
   properties: {
     lastModtimestamp: { type: 'integer', description: 'Unix seconds' },
-    signalType: { type: 'string', enum: ['ImagePDQ'] },
-    hashValue: { type: 'string', description: '64 lowercase hex characters' },
+    signalType: { type: 'string', enum: ['ImagePDQ', 'VideoMD5'] },
+    hashValue: { type: 'string', description: '64 lowercase hex characters (ImagePDQ), 32 (VideoMD5)' },
     hashStatus: status,
     caseNumbers: {
       type: 'object',

@@ -4,7 +4,9 @@ import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { bytesToHex, type WireHash } from '../../hashing/index.js';
+import type { WireHash } from '../../hashing/index.js';
+import { wireValue } from '../../hashing/video/digest.js';
+import type { VideoItemInput } from '../../service/video-items.js';
 import { configFromFlags, withDataDir } from '../options.js';
 import { Rempart } from '../../service/rempart.js';
 import { OPERATOR, withRempart } from './platform.js';
@@ -12,7 +14,10 @@ import { OPERATOR, withRempart } from './platform.js';
 /** `rempart export` / `rempart import`: the hash list as JSON lines, for backups and exchanges. */
 export function registerTransferCommands(program: Command): void {
   withDataDir(program.command('export'))
-    .description('print every active hash as JSON lines: {"id","algorithm","value","quality","createdAt"} (no case numbers)')
+    .description(
+      'print every active hash as JSON lines: {"id","item","role","detail","algorithm","value","quality","createdAt"} ' +
+        '(no case numbers; a video is its frames, role "frame" with detail.t, and its MD5, role "file")',
+    )
     .option('-o, --output <file>', 'write to this file instead (mode 0600, replaced only once the export is complete)')
     .action(async (flags: { dataDir?: string; output?: string }) =>
       withRempart(flags, async (rempart) => {
@@ -25,13 +30,16 @@ export function registerTransferCommands(program: Command): void {
     );
 
   withDataDir(program.command('import'))
-    .description('register the hashes of a JSON-lines file ({"algorithm","value","quality"?} per line) as one new case')
+    .description(
+      'register the hashes of a JSON-lines file ({"algorithm","value","quality"?} per line; lines of `rempart export` ' +
+        'keep their videos together by "item") as one new case',
+    )
     .argument('<file>', 'JSON-lines file, or - for stdin')
     .action(async (file: string, flags: { dataDir?: string }) => {
-      const hashes = await readJsonLines(file);
+      const { hashes, videos } = await readJsonLines(file);
       const rempart = await Rempart.open(configFromFlags(flags));
       try {
-        const created = await rempart.cases.importCase(hashes, OPERATOR);
+        const created = await rempart.cases.importCase(hashes, OPERATOR, videos);
         process.stdout.write(`${JSON.stringify(created)}\n`);
         process.stderr.write(
           `imported ${created.hashCount} hashes as case ${created.caseNumber}; keep the case secret to withdraw it later.\n` +
@@ -45,7 +53,17 @@ export function registerTransferCommands(program: Command): void {
 
 async function* exportLines(rempart: Rempart): AsyncGenerator<string> {
   for await (const h of rempart.store.hashes()) {
-    yield `${JSON.stringify({ id: h.ref, algorithm: h.algorithm, value: bytesToHex(h.bytes), quality: h.quality, createdAt: h.createdAt })}\n`;
+    const record = {
+      id: h.ref,
+      item: h.itemRef,
+      role: h.role,
+      detail: h.detail,
+      algorithm: h.algorithm,
+      value: wireValue(h.algorithm, h.bytes),
+      quality: h.quality,
+      createdAt: h.createdAt,
+    };
+    yield `${JSON.stringify(record)}\n`;
   }
 }
 
@@ -65,10 +83,18 @@ async function writeAtomically(target: string, lines: AsyncIterable<string>): Pr
   }
 }
 
-async function readJsonLines(file: string): Promise<WireHash[]> {
+interface ExportLine extends Partial<WireHash> {
+  item?: string;
+  role?: string;
+  detail?: { t?: unknown } | null;
+}
+
+/** Image hashes, and videos regrouped from their frame and file lines by item. */
+async function readJsonLines(file: string): Promise<{ hashes: WireHash[]; videos: VideoItemInput[] }> {
   const input = file === '-' ? process.stdin : fs.createReadStream(file);
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   const hashes: WireHash[] = [];
+  const videos = new Map<string, VideoItemInput>();
   let n = 0;
   for await (const line of lines) {
     n++;
@@ -79,11 +105,18 @@ async function readJsonLines(file: string): Promise<WireHash[]> {
     } catch {
       throw new Error(`${file}:${n}: not valid JSON`);
     }
-    const { algorithm, value, quality } = parsed as Partial<WireHash>;
+    const { algorithm, value, quality, item, role, detail } = parsed as ExportLine;
     if (typeof algorithm !== 'string' || typeof value !== 'string') {
       throw new Error(`${file}:${n}: each line needs "algorithm" and "value" strings`);
     }
+    if ((role === 'frame' || role === 'file') && typeof item === 'string') {
+      const video = videos.get(item) ?? { frames: [] };
+      videos.set(item, video);
+      if (role === 'file') video.md5 = value;
+      else video.frames.push({ t: Number(detail?.t), value, quality: quality ?? 0 });
+      continue;
+    }
     hashes.push(quality === undefined || quality === null ? { algorithm, value } : { algorithm, value, quality });
   }
-  return hashes;
+  return { hashes, videos: [...videos.values()] };
 }

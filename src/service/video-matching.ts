@@ -1,0 +1,224 @@
+/**
+ * The platform's side for videos: an uploaded video (or its signature) is matched by its
+ * MD5 (byte-identical copies) and by its frames, each searched in the PDQ index like an
+ * image; frame hits are grouped per registered item and kept when they line up in time
+ * (src/hashing/video/match.ts). Registered images are found too when the video shows them.
+ */
+import { DIHEDRAL_NAMES, type DihedralName } from '../hashing/types.js';
+import { hexToBytes } from '../hashing/codec.js';
+import { md5ToStored, VIDEO_MD5 } from '../hashing/video/digest.js';
+import { aggregateFrameHits, DEFAULT_VIDEO_MATCH_POLICY, secondOf, type FrameHit, type VideoMatchPolicy } from '../hashing/video/match.js';
+import { RempartError } from '../errors.js';
+import type { Matcher } from '../index/matcher.js';
+import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video.js';
+import type { HashFacts, HashStore, PlatformRecord } from '../store/types.js';
+import type { EngineEvents } from './events.js';
+import { FRAME_ROLE } from './video-items.js';
+
+export interface QueryFrame {
+  t: number;
+  value: string;
+  /** PDQ quality; frames under the floor are not searched (absent: searched). */
+  quality?: number;
+  dihedral?: Partial<Record<Exclude<DihedralName, 'original'>, string>>;
+}
+
+/** A video to match, as computed by POST /v1/hash or by the platform itself. */
+export interface VideoQuery {
+  md5?: string;
+  frames: QueryFrame[];
+}
+
+export interface MatchedFrameOut {
+  queryT: number;
+  /** Time of the registered frame (absent for a registered image). */
+  referenceT?: number;
+  distance: number;
+}
+
+/** One answer per registered item that matched (never one row per hash, never a case). */
+export interface VideoItemMatch {
+  /** Opaque item id ("i_…"). */
+  item: string;
+  kind: 'video' | 'image';
+  /** The upload is byte for byte the registered file (equal MD5). */
+  exact: boolean;
+  /** Seconds of the upload with a frame matching this item (at one time offset for a video). */
+  matchedSeconds: number;
+  /** Seconds of the upload with a frame of usable quality. */
+  querySeconds: number;
+  share: number;
+  /** Smallest PDQ distance among the matched frames (0 for an exact copy without frames). */
+  bestDistance: number;
+  /** Registered time − upload time, seconds (videos). */
+  offset?: number;
+  transform?: DihedralName;
+  /** The best matched frame pairs (at most 10). */
+  frames: MatchedFrameOut[];
+}
+
+export interface VideoMatchOptions {
+  /** Also match mirrored and rotated copies (each frame's 8 dihedral hashes). */
+  dihedral?: boolean;
+}
+
+const MAX_FRAMES_OUT = 10;
+/** Frames one query may carry: 5 a second for the longest accepted video. */
+export const MAX_QUERY_FRAMES = 3000;
+
+export class VideoMatchService {
+  constructor(
+    private readonly store: Pick<HashStore, 'hashFacts'>,
+    private readonly matcher: Matcher,
+    private readonly events: EngineEvents,
+    private readonly hasher: { hashVideo(bytes: Uint8Array, request: VideoHashRequest): Promise<VideoHashes> },
+    private readonly settings: { frameThreshold: () => number; qualityFloor: number; policy?: Partial<VideoMatchPolicy> },
+  ) {}
+
+  private policy(): VideoMatchPolicy {
+    return { ...DEFAULT_VIDEO_MATCH_POLICY, ...this.settings.policy, frameThreshold: this.settings.frameThreshold() };
+  }
+
+  /** Hashes an uploaded video in memory (every probe frame, 5 a second) and matches it. */
+  async matchVideoBytes(platform: PlatformRecord, bytes: Uint8Array, options: VideoMatchOptions = {}) {
+    const video = await this.hasher.hashVideo(bytes, { dihedral: options.dihedral === true, keep: 'every-probe' });
+    const matches = await this.match(platform, { md5: video.md5, frames: video.signature.frames }, options);
+    const { signature, ...info } = video;
+    return { video: { ...info, frames: signature.frames.length }, matches };
+  }
+
+  /** Matches a signature computed elsewhere (frames with times; the MD5 optional). */
+  async match(platform: PlatformRecord, query: VideoQuery, options: VideoMatchOptions = {}): Promise<VideoItemMatch[]> {
+    const frames = query.frames ?? [];
+    if (frames.length > MAX_QUERY_FRAMES) throw new RempartError('BAD_REQUEST', `at most ${MAX_QUERY_FRAMES} frames per video, got ${frames.length}`);
+    if (frames.length === 0 && query.md5 === undefined) throw new RempartError('BAD_REQUEST', 'a video query needs frames or an md5');
+    const policy = this.policy();
+    const usable = frames.filter((f) => f.quality === undefined || f.quality >= this.settings.qualityFloor);
+    const found: { query: number; id: number; distance: number; transform: DihedralName }[] = [];
+    usable.forEach((frame, q) => {
+      const { variants, transforms } = frameVariants(frame, q, options.dihedral === true);
+      for (const m of this.matcher.searchVariants('pdq', variants, policy.frameThreshold)) {
+        found.push({ query: q, id: m.id, distance: m.distance, transform: transforms[m.variant]! });
+      }
+    });
+    const exactIds = query.md5 === undefined ? [] : this.matcher.search(VIDEO_MD5, parseMd5(query.md5), 0).map((m) => m.id);
+    const ids = [...new Set([...found.map((f) => f.id), ...exactIds])];
+    if (ids.length === 0) return [];
+    const facts = await this.store.hashFacts(ids);
+
+    const times = usable.map((f) => f.t);
+    const frameHits: FrameHit[] = [];
+    const imageHits = new Map<string, { seconds: Set<number>; hits: { query: number; distance: number; id: number; transform: DihedralName }[] }>();
+    const bestIdOf = new Map<string, { id: number; distance: number }>();
+    for (const hit of found) {
+      const fact = facts.get(hit.id);
+      if (!fact) continue; // withdrawn meanwhile
+      const held = bestIdOf.get(fact.itemRef);
+      if (!held || hit.distance < held.distance) bestIdOf.set(fact.itemRef, { id: hit.id, distance: hit.distance });
+      if (fact.role === FRAME_ROLE) {
+        frameHits.push({ query: hit.query, reference: fact.itemRef, referenceT: frameTime(fact), distance: hit.distance, transform: hit.transform });
+      } else {
+        const entry = imageHits.get(fact.itemRef) ?? { seconds: new Set(), hits: [] };
+        entry.seconds.add(secondOf(times[hit.query]!));
+        entry.hits.push(hit);
+        imageHits.set(fact.itemRef, entry);
+      }
+    }
+
+    const out = new Map<string, VideoItemMatch>();
+    const querySeconds = new Set(times.map(secondOf)).size;
+    for (const m of aggregateFrameHits(times, frameHits, policy)) {
+      if (!m.matched) continue;
+      out.set(m.reference, {
+        item: m.reference,
+        kind: 'video',
+        exact: false,
+        matchedSeconds: m.matchedSeconds,
+        querySeconds: m.querySeconds,
+        share: round(m.share),
+        bestDistance: m.bestDistance,
+        offset: m.offset,
+        ...(m.transform ? { transform: m.transform } : {}),
+        frames: m.frames.slice(0, MAX_FRAMES_OUT),
+      });
+    }
+    // A registered image shown in the upload: enough seconds, no time alignment to check.
+    for (const [item, entry] of imageHits) {
+      if (entry.seconds.size < Math.min(policy.minSeconds, querySeconds)) continue;
+      const hits = [...entry.hits].sort((a, b) => a.distance - b.distance);
+      const best = hits[0]!;
+      out.set(item, {
+        item,
+        kind: 'image',
+        exact: false,
+        matchedSeconds: entry.seconds.size,
+        querySeconds,
+        share: round(querySeconds === 0 ? 0 : entry.seconds.size / querySeconds),
+        bestDistance: best.distance,
+        ...(best.transform !== 'original' ? { transform: best.transform } : {}),
+        frames: hits.slice(0, MAX_FRAMES_OUT).map((h) => ({ queryT: times[h.query]!, distance: h.distance })),
+      });
+    }
+    for (const id of exactIds) {
+      const fact = facts.get(id);
+      if (!fact) continue;
+      const held = out.get(fact.itemRef);
+      if (held) held.exact = true;
+      else out.set(fact.itemRef, { item: fact.itemRef, kind: 'video', exact: true, matchedSeconds: 0, querySeconds, share: 0, bestDistance: 0, frames: [] });
+      bestIdOf.set(fact.itemRef, { id, distance: 0 });
+    }
+
+    const matches = [...out.values()].sort(
+      (a, b) => Number(b.exact) - Number(a.exact) || b.matchedSeconds - a.matchedSeconds || a.bestDistance - b.bestDistance,
+    );
+    if (matches.length > 0) {
+      // One count per matched item, not per frame: a 60-frame match is one re-upload caught.
+      const hashIds = matches.map((m) => bestIdOf.get(m.item)!.id);
+      this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm: { pdq: hashIds.length }, truncatedQueries: 0 });
+    }
+    return matches;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function frameTime(fact: HashFacts): number {
+  const t = fact.detail?.t;
+  return typeof t === 'number' ? t : 0;
+}
+
+function parseMd5(hex: string): Uint8Array {
+  try {
+    return md5ToStored(hex);
+  } catch (error) {
+    throw new RempartError('HASH_FORMAT', `md5: ${(error as Error).message}`);
+  }
+}
+
+function frameVariants(frame: QueryFrame, index: number, dihedral: boolean): { variants: Uint8Array[]; transforms: DihedralName[] } {
+  const at = `frames[${index}]`;
+  const parse = (hex: string, what: string) => {
+    try {
+      return hexToBytes(hex);
+    } catch (error) {
+      throw new RempartError('HASH_FORMAT', `${at}${what}: ${(error as Error).message}`);
+    }
+  };
+  if (!Number.isFinite(frame.t) || frame.t < 0) throw new RempartError('BAD_REQUEST', `${at}.t must be a time in seconds, got ${frame.t}`);
+  const variants = [parse(frame.value, '.value')];
+  const transforms: DihedralName[] = ['original'];
+  if (dihedral) {
+    for (const name of DIHEDRAL_NAMES) {
+      if (name === 'original') continue;
+      const hex = frame.dihedral?.[name];
+      if (hex === undefined) {
+        throw new RempartError('BAD_REQUEST', `dihedral matching needs the 7 other dihedral hashes of each frame; ${at}.dihedral.${name} is missing`);
+      }
+      variants.push(parse(hex, `.dihedral.${name}`));
+      transforms.push(name);
+    }
+  }
+  return { variants, transforms };
+}
