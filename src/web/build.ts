@@ -57,6 +57,7 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
     build({ ...common, entryPoints: [join(source, 'main.ts')], outfile: join(outDir, 'assets', 'main.js'), format: 'esm' }),
     // A classic (non-module) worker script: the widest browser support.
     build({ ...common, entryPoints: [join(source, 'hash-worker.ts')], outfile: join(outDir, 'assets', 'hash-worker.js'), format: 'iife' }),
+    build({ ...common, entryPoints: [join(source, 'video-worker.ts')], outfile: join(outDir, 'assets', 'video-worker.js'), format: 'iife' }),
     build({ ...common, entryPoints: [join(source, 'styles.css')], outfile: join(outDir, 'assets', 'styles.css') }),
     copyFile(join(source, 'index.html'), join(outDir, 'index.html')),
     copyFile(join(source, 'favicon.svg'), join(outDir, 'favicon.svg')),

@@ -15,14 +15,15 @@ export interface WebPluginOptions {
 }
 
 /**
- * Own origin only: scripts, styles, the worker and API calls; `blob:` images for the
- * local previews. No inline script or style, no plug-ins, no forms posting elsewhere.
+ * Own origin only: scripts, styles, the workers and API calls; `blob:` images and videos
+ * for the local previews. No inline script or style, no plug-ins, no forms posting elsewhere.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' blob:",
+  "media-src blob:",
   "worker-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",

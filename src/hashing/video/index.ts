@@ -3,3 +3,5 @@ export * from './types.js';
 export * from './profile.js';
 export * from './signature.js';
 export * from './match.js';
+export * from './probe.js';
+export * from './digest.js';

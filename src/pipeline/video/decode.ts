@@ -42,12 +42,15 @@ export interface VideoDecodeOptions {
 /**
  * The filter chain: `fps` picks the probe frames first (so only they are scaled), then
  * they are fitted inside the frame side (area averaging, never enlarged) as 8-bit RGB.
+ * YCbCr is converted with the BT.709 matrix, as browsers do for untagged and HD video:
+ * with ffmpeg's default (BT.601) the victim's browser and the server hashed the same
+ * frames 10–20 bits apart; with BT.709, 0–4 (test/video-web.test.ts).
  */
 export function probeFilter(profile: VideoProfile = VIDEO_PROFILE): string {
   const side = profile.frameSide;
   return (
     `fps=${profile.probeFps},` +
-    `scale=w='min(${side},iw)':h='min(${side},ih)':force_original_aspect_ratio=decrease:flags=area,format=rgb24`
+    `scale=w='min(${side},iw)':h='min(${side},ih)':force_original_aspect_ratio=decrease:flags=area:in_color_matrix=bt709,format=rgb24`
   );
 }
 

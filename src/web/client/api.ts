@@ -22,6 +22,12 @@ export interface AlgorithmsResponse {
 
 import type { ReportInput, ReportLinkInput, VictimReport } from '../../service/report-shapes.js';
 
+/** A video as registered: its MD5 and sampled frames (PDQ hash, time, quality). */
+export interface VideoRegistration {
+  md5: string;
+  frames: { t: number; value: string; quality: number; origin: string }[];
+}
+
 // The server's own shapes (types only: nothing of the server enters the bundle).
 export type { ReportInput, ReportLinkInput, VictimReport } from '../../service/report-shapes.js';
 export type { CaseStatus, RegisteredCase as CreatedCase, WithdrawnCase } from '../../service/case-shapes.js';
@@ -65,7 +71,9 @@ async function call<T>(method: string, path: string, options: { body?: unknown; 
 /** Paths are relative so the page works wherever Rempart is mounted. */
 export const api = {
   algorithms: () => call<AlgorithmsResponse>('GET', 'v1/algorithms'),
-  createCase: (hashes: WireHash[]) => call<CreatedCase>('POST', 'v1/cases', { body: { hashes } }),
+  /** Images as their hashes, videos as their MD5 and frames; either list may be empty, not both. */
+  createCase: (hashes: WireHash[], videos: VideoRegistration[] = []) =>
+    call<CreatedCase>('POST', 'v1/cases', { body: videos.length > 0 ? { hashes, videos } : { hashes } }),
   caseStatus: (caseNumber: string, secret: string) =>
     call<CaseStatus>('GET', `v1/cases/${encodeURIComponent(caseNumber)}`, { secret }),
   withdrawCase: (caseNumber: string, secret: string) =>

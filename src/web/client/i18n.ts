@@ -33,6 +33,13 @@ const fr = {
   lowQualityExplanation:
     'L’image est trop petite, trop floue ou trop uniforme pour être reconnue de façon fiable. Si vous en avez une version plus grande ou plus nette, choisissez-la plutôt.',
   statusFailed: 'Cette image n’a pas pu être lue par le navigateur. Elle ne sera pas envoyée.',
+  videoHashing: (percent: number) => `Analyse de la vidéo sur votre appareil… ${percent} %`,
+  videoReady: (frames: number, seconds: number) =>
+    `Prête : les empreintes de ${frames} images de la vidéo (${seconds} s) et celle du fichier seront envoyées.`,
+  videoLowQuality: 'Vidéo trop sombre, floue ou uniforme pour être reconnue de façon fiable : elle ne sera pas envoyée.',
+  videoUnsupported:
+    'Ce navigateur ne sait pas lire ce format de vidéo ici. Essayez une vidéo MP4 ou MOV, ou un navigateur récent (Chrome, Edge, Firefox, Safari).',
+  videoFailed: 'Cette vidéo n’a pas pu être lue par le navigateur. Elle ne sera pas envoyée.',
   showHashes: 'Voir les empreintes calculées',
   remove: (name: string) => `Retirer ${name}`,
   submitHeading: '3. Créez votre dossier',
@@ -41,6 +48,8 @@ const fr = {
     count === 1
       ? 'Envoyer les empreintes de 1 image et créer mon dossier'
       : `Envoyer les empreintes de ${count} images et créer mon dossier`,
+  submitWithVideos: (images: number, videos: number) =>
+    `Envoyer les empreintes de ${images === 1 ? '1 image' : `${images} images`} et ${videos === 1 ? '1 vidéo' : `${videos} vidéos`} et créer mon dossier`,
   submitting: 'Création du dossier…',
   createdHeading: 'Votre dossier est créé',
   createdIntro: (count: number) =>
@@ -148,12 +157,20 @@ const en: Messages = {
   lowQualityExplanation:
     'The image is too small, too blurred or too uniform to be recognised reliably. If you have a larger or sharper version, choose that one instead.',
   statusFailed: 'The browser could not read this image. It will not be sent.',
+  videoHashing: (percent) => `Analysing the video on your device… ${percent} %`,
+  videoReady: (frames, seconds) => `Ready: the fingerprints of ${frames} frames of the video (${seconds} s) and of the file will be sent.`,
+  videoLowQuality: 'This video is too dark, blurred or uniform to be recognised reliably: it will not be sent.',
+  videoUnsupported:
+    'This browser cannot read this video format here. Try an MP4 or MOV video, or a recent browser (Chrome, Edge, Firefox, Safari).',
+  videoFailed: 'The browser could not read this video. It will not be sent.',
   showHashes: 'Show the computed fingerprints',
   remove: (name) => `Remove ${name}`,
   submitHeading: '3. Create your case',
   submitHint: 'Only the fingerprints of ready images are sent.',
   submit: (count) =>
     count === 1 ? 'Send the fingerprints of 1 image and create my case' : `Send the fingerprints of ${count} images and create my case`,
+  submitWithVideos: (images, videos) =>
+    `Send the fingerprints of ${images === 1 ? '1 image' : `${images} images`} and ${videos === 1 ? '1 video' : `${videos} videos`} and create my case`,
   submitting: 'Creating the case…',
   createdHeading: 'Your case is created',
   createdIntro: (count) => (count === 1 ? '1 fingerprint is now protected.' : `${count} fingerprints are now protected.`),

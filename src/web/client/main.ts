@@ -9,6 +9,7 @@ import { initialLanguage, LANGUAGES, messagesFor, rememberLanguage } from './i18
 import { bindAttribute, bindText, onLanguageChange, setLanguage, unbindTree } from './localized.js';
 import { createCreatedView } from './views/created.js';
 import { createRegisterView } from './views/register.js';
+import { VideoHashingClient } from './video/client.js';
 import { createStatusView } from './views/status.js';
 
 type Route = 'protect' | 'status';
@@ -35,7 +36,8 @@ function start(root: HTMLElement): void {
   const pool = new HashingPool();
   const main = h('main', { id: 'content', tabindex: -1 });
   const status = createStatusView();
-  const register = createRegisterView({ pool, algorithms, onCreated: showCreated });
+  const videos = new VideoHashingClient();
+  const register = createRegisterView({ pool, videos, algorithms, onCreated: showCreated });
   const algorithmsError = h('p', { class: 'error', role: 'alert' });
   algorithms.catch(() => bindText(algorithmsError, (m) => m.errorAlgorithms));
 

@@ -9,22 +9,26 @@ import type { HashingPool } from '../hashing-client.js';
 import { bindText } from '../localized.js';
 import { describeApiError } from './errors.js';
 import { ImageItem } from './image-item.js';
+import { VideoItem } from './video-item.js';
+import { isVideoFile, type VideoHashingClient } from '../video/client.js';
+import type { VideoRegistration } from '../api.js';
 
 /** The API accepts at most this many hashes per case. */
 const MAX_HASHES_PER_CASE = 1000;
 
 export interface RegisterContext {
   pool: HashingPool;
+  videos: VideoHashingClient;
   algorithms: Promise<AlgorithmsResponse>;
   onCreated: (created: CreatedCase) => void;
 }
 
 export function createRegisterView(context: RegisterContext): HTMLElement {
-  const items: ImageItem[] = [];
+  const items: (ImageItem | VideoItem)[] = [];
   let batchTotal = 0;
   let batchDone = 0;
 
-  const input = h('input', { type: 'file', id: 'image-input', class: 'visually-hidden', accept: 'image/*', multiple: true });
+  const input = h('input', { type: 'file', id: 'image-input', class: 'visually-hidden', accept: 'image/*,video/*', multiple: true });
   const pickButton = bindText(h('label', { for: 'image-input', class: 'button button-primary' }), (m) => m.pickLabel);
   const dropZone = h(
     'div',
@@ -66,10 +70,11 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
   );
 
   function refresh(): void {
-    const ready = items.filter((item) => item.state === 'ready').length;
+    const ready = items.filter((item) => item.state === 'ready');
+    const readyVideos = ready.filter((item) => item instanceof VideoItem).length;
     const busy = items.some((item) => item.state === 'hashing');
-    submit.disabled = ready === 0 || busy;
-    bindText(submit, (m) => m.submit(ready));
+    submit.disabled = ready.length === 0 || busy;
+    bindText(submit, (m) => (readyVideos > 0 ? m.submitWithVideos(ready.length - readyVideos, readyVideos) : m.submit(ready.length)));
     emptyList.hidden = items.length > 0;
     progress.hidden = batchTotal === 0 || batchDone === batchTotal;
     progress.max = Math.max(1, batchTotal);
@@ -79,7 +84,7 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
     }
   }
 
-  function remove(item: ImageItem): void {
+  function remove(item: ImageItem | VideoItem): void {
     const index = items.indexOf(item);
     if (index >= 0) items.splice(index, 1);
     item.dispose();
@@ -94,6 +99,21 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
     // A new batch restarts the counter; files added mid-batch join it.
     if (batchDone === batchTotal) batchTotal = batchDone = 0;
     for (const file of files) {
+      if (isVideoFile(file)) {
+        // Videos are decoded and hashed here, on the device, one at a time, with progress.
+        const video = new VideoItem(file, remove);
+        items.push(video);
+        list.append(video.element);
+        batchTotal++;
+        void context.videos
+          .hash(file, (fraction) => video.progress(fraction))
+          .then((reply) => {
+            batchDone++;
+            if (items.includes(video)) video.complete(reply, qualityFloor.pdq ?? 50);
+            refresh();
+          });
+        continue;
+      }
       const item = new ImageItem(file, remove);
       items.push(item);
       list.append(item.element);
@@ -112,9 +132,14 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
     const algorithms = await context.algorithms.catch(() => null);
     if (!algorithms) return;
     const known = new Set(algorithms.algorithms.map((a) => a.name));
-    const hashes: WireHash[] = items
-      .filter((item) => item.state === 'ready')
-      .flatMap((item) => item.hashes)
+    const ready = items.filter((item) => item.state === 'ready');
+    const videos: VideoRegistration[] = ready.flatMap((item) =>
+      item instanceof VideoItem && item.video
+        ? [{ md5: item.video.md5, frames: item.video.frames.map(({ t, value, quality, origin }) => ({ t, value, quality, origin })) }]
+        : [],
+    );
+    const hashes: WireHash[] = ready
+      .flatMap((item) => (item instanceof ImageItem ? item.hashes : []))
       .filter((hash) => known.has(hash.algorithm))
       .map(({ algorithm, value, quality }) => (quality === undefined ? { algorithm, value } : { algorithm, value, quality }));
     if (hashes.length > MAX_HASHES_PER_CASE) {
@@ -124,7 +149,7 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
     submit.disabled = true;
     bindText(submit, (m) => m.submitting);
     try {
-      const created = await api.createCase(hashes);
+      const created = await api.createCase(hashes, videos);
       for (const item of items.splice(0)) item.dispose();
       batchTotal = batchDone = 0;
       bindText(progressText, () => '');
@@ -154,7 +179,9 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
   view.addEventListener('drop', (event) => {
     event.preventDefault();
     dropZone.classList.remove('drop-active');
-    const files = Array.from(event.dataTransfer?.files ?? []).filter((file) => file.type.startsWith('image/') || file.type === '');
+    const files = Array.from(event.dataTransfer?.files ?? []).filter(
+      (file) => file.type.startsWith('image/') || file.type.startsWith('video/') || file.type === '',
+    );
     void addFiles(files);
   });
   submit.addEventListener('click', () => void createCase());

@@ -1,0 +1,139 @@
+/**
+ * A video file hashed in the worker: demuxed (MP4/MOV), decoded with WebCodecs as fast as
+ * the machine allows, probe frames picked as the server's ffmpeg picks them
+ * (hashing/video/probe.ts), drawn at the server's size on an OffscreenCanvas, and pushed
+ * to the same VideoHasher the server uses. Only hashes leave; frames are closed at once.
+ */
+import { probeFrameSize, ProbeSelector } from '../../../hashing/video/probe.js';
+import { VIDEO_PROFILE } from '../../../hashing/video/profile.js';
+import { VideoHasher } from '../../../hashing/video/signature.js';
+import type { VideoSignature } from '../../../hashing/video/types.js';
+import { demuxMp4, DemuxError, type VideoTrackInfo } from './mp4-demuxer.js';
+
+/** Frames queued in the decoder before the demuxer waits. */
+const MAX_DECODE_QUEUE = 12;
+
+export class VideoDecodeError extends Error {
+  constructor(
+    readonly failure: 'unsupported' | 'decode' | 'empty',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VideoDecodeError';
+  }
+}
+
+export interface DecodedSignature {
+  signature: VideoSignature;
+  frameWidth: number;
+  frameHeight: number;
+  decoder: string;
+}
+
+/** Draws a decoded frame upright at `size` and returns its RGBA pixels. */
+function drawer(rotation: VideoTrackInfo['rotation']) {
+  let canvas: OffscreenCanvas | undefined;
+  let context: OffscreenCanvasRenderingContext2D | undefined;
+  return (frame: VideoFrame, size: { width: number; height: number }) => {
+    if (!canvas || canvas.width !== size.width || canvas.height !== size.height) {
+      canvas = new OffscreenCanvas(size.width, size.height);
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      if (!ctx) throw new VideoDecodeError('decode', 'no 2D canvas context in this browser');
+      context = ctx;
+    }
+    const ctx = context!;
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    // Rotate about the canvas centre; a quarter turn draws the frame with sides swapped.
+    ctx.translate(size.width / 2, size.height / 2);
+    ctx.rotate((rotation * Math.PI) / 180);
+    const quarter = rotation === 90 || rotation === 270;
+    const w = quarter ? size.height : size.width;
+    const h = quarter ? size.width : size.height;
+    ctx.drawImage(frame, -w / 2, -h / 2, w, h);
+    return ctx.getImageData(0, 0, size.width, size.height).data;
+  };
+}
+
+export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void): Promise<DecodedSignature> {
+  if (typeof VideoDecoder === 'undefined') throw new VideoDecodeError('unsupported', 'this browser has no WebCodecs VideoDecoder');
+  const hasher = new VideoHasher({ keep: 'samples' });
+  let track: VideoTrackInfo | undefined;
+  let size: { width: number; height: number } | undefined;
+  let draw: ReturnType<typeof drawer> | undefined;
+  let firstTimestamp: number | undefined;
+  let decoded = 0;
+  let decodeError: Error | undefined;
+
+  const selector = new ProbeSelector<VideoFrame>(
+    (frame) => {
+      if (!size) {
+        const quarter = track!.rotation === 90 || track!.rotation === 270;
+        const width = quarter ? frame.displayHeight : frame.displayWidth;
+        const height = quarter ? frame.displayWidth : frame.displayHeight;
+        size = probeFrameSize(width, height, VIDEO_PROFILE.frameSide);
+        draw = drawer(track!.rotation);
+      }
+      const data = draw!(frame, size);
+      hasher.push({ width: size.width, height: size.height, channels: 4, data });
+      data.fill(0);
+    },
+    (frame) => frame.close(),
+  );
+
+  const decoder = new VideoDecoder({
+    output: (frame) => {
+      decoded++;
+      firstTimestamp ??= frame.timestamp;
+      selector.push(frame, (frame.timestamp - firstTimestamp) / 1e6, (frame.duration ?? 0) / 1e6);
+      if (track) onProgress(Math.min(1, decoded / track.samples));
+    },
+    error: (error) => {
+      decodeError = error;
+    },
+  });
+
+  const waitForRoom = () =>
+    new Promise<void>((resolve) => {
+      if (decoder.decodeQueueSize < MAX_DECODE_QUEUE || decodeError) return resolve();
+      decoder.addEventListener('dequeue', function ready() {
+        if (decoder.decodeQueueSize < MAX_DECODE_QUEUE || decodeError) {
+          decoder.removeEventListener('dequeue', ready);
+          resolve();
+        }
+      });
+    });
+
+  try {
+    await demuxMp4(
+      file,
+      (info) => {
+        track = info;
+      },
+      async (chunks) => {
+        if (decoder.state === 'unconfigured') {
+          const support = await VideoDecoder.isConfigSupported(track!.config);
+          if (!support.supported) throw new VideoDecodeError('unsupported', `this browser cannot decode ${track!.config.codec}`);
+          decoder.configure(track!.config);
+        }
+        for (const chunk of chunks) {
+          if (decodeError) throw decodeError;
+          await waitForRoom();
+          decoder.decode(chunk);
+        }
+      },
+    );
+    if (decoder.state === 'configured') await decoder.flush();
+    if (decodeError) throw decodeError;
+  } catch (error) {
+    if (error instanceof VideoDecodeError) throw error;
+    if (error instanceof DemuxError) throw new VideoDecodeError('unsupported', error.message);
+    throw new VideoDecodeError('decode', error instanceof Error ? error.message : String(error));
+  } finally {
+    if (decoder.state !== 'closed') decoder.close();
+  }
+  selector.finish();
+  if (selector.emitted === 0 || !size) throw new VideoDecodeError('empty', 'the video has no picture');
+  return { signature: hasher.finish(), frameWidth: size.width, frameHeight: size.height, decoder: track!.config.codec };
+}
