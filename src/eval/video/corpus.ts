@@ -7,7 +7,7 @@
  *   30 fps, H.264 with the index at the end (as phones write it). Each photo is used once.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { listImageFiles } from '../corpus.js';
 import { runFfmpeg } from './ffmpeg-run.js';
 
@@ -168,4 +168,29 @@ export function listVideoFiles(dir: string): CorpusVideo[] {
     .filter((f) => /\.(mp4|mov|m4v|webm|mkv|avi)$/i.test(f) && !f.includes('.partial.'))
     .sort()
     .map((f) => ({ name: f.replace(/\.[^.]+$/, ''), path: join(dir, f), source: 'folder' as const }));
+}
+
+/**
+ * A phone-like 1080p video for timing (not for matching): `seconds` of 1920×1080 at 30 fps,
+ * H.264 High at ~10 Mbit/s with the index at the end, as a phone records it. Moving test
+ * pattern with film-grain noise, so the decoder works as hard as on camera footage.
+ * Built once into `path` (bench/results/tmp/, git-ignored).
+ */
+export async function phoneLikeVideo(ffmpeg: string, path: string, seconds = 60): Promise<string> {
+  mkdirSync(dirname(path), { recursive: true });
+  await buildOnce(path, (partial) =>
+    runFfmpeg({
+      binary: ffmpeg,
+      args: [
+        '-y',
+        '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${seconds}`,
+        '-vf', 'noise=alls=10:allf=t,format=yuv420p',
+        '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-b:v', '10M', '-maxrate', '12M', '-bufsize', '20M',
+        '-g', '60',
+        partial,
+      ],
+      timeoutMs: 3_600_000,
+    }),
+  );
+  return path;
 }
