@@ -22,10 +22,17 @@ COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE} AS runtime
+# Videos are decoded by the distribution's maintained ffmpeg (security updates with the
+# image), one process per video under CPU, memory, time and output limits; the ffmpeg of
+# the npm package used by the tests is a development dependency and is not in this image.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     REMPART_HOST=0.0.0.0 \
     REMPART_PORT=8080 \
-    REMPART_DATA_DIR=/data
+    REMPART_DATA_DIR=/data \
+    REMPART_FFMPEG=/usr/bin/ffmpeg
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
