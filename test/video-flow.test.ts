@@ -22,6 +22,11 @@ const SPECS = {
   trimmed: { shots: SHOTS, start: 1.3 },
   mirrored: { shots: SHOTS, mirror: true },
   unrelated: { shots: [{ seed: 51, seconds: 3 }, { seed: 52, seconds: 3 }] },
+  // A meme-style repost: a white caption bar (18 % of the height, with "text") added on top.
+  captioned: {
+    shots: SHOTS,
+    filters: 'pad=iw:ceil(ih/0.82/2)*2:0:oh-ih:white,drawbox=x=iw*0.25:y=ih*0.05:w=iw*0.5:h=ih*0.07:color=black:t=fill',
+  },
 } satisfies Record<string, VideoSpec>;
 
 let server: TestServer;
@@ -95,6 +100,15 @@ describe('a registered video', () => {
     const dihedral = (await matchVideo(videos.mirrored, '?dihedral=true')).body;
     expect(dihedral.matched).toBe(true);
     expect(dihedral.matches[0].transform).toBe('flipY');
+  });
+
+  it('matches a copy with a caption bar added, through its frames without the static band', async () => {
+    const { body } = await matchVideo(videos.captioned);
+    expect(body.video.staticCrop).toBeDefined();
+    expect(body.video.staticCrop[1]).toBeGreaterThan(0.15); // the bar's 18 % off the top
+    expect(body.video.staticCrop[1]).toBeLessThan(0.21);
+    expect(body.matched).toBe(true);
+    expect(body.matches[0].offset).toBe(0);
   });
 
   it('does not match an unrelated video', async () => {

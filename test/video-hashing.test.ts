@@ -12,6 +12,7 @@ import {
   hashVideoFrames,
   summaryCosine,
   summaryDistance,
+  staticBandCrop,
   VIDEO_PROFILE,
   VideoHasher,
 } from '../src/hashing/video/index.js';
@@ -162,5 +163,33 @@ describe('aggregateFrameHits', () => {
   it('hex helpers agree with the frame values', () => {
     const a = signature.frames[0]!.value;
     expect(hammingDistance(hexToBytes(a), hexToBytes(a))).toBe(0);
+  });
+});
+
+describe('static bands', () => {
+  /** The frames with a static white band of `rows` rows on top (over the picture). */
+  const withBar = (source: typeof frames, rows: number) =>
+    source.map((p) => {
+      const data = new Uint8Array(p.data);
+      data.fill(255, 0, rows * p.width * p.channels);
+      for (let x = 60; x < 190; x += 20) for (let y = 6; y < 14; y++) data.fill(0, (y * p.width + x) * 3, (y * p.width + x + 8) * 3); // "text"
+      return { ...p, data };
+    });
+
+  it('finds a caption bar over time and gives the crop that removes it', () => {
+    const signature = hashVideoFrames(withBar(frames.slice(0, 40), 26), { keep: 'every-probe', bands: true });
+    expect(signature.staticCrop).toEqual([0, 26 / 144, 1, 1].map((x) => Math.round(x * 10000) / 10000));
+  });
+
+  it('finds nothing in a video without bands, nor in a still one', () => {
+    expect(hashVideoFrames(frames.slice(0, 40), { keep: 'every-probe', bands: true }).staticCrop).toBeUndefined();
+    const still = Array.from({ length: 20 }, () => frames[3]!);
+    expect(hashVideoFrames(still, { bands: true }).staticCrop).toBeUndefined();
+  });
+
+  it('leaves thin edges (compression noise) and huge bands (a mostly still picture) alone', () => {
+    expect(staticBandCrop(Float64Array.from({ length: 100 }, (_, i) => (i < 2 ? 0 : 10)), new Float64Array(100).fill(10))).toBeUndefined();
+    expect(staticBandCrop(Float64Array.from({ length: 100 }, (_, i) => (i < 60 ? 0 : 10)), new Float64Array(100).fill(10))).toBeUndefined();
+    expect(staticBandCrop(new Float64Array(100).fill(10), Float64Array.from({ length: 100 }, (_, i) => (i < 10 || i >= 90 ? 0.1 : 10)))).toEqual([0.1, 0, 0.9, 1]);
   });
 });

@@ -65,6 +65,8 @@ export interface VideoMatchOptions {
 const MAX_FRAMES_OUT = 10;
 /** Frames one query may carry: 5 a second for the longest accepted video. */
 export const MAX_QUERY_FRAMES = 3000;
+/** Frames of an uploaded video: its own and, with static bands, the cropped ones. */
+const MAX_UPLOAD_FRAMES = 2 * MAX_QUERY_FRAMES;
 
 export class VideoMatchService {
   constructor(
@@ -81,16 +83,19 @@ export class VideoMatchService {
 
   /** Hashes an uploaded video in memory (every probe frame, 5 a second) and matches it. */
   async matchVideoBytes(platform: PlatformRecord, bytes: Uint8Array, options: VideoMatchOptions = {}) {
-    const video = await this.hasher.hashVideo(bytes, { dihedral: options.dihedral === true, keep: 'every-probe' });
-    const matches = await this.match(platform, { md5: video.md5, frames: video.signature.frames }, options);
-    const { signature, ...info } = video;
-    return { video: { ...info, frames: signature.frames.length }, matches };
+    const video = await this.hasher.hashVideo(bytes, { dihedral: options.dihedral === true, keep: 'every-probe', bands: true });
+    // Frames without the static bands (a caption bar, letterboxing) are searched beside the
+    // frames as uploaded: same times, so a second is matched when either matches.
+    const frames = [...video.signature.frames, ...(video.derived?.signature.frames ?? [])];
+    const matches = await this.match(platform, { md5: video.md5, frames }, options, MAX_UPLOAD_FRAMES);
+    const { signature, derived, ...info } = video;
+    return { video: { ...info, frames: signature.frames.length, ...(derived ? { staticCrop: derived.crop } : {}) }, matches };
   }
 
   /** Matches a signature computed elsewhere (frames with times; the MD5 optional). */
-  async match(platform: PlatformRecord, query: VideoQuery, options: VideoMatchOptions = {}): Promise<VideoItemMatch[]> {
+  async match(platform: PlatformRecord, query: VideoQuery, options: VideoMatchOptions = {}, maxFrames = MAX_QUERY_FRAMES): Promise<VideoItemMatch[]> {
     const frames = query.frames ?? [];
-    if (frames.length > MAX_QUERY_FRAMES) throw new RempartError('BAD_REQUEST', `at most ${MAX_QUERY_FRAMES} frames per video, got ${frames.length}`);
+    if (frames.length > maxFrames) throw new RempartError('BAD_REQUEST', `at most ${maxFrames} frames per video, got ${frames.length}`);
     if (frames.length === 0 && query.md5 === undefined) throw new RempartError('BAD_REQUEST', 'a video query needs frames or an md5');
     const policy = this.policy();
     const usable = frames.filter((f) => f.quality === undefined || f.quality >= this.settings.qualityFloor);

@@ -36,6 +36,8 @@ export interface VideoSpec {
   start?: number;
   /** Mirrored left to right. */
   mirror?: boolean;
+  /** ffmpeg filters applied while encoding (e.g. a caption bar). */
+  filters?: string;
 }
 
 const ENCODERS: Record<Codec, string[]> = {
@@ -100,6 +102,7 @@ export async function makeVideo(spec: VideoSpec): Promise<Buffer> {
     const args = [
       '-hide_banner', '-loglevel', 'error', '-y',
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
+      ...(spec.filters ? ['-vf', spec.filters] : []),
       ...ENCODERS[codec],
       ...(spec.faststart ? ['-movflags', '+faststart'] : []),
       file,

@@ -143,6 +143,11 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
             frameHeight: { type: 'integer' },
             md5: { type: 'string' },
             frames: { type: 'integer', description: 'frames hashed (5 a second)' },
+            staticCrop: {
+              type: 'array',
+              items: { type: 'number' },
+              description: 'static bands (a caption bar, letterboxing) found at the edges: the crop [x0, y0, x1, y1] whose frames were searched too',
+            },
           },
         },
         matched: { type: 'boolean' },

@@ -44,6 +44,8 @@ export interface QueryRecord {
   duration: number;
   /** Hashing time of the variant (decode + hash), seconds. */
   hashSeconds: number;
+  /** Static bands found and cropped off for a second set of query frames. */
+  staticCrop?: [number, number, number, number];
 }
 
 /** What matching one query against one registered video gives, at each frame threshold. */
@@ -217,7 +219,9 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
       try {
         const variant = await runFfmpeg({ binary: options.ffmpeg, args: variantArgs(transformation, video.path, { duration: signature.duration }) });
         started = performance.now();
-        const hashed = await hashVideoBytes(new Uint8Array(variant), { dihedral: true, keep: 'every-probe' }, limits, options.ffmpeg);
+        const hashed = await hashVideoBytes(new Uint8Array(variant), { dihedral: true, keep: 'every-probe', bands: true }, limits, options.ffmpeg);
+        // As the service does: frames without static bands are searched beside the frames as uploaded.
+        const frames = [...hashed.signature.frames, ...(hashed.derived?.signature.frames ?? [])];
         queries.push({
           record: {
             name,
@@ -226,8 +230,9 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
             family: transformation.family,
             duration: hashed.duration,
             hashSeconds: (performance.now() - started) / 1000,
+            ...(hashed.derived ? { staticCrop: hashed.derived.crop } : {}),
           },
-          signature: hashed.signature,
+          signature: { ...hashed.signature, frames },
         });
       } catch (error) {
         errors.push({ name, message: (error as Error).message });

@@ -5,3 +5,4 @@ export * from './signature.js';
 export * from './match.js';
 export * from './probe.js';
 export * from './digest.js';
+export * from './bands.js';

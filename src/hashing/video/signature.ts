@@ -5,6 +5,7 @@ import { coefficientsToHash } from '../pdq/bits.js';
 import { DCT_SIDE } from '../pdq/dct.js';
 import { transformCoefficients } from '../pdq/dihedral.js';
 import { DIHEDRAL_NAMES, type Pixels } from '../types.js';
+import { ActivityMeter } from './bands.js';
 import { probeTime, VIDEO_PROFILE, type VideoProfile } from './profile.js';
 import type { FrameOrigin, VideoFrameHash, VideoSignature, VideoSummary } from './types.js';
 
@@ -19,6 +20,8 @@ export interface VideoHasherOptions {
    * half a probe interval (0.1 s) of each registered sample.
    */
   keep?: 'samples' | 'every-probe';
+  /** Also look for static bands at the edges over time (queries: see bands.ts). */
+  bands?: boolean;
   profile?: VideoProfile;
 }
 
@@ -48,6 +51,7 @@ export class VideoHasher {
   readonly #profile: VideoProfile;
   readonly #dihedral: boolean;
   readonly #everyProbe: boolean;
+  readonly #activity: ActivityMeter | undefined;
   readonly #sum = new Float64Array(COEFFICIENTS);
   readonly #scratch = new Float64Array(COEFFICIENTS);
   readonly #frames: VideoFrameHash[] = [];
@@ -63,6 +67,7 @@ export class VideoHasher {
     this.#profile = options.profile ?? VIDEO_PROFILE;
     this.#dihedral = options.dihedral === true;
     this.#everyProbe = options.keep === 'every-probe';
+    this.#activity = options.bands ? new ActivityMeter() : undefined;
   }
 
   /** Probe frames pushed so far. */
@@ -75,6 +80,7 @@ export class VideoHasher {
     if (this.#finished) throw new Error('VideoHasher.push after finish');
     const profile = this.#profile;
     const index = this.#index++;
+    this.#activity?.push(pixels.width, pixels.height, pixels.channels, pixels.data);
     const { coefficients, quality } = pdqCoefficients(pixels);
     try {
       const hash = coefficientsToHash(coefficients);
@@ -125,12 +131,16 @@ export class VideoHasher {
     }
     this.#sum.fill(0);
     this.#previous = undefined;
-    return {
+    const signature: VideoSignature = {
       duration: Math.round((this.#index / this.#profile.probeFps) * 1000) / 1000,
       probeFrames: this.#index,
       frames: this.#frames,
       summary,
     };
+    const crop = this.#activity?.crop();
+    this.#activity?.wipe();
+    if (crop) signature.staticCrop = crop;
+    return signature;
   }
 }
 

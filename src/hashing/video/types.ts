@@ -43,4 +43,9 @@ export interface VideoSignature {
   frames: VideoFrameHash[];
   /** Absent when no probe frame had usable quality (a black or flat video). */
   summary: VideoSummary | null;
+  /**
+   * Static bands found at the edges (queries, when asked): the crop [x0, y0, x1, y1] in
+   * fractions of the frame that removes them.
+   */
+  staticCrop?: [number, number, number, number];
 }

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Pixels } from '../../hashing/types.js';
+import type { CropBox } from '../../hashing/video/bands.js';
 import { VIDEO_PROFILE, type VideoProfile } from '../../hashing/video/profile.js';
 import { RempartError } from '../../errors.js';
 import { streamableSegments } from './faststart.js';
@@ -37,6 +38,8 @@ export interface VideoDecodeOptions {
   /** The ffmpeg executable (see ffmpeg-binary.ts). */
   ffmpeg: string;
   profile?: VideoProfile;
+  /** Crop the pictures first (fractions of the frame). */
+  crop?: CropBox;
 }
 
 /**
@@ -46,10 +49,14 @@ export interface VideoDecodeOptions {
  * with ffmpeg's default (BT.601) the victim's browser and the server hashed the same
  * frames 10–20 bits apart; with BT.709, 0–4 (test/video-web.test.ts).
  */
-export function probeFilter(profile: VideoProfile = VIDEO_PROFILE): string {
+export function probeFilter(profile: VideoProfile = VIDEO_PROFILE, crop?: CropBox): string {
   const side = profile.frameSide;
+  // A crop in fractions of the (rotated) picture, before scaling: static bands removed.
+  const cropFilter = crop
+    ? `crop=w=iw*${crop[2] - crop[0]}:h=ih*${crop[3] - crop[1]}:x=iw*${crop[0]}:y=ih*${crop[1]},`
+    : '';
   return (
-    `fps=${profile.probeFps},` +
+    `fps=${profile.probeFps},${cropFilter}` +
     `scale=w='min(${side},iw)':h='min(${side},ih)':force_original_aspect_ratio=decrease:flags=area:in_color_matrix=bt709,format=rgb24`
   );
 }
@@ -63,8 +70,8 @@ export function inputArgs(demuxer: SniffedVideo['demuxer'], limits: VideoLimits)
   return args;
 }
 
-export function decodeArgs(demuxer: SniffedVideo['demuxer'], limits: VideoLimits, profile: VideoProfile): string[] {
-  return [...inputArgs(demuxer, limits), '-vf', probeFilter(profile), '-f', 'image2pipe', '-c:v', 'pam', 'pipe:1'];
+export function decodeArgs(demuxer: SniffedVideo['demuxer'], limits: VideoLimits, profile: VideoProfile, crop?: CropBox): string[] {
+  return [...inputArgs(demuxer, limits), '-vf', probeFilter(profile, crop), '-f', 'image2pipe', '-c:v', 'pam', 'pipe:1'];
 }
 
 /**
@@ -120,7 +127,7 @@ export function decodeVideoFrames(
   const maxFrames = Math.ceil(limits.maxVideoSeconds * profile.probeFps) + 1;
 
   return new Promise((resolve, reject) => {
-    const child = spawnLimited(options.ffmpeg, decodeArgs(demuxer, limits, profile), limits);
+    const child = spawnLimited(options.ffmpeg, decodeArgs(demuxer, limits, profile, options.crop), limits);
     let failure: Error | undefined;
     let log = '';
     let size = { width: 0, height: 0 };

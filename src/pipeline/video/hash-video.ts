@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CropBox } from '../../hashing/video/bands.js';
 import { VideoHasher } from '../../hashing/video/signature.js';
 import { VIDEO_PROFILE, type VideoProfile } from '../../hashing/video/profile.js';
 import type { VideoSignature } from '../../hashing/video/types.js';
@@ -18,12 +19,19 @@ export interface VideoHashes {
   /** MD5 of the file's bytes (32 hex): byte-identical re-uploads, as StopNCII and HMA match them. */
   md5: string;
   signature: VideoSignature;
+  /**
+   * Queries with static bands at the edges (a caption bar, letterboxing): the same video
+   * decoded again with the bands cropped off, hashed the same way.
+   */
+  derived?: { crop: CropBox; signature: VideoSignature };
 }
 
 export interface VideoHashRequest {
   dihedral: boolean;
   /** 'samples' to register, 'every-probe' to query (see VideoHasherOptions.keep). */
   keep: 'samples' | 'every-probe';
+  /** Look for static bands and, when found, hash the video again without them (queries). */
+  bands?: boolean;
 }
 
 /** MD5 of the bytes, the video's frames decoded by ffmpeg and hashed as they arrive. */
@@ -34,11 +42,19 @@ export async function hashVideoBytes(
   ffmpeg: string,
   profile: VideoProfile = VIDEO_PROFILE,
 ): Promise<VideoHashes> {
-  const hasher = new VideoHasher({ dihedral: request.dihedral, keep: request.keep, profile });
+  const hasher = new VideoHasher({ dihedral: request.dihedral, keep: request.keep, profile, bands: request.bands === true });
   const decoded = await decodeVideoFrames(bytes, limits, { ffmpeg, profile }, (pixels) => hasher.push(pixels));
   const md5 = createHash('md5').update(bytes).digest('hex');
   const signature = hasher.finish();
+  let derived: VideoHashes['derived'];
+  if (signature.staticCrop) {
+    // A second decode: the crop is applied to the full-size pictures, before scaling.
+    const cropped = new VideoHasher({ dihedral: request.dihedral, keep: request.keep, profile });
+    await decodeVideoFrames(bytes, limits, { ffmpeg, profile, crop: signature.staticCrop }, (pixels) => cropped.push(pixels));
+    derived = { crop: signature.staticCrop, signature: cropped.finish() };
+  }
   return {
+    ...(derived ? { derived } : {}),
     kind: 'video',
     format: decoded.container,
     duration: signature.duration,
