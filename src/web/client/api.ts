@@ -73,7 +73,7 @@ export const api = {
   algorithms: () => call<AlgorithmsResponse>('GET', 'v1/algorithms'),
   /** Images as their hashes, videos as their MD5 and frames; either list may be empty, not both. */
   createCase: (hashes: WireHash[], videos: VideoRegistration[] = []) =>
-    call<CreatedCase>('POST', 'v1/cases', { body: videos.length > 0 ? { hashes, videos } : { hashes } }),
+    call<CreatedCase>('POST', 'v1/cases', { body: videos.length === 0 ? { hashes } : hashes.length === 0 ? { videos } : { hashes, videos } }),
   caseStatus: (caseNumber: string, secret: string) =>
     call<CaseStatus>('GET', `v1/cases/${encodeURIComponent(caseNumber)}`, { secret }),
   withdrawCase: (caseNumber: string, secret: string) =>
