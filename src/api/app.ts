@@ -41,7 +41,7 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
-  registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes, maxVideoBytes: rempart.config.maxVideoBytes });
+  registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes });
   await registerRateLimit(app, rempart.config.rateLimitPerMinute, rempart.rateLimits);
 
   await app.register(swagger, {

@@ -16,7 +16,7 @@ const FASTIFY_ERRORS: Record<string, { code: keyof typeof ERROR_STATUS; message?
  * their code; validation errors become 400 naming the field; anything unexpected is a 500
  * whose details go to the log only.
  */
-export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number; maxVideoBytes: number }): void {
+export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number }): void {
   app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
     if (error instanceof RempartError) {
       return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: error.code, message: error.message });
