@@ -14,10 +14,37 @@ import { ROLES, type PackedSet, type ProfileResult } from './profile-task.js';
 export interface CorpusEntry {
   name: string;
   kind: 'photo' | 'distractor';
-  /** Entries of one group are never impostors of each other (one image at several sizes). */
+  /** Entries of one group are never impostors of each other (one package reuses its own artwork). */
   group: string;
+  /** Entries drawing one concept (an icon of the same name in two themes) are not impostors either. */
+  concept?: string;
   split: Split;
   result: ProfileResult;
+}
+
+/** Whether two entries may be paired as impostors. */
+export const unrelated = (a: CorpusEntry, b: CorpusEntry): boolean => a.group !== b.group && (a.concept === undefined || a.concept !== b.concept);
+
+/**
+ * The service's rules, applied on both sides exactly as `POST /v1/cases` and
+ * `POST /v1/match/image` do: a picture whose PDQ hash is under the case quality floor
+ * cannot be registered at all; derived registered hashes are kept only at or above the
+ * profile's floor (the derivation drops the others); and every pair but full against full
+ * needs a query hash of quality at or above the profile's floor.
+ */
+export interface QualityRules {
+  /** The case policy's floor for a registered PDQ hash (REMPART_PDQ_QUALITY_FLOOR, 50). */
+  registrationFloor: number;
+  /** The profile's floor for derived hashes, applied to the query side of derived pairs. */
+  derivedFloor: number;
+}
+
+export const DEFAULT_QUALITY_RULES: QualityRules = { registrationFloor: 50, derivedFloor: 50 };
+
+/** Whether the service would register this set: its full (service PDQ) hash reaches the floor. */
+export function registrable(set: PackedSet, rules: QualityRules = DEFAULT_QUALITY_RULES): boolean {
+  for (let i = 0; i < set.roles.length; i++) if (set.roles[i] === FULL) return set.quality[i]! >= rules.registrationFloor;
+  return false;
 }
 
 export type Split = 'tune' | 'report';
@@ -51,14 +78,20 @@ function kindOf(queryRole: number, registeredRole: number): PairKind {
   return queryRole === REGION && registeredRole === REGION ? 'region' : 'whole';
 }
 
-/** Smallest distance per kind of pair between a query set and a registered set (257 = none). */
-export function setDistance(query: PackedSet, registered: PackedSet): PairMinimum & { via: string } {
+/**
+ * Smallest distance per kind of pair between a query set and a registered set (257 = none),
+ * under the service's quality rules (an unregistrable set meets nothing).
+ */
+export function setDistance(query: PackedSet, registered: PackedSet, rules: QualityRules = DEFAULT_QUALITY_RULES): PairMinimum & { via: string } {
   const best = { ...none(), via: '' };
+  if (!registrable(registered, rules)) return best;
   const nq = query.roles.length;
   const nr = registered.roles.length;
   for (let i = 0; i < nq; i++) {
+    const gated = query.quality[i]! < rules.derivedFloor;
     for (let j = 0; j < nr; j++) {
       const kind = kindOf(query.roles[i]!, registered.roles[j]!);
+      if (gated && kind !== 'full') continue;
       const d = distance(query.words, i, registered.words, j);
       if (d < best[kind]) {
         best[kind] = d;
@@ -94,8 +127,9 @@ export function genuine(photos: readonly CorpusEntry[], transformations: number)
       const q = r.queries[t];
       const bq = r.baseline.queries[t];
       row.push(q ? setDistance(q, r.registered) : none());
+      // Today's service refuses to register a picture under the quality floor, too.
       let b = 257;
-      if (bq) for (let k = 0; k < 8; k++) b = Math.min(b, distance(bq, k, r.baseline.registered, 0));
+      if (bq && registrable(r.registered)) for (let k = 0; k < 8; k++) b = Math.min(b, distance(bq, k, r.baseline.registered, 0));
       base.push(b);
     }
     minima.push(row);
@@ -117,71 +151,113 @@ export interface ImpostorResults {
   closest?: { query: string; registered: string; kind: PairKind; distance: number };
   /** The closest impostor set pairs (up to 30), to look at what false matches are made of. */
   nearest: { query: string; registered: string; kind: PairKind; distance: number; roles: string }[];
+  /** Images the service would refuse to register (PDQ quality under the case floor): queries only. */
+  unregistrable: { photos: number; distractors: number };
+}
+
+/** Counts of registered sets and codes, per split. */
+interface RegisteredCounts {
+  sets: Record<Split, number>;
+  codes: Record<Split, number>;
+  full: Record<Split, number>;
+  region: Record<Split, number>;
+}
+const zeroCounts = (): RegisteredCounts => ({ sets: { tune: 0, report: 0 }, codes: { tune: 0, report: 0 }, full: { tune: 0, report: 0 }, region: { tune: 0, report: 0 } });
+function addCounts(into: RegisteredCounts, split: Split, set: PackedSet, sign = 1): void {
+  into.sets[split] += sign;
+  into.codes[split] += sign * set.roles.length;
+  for (const r of set.roles) {
+    if (r === FULL) into.full[split] += sign;
+    else if (r === REGION) into.region[split] += sign;
+  }
 }
 
 /**
- * Every query set against every registered set of another group, through the multi-index
- * (exact range search up to `radius`): O(codes) searches instead of O(sets²) scans.
+ * Every query set against every registrable set of an unrelated image, through the
+ * multi-index (exact range search up to `radius`): O(codes) searches instead of O(sets²)
+ * scans. The service's quality rules hold on both sides; code pairs they rule out are
+ * neither searched nor counted.
  */
-export function impostors(entries: readonly CorpusEntry[], radius: number, onProgress?: (done: number, total: number) => void): ImpostorResults {
+export function impostors(
+  entries: readonly CorpusEntry[],
+  radius: number,
+  onProgress?: (done: number, total: number) => void,
+  rules: QualityRules = DEFAULT_QUALITY_RULES,
+): ImpostorResults {
   const E = entries.length;
+  const canRegister = entries.map((e) => registrable(e.result.registered, rules));
   let regCount = 0;
-  for (const e of entries) regCount += e.result.registered.roles.length;
+  entries.forEach((e, ei) => canRegister[ei] && (regCount += e.result.registered.roles.length));
   const regEntry = new Int32Array(regCount);
-  const regRegion = new Uint8Array(regCount);
+  const regRole = new Uint8Array(regCount);
+  const regStart = new Int32Array(E).fill(-1);
   const index = new MultiIndexHashIndex({ expectedSize: regCount });
   let id = 0;
   const code = new Uint8Array(32);
   entries.forEach((e, ei) => {
+    if (!canRegister[ei]) return;
     const set = e.result.registered;
+    regStart[ei] = id;
     for (let j = 0; j < set.roles.length; j++, id++) {
       regEntry[id] = ei;
-      regRegion[id] = set.roles[j] === REGION ? 1 : 0;
+      regRole[id] = set.roles[j]!;
       index.add(id, readCode(set.words, j, code).slice());
     }
   });
 
-  // Arithmetic totals: every (query set, registered set) of different groups.
-  const regTotals = { all: 0, region: 0 };
-  const splitOfEntry = entries.map((e) => e.split);
-  const perGroup = new Map<string, { sets: Record<Split, number>; whole: Record<Split, number>; region: Record<Split, number>; full: Record<Split, number> }>();
-  const zero = () => ({ tune: 0, report: 0 });
-  const regBySplit = { sets: zero(), all: zero(), region: zero(), full: zero() };
-  entries.forEach((e) => {
-    const n = e.result.registered.roles.length;
-    const nRegion = e.result.registered.roles.filter((r) => r === REGION).length;
-    const nFull = e.result.registered.roles.filter((r) => r === FULL).length;
-    regTotals.all += n;
-    regTotals.region += nRegion;
-    regBySplit.sets[e.split]++;
-    regBySplit.all[e.split] += n;
-    regBySplit.region[e.split] += nRegion;
-    regBySplit.full[e.split] += nFull;
-    const g = perGroup.get(e.group) ?? { sets: zero(), whole: zero(), region: zero(), full: zero() };
-    g.full[e.split] += nFull;
-    g.sets[e.split]++;
-    g.whole[e.split] += n;
-    g.region[e.split] += nRegion;
-    perGroup.set(e.group, g);
+  // Arithmetic totals: every (query set, registrable set) of unrelated images, and the code
+  // pairs of each kind the rules allow. Excluded registered sets of one query entry: those
+  // of its group, plus those of its concept, less those of both (inclusion-exclusion).
+  const everything = zeroCounts();
+  const byGroup = new Map<string, RegisteredCounts>();
+  const byConcept = new Map<string, RegisteredCounts>();
+  const byBoth = new Map<string, RegisteredCounts>();
+  const at = (m: Map<string, RegisteredCounts>, key: string): RegisteredCounts => {
+    let c = m.get(key);
+    if (!c) m.set(key, (c = zeroCounts()));
+    return c;
+  };
+  entries.forEach((e, ei) => {
+    if (!canRegister[ei]) return;
+    const set = e.result.registered;
+    addCounts(everything, e.split, set);
+    addCounts(at(byGroup, e.group), e.split, set);
+    if (e.concept !== undefined) {
+      addCounts(at(byConcept, e.concept), e.split, set);
+      addCounts(at(byBoth, `${e.group}\u0000${e.concept}`), e.split, set);
+    }
   });
   const setPairs = { tune: 0, report: 0, all: 0 };
   const codePairs = { tune: { full: 0, whole: 0, region: 0 }, report: { full: 0, whole: 0, region: 0 }, all: { full: 0, whole: 0, region: 0 } };
   for (const e of entries) {
-    const g = perGroup.get(e.group)!;
+    const g = byGroup.get(e.group) ?? zeroCounts();
+    const c = e.concept !== undefined ? (byConcept.get(e.concept) ?? zeroCounts()) : zeroCounts();
+    const gc = e.concept !== undefined ? (byBoth.get(`${e.group}\u0000${e.concept}`) ?? zeroCounts()) : zeroCounts();
+    const open = (k: keyof RegisteredCounts, split: Split): number => everything[k][split] - g[k][split] - c[k][split] + gc[k][split];
     for (const q of e.result.queries) {
       if (!q) continue;
-      const nq = q.roles.length;
-      const nqRegion = q.roles.filter((r) => r === REGION).length;
-      const nqFull = q.roles.filter((r) => r === FULL).length;
+      // Query codes: full ones meet registered full codes whatever their quality; every other
+      // pair needs a query code at or above the derived floor.
+      let nqFull = 0;
+      let nqSharp = 0;
+      let nqSharpFull = 0;
+      let nqRegion = 0;
+      for (let i = 0; i < q.roles.length; i++) {
+        const sharp = q.quality[i]! >= rules.derivedFloor;
+        if (q.roles[i] === FULL) nqFull++;
+        if (!sharp) continue;
+        nqSharp++;
+        if (q.roles[i] === FULL) nqSharpFull++;
+        else if (q.roles[i] === REGION) nqRegion++;
+      }
       for (const split of SPLITS) {
-        const sets = regBySplit.sets[split] - g.sets[split];
-        const all = regBySplit.all[split] - g.whole[split];
-        const region = regBySplit.region[split] - g.region[split];
-        const full = regBySplit.full[split] - g.full[split];
-        // Full pairs: query full × registered full; region: region × region; whole: everything else.
+        const sets = open('sets', split);
+        const full = open('full', split);
+        const region = open('region', split);
+        const codes = open('codes', split);
         const fullPairs = nqFull * full;
         const regionPairs = nqRegion * region;
-        const wholePairs = nq * all - fullPairs - regionPairs;
+        const wholePairs = nqSharp * codes - nqSharpFull * full - regionPairs;
         setPairs.all += sets;
         codePairs.all.full += fullPairs;
         codePairs.all.region += regionPairs;
@@ -197,32 +273,27 @@ export function impostors(entries: readonly CorpusEntry[], radius: number, onPro
   }
 
   const codeTail: Record<PairKind, number[]> = { full: new Array(radius + 1).fill(0), whole: new Array(radius + 1).fill(0), region: new Array(radius + 1).fill(0) };
-  const regRole = new Uint8Array(regCount);
-  for (let e = 0, at = 0; e < E; e++) for (const r of entries[e]!.result.registered.roles) regRole[at++] = r;
   const closeAll = new Map<number, PairMinimum>();
   let closest: ImpostorResults['closest'];
   const nearest: ImpostorResults['nearest'] = [];
   let nearestCut = radius;
-  const regStart = new Int32Array(E);
-  for (let e = 0, at = 0; e < E; e++) {
-    regStart[e] = at;
-    at += entries[e]!.result.registered.roles.length;
-  }
   let querySetId = 0;
   const totalSets = entries.reduce((n, e) => n + e.result.queries.filter(Boolean).length, 0);
-  entries.forEach((e, ei) => {
+  entries.forEach((e) => {
     e.result.queries.forEach((q, qi) => {
       if (!q) return;
       const setKey = querySetId++;
       for (let i = 0; i < q.roles.length; i++) {
         const queryRole = q.roles[i]!;
+        const gated = q.quality[i]! < rules.derivedFloor;
         for (const m of index.search(readCode(q.words, i, code), radius)) {
           const re = regEntry[m.id]!;
-          if (entries[re]!.group === e.group) continue;
+          if (!unrelated(e, entries[re]!)) continue;
           const kind = kindOf(queryRole, regRole[m.id]!);
+          if (gated && kind !== 'full') continue;
           codeTail[kind][m.distance]!++;
           if (m.distance <= nearestCut) {
-            nearest.push({ query: `${e.name} / ${qi}`, registered: entries[re]!.name, kind, distance: m.distance, roles: `${ROLES[q.roles[i]!]}>${ROLES[entries[re]!.result.registered.roles[m.id - regStart[re]!]!]}` });
+            nearest.push({ query: `${e.name} / ${qi}`, registered: entries[re]!.name, kind, distance: m.distance, roles: `${ROLES[queryRole]}>${ROLES[regRole[m.id]!]}` });
             if (nearest.length > 200) {
               nearest.sort((a, b) => a.distance - b.distance);
               nearest.length = 30;
@@ -248,13 +319,14 @@ export function impostors(entries: readonly CorpusEntry[], radius: number, onPro
     const qe = entryOfSet[Math.floor(key / E)]!;
     const re = key % E;
     close.all.push(m);
-    if (splitOfEntry[qe] === splitOfEntry[re]) close[splitOfEntry[qe]!].push(m);
+    if (entries[qe]!.split === entries[re]!.split) close[entries[qe]!.split].push(m);
   }
   nearest.sort((a, b) => a.distance - b.distance);
   nearest.length = Math.min(nearest.length, 30);
-  const result: ImpostorResults = { radius, setPairs, codePairs, codeTail, close, nearest };
+  const unregistrable = { photos: 0, distractors: 0 };
+  entries.forEach((e, ei) => !canRegister[ei] && unregistrable[e.kind === 'photo' ? 'photos' : 'distractors']++);
+  const result: ImpostorResults = { radius, setPairs, codePairs, codeTail, close, nearest, unregistrable };
   if (closest) result.closest = closest;
-  void regTotals;
   return result;
 }
 

@@ -40,6 +40,7 @@ export interface ProfileSummary {
     falseMatchesAtShipped: Record<Split | 'all', number>;
     closest?: ImpostorResults['closest'];
     nearest: ImpostorResults['nearest'];
+    unregistrable: ImpostorResults['unregistrable'];
   };
   extrapolation: Extrapolation;
   cost: { registeredHashesMean: number; registeredHashesMax: number; queryCodesMean: number; registerMsMedian: number; queryMsMedian: number };
@@ -112,7 +113,7 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
       afterAllPhotos: mean(names.map((_, t) => recall(all, t, shipped))),
     },
     cropAmounts,
-    impostors: { radius: impostor.radius, setPairs: impostor.setPairs, falseMatchesAtShipped, nearest: impostor.nearest, ...(impostor.closest ? { closest: impostor.closest } : {}) },
+    impostors: { radius: impostor.radius, setPairs: impostor.setPairs, falseMatchesAtShipped, nearest: impostor.nearest, unregistrable: impostor.unregistrable, ...(impostor.closest ? { closest: impostor.closest } : {}) },
     extrapolation: extrapolate(impostor, shipped),
     cost: {
       registeredHashesMean: mean(regSizes),
@@ -152,7 +153,10 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
   const im = s.impostors;
   l.push('', '## Impostors', '');
   l.push(
-    `Every query set (photo variants, photos and distractors as uploads) against every registered set of another image: ` +
+    `Every query set (photo variants, photos and distractors as uploads) against every registered set of an unrelated image ` +
+      `(another package; icons of one name in two themes are one concept), under the service's quality rules on both sides: ` +
+      `a picture whose PDQ quality is under the case floor is not registrable (${im.unregistrable.distractors.toLocaleString('en')} distractors, ${im.unregistrable.photos} photos: queries only), ` +
+      `derived hashes under the profile's floor are neither registered nor searched, and every pair but full against full needs a query hash at or above that floor: ` +
       `**${im.setPairs.all.toLocaleString('en')} set pairs** (tune half ${im.setPairs.tune.toLocaleString('en')}, report half ${im.setPairs.report.toLocaleString('en')}), ` +
       `searched exactly up to distance ${im.radius} with the engine's multi-index. False matches at the shipped thresholds: ` +
       `**${im.falseMatchesAtShipped.all}** (tune ${im.falseMatchesAtShipped.tune}, report ${im.falseMatchesAtShipped.report}).` +

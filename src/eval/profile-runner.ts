@@ -12,7 +12,7 @@ import { DEFAULT_MAX_QUEUE } from '../pipeline/options.js';
 import { locateEvalWorker } from '../worker-location.js';
 import { getProfile } from '../hashing/profile/profile.js';
 import { listImageFiles, selectPhotos } from './corpus.js';
-import { fetchDistractors } from './distractors.js';
+import { MIN_DISTRACTOR_SIDE, fetchDistractors } from './distractors.js';
 import { PROFILE_TASK, type PackedSet, type ProfileResult, type ProfileTask } from './profile-task.js';
 import { splitOf, type CorpusEntry } from './profile-analysis.js';
 import { TRANSFORMATIONS } from './transforms.js';
@@ -39,10 +39,8 @@ export interface ProfileRun {
   machine: { cpu: string; cores: number; node: string };
 }
 
-/** Smallest short side of a distractor: below it an image is an icon too small to be an upload. */
-export const MIN_DISTRACTOR_SIDE = 100;
 /** Bumped whenever the derivation changes, so stale cached hashes are never reused. */
-export const CACHE_VERSION = 4;
+export const CACHE_VERSION = 5;
 
 type Cached = Omit<ProfileResult, 'registered' | 'queries' | 'baseline'> & {
   registered: string;
@@ -55,10 +53,10 @@ const words = (s: string): Uint32Array => {
   const b = Buffer.from(s, 'base64');
   return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
-const packSetText = (s: PackedSet): string => JSON.stringify({ w: b64(s.words), r: b64(s.roles), h: s.hashes });
+const packSetText = (s: PackedSet): string => JSON.stringify({ w: b64(s.words), r: b64(s.roles), q: b64(s.quality), h: s.hashes });
 const unpackSetText = (t: string): PackedSet => {
-  const o = JSON.parse(t) as { w: string; r: string; h: number };
-  return { words: words(o.w), roles: new Uint8Array(Buffer.from(o.r, 'base64')), hashes: o.h };
+  const o = JSON.parse(t) as { w: string; r: string; q: string; h: number };
+  return { words: words(o.w), roles: new Uint8Array(Buffer.from(o.r, 'base64')), quality: new Uint8Array(Buffer.from(o.q, 'base64')), hashes: o.h };
 };
 function toCache(r: ProfileResult): Cached {
   return {
@@ -91,15 +89,15 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
   getProfile(options.profile);
   const transformations = (options.transformations ?? TRANSFORMATIONS.map((t) => t.name)).map((name) => TRANSFORMATIONS.find((t) => t.name === name)!);
   const photos = (await selectPhotos(listImageFiles(options.photosDir))).photos;
-  const distractorFiles = options.distractors > 0 ? fetchDistractors(options.corpusDir, log).slice(0, options.distractors) : [];
+  const distractorFiles = options.distractors > 0 ? await fetchDistractors(options.corpusDir, options.distractors, log) : [];
   const cacheDir = join(options.corpusDir, 'cache', options.profile);
   mkdirSync(cacheDir, { recursive: true });
   const jobs = [
-    ...photos.map((p) => ({ path: p.path, kind: 'photo' as const, group: `photo:${basename(p.path)}`, name: basename(p.path) })),
+    ...photos.map((p) => ({ path: p.path, kind: 'photo' as const, group: `photo:${basename(p.path)}`, name: basename(p.path), concept: undefined as string | undefined })),
     // One package reuses its own artwork (an icon with and without a badge, clipart
     // variants, recoloured sprites): those are derivatives of each other, not impostors.
     // Distractors are paired only across packages; photos with everything else.
-    ...distractorFiles.map((d) => ({ path: d.path, kind: 'distractor' as const, group: `package:${d.source}`, name: d.group })),
+    ...distractorFiles.map((d) => ({ path: d.path, kind: 'distractor' as const, group: `package:${d.source}`, name: d.group, concept: d.concept })),
   ];
   const pool = new WorkerPool({ filename: locateEvalWorker(), threads: options.threads ?? availableParallelism(), maxQueue: DEFAULT_MAX_QUEUE, work: 'evaluation' });
   const started = performance.now();
@@ -129,7 +127,7 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
       }
       const name = `${job.kind === 'photo' ? '' : 'distractor:'}${basename(job.path)}`;
       if (result && (job.kind === 'photo' || Math.min(result.width, result.height) >= MIN_DISTRACTOR_SIDE)) {
-        entries[i] = { name: job.name, kind: job.kind, group: job.group, split: splitOf(job.name), result };
+        entries[i] = { name: job.name, kind: job.kind, group: job.group, split: splitOf(job.name), result, ...(job.concept ? { concept: job.concept } : {}) };
       }
       options.onProgress?.(++done, jobs.length, name);
     }

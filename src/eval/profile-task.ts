@@ -2,11 +2,16 @@
  * Worker task of `rempart eval-profile` (piscina name PROFILE_TASK): one corpus file in,
  * the matching profile's registered set and query sets out, packed as 32-bit words.
  * Photos are altered by every transformation (in this worker's memory only); distractors
- * are taken as they are. The service's decode path is used, as for a real upload.
+ * are taken as they are. The service's decode and hashing path is used, as for a real
+ * upload: the 'full' entry of each set is the service's own PDQ hash of the picture (with
+ * its 8 dihedral codes on the query side), exactly what the service registers and
+ * searches, so the profile matches everything today's matching does.
  */
-import { DIHEDRAL_NAMES } from '../hashing/types.js';
+import { DIHEDRAL_NAMES, type ComputedHash } from '../hashing/types.js';
 import { writeWords } from '../hashing/hamming.js';
+import { hexToBytes } from '../hashing/codec.js';
 import { getProfile, type DerivedHash, type Role } from '../hashing/profile/profile.js';
+import type { WireDerivedSet } from '../hashing/profile/wire.js';
 import { decodeToPixels } from '../pipeline/decode.js';
 import { hashImageBytes } from '../pipeline/hash-image.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
@@ -16,10 +21,12 @@ export const PROFILE_TASK = 'profileImage';
 
 export const ROLES: readonly Role[] = ['full', 'trimmed', 'window', 'region', 'tilt'];
 
-/** A set of derived hashes: codes back to back (8 words each), the role of each code. */
+/** A set of derived hashes: codes back to back (8 words each), the role and PDQ quality of each code. */
 export interface PackedSet {
   words: Uint32Array;
   roles: Uint8Array;
+  /** PDQ quality (0..100) of the hash each code comes from (dihedral codes share their hash's). */
+  quality: Uint8Array;
   /** Derived hashes in the set (a query's whole-picture hash brings 8 dihedral codes). */
   hashes: number;
 }
@@ -41,39 +48,55 @@ export interface ProfileResult {
   queries: (PackedSet | null)[];
   /** Today's matching, same run: the service's PDQ of the registered image, and each query's 8 dihedral PDQ hashes. */
   baseline: { registered: Uint32Array; queries: (Uint32Array | null)[] };
-  /** Deriving both sets of the image itself, and each variant's query set (decode excluded). */
+  /** Deriving both sets of the image itself (after decode), and each variant's hashes and query set (decode included). */
   ms: { register: number; query: number[] };
   errors: string[];
 }
 
-export function packSet(set: readonly DerivedHash[]): PackedSet {
-  const codes = set.reduce((n, h) => n + h.hashes.length, 0);
-  const words = new Uint32Array(8 * codes);
-  const roles = new Uint8Array(codes);
-  let k = 0;
-  for (const h of set) {
-    for (const code of h.hashes) {
-      writeWords(code, words, 8 * k);
-      roles[k++] = ROLES.indexOf(h.role);
-    }
-  }
-  return { words, roles, hashes: set.length };
+interface Entry {
+  role: Role;
+  codes: Uint8Array[];
+  quality: number;
 }
 
-async function baselineCodes(bytes: Uint8Array): Promise<Uint32Array> {
-  const { hashes } = await hashImageBytes(bytes, { algorithms: ['pdq'], dihedral: true }, DEFAULT_LIMITS);
-  const h = hashes[0]!;
-  const hex = [h.value, ...DIHEDRAL_NAMES.slice(1).map((d) => h.dihedral?.[d as Exclude<typeof d, 'original'>] ?? h.value)];
-  const words = new Uint32Array(8 * hex.length);
-  hex.forEach((x, i) => {
-    for (let k = 0; k < 8; k++) words[8 * i + k] = parseInt(x.slice(8 * k, 8 * k + 8), 16) >>> 0;
-  });
-  return words;
+function pack(entries: readonly Entry[]): PackedSet {
+  const codes = entries.reduce((n, e) => n + e.codes.length, 0);
+  const words = new Uint32Array(8 * codes);
+  const roles = new Uint8Array(codes);
+  const quality = new Uint8Array(codes);
+  let k = 0;
+  for (const e of entries) {
+    for (const code of e.codes) {
+      writeWords(code, words, 8 * k);
+      quality[k] = e.quality;
+      roles[k++] = ROLES.indexOf(e.role);
+    }
+  }
+  return { words, roles, quality, hashes: entries.length };
 }
+
+export function packSet(set: readonly DerivedHash[]): PackedSet {
+  return pack(set.map((h) => ({ role: h.role, codes: h.hashes, quality: h.quality })));
+}
+
+/** The service's PDQ hash of the picture as a 'full' entry: its own code, or its 8 dihedral codes. */
+function serviceFull(pdq: ComputedHash, dihedral: boolean): Entry {
+  const hex = dihedral ? [pdq.value, ...DIHEDRAL_NAMES.slice(1).map((d) => pdq.dihedral![d as Exclude<typeof d, 'original'>]!)] : [pdq.value];
+  return { role: 'full', codes: hex.map(hexToBytes), quality: pdq.quality ?? 0 };
+}
+
+const derivedEntries = (set: readonly DerivedHash[]): Entry[] => set.filter((h) => h.role !== 'full').map((h) => ({ role: h.role, codes: h.hashes, quality: h.quality }));
+const wireEntries = (set: WireDerivedSet): Entry[] =>
+  set.hashes
+    .filter((h) => h.role !== 'full')
+    .map((h) => ({
+      role: h.role,
+      codes: [h.value, ...(h.dihedral ? DIHEDRAL_NAMES.slice(1).map((d) => h.dihedral![d as Exclude<typeof d, 'original'>]!) : [])].map(hexToBytes),
+      quality: h.quality,
+    }));
 
 export async function profileImage(task: ProfileTask): Promise<ProfileResult> {
   const profile = getProfile(task.profile);
-  const decode = async (bytes: Uint8Array) => (await decodeToPixels(bytes, DEFAULT_LIMITS, { fitInside: profile.decodeSide })).pixels;
   const errors: string[] = [];
   let original: Uint8Array = task.bytes;
   let working: Awaited<ReturnType<typeof loadWorkingCopy>> | undefined;
@@ -81,25 +104,28 @@ export async function profileImage(task: ProfileTask): Promise<ProfileResult> {
     working = await loadWorkingCopy(task.bytes, task.maxSide);
     original = await encodeLossless(working);
   }
-  const pixels = await decode(original);
+  // The service's PDQ of the original (registered as the item's 'full' hash), and the profile's derived sets.
+  const own = (await hashImageBytes(original, { algorithms: [profile.algorithm], dihedral: true }, DEFAULT_LIMITS)).hashes[0]!;
+  const pixels = (await decodeToPixels(original, DEFAULT_LIMITS, { fitInside: profile.decodeSide })).pixels;
   let started = performance.now();
   const both = profile.both(pixels);
   const registerMs = performance.now() - started;
-  const registered = packSet(both.registered);
-  const queries: (PackedSet | null)[] = [packSet(both.query)];
+  const registered = pack([serviceFull(own, false), ...derivedEntries(both.registered)]);
+  const queries: (PackedSet | null)[] = [pack([serviceFull(own, true), ...derivedEntries(both.query)])];
   const queryMs: number[] = [];
-  // Today's matching is measured on photos only (distractors are impostors, compared by the profile).
-  const ownBaseline = working ? await baselineCodes(original) : new Uint32Array(64);
-  const baseline: ProfileResult['baseline'] = { registered: ownBaseline.slice(0, 8), queries: [ownBaseline] };
+  const ownCodes = pack([serviceFull(own, true)]).words;
+  const baseline: ProfileResult['baseline'] = { registered: ownCodes.slice(0, 8), queries: [ownCodes] };
   if (working) {
     for (const name of task.transformations) {
       try {
         const bytes = (await applyTransformation(working, getTransformation(name))).bytes;
-        const variant = await decode(bytes);
         started = performance.now();
-        queries.push(packSet(profile.query(variant)));
+        // One decode, as the service's POST /v1/match/image: the PDQ hash with dihedral codes and the query set.
+        const hashed = await hashImageBytes(bytes, { algorithms: [profile.algorithm], dihedral: true, profile: { name: profile.name, side: 'query' } }, DEFAULT_LIMITS);
         queryMs.push(performance.now() - started);
-        baseline.queries.push(await baselineCodes(bytes));
+        const full = serviceFull(hashed.hashes[0]!, true);
+        queries.push(pack([full, ...wireEntries(hashed.derived!)]));
+        baseline.queries.push(pack([full]).words);
       } catch (error) {
         errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
         queries.push(null);

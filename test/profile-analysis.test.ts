@@ -1,0 +1,132 @@
+/**
+ * The analysis of `rempart eval-profile` on small synthetic corpora: the impostor search
+ * through the multi-index must agree with a brute-force scan of every pair, under the
+ * service's quality rules (unregistrable pictures, gated query hashes) and the pairing
+ * rules (one package, one icon concept).
+ */
+import { describe, expect, it } from 'vitest';
+import { impostors, registrable, setDistance, type CorpusEntry, type PairMinimum } from '../src/eval/profile-analysis.js';
+import { ROLES, type PackedSet, type ProfileResult } from '../src/eval/profile-task.js';
+import type { Role } from '../src/hashing/profile/profile.js';
+import { popcount32 } from '../src/hashing/hamming.js';
+import { seededRandom } from './helpers/random.js';
+
+type Code = { role: Role; words: number[]; quality: number };
+
+function pack(codes: Code[]): PackedSet {
+  const words = new Uint32Array(8 * codes.length);
+  codes.forEach((c, i) => words.set(c.words, 8 * i));
+  return { words, roles: Uint8Array.from(codes.map((c) => ROLES.indexOf(c.role))), quality: Uint8Array.from(codes.map((c) => c.quality)), hashes: codes.length };
+}
+
+/** A code a few bits away from `base` (flips `bits` random bits). */
+function near(base: number[], bits: number, random: () => number): number[] {
+  const out = [...base];
+  for (let i = 0; i < bits; i++) {
+    const bit = Math.floor(random() * 256);
+    out[bit >> 5] = (out[bit >> 5]! ^ (1 << (bit & 31))) >>> 0;
+  }
+  return out;
+}
+
+const randomCode = (random: () => number): number[] => Array.from({ length: 8 }, () => Math.floor(random() * 2 ** 32) >>> 0);
+
+function entry(name: string, group: string, registered: PackedSet, queries: PackedSet[], concept?: string): CorpusEntry {
+  const result: ProfileResult = {
+    width: 100,
+    height: 100,
+    registered,
+    queries,
+    baseline: { registered: new Uint32Array(8), queries: [] },
+    ms: { register: 0, query: [] },
+    errors: [],
+  };
+  return { name, kind: 'distractor', group, split: name.length % 2 ? 'tune' : 'report', result, ...(concept ? { concept } : {}) };
+}
+
+function distance(a: PackedSet, i: number, b: PackedSet, j: number): number {
+  let d = 0;
+  for (let k = 0; k < 8; k++) d += popcount32(a.words[8 * i + k]! ^ b.words[8 * j + k]!);
+  return d;
+}
+
+describe('eval-profile analysis', () => {
+  it('a picture under the case floor is not registrable and meets nothing', () => {
+    const random = seededRandom(1);
+    const code = randomCode(random);
+    const flat = pack([{ role: 'full', words: code, quality: 20 }, { role: 'window', words: code, quality: 80 }]);
+    const query = pack([{ role: 'full', words: code, quality: 90 }]);
+    expect(registrable(flat)).toBe(false);
+    expect(setDistance(query, flat).full).toBe(257);
+    const sharp = pack([{ role: 'full', words: code, quality: 60 }, { role: 'window', words: code, quality: 80 }]);
+    expect(registrable(sharp)).toBe(true);
+    expect(setDistance(query, sharp)).toMatchObject({ full: 0, whole: 0 });
+  });
+
+  it('a query hash under the derived floor meets full hashes only', () => {
+    const random = seededRandom(2);
+    const code = randomCode(random);
+    const registered = pack([{ role: 'full', words: randomCode(random), quality: 90 }, { role: 'window', words: code, quality: 80 }, { role: 'region', words: code, quality: 80 }]);
+    const blank = pack([{ role: 'full', words: code, quality: 10 }, { role: 'region', words: code, quality: 10 }]);
+    const m = setDistance(blank, registered);
+    expect(m.whole).toBe(257);
+    expect(m.region).toBe(257);
+    const sharp = pack([{ role: 'full', words: code, quality: 70 }, { role: 'region', words: code, quality: 70 }]);
+    expect(setDistance(sharp, registered)).toMatchObject({ whole: 0, region: 0 });
+  });
+
+  it('the multi-index search finds exactly what a brute-force scan of every allowed pair finds, and counts every allowed pair', () => {
+    const random = seededRandom(3);
+    const base = Array.from({ length: 4 }, () => randomCode(random));
+    const roles: Role[] = ['full', 'trimmed', 'window', 'region', 'tilt'];
+    const entries: CorpusEntry[] = [];
+    for (let e = 0; e < 24; e++) {
+      // Codes near a few shared bases, so that close pairs of every kind exist.
+      const codes = (n: number, query: boolean): Code[] =>
+        Array.from({ length: n }, (_, i) => ({
+          role: i === 0 ? 'full' : roles[1 + Math.floor(random() * 4)]!,
+          words: near(base[Math.floor(random() * base.length)]!, Math.floor(random() * 30), random),
+          quality: i === 0 && e % 5 === 0 ? (query ? 30 : 40) : 40 + Math.floor(random() * 60),
+        }));
+      const group = `package:${e % 6}`;
+      const concept = e % 4 === 0 ? `icon:${e % 8}` : undefined;
+      entries.push(entry(`image-${e}`, group, pack(codes(5, false)), [pack(codes(4, true)), pack(codes(3, true))], concept));
+    }
+    const radius = 40;
+    const found = impostors(entries, radius);
+
+    const unrelated = (a: CorpusEntry, b: CorpusEntry) => a.group !== b.group && (a.concept === undefined || a.concept !== b.concept);
+    let setPairs = 0;
+    const codePairs = { full: 0, whole: 0, region: 0 };
+    const close: PairMinimum[] = [];
+    for (const q of entries) {
+      for (const r of entries) {
+        if (!unrelated(q, r) || !registrable(r.result.registered)) continue;
+        const reg = r.result.registered;
+        for (const set of q.result.queries) {
+          setPairs++;
+          const best = { full: 257, whole: 257, region: 257 };
+          for (let i = 0; i < set!.roles.length; i++) {
+            for (let j = 0; j < reg.roles.length; j++) {
+              const qRole = ROLES[set!.roles[i]!];
+              const rRole = ROLES[reg.roles[j]!];
+              const kind = qRole === 'full' && rRole === 'full' ? 'full' : qRole === 'region' && rRole === 'region' ? 'region' : 'whole';
+              if (kind !== 'full' && set!.quality[i]! < 50) continue;
+              codePairs[kind]++;
+              const d = distance(set!, i, reg, j);
+              if (d <= radius && d < best[kind]) best[kind] = d;
+            }
+          }
+          if (best.full <= radius || best.whole <= radius || best.region <= radius) close.push(best);
+        }
+      }
+    }
+    expect(found.setPairs.all).toBe(setPairs);
+    expect(found.codePairs.all).toEqual(codePairs);
+    const key = (m: PairMinimum) => `${m.full}/${m.whole}/${m.region}`;
+    expect(found.close.all.map(key).sort()).toEqual(close.map(key).sort());
+    expect(close.length).toBeGreaterThan(20);
+    expect(found.unregistrable.distractors).toBe(entries.filter((e) => !registrable(e.result.registered)).length);
+    expect(found.unregistrable.distractors).toBeGreaterThan(0);
+  });
+});
