@@ -1,8 +1,8 @@
 /**
- * Matching that survives crops, borders, screenshots and tilts, over real HTTP: the
- * victim's registered set (POST /v1/hash?profile=pdq-regions) is registered; a platform
- * asks POST /v1/match/image?profile=pdq-regions with altered copies; an unrelated image
- * does not match.
+ * Matching that survives crops, borders, screenshots and tilts, over real HTTP and at the
+ * service's defaults: the victim registers the item POST /v1/hash answers (her image's
+ * whole-picture hashes and the matching profile's derived set); a platform asks POST
+ * /v1/match/image?dihedral=true with altered copies; an unrelated image does not match.
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +23,12 @@ describe('matching profile over HTTP', () => {
   });
   afterAll(() => server.close());
 
+  /** Today's whole-picture matching only with `profile: false` (?profile=none); the defaults otherwise. */
   const match = (bytes: Buffer, profile = true) =>
-    request(`${server.url}/v1/match/image?dihedral=true${profile ? `&profile=${PROFILE}` : ''}`, { raw: bytes, contentType: 'image/png', headers: bearer(apiKey) });
+    request(`${server.url}/v1/match/image?dihedral=true${profile ? '' : '&profile=none'}`, { raw: bytes, contentType: 'image/png', headers: bearer(apiKey) });
 
-  it('registers the derived set and catches a cropped, a padded and a screenshotted copy', async () => {
-    const hashed = await request(`${server.url}/v1/hash?profile=${PROFILE}`, { raw: photo, contentType: 'image/jpeg' });
+  it('registers the item POST /v1/hash answers and catches a cropped, a padded and a screenshotted copy', async () => {
+    const hashed = await request(`${server.url}/v1/hash`, { raw: photo, contentType: 'image/jpeg' });
     expect(hashed.status).toBe(200);
     const derived = hashed.body.derived;
     expect(derived.profile).toBe(PROFILE);
@@ -40,17 +41,18 @@ describe('matching profile over HTTP', () => {
       expect(h.box).toHaveLength(4);
       expect(h.quality).toBeGreaterThanOrEqual(50);
     }
-    // The image is registered as one item: its set of hashes with their roles and boxes.
-    const hashes = derived.hashes.map((h: { algorithm: string; value: string; quality: number; role: string; box: number[] }) => ({
-      algorithm: h.algorithm,
-      value: h.value,
-      quality: h.quality,
-      role: h.role,
-      box: h.box,
-    }));
-    const created = await request(`${server.url}/v1/cases`, { body: { items: [{ kind: 'image', hashes }] } });
+    // The item to register: every algorithm's hash of the whole picture as 'full' (what a flat
+    // registration holds), then the derived hashes with their roles and boxes.
+    const item = hashed.body.item;
+    expect(item.kind).toBe('image');
+    const full = item.hashes.filter((h: { role: string }) => h.role === 'full');
+    expect(full.map((h: { algorithm: string; value: string }) => `${h.algorithm}:${h.value}`).sort()).toEqual(
+      hashed.body.hashes.map((h: { algorithm: string; value: string }) => `${h.algorithm}:${h.value}`).sort(),
+    );
+    expect(item.hashes.length).toBe(hashed.body.hashes.length + derived.hashes.filter((h: { role: string }) => h.role !== 'full').length);
+    const created = await request(`${server.url}/v1/cases`, { body: { items: [item] } });
     expect(created.status).toBe(201);
-    expect(created.body.hashCount).toBe(hashes.length);
+    expect(created.body.hashCount).toBe(item.hashes.length);
 
     const { width, height } = await sharp(photo).metadata();
     const cropped = await sharp(photo)
@@ -83,6 +85,43 @@ describe('matching profile over HTTP', () => {
     }
     // Today's matching misses the padded copy; the profile does not.
     expect((await match(padded, false)).body.matched).toBe(false);
+    // Everything today's matching found is still found, through the registered 'full' hash.
+    const reencoded = await sharp(photo).jpeg({ quality: 60 }).toBuffer();
+    const plain = await match(reencoded, false);
+    expect(plain.body.matched).toBe(true);
+    const found = await match(reencoded);
+    // One answer for the item: the closest of its hashes (a region may be closer than the full picture).
+    expect(found.body.matches).toHaveLength(1);
+    expect(found.body.matches[0].distance).toBeLessThanOrEqual(plain.body.matches[0].distance);
+
+    // A platform hashing locally with plain PDQ: the hash of a centred crop meets the
+    // registered window through POST /v1/match when it carries its quality (derived pairs
+    // need a query of known quality), and only the whole picture without it.
+    const windows = item.hashes.filter((h: { role: string }) => h.role === 'window');
+    expect(windows.length).toBeGreaterThan(0);
+    const window = windows[Math.floor(windows.length / 2)];
+    const [x0, y0, x1, y1] = window.box as number[];
+    const centred = await sharp(photo)
+      .extract({ left: Math.round(width! * x0!), top: Math.round(height! * y0!), width: Math.round(width! * (x1! - x0!)), height: Math.round(height! * (y1! - y0!)) })
+      .png()
+      .toBuffer();
+    const local = (await request(`${server.url}/v1/hash?profile=none`, { raw: centred, contentType: 'image/png' })).body.hashes.find((h: { algorithm: string }) => h.algorithm === 'pdq');
+    const batch = (hash: object) => request(`${server.url}/v1/match`, { body: { hashes: [hash] }, headers: bearer(apiKey) });
+    const withQuality = await batch({ algorithm: 'pdq', value: local.value, quality: local.quality });
+    expect(withQuality.status).toBe(200);
+    expect(withQuality.body.results[0].matches.length).toBeGreaterThan(0);
+    const without = await batch({ algorithm: 'pdq', value: local.value });
+    expect(without.body.results[0].matches).toHaveLength(0);
+  });
+
+  it('keeps a flat registration (POST /v1/cases with hashes) working: one item per hash, found again', async () => {
+    const other = await scene(11, 800, 600);
+    const hashed = await request(`${server.url}/v1/hash`, { raw: other, contentType: 'image/jpeg' });
+    const created = await request(`${server.url}/v1/cases`, { body: { hashes: hashed.body.hashes.map(({ algorithm, value, quality }: { algorithm: string; value: string; quality?: number }) => ({ algorithm, value, ...(quality === undefined ? {} : { quality }) })) } });
+    expect(created.status).toBe(201);
+    const found = await match(await sharp(other).png().toBuffer());
+    expect(found.body.matched).toBe(true);
+    expect(found.body.matches[0].role).toBe('full');
   });
 
   it('does not match an unrelated picture', async () => {
@@ -93,7 +132,7 @@ describe('matching profile over HTTP', () => {
   });
 
   it('refuses a malformed item set with a 400 naming the field', async () => {
-    const hashed = await request(`${server.url}/v1/hash?profile=${PROFILE}`, { raw: photo, contentType: 'image/jpeg' });
+    const hashed = await request(`${server.url}/v1/hash`, { raw: photo, contentType: 'image/jpeg' });
     const [first] = hashed.body.derived.hashes;
     const base = { algorithm: first.algorithm, value: first.value, quality: first.quality };
     const both = await request(`${server.url}/v1/cases`, { body: { hashes: [base], items: [{ hashes: [base] }] } });
@@ -102,6 +141,13 @@ describe('matching profile over HTTP', () => {
     const badBox = await request(`${server.url}/v1/cases`, { body: { items: [{ hashes: [{ ...base, role: 'region', box: [0.5, 0.2, 0.4, 0.9] }] }] } });
     expect(badBox.status).toBe(400);
     expect(badBox.body.message).toMatch(/items\[0\].*box/);
+  });
+
+  it('answers the whole-picture hashes only with ?profile=none', async () => {
+    const hashed = await request(`${server.url}/v1/hash?profile=none`, { raw: photo, contentType: 'image/jpeg' });
+    expect(hashed.status).toBe(200);
+    expect(hashed.body.derived).toBeUndefined();
+    expect(hashed.body.item.hashes.every((h: { role: string }) => h.role === 'full')).toBe(true);
   });
 
   it('refuses an unknown profile with a 400 naming it', async () => {

@@ -147,7 +147,9 @@ describe('victim page, end to end', () => {
     await page.getByRole('button', { name: 'Voir le dossier' }).click();
     const result = page.getByTestId('case-result');
     await expect.poll(() => result.getAttribute('data-status'), POLL).toBe('active');
-    expect(await result.locator('[data-field="hashCount"]').textContent()).toBe('4');
+    // Each image is registered as one item: its 2 whole-picture hashes and the derived set.
+    const registeredCount = Number(await result.locator('[data-field="hashCount"]').textContent());
+    expect(registeredCount).toBeGreaterThan(4);
     expect(await result.locator('[data-field="matchCount"]').textContent()).toBe('0');
 
     // A platform uploads the same photo: the server hashes it and finds the case.
@@ -174,7 +176,7 @@ describe('victim page, end to end', () => {
     await screenshot(page, 'fr-desktop-withdraw-confirm');
     await page.getByRole('button', { name: 'Oui, retirer définitivement' }).click();
     await expect.poll(() => result.getAttribute('data-status'), POLL).toBe('withdrawn');
-    expect(await result.textContent()).toContain('4 empreintes supprimées');
+    expect(await result.textContent()).toContain(`${registeredCount} empreintes supprimées`);
 
     const after = await matchImage(images.photoA, apiKey);
     expect(after.matches).toEqual([]);
@@ -201,12 +203,22 @@ describe('victim page, end to end', () => {
     }
     const posts = requests.filter((r) => r.method === 'POST');
     expect(posts.map((r) => new URL(r.url).pathname)).toEqual(['/v1/cases']);
-    const sent = JSON.parse(posts[0]!.body!.toString('utf8')) as { hashes: Array<Record<string, unknown>> };
-    expect(Object.keys(sent)).toEqual(['hashes']);
-    expect(sent.hashes).toHaveLength(4);
-    for (const hash of sent.hashes) {
-      expect(Object.keys(hash).sort()).toEqual(hash.algorithm === 'pdq' ? ['algorithm', 'quality', 'value'] : ['algorithm', 'value']);
-      expect(hash.value).toMatch(/^[0-9a-f]{64}$/);
+    const sent = JSON.parse(posts[0]!.body!.toString('utf8')) as { items: Array<{ kind: string; hashes: Array<Record<string, unknown>> }> };
+    expect(Object.keys(sent)).toEqual(['items']);
+    // One item per ready image; its 'full' hashes are the ones shown to the victim, then hashes and boxes only.
+    expect(sent.items).toHaveLength(2);
+    expect(sent.items.reduce((n, item) => n + item.hashes.length, 0)).toBe(registeredCount);
+    const sentFull = sent.items.flatMap((item) => item.hashes.filter((hash) => hash.role === 'full').map((hash) => ({ algorithm: hash.algorithm, value: hash.value })));
+    expect(sentFull).toEqual(shownHashes);
+    for (const item of sent.items) {
+      expect(item.kind).toBe('image');
+      expect(item.hashes.some((hash) => hash.role === 'window')).toBe(true);
+      for (const hash of item.hashes) {
+        const keys = hash.role === 'full' ? (hash.algorithm === 'pdq' ? ['algorithm', 'quality', 'role', 'value'] : ['algorithm', 'role', 'value']) : ['algorithm', 'box', 'quality', 'role', 'value'];
+        expect(Object.keys(hash).sort()).toEqual(keys);
+        expect(hash.value).toMatch(/^[0-9a-f]{64}$/);
+        if (hash.box) expect((hash.box as number[]).every((v) => v >= 0 && v <= 1)).toBe(true);
+      }
     }
     expect(cspViolations).toEqual([]);
     await context.close();

@@ -44,6 +44,18 @@ export const itemHash = {
   },
 } as const;
 
+/** What POST /v1/hash says to register for the image: one of `items` in POST /v1/cases. */
+export const registrationItemSchema = {
+  type: 'object',
+  description:
+    'the item to register for this image (send it as one of `items` in POST /v1/cases): every algorithm\'s hash of the whole picture ' +
+    "(role 'full'), then the matching profile's derived hashes with their role and box",
+  properties: {
+    kind: { type: 'string', enum: ['image'] },
+    hashes: { type: 'array', items: itemHash },
+  },
+} as const;
+
 export const computedHash = {
   type: 'object',
   required: ['algorithm', 'value'],

@@ -19,6 +19,8 @@ import type { EngineEvents } from './events.js';
 export interface QueryHash {
   algorithm: string;
   value: string;
+  /** PDQ quality of the upload's hash (0..100): with it, the hash may also meet registered derived hashes. */
+  quality?: number;
   dihedral?: Partial<Record<Exclude<DihedralName, 'original'>, string>>;
 }
 
@@ -168,10 +170,13 @@ export class MatchService {
 
 function prepareQuery(query: QueryHash, index: number, dihedral: boolean): PreparedQuery {
   try {
-    const parsed = parseHash({ algorithm: query.algorithm, value: query.value });
+    let parsed = parseHash({ algorithm: query.algorithm, value: query.value });
+    // A quality given for an algorithm that has one is checked and kept (others never had it checked: ignored).
+    if (query.quality !== undefined && parsed.algorithm.hasQuality) parsed = parseHash({ algorithm: query.algorithm, value: query.value, quality: query.quality });
     const algorithm = parsed.algorithm.name;
+    const quality = parsed.quality === undefined ? {} : { quality: parsed.quality };
     if (!dihedral || !parsed.algorithm.hasDihedral) {
-      return { algorithm, variants: [parsed.bytes], transforms: ['original'] };
+      return { algorithm, variants: [parsed.bytes], transforms: ['original'], ...quality };
     }
     const variants = [parsed.bytes];
     const transforms: DihedralName[] = ['original'];
@@ -187,7 +192,7 @@ function prepareQuery(query: QueryHash, index: number, dihedral: boolean): Prepa
       variants.push(hexToBytes(hex));
       transforms.push(name);
     }
-    return { algorithm, variants, transforms };
+    return { algorithm, variants, transforms, ...quality };
   } catch (error) {
     throw withItem(error, index);
   }

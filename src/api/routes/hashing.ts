@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { listAlgorithms } from '../../hashing/index.js';
-import { listProfiles } from '../../hashing/profile/profile.js';
+import { DEFAULT_PROFILE, NO_PROFILE, listProfiles } from '../../hashing/profile/profile.js';
+import { registrationItem } from '../../hashing/profile/item.js';
 import type { ApiEngine } from '../engine.js';
 import type { VideoHashes } from '../../pipeline/video/hash-video.js';
 import { acceptMediaBodies, mediaBytes } from '../image-body.js';
-import { IMAGE_TYPES, VIDEO_TYPES, errors, imageInfo, videoInfo } from '../schemas.js';
+import { IMAGE_TYPES, VIDEO_TYPES, errors, imageInfo, registrationItemSchema, videoInfo } from '../schemas.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
 
 /** A video's hashes as answered: the signature's frames and summary at the top level. */
@@ -60,22 +61,27 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (
             dihedral: { type: 'boolean', description: 'also return the 7 other dihedral hashes (PDQ)' },
             profile: {
               type: 'string',
-              enum: listProfiles().map((p) => p.name),
-              description: "also return the matching profile's registered set (what a victim registers for crops, borders, screenshots and tilts)",
+              enum: [...listProfiles().map((p) => p.name), NO_PROFILE],
+              default: DEFAULT_PROFILE,
+              description:
+                "matching profile whose registered set is returned (`derived`) and folded into `item`, what to register for crops, borders, " +
+                `screenshots and tilts (default ${DEFAULT_PROFILE}; ${NO_PROFILE}: the whole-picture hashes only)`,
             },
           },
         },
         consumes: [...new Set([...IMAGE_TYPES, ...VIDEO_TYPES])],
-        response: { 200: { type: 'object', properties: { ...imageInfo, ...videoInfo } }, ...errors(400, 413, 415, 422, 503) },
+        response: { 200: { type: 'object', properties: { ...imageInfo, ...videoInfo, item: registrationItemSchema } }, ...errors(400, 413, 415, 422, 503) },
       },
     },
     async (request) => {
-      const { dihedral, profile } = request.query as { dihedral?: boolean; profile?: string };
+      const { dihedral, profile = DEFAULT_PROFILE } = request.query as { dihedral?: boolean; profile?: string };
       const hashed = await rempart.hashMedia(mediaBytes(request.body), {
         dihedral: dihedral === true,
-        ...(profile ? { profile: { name: profile, side: 'registered' as const } } : {}),
+        ...(profile !== NO_PROFILE ? { profile: { name: profile, side: 'registered' as const } } : {}),
       });
-      return 'kind' in hashed ? videoAnswer(hashed) : hashed;
+      if ('kind' in hashed) return videoAnswer(hashed);
+      // Ready to send as one of `items` in POST /v1/cases (the flat `hashes` still work as before).
+      return { ...hashed, item: registrationItem(hashed.hashes, hashed.derived) };
     },
   );
 };

@@ -1,4 +1,4 @@
-import { listProfiles } from '../../hashing/profile/profile.js';
+import { DEFAULT_PROFILE, NO_PROFILE, listProfiles } from '../../hashing/profile/profile.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RempartError } from '../../errors.js';
 import type { QueryHash } from '../../service/matching.js';
@@ -34,8 +34,11 @@ const imageMatchQuery = {
     dihedral: { type: 'boolean', description: 'also match rotated and mirrored copies (PDQ)' },
     profile: {
       type: 'string',
-      enum: listProfiles().map((p) => p.name),
-      description: 'also search with the matching profile\'s query set: trimmed content (borders, captions, screenshots), the upright window of a tilted copy, content-anchored regions (crops)',
+      enum: [...listProfiles().map((p) => p.name), NO_PROFILE],
+      default: DEFAULT_PROFILE,
+      description:
+        "matching profile whose query set is searched too: trimmed content (borders, captions, screenshots), the upright window of a tilted copy, " +
+        `content-anchored regions (crops). Default ${DEFAULT_PROFILE}; ${NO_PROFILE}: the whole picture's hashes only`,
     },
   },
 } as const;
@@ -119,10 +122,10 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     },
     async (request) => {
       requireReady();
-      const { dihedral, profile } = request.query as { dihedral?: boolean; profile?: string };
+      const { dihedral, profile = DEFAULT_PROFILE } = request.query as { dihedral?: boolean; profile?: string };
       const { image, matches } = await rempart.matching.matchImage(platformOf(request), imageBytes(request.body), {
         dihedral: dihedral === true,
-        ...(profile ? { profile } : {}),
+        ...(profile !== NO_PROFILE ? { profile } : {}),
       });
       return { ...image, matched: matches.length > 0, matches };
     },

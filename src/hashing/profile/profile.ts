@@ -67,6 +67,15 @@ function pdqProfile(rules: DeriveRules): MatchingProfile {
 
 export const PDQ_REGIONS: MatchingProfile = pdqProfile(DEFAULT_DERIVE_RULES);
 
+/**
+ * The profile the service uses unless asked otherwise (`?profile=none` turns it off): POST
+ * /v1/hash returns its registered set and the item to register, POST /v1/match/image
+ * searches with its query set.
+ */
+export const DEFAULT_PROFILE = 'pdq-regions';
+/** The profile query value that turns derived matching off (today's whole-picture matching only). */
+export const NO_PROFILE = 'none';
+
 /** Every profile the engine knows (one line per profile). */
 const PROFILES: readonly MatchingProfile[] = [PDQ_REGIONS];
 

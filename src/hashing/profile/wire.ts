@@ -56,3 +56,4 @@ export function deriveSet(profileName: string, side: WireDerivedSet['side'], pix
   const profile = getProfile(profileName);
   return toWire(profileName, side, side === 'registered' ? profile.register(pixels) : profile.query(pixels));
 }
+

@@ -2,7 +2,7 @@
  * The victim's side of Rempart's API. Same origin only: the page talks to nothing else.
  * Requests carry hashes and case credentials, never image bytes.
  */
-import type { WireHash } from '../../hashing/types.js';
+import type { RegistrationItem } from '../../hashing/profile/item.js';
 import type { CaseStatus, RegisteredCase as CreatedCase, WithdrawnCase } from '../../service/case-shapes.js';
 
 export interface AlgorithmInfo {
@@ -71,9 +71,9 @@ async function call<T>(method: string, path: string, options: { body?: unknown; 
 /** Paths are relative so the page works wherever Rempart is mounted. */
 export const api = {
   algorithms: () => call<AlgorithmsResponse>('GET', 'v1/algorithms'),
-  /** Images as their hashes, videos as their MD5 and frames; either list may be empty, not both. */
-  createCase: (hashes: WireHash[], videos: VideoRegistration[] = []) =>
-    call<CreatedCase>('POST', 'v1/cases', { body: videos.length === 0 ? { hashes } : hashes.length === 0 ? { videos } : { hashes, videos } }),
+  /** Images as items (their hashes and derived sets), videos as their MD5 and frames; either list may be empty, not both. */
+  createCase: (items: RegistrationItem[], videos: VideoRegistration[] = []) =>
+    call<CreatedCase>('POST', 'v1/cases', { body: videos.length === 0 ? { items } : items.length === 0 ? { videos } : { items, videos } }),
   caseStatus: (caseNumber: string, secret: string) =>
     call<CaseStatus>('GET', `v1/cases/${encodeURIComponent(caseNumber)}`, { secret }),
   withdrawCase: (caseNumber: string, secret: string) =>

@@ -3,6 +3,7 @@
  * analysis state, and the fingerprints that would be sent, visible to the victim.
  */
 import type { ComputedHash } from '../../../hashing/types.js';
+import type { WireDerivedSet } from '../../../hashing/profile/wire.js';
 import { h } from '../dom.js';
 import { bindAttribute, bindText, unbindTree } from '../localized.js';
 import type { HashReply } from '../messages.js';
@@ -13,6 +14,8 @@ export class ImageItem {
   readonly element: HTMLLIElement;
   state: ItemState = 'hashing';
   hashes: ComputedHash[] = [];
+  /** The matching profile's registered set (hashes and boxes, no pixels), registered with the image. */
+  derived?: WireDerivedSet;
   private readonly previewUrl: string;
   private readonly status: HTMLParagraphElement;
   private readonly body: HTMLDivElement;
@@ -43,9 +46,9 @@ export class ImageItem {
       return;
     }
     this.hashes = reply.hashes;
+    this.derived = reply.derived;
     this.element.dataset.elapsedMs = String(reply.elapsedMs);
-    // The derived set (hashes and boxes, no pixels) is kept for registration as an item
-    // set once the items model lands; tests read it from here to compare with the server.
+    // Tests read the derived set from here to compare it with the server's.
     this.element.dataset.derived = JSON.stringify(reply.derived);
     const low = reply.hashes.find((hash) => {
       const floor = qualityFloor[hash.algorithm];

@@ -2,7 +2,7 @@
  * "Protect my images": pick or drop images, hash them in the worker, flag low-quality
  * ones, then send only the fingerprints to create a case.
  */
-import type { WireHash } from '../../../hashing/types.js';
+import { registrationItem, type RegistrationItem } from '../../../hashing/profile/item.js';
 import { api, ApiError, type AlgorithmsResponse, type CreatedCase } from '../api.js';
 import { h } from '../dom.js';
 import type { HashingPool } from '../hashing-client.js';
@@ -138,18 +138,21 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
         ? [{ md5: item.video.md5, frames: item.video.frames.map(({ t, value, quality, origin }) => ({ t, value, quality, origin })) }]
         : [],
     );
-    const hashes: WireHash[] = ready
-      .flatMap((item) => (item instanceof ImageItem ? item.hashes : []))
-      .filter((hash) => known.has(hash.algorithm))
-      .map(({ algorithm, value, quality }) => (quality === undefined ? { algorithm, value } : { algorithm, value, quality }));
-    if (hashes.length > MAX_HASHES_PER_CASE) {
+    // One item per image: its whole-picture hashes and the matching profile's derived set
+    // (trimmed content, windows, regions), so that crops, borders and screenshots match too.
+    const registered: RegistrationItem[] = ready
+      .flatMap((item) => (item instanceof ImageItem ? [registrationItem(item.hashes, item.derived)] : []))
+      .map((item) => ({ ...item, hashes: item.hashes.filter((hash) => known.has(hash.algorithm)) }))
+      .filter((item) => item.hashes.length > 0);
+    const total = registered.reduce((n, item) => n + item.hashes.length, 0);
+    if (total > MAX_HASHES_PER_CASE) {
       bindText(submitError, (m) => m.errorTooMany(MAX_HASHES_PER_CASE));
       return;
     }
     submit.disabled = true;
     bindText(submit, (m) => m.submitting);
     try {
-      const created = await api.createCase(hashes, videos);
+      const created = await api.createCase(registered, videos);
       for (const item of items.splice(0)) item.dispose();
       batchTotal = batchDone = 0;
       bindText(progressText, () => '');
