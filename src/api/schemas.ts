@@ -1,4 +1,5 @@
 import { algorithmNames, DIHEDRAL_NAMES } from '../hashing/index.js';
+import { REGISTERED_ROLES } from '../service/cases.js';
 
 /** JSON Schema fragments shared by the routes (and published in the OpenAPI document). */
 
@@ -39,7 +40,7 @@ export const itemHash = {
   additionalProperties: false,
   properties: {
     ...wireHash.properties,
-    role: { type: 'string', enum: ['full', 'trimmed', 'window', 'region'], description: 'what the hash was computed from' },
+    role: { type: 'string', enum: [...REGISTERED_ROLES], description: 'what the hash was computed from' },
     box: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[x0, y0, x1, y1] in fractions of the picture' },
   },
 } as const;

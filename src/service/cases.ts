@@ -133,19 +133,42 @@ export class CaseService {
    */
   registerItems(items: readonly WireItem[], videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
     if (items.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs at least one item');
+    const images = this.validateItems(items, this.policy.maxHashes);
+    return this.create([...images, ...this.validateVideos(videos)], (number) => ({ kind: 'victim', id: number }), 'victim');
+  }
+
+  /** An operator's bulk import of whole-picture hashes and videos: one item per hash, any number, same checks. */
+  importCase(hashes: readonly WireHash[], operator: Actor, videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
+    if (hashes.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
+    const images = hashes.length > 0 ? this.validateHashes(hashes, Number.MAX_SAFE_INTEGER).map((hash) => ({ kind: 'image' as const, hashes: [hash] })) : [];
+    return this.create([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], () => operator, 'operator');
+  }
+
+  /**
+   * An operator's bulk import (`rempart import`): any number of items and videos, same
+   * checks. An export read back keeps its items, roles and boxes.
+   */
+  importItems(items: readonly WireItem[], operator: Actor, videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
+    if (items.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
+    const images = this.validateItems(items, Number.MAX_SAFE_INTEGER);
+    return this.create([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], () => operator, 'operator');
+  }
+
+  /** Validates items (each hash with its role and box); messages name the item and the hash. */
+  private validateItems(items: readonly WireItem[], maxHashes: number): NewItem[] {
     const total = items.reduce((n, item) => n + (Array.isArray(item.hashes) ? item.hashes.length : 0), 0);
-    if (total > this.policy.maxHashes) {
-      throw new RempartError('BAD_REQUEST', `a case takes at most ${this.policy.maxHashes} hashes per request, got ${total} in ${items.length} items`);
+    if (total > maxHashes) {
+      throw new RempartError('BAD_REQUEST', `a case takes at most ${maxHashes} hashes per request, got ${total} in ${items.length} items`);
     }
-    const valid: NewItem[] = items.map((item, i) => {
+    return items.map((item, i) => {
       try {
-        const hashes = this.validateHashes(item.hashes);
+        const hashes = this.validateHashes(item.hashes, maxHashes);
         // Role and box travel beside each hash: kept when the hash survives de-duplication.
         return {
           kind: item.kind ?? 'image',
           hashes: hashes.map((hash) => {
             const wire = item.hashes.find((h) => h.algorithm === hash.algorithm && h.value === bytesToHex(hash.bytes))!;
-            return { ...hash, role: wire.role ?? 'full', ...(wire.box ? { detail: { box: checkBox(wire.box) } } : {}) };
+            return { ...hash, role: checkRole(wire.role), ...(wire.box ? { detail: { box: checkBox(wire.box) } } : {}) };
           }),
         };
       } catch (error) {
@@ -153,14 +176,6 @@ export class CaseService {
         throw error;
       }
     });
-    return this.create([...valid, ...this.validateVideos(videos)], (number) => ({ kind: 'victim', id: number }), 'victim');
-  }
-
-  /** An operator's bulk import (`rempart import`): any number of hashes and videos, same checks. */
-  importCase(hashes: readonly WireHash[], operator: Actor, videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
-    if (hashes.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
-    const images = hashes.length > 0 ? this.validateHashes(hashes, Number.MAX_SAFE_INTEGER).map((hash) => ({ kind: 'image' as const, hashes: [hash] })) : [];
-    return this.create([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], () => operator, 'operator');
   }
 
   private async create(
@@ -242,6 +257,17 @@ function toStatus(record: CaseRecord): Omit<CaseStatus, 'platformsBlocked'> {
 export interface WireItem {
   kind?: 'image' | 'video';
   hashes: (WireHash & { role?: string; box?: number[] })[];
+}
+
+/** What a registered hash may be computed from: the whole picture, or what a matching profile derives (docs/matching.md). */
+export const REGISTERED_ROLES = ['full', 'trimmed', 'window', 'region'] as const;
+
+function checkRole(role: unknown): string {
+  if (role === undefined || role === null) return 'full';
+  if (typeof role !== 'string' || !(REGISTERED_ROLES as readonly string[]).includes(role)) {
+    throw new RempartError('BAD_REQUEST', `role must be one of ${REGISTERED_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+  }
+  return role;
 }
 
 /** A region box in fractions of the picture: four numbers, 0 ≤ x0 < x1 ≤ 1, 0 ≤ y0 < y1 ≤ 1. */

@@ -1,5 +1,6 @@
 import { VIDEO_MD5 } from '../hashing/video/digest.js';
 import type { ExchangeChange } from '../store/exchange.js';
+import { isDerivedRole } from '../hashing/profile/profile.js';
 import type { Change, Store } from '../store/types.js';
 
 /**
@@ -80,6 +81,10 @@ export class ExchangeProjector {
   private exchanged(changes: readonly Change[]): ExchangeChange[] {
     const out: ExchangeChange[] = [];
     for (const c of changes) {
+      // Hashes a matching profile derived (trimmed content, windows, regions) are matched under the
+      // profile's own thresholds: a StopNCII client would match them alone at its bank threshold.
+      // They stay in the native feed (/v1/sync), which carries their role.
+      if (isDerivedRole(c.role)) continue;
       if (c.op === 'add') {
         const signalType = STOPNCII_SIGNAL_TYPES[c.algorithm];
         if (signalType) out.push({ seq: c.seq, op: 'add', ref: c.ref, signalType, value: c.bytes });

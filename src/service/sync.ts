@@ -3,9 +3,11 @@ import { RempartError } from '../errors.js';
 import type { ChangeLogStore } from '../store/types.js';
 
 /**
- * `item` is the opaque id of the registered image or video the hash belongs to; `role` says
- * what it was computed from ('full' for an image, 'frame' for a video frame with its time
- * in `detail.t`, 'file' for a video's MD5); a video's MD5 (`video-md5`) is 32 hex.
+ * `item` is the opaque id of the registered image or video the hash belongs to (several
+ * hashes per item: report one match per item); `role` says what it was computed from: 'full'
+ * for an image's whole picture; 'trimmed', 'window', 'region' for a matching profile's derived
+ * hashes, with their box in `detail.box` (docs/matching.md); 'frame' for a video frame with its
+ * time in `detail.t`, 'file' for a video's MD5; a video's MD5 (`video-md5`) is 32 hex.
  */
 export type WireChange =
   | {

@@ -251,8 +251,14 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
                     seq: { type: 'integer' },
                     op: { type: 'string', enum: ['add', 'remove'] },
                     id: { type: 'string' },
-                    item: { type: 'string', description: 'opaque id of the registered image or video' },
-                    role: { type: 'string', description: "'full' (an image), 'frame' (a video frame, time in detail.t), 'file' (a video's MD5)" },
+                    item: { type: 'string', description: 'opaque id of the registered image or video (several hashes per item: report one match per item)' },
+                    role: {
+                      type: 'string',
+                      description:
+                        "'full' (an image's whole picture: match it alone at the algorithm's threshold), 'trimmed', 'window', 'region' " +
+                        "(a matching profile's derived hashes, box in detail.box: see docs/matching.md before matching them), " +
+                        "'frame' (a video frame, time in detail.t), 'file' (a video's MD5)",
+                    },
                     detail: { type: ['object', 'null'], additionalProperties: true },
                     algorithm: { type: 'string' },
                     value: { type: 'string' },

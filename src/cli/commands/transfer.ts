@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { WireHash } from '../../hashing/index.js';
 import { wireValue } from '../../hashing/video/digest.js';
 import type { VideoItemInput } from '../../service/video-items.js';
+import type { WireItem } from '../../service/cases.js';
 import { configFromFlags, withDataDir } from '../options.js';
 import { Rempart } from '../../service/rempart.js';
 import { OPERATOR, withRempart } from './platform.js';
@@ -16,7 +17,9 @@ export function registerTransferCommands(program: Command): void {
   withDataDir(program.command('export'))
     .description(
       'print every active hash as JSON lines: {"id","item","role","detail","algorithm","value","quality","createdAt"} ' +
-        '(no case numbers; a video is its frames, role "frame" with detail.t, and its MD5, role "file")',
+        '(no case numbers; an image is its whole-picture hashes, role "full", and the matching profile\'s derived ones, ' +
+        'roles "trimmed", "window", "region" with detail.box (docs/matching.md); a video is its frames, role "frame" with detail.t, ' +
+        'and its MD5, role "file")',
     )
     .option('-o, --output <file>', 'write to this file instead (mode 0600, replaced only once the export is complete)')
     .action(async (flags: { dataDir?: string; output?: string }) =>
@@ -32,14 +35,14 @@ export function registerTransferCommands(program: Command): void {
   withDataDir(program.command('import'))
     .description(
       'register the hashes of a JSON-lines file ({"algorithm","value","quality"?} per line; lines of `rempart export` ' +
-        'keep their videos together by "item") as one new case',
+        'keep their images and videos together by "item", with their roles) as one new case',
     )
     .argument('<file>', 'JSON-lines file, or - for stdin')
     .action(async (file: string, flags: { dataDir?: string }) => {
-      const { hashes, videos } = await readJsonLines(file);
+      const { items, videos } = await readJsonLines(file);
       const rempart = await Rempart.open(configFromFlags(flags));
       try {
-        const created = await rempart.cases.importCase(hashes, OPERATOR, videos);
+        const created = await rempart.cases.importItems(items, OPERATOR, videos);
         process.stdout.write(`${JSON.stringify(created)}\n`);
         process.stderr.write(
           `imported ${created.hashCount} hashes as case ${created.caseNumber}; keep the case secret to withdraw it later.\n` +
@@ -86,14 +89,20 @@ async function writeAtomically(target: string, lines: AsyncIterable<string>): Pr
 interface ExportLine extends Partial<WireHash> {
   item?: string;
   role?: string;
-  detail?: { t?: unknown } | null;
+  detail?: { t?: unknown; box?: unknown } | null;
 }
 
-/** Image hashes, and videos regrouped from their frame and file lines by item. */
-async function readJsonLines(file: string): Promise<{ hashes: WireHash[]; videos: VideoItemInput[] }> {
+/**
+ * Images and videos regrouped by item: an export's image lines of one "item" form one item
+ * with their roles and boxes, its frame and file lines one video; a line without an item is
+ * an image of its own (one whole-picture hash), a repeated value among those kept once.
+ */
+async function readJsonLines(file: string): Promise<{ items: WireItem[]; videos: VideoItemInput[] }> {
   const input = file === '-' ? process.stdin : fs.createReadStream(file);
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  const hashes: WireHash[] = [];
+  const items: WireItem[] = [];
+  const images = new Map<string, WireItem>();
+  const single = new Set<string>();
   const videos = new Map<string, VideoItemInput>();
   let n = 0;
   for await (const line of lines) {
@@ -116,7 +125,25 @@ async function readJsonLines(file: string): Promise<{ hashes: WireHash[]; videos
       else video.frames.push({ t: Number(detail?.t), value, quality: quality ?? 0 });
       continue;
     }
-    hashes.push(quality === undefined || quality === null ? { algorithm, value } : { algorithm, value, quality });
+    if (item !== undefined && typeof item !== 'string') throw new Error(`${file}:${n}: "item" must be a string`);
+    if (role !== undefined && typeof role !== 'string') throw new Error(`${file}:${n}: "role" must be a string`);
+    const hash: WireItem['hashes'][number] = quality === undefined || quality === null ? { algorithm, value } : { algorithm, value, quality };
+    if (role !== undefined) hash.role = role;
+    if (detail?.box !== undefined) hash.box = detail.box as number[];
+    if (item === undefined) {
+      const key = `${algorithm}:${value.toLowerCase()}`;
+      if (single.has(key)) continue;
+      single.add(key);
+      items.push({ kind: 'image', hashes: [hash] });
+      continue;
+    }
+    let image = images.get(item);
+    if (!image) {
+      image = { kind: 'image', hashes: [] };
+      images.set(item, image);
+      items.push(image);
+    }
+    image.hashes.push(hash);
   }
-  return { hashes, videos: [...videos.values()] };
+  return { items, videos: [...videos.values()] };
 }

@@ -37,6 +37,16 @@ export interface MatchingProfile {
   both(pixels: Pixels): { registered: DerivedHash[]; query: DerivedHash[] };
 }
 
+/** Roles a matching profile derives beside the whole picture. */
+export const DERIVED_ROLES: readonly Role[] = ['trimmed', 'window', 'region', 'tilt'];
+
+/**
+ * Whether a registered hash was derived by a matching profile (trimmed content, a window, a
+ * region): such a hash is matched under the profile's own thresholds and is not meant to be
+ * matched alone by a client that knows only the algorithm's threshold (the StopNCII feed).
+ */
+export const isDerivedRole = (role: string): boolean => (DERIVED_ROLES as readonly string[]).includes(role);
+
 /** The kind of a (query hash, registered hash) pair. */
 export function pairKind(query: Role, registered: Role): PairKind {
   if (query === 'full' && registered === 'full') return 'full';
