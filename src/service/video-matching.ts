@@ -9,6 +9,7 @@ import { hexToBytes } from '../hashing/codec.js';
 import { md5ToStored, VIDEO_MD5 } from '../hashing/video/digest.js';
 import { aggregateFrameHits, DEFAULT_VIDEO_MATCH_POLICY, secondOf, type FrameHit, type VideoMatchPolicy } from '../hashing/video/match.js';
 import { RempartError } from '../errors.js';
+import { PDQ_REGIONS, thresholdFor, type Role } from '../hashing/profile/profile.js';
 import type { Matcher } from '../index/matcher.js';
 import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video.js';
 import type { HashFacts, HashStore, PlatformRecord } from '../store/types.js';
@@ -118,6 +119,7 @@ export class VideoMatchService {
     for (const hit of found) {
       const fact = facts.get(hit.id);
       if (!fact) continue; // withdrawn meanwhile
+      if (!passesProfile(fact.role, hit.distance, usable[hit.query]!.quality)) continue;
       const held = bestIdOf.get(fact.itemRef);
       if (!held || hit.distance < held.distance) bestIdOf.set(fact.itemRef, { id: hit.id, distance: hit.distance });
       if (fact.role === FRAME_ROLE) {
@@ -183,6 +185,21 @@ export class VideoMatchService {
     }
     return matches;
   }
+}
+
+const DERIVED_ROLES: readonly string[] = ['trimmed', 'window', 'region', 'tilt'] satisfies Role[];
+
+/**
+ * A frame meeting a registered image's derived hash (its trimmed content, a window, a
+ * region: the matching profile's registered set) is held to the profile's rules, as an
+ * image upload is (src/service/matching.ts): the threshold of that kind of pair, and a
+ * frame of known quality at or above the profile's floor. Frames meeting whole pictures
+ * (an image's full hash, another video's frames) keep the frame threshold.
+ */
+function passesProfile(registeredRole: string, distance: number, quality: number | undefined): boolean {
+  if (!DERIVED_ROLES.includes(registeredRole)) return true;
+  if (quality === undefined || quality < PDQ_REGIONS.minQuality) return false;
+  return distance <= thresholdFor(PDQ_REGIONS, 'full', registeredRole as Role);
 }
 
 function round(x: number): number {
