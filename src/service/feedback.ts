@@ -1,5 +1,6 @@
 import { RempartError } from '../errors.js';
-import { hexToBytes } from '../hashing/index.js';
+import { bytesToHex, hexToBytes } from '../hashing/index.js';
+import { md5ToStored } from '../hashing/video/digest.js';
 import { FEEDBACK_VALUES, type FeedbackEntry, type FeedbackValue, type NewFeedback } from '../store/feedback.js';
 import type { PlatformRecord, Store } from '../store/types.js';
 import type { EngineEvents } from './events.js';
@@ -73,16 +74,22 @@ export class FeedbackService {
     return this.record(platform, entries);
   }
 
-  /** StopNCII's SubmitFeedback: feedback by hash value, applied to every live hash with that value. */
+  /**
+   * StopNCII's SubmitFeedback: feedback by hash value, applied to every live hash with that
+   * value. The client sends no signal type; the value's length tells it: 64 hex characters
+   * for ImagePDQ, 32 for VideoMD5 (stored padded to 32 bytes, see hashing/video/digest.ts).
+   */
   async reportByValue(
     platform: PlatformRecord,
-    signalType: string,
+    signalTypes: { pdq: string; md5: string },
     items: readonly { hashValue: string; feedbackValue: string; tags?: readonly string[] }[],
   ): Promise<{ recorded: number; unknownHashValues: string[] }> {
     this.checkBatch(items.length, 'hashFeedbacks');
     const values = items.map((item, i) => {
-      if (!/^[0-9a-f]{64}$/i.test(item.hashValue)) {
-        throw new RempartError('HASH_FORMAT', `hashFeedbacks[${i}].hashValue must be 64 hex characters`);
+      const hex = typeof item.hashValue === 'string' ? item.hashValue.toLowerCase() : '';
+      const isPdq = /^[0-9a-f]{64}$/.test(hex);
+      if (!isPdq && !/^[0-9a-f]{32}$/.test(hex)) {
+        throw new RempartError('HASH_FORMAT', `hashFeedbacks[${i}].hashValue must be 64 hex characters (ImagePDQ) or 32 (VideoMD5)`);
       }
       if (!(FEEDBACK_VALUES as readonly string[]).includes(item.feedbackValue)) {
         throw new RempartError(
@@ -90,15 +97,20 @@ export class FeedbackService {
           `hashFeedbacks[${i}].feedbackValue must be one of ${FEEDBACK_VALUES.join(', ')}, got "${item.feedbackValue}"`,
         );
       }
-      return { hex: item.hashValue.toLowerCase(), tags: checkTags(item.tags ?? [], `hashFeedbacks[${i}].tags`) };
+      const stored = isPdq ? hexToBytes(hex) : md5ToStored(hex);
+      return { hex, signalType: isPdq ? signalTypes.pdq : signalTypes.md5, key: bytesToHex(stored), stored, tags: checkTags(item.tags ?? [], `hashFeedbacks[${i}].tags`) };
     });
     await this.projector.catchUp();
-    const refsByValue = await this.store.exchangeRefsOfValues(signalType, values.map((v) => hexToBytes(v.hex)));
+    const refsByValue = new Map<string, Map<string, string[]>>();
+    for (const signalType of new Set(values.map((v) => v.signalType))) {
+      const stored = values.filter((v) => v.signalType === signalType).map((v) => v.stored);
+      refsByValue.set(signalType, await this.store.exchangeRefsOfValues(signalType, stored));
+    }
     const entries: NewFeedback[] = [];
     const unknownHashValues: string[] = [];
     items.forEach((item, i) => {
-      const { hex, tags } = values[i]!;
-      const refs = refsByValue.get(hex);
+      const { hex, signalType, key, tags } = values[i]!;
+      const refs = refsByValue.get(signalType)!.get(key);
       if (!refs) unknownHashValues.push(hex);
       for (const ref of refs ?? []) entries.push({ ref, value: item.feedbackValue as FeedbackValue, tags });
     });

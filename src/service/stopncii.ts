@@ -4,7 +4,7 @@
  * wire format and checkpoint rules. See README "Using Rempart from HMA".
  */
 import { bytesToHex } from '../hashing/index.js';
-import { MD5_BYTES } from '../hashing/video/digest.js';
+import { MD5_BYTES, VIDEO_MD5 } from '../hashing/video/digest.js';
 import { RempartError } from '../errors.js';
 import type { ExchangeRecord, ExchangeStatus } from '../store/exchange.js';
 import type { FeedbackEntry } from '../store/feedback.js';
@@ -135,8 +135,12 @@ export class StopNciiService {
     if (body.count !== body.hashFeedbacks.length) {
       throw new RempartError('BAD_REQUEST', `count is ${body.count} but hashFeedbacks holds ${body.hashFeedbacks.length} entries`);
     }
-    // The client does not send a signal type; PDQ is the only exchanged one so far.
-    const result = await this.options.feedback.reportByValue(platform, STOPNCII_SIGNAL_TYPES.pdq!, body.hashFeedbacks);
+    // The client sends no signal type: the value's length tells ImagePDQ from VideoMD5.
+    const result = await this.options.feedback.reportByValue(
+      platform,
+      { pdq: STOPNCII_SIGNAL_TYPES.pdq!, md5: STOPNCII_SIGNAL_TYPES[VIDEO_MD5]! },
+      body.hashFeedbacks,
+    );
     return { count: body.count, ...result };
   }
 

@@ -113,7 +113,7 @@ export const stopNciiRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         tags: ['stopncii'],
         summary: 'StopNCII-compatible SubmitFeedback: what you did with hashes, by hash value',
         description:
-          'Applies to every live hash with that value. feedbackValue: Blocked (reviewed, blocked), NotBlocked (reviewed: not what ' +
+          'Applies to every live hash with that value (64 hex: ImagePDQ; 32 hex: VideoMD5). feedbackValue: Blocked (reviewed, blocked), NotBlocked (reviewed: not what ' +
           'the hash claims; several platforms saying so send the hash to review), PendingReview, None, Unknown, QualityUnknown, Withdrawn, Deleted.',
         security: functionsKey,
         body: {
