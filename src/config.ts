@@ -36,6 +36,12 @@ export interface Config {
   logLevel: string;
   /** Maximum hashes per batch match call and per case registration. */
   maxBatch: number;
+  /** Matches returned per query hash, closest first (the rest are cut, with `truncated`). */
+  maxMatchesPerHash: number;
+  /** Matching time one request may take (in slices that let other requests run) before 503 OVERLOADED. */
+  matchBudgetSeconds: number;
+  /** Hashes one case may hold once near-duplicates are collapsed (victims' registrations). */
+  maxHashesPerCase: number;
   /** Requests per minute per client address on the public (victim) endpoints; 0 = off. */
   rateLimitPerMinute: number;
   /** Trust X-Forwarded-For from this many proxy hops (behind a reverse proxy), 0 = none. */
@@ -98,6 +104,9 @@ export const DEFAULTS = {
   secretCost: 15,
   logLevel: 'info',
   maxBatch: 1000,
+  maxMatchesPerHash: 50,
+  matchBudgetSeconds: 10,
+  maxHashesPerCase: 1000,
   rateLimitPerMinute: 60,
   trustProxyHops: 0,
   tombstoneDays: 30,
@@ -139,6 +148,7 @@ function integer(name: string, raw: string, min: number, max: number): number {
   return value;
 }
 
+/** An integer setting, or its default when not given. */
 function optional(raw: string | undefined, fallback: number, name: string, min: number, max: number): number {
   return raw === undefined ? fallback : integer(name, raw, min, max);
 }
@@ -161,6 +171,9 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     pepper: env.REMPART_PEPPER,
     logLevel: env.REMPART_LOG_LEVEL,
     maxBatch: env.REMPART_MAX_BATCH,
+    maxMatchesPerHash: env.REMPART_MAX_MATCHES_PER_HASH,
+    matchBudgetSeconds: env.REMPART_MATCH_BUDGET,
+    maxHashesPerCase: env.REMPART_MAX_HASHES_PER_CASE,
     rateLimitPerMinute: env.REMPART_RATE_LIMIT,
     trustProxyHops: env.REMPART_TRUST_PROXY_HOPS,
     tombstoneDays: env.REMPART_TOMBSTONE_DAYS,
@@ -256,6 +269,9 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     pepper: merged.pepper,
     logLevel: merged.logLevel ?? DEFAULTS.logLevel,
     maxBatch: merged.maxBatch === undefined ? DEFAULTS.maxBatch : integer('max batch', merged.maxBatch, 1, 100_000),
+    maxMatchesPerHash: optional(merged.maxMatchesPerHash, DEFAULTS.maxMatchesPerHash, 'max matches per hash', 1, 100_000),
+    matchBudgetSeconds: optional(merged.matchBudgetSeconds, DEFAULTS.matchBudgetSeconds, 'match budget (seconds)', 1, 3600),
+    maxHashesPerCase: optional(merged.maxHashesPerCase, DEFAULTS.maxHashesPerCase, 'max hashes per case', 1, 1_000_000),
     rateLimitPerMinute:
       merged.rateLimitPerMinute === undefined
         ? DEFAULTS.rateLimitPerMinute

@@ -10,6 +10,11 @@ export const ERROR_STATUS = {
   HASH_FORMAT: 400,
   UNKNOWN_ALGORITHM: 400,
   LOW_QUALITY: 422,
+  /** A value no image produces (e.g. a handful of bits set): see src/service/registration-rules.ts. */
+  IMPLAUSIBLE_HASH: 422,
+  CASE_TOO_LARGE: 422,
+  /** A JSON body over the JSON limit (images have their own limit and code). */
+  BODY_TOO_LARGE: 413,
   // Images
   IMAGE_EMPTY: 400,
   IMAGE_TOO_LARGE: 413,
@@ -49,13 +54,17 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export class RempartError extends Error {
   readonly statusCode: number;
+  /** Seconds after which a retry may succeed (503, 429): sent as the Retry-After header. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'RempartError';
     this.statusCode = ERROR_STATUS[code];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,8 @@ import { bearer, request } from './helpers/server.js';
 import { addPlatformByCli, killHard, spawnServer, type ServerProcess } from './helpers/process.js';
 import { hexHashValues } from './helpers/codes.js';
 
-const hex = (i: number) => i.toString(16).padStart(2, '0').repeat(32);
+/** Distinct values shaped like real hashes (about half the bits set: registration refuses others). */
+const hex = (i: number) => createHash('sha256').update(`durability-${i}`).digest('hex');
 
 const HASHES_PER_CASE = 25;
 

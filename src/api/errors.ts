@@ -19,6 +19,7 @@ const FASTIFY_ERRORS: Record<string, { code: keyof typeof ERROR_STATUS; message?
 export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number }): void {
   app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
     if (error instanceof RempartError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
       return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: error.code, message: error.message });
     }
     // Hash-parsing errors from src/hashing (kept free of this module) carry a code.

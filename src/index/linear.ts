@@ -1,6 +1,6 @@
 import { WORDS_PER_CODE, scanWords, toWords, writeWords } from '../hashing/hamming.js';
 import { HASH_BYTES } from '../hashing/types.js';
-import { type HashIndex, type Match, checkId, checkRadius, compareMatches } from './types.js';
+import { type HashIndex, type Match, checkId, checkLimit, checkRadius, compareMatches } from './types.js';
 
 const INITIAL_CAPACITY = 1024;
 
@@ -50,16 +50,20 @@ export class LinearScanIndex implements HashIndex {
     return this.slotOf.has(id);
   }
 
-  search(code: Uint8Array, radius: number): Match[] {
+  search(code: Uint8Array, radius: number, limit?: number): Match[] {
     checkRadius(radius);
+    checkLimit(limit);
     const hits: number[] = [];
     const distances: number[] = [];
     scanWords(this.words, this.count, toWords(code), radius, hits, distances);
-    return hits.map((i, k) => ({ id: this.ids[i]!, distance: distances[k]! })).sort(compareMatches);
+    // The oracle stays obvious: every match, sorted, then cut.
+    const out = hits.map((i, k) => ({ id: this.ids[i]!, distance: distances[k]! })).sort(compareMatches);
+    if (limit !== undefined && out.length > limit) out.length = limit;
+    return out;
   }
 
-  searchBatch(codes: readonly Uint8Array[], radius: number): Match[][] {
-    return codes.map((c) => this.search(c, radius));
+  searchBatch(codes: readonly Uint8Array[], radius: number, limit?: number): Match[][] {
+    return codes.map((c) => this.search(c, radius, limit));
   }
 
   memoryBytes(): number {

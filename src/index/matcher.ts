@@ -111,25 +111,32 @@ export class Matcher {
     return false;
   }
 
-  search(algorithm: string, code: Uint8Array, radius: number): Match[] {
-    return this.indexes.get(algorithm)?.search(code, radius) ?? [];
+  /** Matches within `radius`, closest first; the `limit` closest when given. */
+  search(algorithm: string, code: Uint8Array, radius: number, limit?: number): Match[] {
+    return this.indexes.get(algorithm)?.search(code, radius, limit) ?? [];
   }
 
-  searchBatch(algorithm: string, codes: readonly Uint8Array[], radius: number): Match[][] {
+  searchBatch(algorithm: string, codes: readonly Uint8Array[], radius: number, limit?: number): Match[][] {
     const index = this.indexes.get(algorithm);
-    return index ? index.searchBatch(codes, radius) : codes.map(() => []);
+    return index ? index.searchBatch(codes, radius, limit) : codes.map(() => []);
   }
 
-  /** Searches every variant of one image and keeps, per stored id, the closest variant. */
-  searchVariants(algorithm: string, variants: readonly Uint8Array[], radius: number): VariantMatch[] {
+  /**
+   * Searches every variant of one image and keeps, per stored id, the closest variant; the
+   * `limit` closest ids when given (each variant's own `limit` closest are enough for that:
+   * an id cut from every variant's list has `limit` others at least as close).
+   */
+  searchVariants(algorithm: string, variants: readonly Uint8Array[], radius: number, limit?: number): VariantMatch[] {
     const best = new Map<number, VariantMatch>();
-    this.searchBatch(algorithm, variants, radius).forEach((matches, variant) => {
+    this.searchBatch(algorithm, variants, radius, limit).forEach((matches, variant) => {
       for (const m of matches) {
         const seen = best.get(m.id);
         if (!seen || m.distance < seen.distance) best.set(m.id, { ...m, variant });
       }
     });
-    return [...best.values()].sort((a, b) => a.distance - b.distance || a.id - b.id);
+    const out = [...best.values()].sort((a, b) => a.distance - b.distance || a.id - b.id);
+    if (limit !== undefined && out.length > limit) out.length = limit;
+    return out;
   }
 
   size(algorithm?: string): number {

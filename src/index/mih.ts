@@ -7,7 +7,7 @@ import { QueryRunner, type SearchTarget } from './mih/search.js';
 import { CodeSlots, DELTA, STATIC } from './mih/slots.js';
 import { StaticTier } from './mih/static-tier.js';
 import { MAX_SUBSTRING_BITS, type SubstringLayout, makeLayout } from './mih/substrings.js';
-import { type HashIndex, type Match, checkId, checkRadius } from './types.js';
+import { type HashIndex, type Match, checkId, checkLimit, checkRadius } from './types.js';
 
 /**
  * Exact Hamming range search by multi-index hashing (Norouzi, Punjani & Fleet, 2014).
@@ -223,20 +223,22 @@ export class MultiIndexHashIndex implements HashIndex {
     return this.slots.slotOf(id) >= 0;
   }
 
-  search(code: Uint8Array, radius: number): Match[] {
+  search(code: Uint8Array, radius: number, limit?: number): Match[] {
     checkRadius(radius);
+    checkLimit(limit);
     checkCode(code);
-    return this.runner.run(this.target, this.plans.get(this.layout, this.count, radius), code, radius);
+    return this.runner.run(this.target, this.plans.get(this.layout, this.count, radius), code, radius, limit);
   }
 
   /** Queries share the plan and scratch buffers; each query allocates only its result. */
-  searchBatch(codes: readonly Uint8Array[], radius: number): Match[][] {
+  searchBatch(codes: readonly Uint8Array[], radius: number, limit?: number): Match[][] {
     checkRadius(radius);
+    checkLimit(limit);
     for (const code of codes) checkCode(code);
     const { target } = this;
     const plan = this.plans.get(this.layout, this.count, radius);
     const out: Match[][] = new Array(codes.length);
-    for (let i = 0; i < codes.length; i++) out[i] = this.runner.run(target, plan, codes[i]!, radius);
+    for (let i = 0; i < codes.length; i++) out[i] = this.runner.run(target, plan, codes[i]!, radius, limit);
     return out;
   }
 

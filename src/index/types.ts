@@ -17,16 +17,54 @@ export interface HashIndex {
   /** Removes an id; returns false if it was not present. */
   remove(id: number): boolean;
   has(id: number): boolean;
-  /** Every indexed code within distance <= radius, sorted by distance then id. */
-  search(code: Uint8Array, radius: number): Match[];
+  /**
+   * Every indexed code within distance <= radius, sorted by distance then id; only the first
+   * `limit` of them when given (the closest: a clustered index must not make one query
+   * allocate and sort thousands of matches).
+   */
+  search(code: Uint8Array, radius: number, limit?: number): Match[];
   /** `search` for each query, in order. */
-  searchBatch(codes: readonly Uint8Array[], radius: number): Match[][];
+  searchBatch(codes: readonly Uint8Array[], radius: number, limit?: number): Match[][];
   /** Approximate bytes held by the index (codes, ids and tables). */
   memoryBytes(): number;
 }
 
 export function compareMatches(a: Match, b: Match): number {
   return a.distance - b.distance || a.id - b.id;
+}
+
+/**
+ * The `limit` closest of `n` hits given by index, sorted by distance then id. Distances are
+ * small integers, so a count per distance finds the cut-off in one pass; only the hits up to
+ * it become objects and get sorted.
+ */
+export function closestMatches(
+  n: number,
+  idOf: (i: number) => number,
+  distanceOf: (i: number) => number,
+  limit: number = Infinity,
+): Match[] {
+  let cutoff = Infinity;
+  if (n > limit) {
+    const counts = new Uint32Array(257);
+    for (let i = 0; i < n; i++) counts[distanceOf(i)]!++;
+    let seen = 0;
+    for (cutoff = 0; cutoff < 256 && seen + counts[cutoff]! < limit; cutoff++) seen += counts[cutoff]!;
+  }
+  const out: Match[] = [];
+  for (let i = 0; i < n; i++) {
+    const distance = distanceOf(i);
+    if (distance <= cutoff) out.push({ id: idOf(i), distance });
+  }
+  if (out.length > 1) out.sort(compareMatches);
+  if (out.length > limit) out.length = limit;
+  return out;
+}
+
+export function checkLimit(limit: number | undefined): void {
+  if (limit !== undefined && !(limit === Infinity || (Number.isInteger(limit) && limit >= 0))) {
+    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  }
 }
 
 export function checkRadius(radius: number): void {

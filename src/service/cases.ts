@@ -6,6 +6,13 @@ import { videoToItem, type VideoItemInput } from './video-items.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
 import type { EngineEvents } from './events.js';
+import { collapseNearDuplicateItems, implausibility } from './registration-rules.js';
+
+/** Items after near-duplicates were dropped, and how many hashes that removed. */
+interface CollapsedItems {
+  items: NewItem[];
+  collapsed: number;
+}
 
 export type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 
@@ -28,6 +35,7 @@ export interface CaseExtras {
 export interface CasePolicy {
   /** PDQ (and any algorithm with a quality score) below this is refused. */
   qualityFloor: number;
+  /** Hashes per registration request. */
   maxHashes: number;
   /** Videos per registration request. */
   maxVideos?: number;
@@ -35,6 +43,10 @@ export interface CasePolicy {
   maxVideoFrames?: number;
   /** Longest video, seconds. */
   maxVideoSeconds?: number;
+  /** Image hashes a victim's case may hold once near-duplicates are collapsed (videos have their own limits). */
+  maxHashesPerCase: number;
+  /** Whole-picture hashes of one algorithm this close (inclusive) within a case are one picture: one item is kept. */
+  nearDuplicateRadius: (algorithm: string) => number;
 }
 
 const CASE_NUMBER = new RegExp(CASE_NUMBER_PATTERN);
@@ -96,6 +108,8 @@ export class CaseService {
           );
         }
       }
+      const implausible = implausibility(algorithm.name, parsed.bytes);
+      if (implausible) throw new RempartError('IMPLAUSIBLE_HASH', `hashes[${i}]: ${implausible}`);
       const key = `${algorithm.name}:${bytesToHex(parsed.bytes)}`;
       if (seen.has(key)) return; // the same image twice in one request: keep one
       seen.add(key);
@@ -111,7 +125,7 @@ export class CaseService {
   register(hashes: readonly WireHash[], videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
     if (hashes.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
     const images = hashes.length > 0 ? this.validateHashes(hashes).map((hash) => ({ kind: 'image' as const, hashes: [hash] })) : [];
-    return this.create([...images, ...this.validateVideos(videos)], (number) => ({ kind: 'victim', id: number }), 'victim');
+    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos)]), (number) => ({ kind: 'victim', id: number }), 'victim');
   }
 
   /** Checks videos as sent by the victim's device; each becomes one item (frames with role 'frame', MD5 with role 'file'). */
@@ -127,6 +141,25 @@ export class CaseService {
   }
 
   /**
+   * One item per picture: an item whose whole-picture hashes are within their algorithm's
+   * near-duplicate radius of an item kept earlier in the case is dropped with all its hashes
+   * (an item's own derived hashes never collapse into each other, nor do a video's frames);
+   * then the case's image hashes must fit the per-case cap (a video is bounded by its own
+   * limits: length and frames).
+   */
+  private withinCaseLimits(items: NewItem[], cap = this.policy.maxHashesPerCase): CollapsedItems {
+    const { kept, collapsed } = collapseNearDuplicateItems(items, this.policy.nearDuplicateRadius);
+    const hashCount = kept.reduce((n, item) => n + (item.kind === 'video' ? 0 : item.hashes.length), 0);
+    if (hashCount > cap) {
+      throw new RempartError(
+        'CASE_TOO_LARGE',
+        `a case holds at most ${cap} distinct image hashes, got ${hashCount}: split the images over several cases`,
+      );
+    }
+    return { items: kept, collapsed };
+  }
+
+  /**
    * A victim's registration as items: each image with the set of hashes derived from it
    * (a matching profile's registered set: role and box per hash). Platforms are then told
    * once per item, whichever of its hashes matched.
@@ -134,14 +167,14 @@ export class CaseService {
   registerItems(items: readonly WireItem[], videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
     if (items.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs at least one item');
     const images = this.validateItems(items, this.policy.maxHashes);
-    return this.create([...images, ...this.validateVideos(videos)], (number) => ({ kind: 'victim', id: number }), 'victim');
+    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos)]), (number) => ({ kind: 'victim', id: number }), 'victim');
   }
 
-  /** An operator's bulk import of whole-picture hashes and videos: one item per hash, any number, same checks. */
+  /** An operator's bulk import of whole-picture hashes and videos: one item per hash, any number (no per-case cap), same checks. */
   importCase(hashes: readonly WireHash[], operator: Actor, videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
     if (hashes.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
     const images = hashes.length > 0 ? this.validateHashes(hashes, Number.MAX_SAFE_INTEGER).map((hash) => ({ kind: 'image' as const, hashes: [hash] })) : [];
-    return this.create([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], () => operator, 'operator');
+    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], Number.MAX_SAFE_INTEGER), () => operator, 'operator');
   }
 
   /**
@@ -151,7 +184,7 @@ export class CaseService {
   importItems(items: readonly WireItem[], operator: Actor, videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
     if (items.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
     const images = this.validateItems(items, Number.MAX_SAFE_INTEGER);
-    return this.create([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], () => operator, 'operator');
+    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos, Number.MAX_SAFE_INTEGER)], Number.MAX_SAFE_INTEGER), () => operator, 'operator');
   }
 
   /** Validates items (each hash with its role and box); messages name the item and the hash. */
@@ -179,7 +212,7 @@ export class CaseService {
   }
 
   private async create(
-    items: NewItem[],
+    { items, collapsed }: CollapsedItems,
     actorFor: (caseNumber: string) => Actor,
     by: 'victim' | 'operator',
   ): Promise<RegisteredCase> {
@@ -193,7 +226,7 @@ export class CaseService {
         const hashes = created.items.flatMap((item) => item.hashes);
         // The index follower may have applied the change log's adds already: add only what is missing.
         for (const h of hashes) if (!this.matcher.has(h.algorithm, h.id)) this.matcher.add(h.algorithm, h.id, h.bytes);
-        this.events.emit('case.registered', { caseId: created.case.id, hashCount: hashes.length, collapsedHashes: 0, by });
+        this.events.emit('case.registered', { caseId: created.case.id, hashCount: hashes.length, collapsedHashes: collapsed, by });
         return { caseNumber: number, caseSecret, hashCount: hashes.length, createdAt: created.case.createdAt };
       } catch (error) {
         // 40 random bits: a collision is rare, and retrying with a new number is safe.

@@ -66,8 +66,39 @@ interface PreparedQuery {
   via?: MatchOut['via'];
 }
 
+/** What one request may cost: the bounds that keep a hostile or unlucky batch from holding the server. */
+export interface MatchLimits {
+  /** Query hashes per batch call. */
+  maxBatch: number;
+  /** Matches returned per query hash, closest first; the rest are cut and the result says `truncated`. */
+  maxMatchesPerHash: number;
+  /** Matching time one request may take before it is refused with 503 OVERLOADED. */
+  budgetMs: number;
+  /** Longest stretch of matching before other requests get the event loop (default MATCH_SLICE_MS). */
+  sliceMs?: number;
+}
+
+/** Matching runs in slices of about this long, then yields so other requests and probes are served. */
+export const MATCH_SLICE_MS = 10;
+
+/** The matches of one query hash. */
+export interface HashResult {
+  matches: MatchOut[];
+  /** More stored hashes were within the threshold than the per-hash cap: only the closest are listed. */
+  truncated: boolean;
+}
+
+/** A search hit before its public ref is known. */
+interface Hit {
+  id: number;
+  distance: number;
+  transform: DihedralName | undefined;
+}
+
 /** The platform's side: batch and image matching against the in-memory index. */
 export class MatchService {
+  private readonly sliceMs: number;
+
   constructor(
     private readonly store: Pick<HashStore, 'hashFacts'>,
     private readonly matcher: Matcher,
@@ -75,17 +106,19 @@ export class MatchService {
     private readonly events: EngineEvents,
     private readonly hasher: Pick<HashingPool, 'hashImage'>,
     private readonly thresholds: Readonly<Record<string, number>>,
-    private readonly maxBatch: number,
-  ) {}
+    private readonly limits: MatchLimits,
+  ) {
+    this.sliceMs = limits.sliceMs ?? MATCH_SLICE_MS;
+  }
 
   thresholdOf(algorithm: string): number {
     return this.thresholds[algorithm] ?? getAlgorithm(algorithm).defaultThreshold;
   }
 
-  async matchHashes(platform: PlatformRecord, queries: readonly QueryHash[], options: MatchOptions = {}): Promise<MatchOut[][]> {
+  async matchHashes(platform: PlatformRecord, queries: readonly QueryHash[], options: MatchOptions = {}): Promise<HashResult[]> {
     if (queries.length === 0) throw new RempartError('BAD_REQUEST', 'hashes must hold at least one hash');
-    if (queries.length > this.maxBatch) {
-      throw new RempartError('BAD_REQUEST', `at most ${this.maxBatch} hashes per call, got ${queries.length}`);
+    if (queries.length > this.limits.maxBatch) {
+      throw new RempartError('BAD_REQUEST', `at most ${this.limits.maxBatch} hashes per call, got ${queries.length}`);
     }
     const prepared = queries.map((q, i) => prepareQuery(q, i, options.dihedral === true));
     return this.search(platform, prepared);
@@ -95,7 +128,7 @@ export class MatchService {
     platform: PlatformRecord,
     bytes: Uint8Array,
     options: MatchOptions = {},
-  ): Promise<{ image: ImageHashes; matches: MatchOut[] }> {
+  ): Promise<{ image: ImageHashes; matches: MatchOut[]; truncated: boolean }> {
     const profile = options.profile === undefined ? undefined : getProfile(options.profile);
     const image = await this.hasher.hashImage(bytes, {
       dihedral: options.dihedral === true,
@@ -103,37 +136,56 @@ export class MatchService {
     });
     const prepared = image.hashes.map((h) => fromComputed(h, options.dihedral === true));
     if (profile && image.derived) prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
-    const matches = bestPerItem((await this.search(platform, prepared, true)).flat());
-    return { image, matches };
+    const results = await this.search(platform, prepared, true);
+    const matches = bestPerItem(results.flatMap((r) => r.matches));
+    return { image, matches, truncated: results.some((r) => r.truncated) };
   }
 
-  /** `describeItems`: also say which item and role each match is (image matching, answered per item). */
-  private async search(platform: PlatformRecord, queries: PreparedQuery[], describeItems = false): Promise<MatchOut[][]> {
-    const found = queries.map((q) => {
-      const radius = q.radius ?? this.thresholdOf(q.algorithm);
-      if (q.variants.length === 1) {
-        return this.matcher.search(q.algorithm, q.variants[0]!, radius).map((m) => ({ ...m, transform: undefined }));
+  /**
+   * Searches query by query, yielding the event loop every MATCH_SLICE_MS so that one large
+   * batch never stalls the others (or the health probes), and keeps only the closest
+   * `maxMatchesPerHash` hits of each query (the index builds no more than that), so the
+   * answer and its memory stay bounded however clustered the index is. Past the budget the
+   * request is refused, not half-answered: a platform must not take a partial answer for
+   * "no match". `describeItems`: also say which item and role each match is (image matching,
+   * answered per item).
+   */
+  private async search(platform: PlatformRecord, queries: PreparedQuery[], describeItems = false): Promise<HashResult[]> {
+    const { maxMatchesPerHash: cap, budgetMs } = this.limits;
+    const started = performance.now();
+    let sliceStart = started;
+    const found: Hit[][] = new Array(queries.length);
+    const truncated: boolean[] = new Array(queries.length).fill(false);
+    for (let i = 0; i < queries.length; i++) {
+      if (performance.now() - sliceStart >= this.sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+        if (sliceStart - started > budgetMs) {
+          throw new RempartError(
+            'OVERLOADED',
+            `matching this batch took longer than the budget of ${budgetMs / 1000} s (${i} of ${queries.length} hashes done); ` +
+              'retry with smaller batches or later',
+            { retryAfterSeconds: Math.ceil(budgetMs / 1000) },
+          );
+        }
       }
-      return this.matcher
-        .searchVariants(q.algorithm, q.variants, radius)
-        .map((m) => ({ id: m.id, distance: m.distance, transform: q.transforms[m.variant] }));
-    });
+      // One more than the cap, closest first: the extra one only says that the list was cut.
+      const hits = this.searchOne(queries[i]!, cap + 1);
+      if (hits.length > cap) {
+        hits.length = cap;
+        truncated[i] = true;
+      }
+      found[i] = hits;
+    }
 
-    const ids = [...new Set(found.flatMap((ms) => ms.map((m) => m.id)))];
-    if (ids.length === 0) return found.map(() => []);
+    const ids = [...new Set(found.flatMap((hits) => hits.map((h) => h.id)))];
+    if (ids.length === 0) return found.map(() => ({ matches: [], truncated: false }));
     // One query for the whole batch, and only when something matched (rarely).
     const facts = await this.store.hashFacts(ids);
-    const hashIds: number[] = [];
-    const byAlgorithm: Record<string, number> = {};
-    found.forEach((ms, i) => {
-      if (ms.length === 0) return;
-      const { algorithm } = queries[i]!;
-      byAlgorithm[algorithm] = (byAlgorithm[algorithm] ?? 0) + ms.length;
-      for (const m of ms) hashIds.push(m.id);
-    });
-    this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm, truncatedQueries: 0 });
-    return found.map((ms, i) =>
-      ms
+    this.announce(platform, queries, found, truncated);
+    return found.map((ms, i) => ({
+      truncated: truncated[i]!,
+      matches: ms
         // A hash withdrawn between search and lookup has no ref any more: drop it.
         .filter((m) => facts.has(m.id))
         // A profile's derived hash meets each registered role under the threshold of that kind of pair.
@@ -164,8 +216,36 @@ export class MatchService {
           if (queries[i]!.via) out.via = queries[i]!.via;
           return out;
         }),
-    );
+    }));
   }
+
+  private searchOne(query: PreparedQuery, limit: number): Hit[] {
+    const radius = query.radius ?? this.thresholdOf(query.algorithm);
+    if (query.variants.length === 1) {
+      return this.matcher.search(query.algorithm, query.variants[0]!, radius, limit).map((m) => ({ ...m, transform: undefined }));
+    }
+    return this.matcher
+      .searchVariants(query.algorithm, query.variants, radius, limit)
+      .map((m) => ({ id: m.id, distance: m.distance, transform: query.transforms[m.variant] }));
+  }
+
+  private announce(platform: PlatformRecord, queries: PreparedQuery[], found: Hit[][], truncated: boolean[]): void {
+    const hashIds: number[] = [];
+    const byAlgorithm: Record<string, number> = {};
+    found.forEach((hits, i) => {
+      if (hits.length === 0) return;
+      const { algorithm } = queries[i]!;
+      byAlgorithm[algorithm] = (byAlgorithm[algorithm] ?? 0) + hits.length;
+      for (const h of hits) hashIds.push(h.id);
+    });
+    const truncatedQueries = truncated.filter(Boolean).length;
+    this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm, truncatedQueries });
+  }
+}
+
+/** Lets queued I/O (other requests, health probes) run before the next slice. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function prepareQuery(query: QueryHash, index: number, dihedral: boolean): PreparedQuery {

@@ -26,6 +26,7 @@ import { VideoMatchService } from './video-matching.js';
 import { loadOrCreatePepper } from './pepper.js';
 import { PlatformService } from './platforms.js';
 import { RateLimitService } from './rate-limits.js';
+import { nearDuplicateRadius } from './registration-rules.js';
 import { SyncService } from './sync.js';
 import { CaseworkService } from './takedown/casework.js';
 import { smtpMailer, type Mailer } from './takedown/mailer.js';
@@ -143,7 +144,13 @@ export class Rempart {
       this.store,
       this.matcher,
       this.credentials,
-      { qualityFloor: config.pdqQualityFloor, maxHashes: config.maxBatch, maxVideoSeconds: config.maxVideoSeconds },
+      {
+        qualityFloor: config.pdqQualityFloor,
+        maxHashes: config.maxBatch,
+        maxVideoSeconds: config.maxVideoSeconds,
+        maxHashesPerCase: config.maxHashesPerCase,
+        nearDuplicateRadius: (algorithm) => nearDuplicateRadius(config.thresholds[algorithm] ?? 0),
+      },
       this.events,
       this.matchRecorder,
       {
@@ -153,7 +160,11 @@ export class Rempart {
     );
     this.platforms = new PlatformService(this.store, this.credentials);
     this.indexLoader = new IndexLoader(this.store, this.matcher);
-    this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, config.maxBatch);
+    this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, {
+      maxBatch: config.maxBatch,
+      maxMatchesPerHash: config.maxMatchesPerHash,
+      budgetMs: config.matchBudgetSeconds * 1000,
+    });
     this.videoMatching = new VideoMatchService(this.store, this.matcher, this.events, this, {
       frameThreshold: () => this.matching.thresholdOf('pdq'),
       qualityFloor: config.pdqQualityFloor,

@@ -27,6 +27,11 @@ const dihedralQuery = {
   properties: { dihedral: { type: 'boolean', description: 'also match mirrored and rotated copies (each frame\'s 8 dihedral hashes)' } },
 } as const;
 
+const truncatedFlag = {
+  type: 'boolean',
+  description: 'more stored hashes matched a query hash than the per-hash cap: only the closest are listed',
+} as const;
+
 const imageMatchQuery = {
   type: 'object',
   additionalProperties: false,
@@ -88,7 +93,13 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
               results: {
                 type: 'array',
                 description: 'one entry per query hash, in order',
-                items: { type: 'object', properties: { matches: { type: 'array', items: match } } },
+                items: {
+                  type: 'object',
+                  properties: {
+                    matches: { type: 'array', items: match, description: 'closest first, at most the per-hash cap (50 by default)' },
+                    truncated: truncatedFlag,
+                  },
+                },
               },
             },
           },
@@ -100,7 +111,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
       requireReady();
       const { hashes, dihedral } = request.body as { hashes: QueryHash[]; dihedral?: boolean };
       const results = await rempart.matching.matchHashes(platformOf(request), hashes, { dihedral: dihedral === true });
-      return { results: results.map((matches) => ({ matches })) };
+      return { results };
     },
   );
 
@@ -115,7 +126,10 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         consumes: IMAGE_TYPES,
         querystring: imageMatchQuery,
         response: {
-          200: { type: 'object', properties: { ...imageInfo, matched: { type: 'boolean' }, matches: { type: 'array', items: match } } },
+          200: {
+            type: 'object',
+            properties: { ...imageInfo, matched: { type: 'boolean' }, matches: { type: 'array', items: match }, truncated: truncatedFlag },
+          },
           ...errors(400, 401, 413, 415, 422, 503),
         },
       },
@@ -123,11 +137,11 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     async (request) => {
       requireReady();
       const { dihedral, profile = DEFAULT_PROFILE } = request.query as { dihedral?: boolean; profile?: string };
-      const { image, matches } = await rempart.matching.matchImage(platformOf(request), imageBytes(request.body), {
+      const { image, matches, truncated } = await rempart.matching.matchImage(platformOf(request), imageBytes(request.body), {
         dihedral: dihedral === true,
         ...(profile !== NO_PROFILE ? { profile } : {}),
       });
-      return { ...image, matched: matches.length > 0, matches };
+      return { ...image, matched: matches.length > 0, matches, truncated };
     },
   );
 

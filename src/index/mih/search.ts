@@ -3,7 +3,7 @@
  * that is cheaper), verify the candidates, report each match once, sorted.
  */
 import { WORDS_PER_CODE, hammingWords, scanWords, writeWords } from '../../hashing/hamming.js';
-import { type Match, compareMatches } from '../types.js';
+import { type Match, closestMatches, compareMatches } from '../types.js';
 import { CandidateTable } from './candidates.js';
 import type { DeltaTier } from './delta-tier.js';
 import type { ParkedSlots } from './parked.js';
@@ -40,8 +40,8 @@ export class QueryRunner {
     return this.candidates.byteLength;
   }
 
-  /** Every code within `radius` of `code`, sorted by distance then id. */
-  run(target: SearchTarget, plan: QueryPlan, code: Uint8Array, radius: number): Match[] {
+  /** Every code within `radius` of `code`, sorted by distance then id; the `limit` closest when given. */
+  run(target: SearchTarget, plan: QueryPlan, code: Uint8Array, radius: number, limit?: number): Match[] {
     writeWords(code, this.query, 0);
     this.outSlots.length = 0;
     this.outDistances.length = 0;
@@ -57,7 +57,7 @@ export class QueryRunner {
       this.outDistances.length = 0;
       this.scan(target.slots, radius);
     }
-    return this.results(target.slots.ids);
+    return this.results(target.slots.ids, limit);
   }
 
   /**
@@ -196,10 +196,15 @@ export class QueryRunner {
     outSlots.length = outDistances.length = kept;
   }
 
-  private results(ids: Uint32Array): Match[] {
-    const n = this.outSlots.length;
+  private results(ids: Uint32Array, limit?: number): Match[] {
+    const { outSlots, outDistances } = this;
+    const n = outSlots.length;
+    // A clustered index can put thousands of codes within the radius: build only the kept ones.
+    if (limit !== undefined && n > limit) {
+      return closestMatches(n, (i) => ids[outSlots[i]!]!, (i) => outDistances[i]!, limit);
+    }
     const out: Match[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = { id: ids[this.outSlots[i]!]!, distance: this.outDistances[i]! };
+    for (let i = 0; i < n; i++) out[i] = { id: ids[outSlots[i]!]!, distance: outDistances[i]! };
     return n > 1 ? out.sort(compareMatches) : out;
   }
 }
