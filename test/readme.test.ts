@@ -32,7 +32,10 @@ describe('README example session', () => {
   });
 
   async function runSession(): Promise<{ code: number; stdout: string; stderr: string }> {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', readmeSession()], {
+    const child = spawn('bash', ['--norc', '-euo', 'pipefail', '-c', readmeSession()], {
+      // Run over ssh, or with stdin a socket at a low SHLVL, bash reads /etc/bash.bashrc even
+      // with -c (unless --norc), and Debian's then fails under -u on the unset PS1.
+      stdio: ['ignore', 'pipe', 'pipe'],
       cwd: dir,
       env: { ...process.env, BASE: server.url, REMPART_DATA_DIR: path.join(dir, 'data') },
     });
