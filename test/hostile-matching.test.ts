@@ -80,11 +80,36 @@ describe('registration refuses what no image produces (issue 10 item 6)', () => 
     const distinct = [0, 8, 16, 24, 32].map((b) => ({ algorithm: 'blockhash', value: flip(REAL, b, b + 1, b + 2) }));
     const refused = await request(`${server.url}/v1/cases`, { body: { hashes: distinct } });
     expect(refused.status).toBe(422);
-    expect(refused.body).toMatchObject({ error: 'CASE_TOO_LARGE', message: expect.stringContaining('at most 4 distinct hashes, got 5') });
+    expect(refused.body).toMatchObject({ error: 'CASE_TOO_LARGE', message: expect.stringContaining('at most 4 distinct image hashes, got 5') });
     // Five values of which two are near-duplicates fit.
     const fits = await request(`${server.url}/v1/cases`, { body: { hashes: [...distinct.slice(0, 4), { algorithm: 'blockhash', value: flip(distinct[0]!.value, 200) }] } });
     expect(fits.status).toBe(201);
     expect(fits.body.hashCount).toBe(4);
+  });
+});
+
+describe('videos at registration (issue 10 item 6)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ config: { maxHashesPerCase: '4' } });
+  });
+  afterAll(() => server.close());
+
+  const frames = (values: string[]) => values.map((value, i) => ({ t: i / 5, value, quality: 90 }));
+
+  it("refuses a frame no picture produces, naming the video and the frame's time", async () => {
+    const before = await server.server.rempart.store.countHashes();
+    const response = await request(`${server.url}/v1/cases`, { body: { videos: [{ frames: frames([REAL, attackValues[7]!]) }] } });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ error: 'IMPLAUSIBLE_HASH', message: expect.stringMatching(/^videos\[0\]: frame at 0.2 s: pdq value sets 3 of 256 bits/) });
+    expect(await server.server.rempart.store.countHashes()).toBe(before);
+  });
+
+  it("keeps every frame of a video, however alike (a still scene), and counts frames under the video's own limits, not the image cap", async () => {
+    const still = frames([REAL, flip(REAL, 1), flip(REAL, 1, 2), flip(REAL, 3), flip(REAL, 4), flip(REAL, 5)]);
+    const response = await request(`${server.url}/v1/cases`, { body: { hashes: [{ algorithm: 'pdq', value: REAL, quality: 90 }], videos: [{ frames: still }] } });
+    expect(response.status).toBe(201);
+    expect(response.body.hashCount).toBe(7);
   });
 });
 

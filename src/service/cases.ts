@@ -2,7 +2,7 @@ import { parseHash, type ParsedHash, type WireHash, bytesToHex } from '../hashin
 import { RempartError } from '../errors.js';
 import type { Matcher } from '../index/matcher.js';
 import type { Actor, CaseRecord, CaseStore, NewHash, NewItem } from '../store/types.js';
-import { videoToItem, type VideoItemInput } from './video-items.js';
+import { FRAME_ROLE, videoToItem, type VideoItemInput } from './video-items.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
 import type { EngineEvents } from './events.js';
@@ -131,13 +131,19 @@ export class CaseService {
   /** Checks videos as sent by the victim's device; each becomes one item (frames with role 'frame', MD5 with role 'file'). */
   validateVideos(videos: readonly VideoItemInput[], maxVideos = this.policy.maxVideos ?? 20): NewItem[] {
     if (videos.length > maxVideos) throw new RempartError('BAD_REQUEST', `a case takes at most ${maxVideos} videos per request, got ${videos.length}`);
-    return videos.map((video, i) =>
-      videoToItem(video, `videos[${i}]`, {
+    return videos.map((video, i) => {
+      const item = videoToItem(video, `videos[${i}]`, {
         qualityFloor: this.policy.qualityFloor,
         maxFrames: this.policy.maxVideoFrames ?? 3600,
         maxSeconds: this.policy.maxVideoSeconds ?? 600,
-      }),
-    );
+      });
+      // Frames are PDQ hashes like any other: values no picture produces are refused here too.
+      for (const hash of item.hashes) {
+        const implausible = hash.role === FRAME_ROLE ? implausibility(hash.algorithm, hash.bytes) : undefined;
+        if (implausible) throw new RempartError('IMPLAUSIBLE_HASH', `videos[${i}]: frame at ${String((hash.detail as { t?: number } | undefined)?.t)} s: ${implausible}`);
+      }
+      return item;
+    });
   }
 
   /**
