@@ -24,6 +24,8 @@ export interface Config {
   /** Hashing worker threads. */
   hashThreads: number;
   maxImageBytes: number;
+  /** Largest JSON request body (hashes to register or match). */
+  maxJsonBytes: number;
   maxImagePixels: number;
   /** A decode taking longer is refused (IMAGE_TIMEOUT) so one image cannot hold a worker. */
   decodeTimeoutSeconds: number;
@@ -98,6 +100,7 @@ export const DEFAULTS = {
   databasePoolSize: 10,
   pdqQualityFloor: 50,
   maxImageBytes: 50 * 1024 * 1024,
+  maxJsonBytes: 4 * 1024 * 1024,
   maxImagePixels: 100_000_000,
   decodeTimeoutSeconds: 20,
   index: 'mih',
@@ -164,6 +167,7 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     pdqQualityFloor: env.REMPART_PDQ_QUALITY_FLOOR,
     hashThreads: env.REMPART_HASH_THREADS,
     maxImageBytes: env.REMPART_MAX_IMAGE_BYTES,
+    maxJsonBytes: env.REMPART_MAX_JSON_BYTES,
     maxImagePixels: env.REMPART_MAX_IMAGE_PIXELS,
     decodeTimeoutSeconds: env.REMPART_DECODE_TIMEOUT,
     index: env.REMPART_INDEX,
@@ -269,6 +273,7 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     pepper: merged.pepper,
     logLevel: merged.logLevel ?? DEFAULTS.logLevel,
     maxBatch: merged.maxBatch === undefined ? DEFAULTS.maxBatch : integer('max batch', merged.maxBatch, 1, 100_000),
+    maxJsonBytes: optional(merged.maxJsonBytes, DEFAULTS.maxJsonBytes, 'max JSON bytes', 1024, 1024 * 1024 * 1024),
     maxMatchesPerHash: optional(merged.maxMatchesPerHash, DEFAULTS.maxMatchesPerHash, 'max matches per hash', 1, 100_000),
     matchBudgetSeconds: optional(merged.matchBudgetSeconds, DEFAULTS.matchBudgetSeconds, 'match budget (seconds)', 1, 3600),
     maxHashesPerCase: optional(merged.maxHashesPerCase, DEFAULTS.maxHashesPerCase, 'max hashes per case', 1, 1_000_000),

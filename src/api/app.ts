@@ -8,6 +8,7 @@ import { webPlugin } from '../web/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { metricsPlugin } from './metrics.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerTextFields } from './text-fields.js';
 import { caseRoutes } from './routes/cases.js';
 import { hashingRoutes } from './routes/hashing.js';
 import { healthRoutes } from './routes/health.js';
@@ -33,15 +34,18 @@ export interface AppOptions {
 export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MB.
-    bodyLimit: 4 * 1024 * 1024,
+    // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MiB.
+    bodyLimit: rempart.config.maxJsonBytes,
     // Behind a reverse proxy, the client's address comes from X-Forwarded-For (rate limits).
     trustProxy: (_address: string, hop: number) => hop < rempart.config.trustProxyHops,
-    // Unknown fields are refused (not silently dropped): a typo must not look like success.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Unknown fields are refused (not silently dropped) and types are not coerced: a typo
+    // must be a 400 naming the field, never success with another meaning (text-fields.ts
+    // reads query strings and path parameters).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
-  registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes });
+  registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes, maxJsonBytes: rempart.config.maxJsonBytes });
+  registerTextFields(app);
   await registerRateLimit(app, rempart.config.rateLimitPerMinute, rempart.rateLimits);
 
   await app.register(swagger, {

@@ -1,9 +1,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ERROR_STATUS, RempartError, isErrorCode } from '../errors.js';
+import { MEDIA_BODY } from './image-body.js';
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`;
+}
 
 /** Fastify's own 4xx errors, under our codes and with messages a client can act on. */
 const FASTIFY_ERRORS: Record<string, { code: keyof typeof ERROR_STATUS; message?: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'IMAGE_TOO_LARGE' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'IMAGE_UNSUPPORTED' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BAD_REQUEST', message: 'the JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' },
@@ -16,7 +20,7 @@ const FASTIFY_ERRORS: Record<string, { code: keyof typeof ERROR_STATUS; message?
  * their code; validation errors become 400 naming the field; anything unexpected is a 500
  * whose details go to the log only.
  */
-export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number }): void {
+export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBytes: number; maxJsonBytes: number }): void {
   app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
     if (error instanceof RempartError) {
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
@@ -31,22 +35,24 @@ export function registerErrorHandling(app: FastifyInstance, limits: { maxImageBy
       return reply.status(400).send({ statusCode: 400, error: 'BAD_REQUEST', message: error.message });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      // Routes taking videos have the larger limit; anything but an image over it is a video.
-      const limit = request.routeOptions.bodyLimit ?? limits.maxImageBytes;
-      const isImage = /^image\//i.test(request.headers['content-type'] ?? '') || limit <= limits.maxImageBytes;
-      const code = isImage ? 'IMAGE_TOO_LARGE' : 'VIDEO_TOO_LARGE';
+      // Images, videos and JSON have their own limits: name the one this body went over.
+      const type = request.headers['content-type'] ?? '';
+      const limit = request.routeOptions.bodyLimit ?? limits.maxJsonBytes;
+      const [code, what] = !MEDIA_BODY.test(type)
+        ? (['BODY_TOO_LARGE', 'JSON body'] as const)
+        : /^image\//i.test(type) || limit <= limits.maxImageBytes
+          ? (['IMAGE_TOO_LARGE', 'image'] as const)
+          : (['VIDEO_TOO_LARGE', 'video'] as const);
       const status = ERROR_STATUS[code];
-      return reply.status(status).send({ statusCode: status, error: code, message: `request body is larger than the limit of ${limit} bytes` });
+      return reply.status(status).send({ statusCode: status, error: code, message: `the ${what} is larger than the limit of ${limit} bytes (${mebibytes(limit)})` });
     }
     const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
     if (known) {
       const status = ERROR_STATUS[known.code];
       const message =
-        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? `request body is larger than the limit of ${limits.maxImageBytes} bytes`
-          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-            ? `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted here: send JSON, or image or video bytes as image/*, video/* or application/octet-stream where the route takes them`
-            : (known.message ?? error.message);
+        error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `Content-Type "${request.headers['content-type'] ?? ''}" is not accepted here: send JSON, or image or video bytes as image/*, video/* or application/octet-stream where the route takes them`
+          : (known.message ?? error.message);
       return reply.status(status).send({ statusCode: status, error: known.code, message });
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

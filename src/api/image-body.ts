@@ -1,13 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { RempartError } from '../errors.js';
 
+/** Content types taken as image bytes. */
+export const IMAGE_BODY = /^(image\/[a-z0-9.+-]+|application\/octet-stream)(;.*)?$/i;
+/** Content types taken as image or video bytes. */
+export const MEDIA_BODY = /^(image\/[a-z0-9.+-]+|video\/[a-z0-9.+-]+|application\/octet-stream)(;.*)?$/i;
+
 /**
  * Lets the routes of one plugin take raw image bytes as the body. The bytes stay in a
  * Buffer in memory: they are handed to the worker pool and never logged or stored.
  */
 export function acceptImageBodies(app: FastifyInstance, maxImageBytes: number): void {
   app.addContentTypeParser(
-    /^(image\/[a-z0-9.+-]+|application\/octet-stream)(;.*)?$/i,
+    IMAGE_BODY,
     { parseAs: 'buffer', bodyLimit: maxImageBytes },
     (_request, body, done) => done(null, body),
   );
@@ -21,7 +26,7 @@ export function acceptImageBodies(app: FastifyInstance, maxImageBytes: number): 
  */
 export function acceptMediaBodies(app: FastifyInstance, limits: { maxImageBytes: number; maxVideoBytes: number }): void {
   app.addContentTypeParser(
-    /^(image\/[a-z0-9.+-]+|video\/[a-z0-9.+-]+|application\/octet-stream)(;.*)?$/i,
+    MEDIA_BODY,
     { parseAs: 'buffer', bodyLimit: Math.max(limits.maxImageBytes, limits.maxVideoBytes) },
     (_request, body, done) => done(null, body),
   );

@@ -4,7 +4,7 @@ import type { Matcher } from '../index/matcher.js';
 import type { Actor, CaseRecord, CaseStore, NewHash, NewItem } from '../store/types.js';
 import { FRAME_ROLE, videoToItem, type VideoItemInput } from './video-items.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
-import { CASE_NUMBER_PATTERN, type Credentials, newCaseNumber, newCaseSecret } from './credentials.js';
+import { type Credentials, newCaseNumber, newCaseSecret, normaliseCaseNumber } from './credentials.js';
 import type { EngineEvents } from './events.js';
 import { collapseNearDuplicateItems, implausibility } from './registration-rules.js';
 
@@ -49,7 +49,6 @@ export interface CasePolicy {
   nearDuplicateRadius: (algorithm: string) => number;
 }
 
-const CASE_NUMBER = new RegExp(CASE_NUMBER_PATTERN);
 /**
  * How long a withdrawal waits for its values to leave the store's files before answering;
  * past it, erasure goes on in the background and the store reports it as stalled.
@@ -260,7 +259,7 @@ export class CaseService {
       for (const copy of this.extras.derivedCopies ?? []) await copy.eraseWithdrawn();
       await this.store.erasureSettled(ERASURE_WAIT_MS);
     }
-    const after = (await this.store.getCaseByNumber(caseNumber))!;
+    const after = (await this.store.getCaseByNumber(record.number))!;
     return { ...(await this.toStatus(after)), removedHashes: removed.length };
   }
 
@@ -274,7 +273,9 @@ export class CaseService {
   async authenticate(caseNumber: string, secret: string) {
     // A count the recorder could not write now is retried later: reading the case goes on.
     await this.matchRecorder?.flush().catch(() => {});
-    const record = CASE_NUMBER.test(caseNumber) ? await this.store.getCaseByNumber(caseNumber) : undefined;
+    // Victims type case numbers by hand: read what they meant (any case, spaces, dashes).
+    const number = normaliseCaseNumber(caseNumber);
+    const record = number === undefined ? undefined : await this.store.getCaseByNumber(number);
     const ok = await this.credentials.verifyCaseSecret(secret, record?.secretHash ?? (await this.decoyHash));
     if (!record || !ok) throw new RempartError('CASE_AUTH', CASE_AUTH_MESSAGE);
     return record;

@@ -36,6 +36,28 @@ export function newCaseNumber(): string {
 
 export const CASE_NUMBER_PATTERN = '^RMP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$';
 
+/** Letters a person may type for a Crockford digit: lowercase, and I, L, O for 1, 1, 0. */
+const CROCKFORD_ALIASES: Record<string, string> = { I: '1', L: '1', O: '0' };
+
+/**
+ * The case number a victim meant, from what she typed: any case, surrounding or inner
+ * spaces, missing or extra dashes, with or without the "RMP" prefix, and I, L, O read as
+ * 1, 1, 0 (as Crockford base32 decodes them). Undefined when it cannot be one: anything
+ * but 8 characters after the prefix, or a character no case number holds (U, punctuation).
+ */
+export function normaliseCaseNumber(input: string): string | undefined {
+  let compact = input.toUpperCase().replace(/[\s_-]+/g, '');
+  if (compact.startsWith('RMP')) compact = compact.slice(3);
+  if (compact.length !== 8) return undefined;
+  let digits = '';
+  for (const c of compact) {
+    const digit = CROCKFORD_ALIASES[c] ?? c;
+    if (!CROCKFORD.includes(digit)) return undefined;
+    digits += digit;
+  }
+  return `RMP-${groups(digits, 4)}`;
+}
+
 /** 26 Crockford characters = 130 random bits, grouped for copying: "X8D4-…". */
 export function newCaseSecret(): string {
   return groups(randomCrockford(26), 4);

@@ -20,13 +20,14 @@ export async function buildOperatorApp(
   rempart: OperatorEngine,
   options: { logger?: FastifyServerOptions['logger']; loggerInstance?: FastifyBaseLogger; consoleRoot?: string } = {},
 ): Promise<FastifyInstance> {
+  const bodyLimit = 1024 * 1024;
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit,
     trustProxy: (_address: string, hop: number) => hop < rempart.config.trustProxyHops,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  registerErrorHandling(app, { maxImageBytes: 1024 * 1024 });
+  registerErrorHandling(app, { maxImageBytes: bodyLimit, maxJsonBytes: bodyLimit });
   await app.register(consoleRoutes, { rempart, prefix: '/console/api' });
   await app.register(consolePagePlugin, { root: options.consoleRoot });
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));

@@ -26,7 +26,13 @@ const caseStatus = {
 const caseParams = {
   type: 'object',
   required: ['caseNumber'],
-  properties: { caseNumber: { type: 'string', maxLength: 32, description: `case number (${CASE_NUMBER_PATTERN})` } },
+  properties: {
+    caseNumber: {
+      type: 'string',
+      maxLength: 32,
+      description: `case number (${CASE_NUMBER_PATTERN}); read as typed by hand: any case, spaces and dashes optional, the RMP prefix optional`,
+    },
+  },
 } as const;
 
 const secretHeader = {
