@@ -48,6 +48,12 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Trust X-Forwarded-For from this many proxy hops (behind a reverse proxy), 0 = none. */
   trustProxyHops: number;
+  /**
+   * Client addresses in the request log: of authenticated platforms only (default), of every
+   * request ('all', an operator's explicit choice: it ties victims' addresses to their cases),
+   * or of none.
+   */
+  logClientAddresses: 'platforms' | 'all' | 'none';
   /** Days a withdrawn hash value may be kept so that StopNCII-feed clients learn of its removal (0 = none). */
   tombstoneDays: number;
   /** The operator's data key (personal data and webhook secrets at rest); when absent, read from dataKeyFile. */
@@ -131,6 +137,7 @@ export const DEFAULTS = {
   videoCpuSeconds: 600,
   videoMemoryBytes: 3 * 1024 * 1024 * 1024,
   videoConcurrency: 1,
+  logClientAddresses: 'platforms',
 } as const;
 
 export class ConfigError extends Error {
@@ -180,6 +187,7 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     maxHashesPerCase: env.REMPART_MAX_HASHES_PER_CASE,
     rateLimitPerMinute: env.REMPART_RATE_LIMIT,
     trustProxyHops: env.REMPART_TRUST_PROXY_HOPS,
+    logClientAddresses: env.REMPART_LOG_CLIENT_ADDRESSES,
     tombstoneDays: env.REMPART_TOMBSTONE_DAYS,
     dataKey: env.REMPART_DATA_KEY,
     dataKeyFile: env.REMPART_DATA_KEY_FILE,
@@ -237,6 +245,11 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     thresholds[name] = integer(`threshold for ${name}`, match[2]!, 0, 128);
   }
 
+  const logClientAddresses = merged.logClientAddresses ?? DEFAULTS.logClientAddresses;
+  if (logClientAddresses !== 'platforms' && logClientAddresses !== 'all' && logClientAddresses !== 'none') {
+    throw new ConfigError(`log client addresses must be "platforms", "all" or "none", got "${logClientAddresses}"`);
+  }
+
   const index = merged.index ?? DEFAULTS.index;
   if (index !== 'mih' && index !== 'linear') throw new ConfigError(`index must be "mih" or "linear", got "${index}"`);
 
@@ -283,6 +296,7 @@ export function resolveConfig(...layers: RawConfig[]): Config {
         : integer('rate limit (requests per minute)', merged.rateLimitPerMinute, 0, 1_000_000),
     trustProxyHops:
       merged.trustProxyHops === undefined ? DEFAULTS.trustProxyHops : integer('trusted proxy hops', merged.trustProxyHops, 0, 10),
+    logClientAddresses,
     tombstoneDays:
       merged.tombstoneDays === undefined ? DEFAULTS.tombstoneDays : integer('tombstone days', merged.tombstoneDays, 0, 3650),
     dataKey: merged.dataKey,

@@ -149,7 +149,7 @@ describe('metrics', () => {
       const created = await request(`${server.url}/v1/cases`, { body: { hashes: hashed.body.hashes } });
       await request(`${server.url}/v1/cases/${created.body.caseNumber}`, { headers: bearer(created.body.caseSecret) });
       await request(`${server.url}/v1/match/image`, { raw: photo, contentType: 'image/jpeg', headers: bearer(key) });
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
       expect(text).toMatch(/rempart_indexed_hashes 2/);
       expect(text).toMatch(/rempart_ready 1/);
       expect(text).toMatch(/rempart_matches_total\{algorithm="pdq"\} 1/);

@@ -151,7 +151,7 @@ describe('erasure on a live server', () => {
     expect(filesHolding(dataDir, withdrawnValues[0]!)).toContain('rempart.sqlite-wal');
     await eventually(() => running!.output().includes('erasure pending'));
     expect(running!.output()).toContain('erasure pending');
-    expect((await request(`${url}/metrics`)).body).toMatch(/^rempart_erasure_pending 1$/m);
+    expect((await request(`${running!.metricsUrl}/metrics`)).body).toMatch(/^rempart_erasure_pending 1$/m);
 
     await release();
     await eventually(() => withdrawnValues.every((value) => filesHolding(dataDir, value).length === 0));
@@ -162,7 +162,7 @@ describe('erasure on a live server', () => {
     expect(filesHolding(dataDir, keptValues[0]!)).not.toEqual([]);
     await eventually(() => running!.output().includes('erasure complete'));
     expect(running!.output()).toContain('erasure complete');
-    expect((await request(`${url}/metrics`)).body).toMatch(/^rempart_erasure_pending 0$/m);
+    expect((await request(`${running!.metricsUrl}/metrics`)).body).toMatch(/^rempart_erasure_pending 0$/m);
   });
 
   it('finishes an erasure that a kill -9 interrupted when the store next opens', async () => {

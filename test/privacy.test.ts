@@ -96,7 +96,7 @@ describe('image bytes never leave memory', () => {
     expect([...dataFiles.keys()].some((f) => f.endsWith('.sqlite'))).toBe(true);
     // Temp files: test/privacy-temp.test.ts gives a server process a temp folder of its own and watches it.
     const logs = server.logs();
-    expect(logs).toContain('request completed'); // the log is really captured
+    expect(logs).toContain('"msg":"request"'); // the log is really captured (one line per request)
 
     const logBytes = Buffer.from(logs, 'latin1');
     const all: Buffer[] = [];

@@ -6,8 +6,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { ApiEngine } from './engine.js';
 import { webPlugin } from '../web/plugin.js';
 import { registerErrorHandling } from './errors.js';
-import { metricsPlugin } from './metrics.js';
+import { type Metrics, metricsPlugin } from './metrics.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerRequestLog } from './request-log.js';
 import { registerTextFields } from './text-fields.js';
 import { caseRoutes } from './routes/cases.js';
 import { hashingRoutes } from './routes/hashing.js';
@@ -25,6 +26,8 @@ const VERSION = (
 export interface AppOptions {
   /** pino logger options or instance, as fastify takes them; false for none. */
   logger?: FastifyServerOptions['logger'];
+  /** Collects request timings into these metrics (startServer passes them when an operator port is set). */
+  metrics?: Metrics;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface AppOptions {
 export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    // request-log.ts writes one line per request without the URL or (by default) the address.
+    disableRequestLogging: true,
     // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MiB.
     bodyLimit: rempart.config.maxJsonBytes,
     // Behind a reverse proxy, the client's address comes from X-Forwarded-For (rate limits).
@@ -46,6 +51,7 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
 
   registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes, maxJsonBytes: rempart.config.maxJsonBytes });
   registerTextFields(app);
+  registerRequestLog(app, rempart.config.logClientAddresses);
   await registerRateLimit(app, rempart.config.rateLimitPerMinute, rempart.rateLimits);
 
   await app.register(swagger, {
@@ -74,7 +80,8 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(metricsPlugin, { rempart });
+  // Request timings for the operator's /metrics (served on its own listener, see server.ts).
+  if (options.metrics) await app.register(metricsPlugin, { metrics: options.metrics });
   await app.register(healthRoutes, { rempart });
   await app.register(hashingRoutes, { rempart });
   await app.register(caseRoutes, { rempart });

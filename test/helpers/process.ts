@@ -8,6 +8,8 @@ export const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** The operators' listener (console, GET /metrics): the helper starts it on a random port. */
+  metricsUrl: string | undefined;
   output(): string;
 }
 
@@ -40,7 +42,8 @@ export async function spawnServer(
     child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
-  return { child, url, output: () => output };
+  const metricsUrl = /operators' listener at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+  return { child, url, metricsUrl, output: () => output };
 }
 
 /** Runs the CLI to completion. */

@@ -7,6 +7,8 @@ import { startServer, type RunningServer } from '../../src/api/server.js';
 
 export interface TestServer {
   url: string;
+  /** The operators' listener (console, GET /metrics), on its own random port. */
+  metricsUrl: string;
   dataDir: string;
   server: RunningServer;
   /** Everything the server logged, as text (pino JSON lines). */
@@ -42,6 +44,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer(config, { level: config.logLevel, stream });
   return {
     url: server.url,
+    metricsUrl: server.metricsUrl!,
     dataDir,
     server,
     logs: () => logText,

@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Rempart } from '../../service/rempart.js';
 import { consolePagePlugin } from '../../web/console-plugin.js';
 import { registerErrorHandling } from '../errors.js';
+import { type Metrics, metricsRoute } from '../metrics.js';
 import { consoleRoutes } from './console-routes.js';
 
 /** What the operator side uses of the engine. */
@@ -18,7 +19,13 @@ export type OperatorEngine = Pick<
 
 export async function buildOperatorApp(
   rempart: OperatorEngine,
-  options: { logger?: FastifyServerOptions['logger']; loggerInstance?: FastifyBaseLogger; consoleRoot?: string } = {},
+  options: {
+    logger?: FastifyServerOptions['logger'];
+    loggerInstance?: FastifyBaseLogger;
+    consoleRoot?: string;
+    /** Prometheus metrics to serve at GET /metrics (startServer passes the engine's). */
+    metrics?: Metrics;
+  } = {},
 ): Promise<FastifyInstance> {
   const bodyLimit = 1024 * 1024;
   const app = Fastify({
@@ -28,6 +35,7 @@ export async function buildOperatorApp(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   registerErrorHandling(app, { maxImageBytes: bodyLimit, maxJsonBytes: bodyLimit });
+  if (options.metrics) await app.register(metricsRoute, { metrics: options.metrics });
   await app.register(consoleRoutes, { rempart, prefix: '/console/api' });
   await app.register(consolePagePlugin, { root: options.consoleRoot });
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'));
