@@ -48,6 +48,14 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Trust X-Forwarded-For from this many proxy hops (behind a reverse proxy), 0 = none. */
   trustProxyHops: number;
+  /** Longest wait of an image for a hashing thread before 503 OVERLOADED with Retry-After. */
+  queueTimeoutSeconds: number;
+  /** Time a client has to send its whole request (headers and body) before 408 and the connection closes. */
+  requestTimeoutSeconds: number;
+  /** Time a client has to send its request headers. */
+  headersTimeoutSeconds: number;
+  /** A connection silent this long (no byte either way) is closed; also bounds keep-alive. */
+  idleTimeoutSeconds: number;
   /**
    * Client addresses in the request log: of authenticated platforms only (default), of every
    * request ('all', an operator's explicit choice: it ties victims' addresses to their cases),
@@ -137,6 +145,10 @@ export const DEFAULTS = {
   videoCpuSeconds: 600,
   videoMemoryBytes: 3 * 1024 * 1024 * 1024,
   videoConcurrency: 1,
+  queueTimeoutSeconds: 10,
+  requestTimeoutSeconds: 30,
+  headersTimeoutSeconds: 10,
+  idleTimeoutSeconds: 10,
   logClientAddresses: 'platforms',
 } as const;
 
@@ -187,6 +199,10 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     maxHashesPerCase: env.REMPART_MAX_HASHES_PER_CASE,
     rateLimitPerMinute: env.REMPART_RATE_LIMIT,
     trustProxyHops: env.REMPART_TRUST_PROXY_HOPS,
+    queueTimeoutSeconds: env.REMPART_QUEUE_TIMEOUT,
+    requestTimeoutSeconds: env.REMPART_REQUEST_TIMEOUT,
+    headersTimeoutSeconds: env.REMPART_HEADERS_TIMEOUT,
+    idleTimeoutSeconds: env.REMPART_IDLE_TIMEOUT,
     logClientAddresses: env.REMPART_LOG_CLIENT_ADDRESSES,
     tombstoneDays: env.REMPART_TOMBSTONE_DAYS,
     dataKey: env.REMPART_DATA_KEY,
@@ -250,6 +266,12 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     throw new ConfigError(`log client addresses must be "platforms", "all" or "none", got "${logClientAddresses}"`);
   }
 
+  const requestTimeoutSeconds = optional(merged.requestTimeoutSeconds, DEFAULTS.requestTimeoutSeconds, 'request timeout (seconds)', 1, 3600);
+  const headersTimeoutSeconds = optional(merged.headersTimeoutSeconds, DEFAULTS.headersTimeoutSeconds, 'headers timeout (seconds)', 1, 3600);
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigError(`headers timeout (${headersTimeoutSeconds} s) must not exceed the request timeout (${requestTimeoutSeconds} s)`);
+  }
+
   const index = merged.index ?? DEFAULTS.index;
   if (index !== 'mih' && index !== 'linear') throw new ConfigError(`index must be "mih" or "linear", got "${index}"`);
 
@@ -296,6 +318,10 @@ export function resolveConfig(...layers: RawConfig[]): Config {
         : integer('rate limit (requests per minute)', merged.rateLimitPerMinute, 0, 1_000_000),
     trustProxyHops:
       merged.trustProxyHops === undefined ? DEFAULTS.trustProxyHops : integer('trusted proxy hops', merged.trustProxyHops, 0, 10),
+    queueTimeoutSeconds: optional(merged.queueTimeoutSeconds, DEFAULTS.queueTimeoutSeconds, 'queue timeout (seconds)', 1, 3600),
+    requestTimeoutSeconds,
+    headersTimeoutSeconds,
+    idleTimeoutSeconds: optional(merged.idleTimeoutSeconds, DEFAULTS.idleTimeoutSeconds, 'idle timeout (seconds)', 1, 3600),
     logClientAddresses,
     tombstoneDays:
       merged.tombstoneDays === undefined ? DEFAULTS.tombstoneDays : integer('tombstone days', merged.tombstoneDays, 0, 3650),

@@ -35,12 +35,23 @@ export interface AppOptions {
  * route, one error handler, the OpenAPI document at /openapi.json and its docs at /docs.
  */
 export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = rempart;
   const app = Fastify({
     logger: options.logger ?? false,
     // request-log.ts writes one line per request without the URL or (by default) the address.
     disableRequestLogging: true,
     // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MiB.
     bodyLimit: rempart.config.maxJsonBytes,
+    // Slow or silent clients must not hold connections (issue 10, item 9): the whole request
+    // within requestTimeout, its headers within headersTimeout, never silent for idleTimeout.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    connectionTimeout: config.idleTimeoutSeconds * 1000,
+    keepAliveTimeout: Math.min(5_000, config.idleTimeoutSeconds * 1000),
+    http: {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      // Node checks the two timeouts above on this interval (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, (config.headersTimeoutSeconds * 1000) / 2),
+    },
     // Behind a reverse proxy, the client's address comes from X-Forwarded-For (rate limits).
     trustProxy: (_address: string, hop: number) => hop < rempart.config.trustProxyHops,
     // Unknown fields are refused (not silently dropped) and types are not coerced: a typo

@@ -15,18 +15,21 @@ export interface HashingPoolOptions {
    * IMAGE_TIMEOUT, freeing the worker; default DEFAULT_LIMITS.decodeTimeoutSeconds (20).
    */
   decodeTimeoutSeconds?: number;
+  /** Longest wait for a free thread (seconds, may be fractional) before OVERLOADED; default: no limit. */
+  queueTimeoutSeconds?: number;
 }
 
 export interface ResolvedPoolOptions {
   threads: number;
   maxQueue: number;
+  queueTimeoutSeconds: number;
   limits: DecodeLimits;
 }
 
 /** Bounds memory held by waiting uploads (64 × 50 MB at worst) while absorbing bursts. */
 export const DEFAULT_MAX_QUEUE = 64;
 
-const KNOWN_OPTIONS = new Set(['threads', 'maxInputBytes', 'maxPixels', 'maxQueue', 'decodeTimeoutSeconds']);
+const KNOWN_OPTIONS = new Set(['threads', 'maxInputBytes', 'maxPixels', 'maxQueue', 'decodeTimeoutSeconds', 'queueTimeoutSeconds']);
 
 function checkCount(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -53,6 +56,14 @@ function checkTimeout(value: unknown): number | undefined {
   return value;
 }
 
+function checkQueueTimeout(value: unknown): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(`options.queueTimeoutSeconds must be a positive number of seconds, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** Checks each option on its own, with a message naming it (piscina's style). */
 export function resolvePoolOptions(options: unknown = {}): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -65,6 +76,7 @@ export function resolvePoolOptions(options: unknown = {}): ResolvedPoolOptions {
   return {
     threads: checkCount('threads', given.threads, 1) ?? availableParallelism(),
     maxQueue: checkCount('maxQueue', given.maxQueue, 0) ?? DEFAULT_MAX_QUEUE,
+    queueTimeoutSeconds: checkQueueTimeout(given.queueTimeoutSeconds),
     limits: {
       maxInputBytes: checkCount('maxInputBytes', given.maxInputBytes, 1) ?? DEFAULT_LIMITS.maxInputBytes,
       maxPixels: checkCount('maxPixels', given.maxPixels, 1) ?? DEFAULT_LIMITS.maxPixels,

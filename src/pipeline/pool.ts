@@ -81,6 +81,7 @@ export class HashingPool {
       filename: locateHashWorker(),
       threads: this.#options.threads,
       maxQueue: this.#options.maxQueue,
+      queueTimeoutMs: this.#options.queueTimeoutSeconds * 1000,
       work: 'image hashing',
       ...(events.onWorkerFailure ? { onWorkerFailure: events.onWorkerFailure } : {}),
     });

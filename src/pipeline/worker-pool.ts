@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { RempartError } from '../errors.js';
+import { Admission } from './admission.js';
 
 export interface WorkerPoolOptions {
   /** The compiled worker entry (see src/worker-location.ts). */
@@ -13,6 +14,8 @@ export interface WorkerPoolOptions {
   onWorkerFailure?: (error: Error) => void;
   /** After the pool lost every worker, run() refuses this long before starting new ones. */
   restartDelayMs?: number;
+  /** Longest wait for a free thread before run() fails with OVERLOADED (503, Retry-After); default: no limit. */
+  queueTimeoutMs?: number;
 }
 
 const QUEUE_FULL = /Task queue is at limit|No task queue available/;
@@ -35,6 +38,7 @@ export const DEFAULT_RESTART_DELAY_MS = 5_000;
 export class WorkerPool {
   readonly #options: Required<WorkerPoolOptions>;
   #piscina: Piscina | undefined;
+  readonly #admission: Admission;
   /** Workers lost to a crash or a failed start, ever (a task compares it before and after). */
   #lostWorkers = 0;
   #failedAt = 0;
@@ -43,10 +47,18 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     this.#options = {
       restartDelayMs: DEFAULT_RESTART_DELAY_MS,
+      queueTimeoutMs: Infinity,
       onWorkerFailure: (error) => process.emitWarning(`a worker thread of ${options.work} failed: ${error.message}`),
       ...options,
     };
     this.#piscina = this.#start();
+    // Tasks wait here, in order and against a deadline, rather than in piscina's queue.
+    this.#admission = new Admission({
+      slots: this.#options.threads,
+      maxWaiting: this.#options.maxQueue,
+      timeoutMs: this.#options.queueTimeoutMs,
+      work: options.work,
+    });
   }
 
   get threads(): number {
@@ -59,6 +71,11 @@ export class WorkerPool {
 
   /** Runs `name` (a named export of the worker file; default export when omitted). */
   async run<TTask, TResult>(task: TTask, options: { name?: string; transferList?: ArrayBuffer[] } = {}): Promise<TResult> {
+    this.#current(); // refuse at once when closed or while the workers are failing
+    return this.#admission.run(() => this.#runNow<TTask, TResult>(task, options));
+  }
+
+  async #runNow<TTask, TResult>(task: TTask, options: { name?: string; transferList?: ArrayBuffer[] }): Promise<TResult> {
     const piscina = this.#current();
     const lostBefore = this.#lostWorkers;
     try {

@@ -224,6 +224,7 @@ export class Rempart {
       maxInputBytes: this.config.maxImageBytes,
       maxPixels: this.config.maxImagePixels,
       decodeTimeoutSeconds: this.config.decodeTimeoutSeconds,
+      queueTimeoutSeconds: this.config.queueTimeoutSeconds,
     }, { onWorkerFailure: (error) => this.events.emit('worker.failed', error) });
     return this.hashingPool;
   }
