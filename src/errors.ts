@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   IMAGE_TOO_LARGE: 413,
   IMAGE_TOO_MANY_PIXELS: 413,
   IMAGE_UNSUPPORTED: 415,
+  /** A body in a content type the route does not take (JSON routes sent an image, a form…). */
+  UNSUPPORTED_MEDIA_TYPE: 415,
   IMAGE_CORRUPT: 422,
   IMAGE_TIMEOUT: 422,
   // Videos

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ApiEngine } from './engine.js';
@@ -39,7 +39,7 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
   const app = Fastify({
     logger: options.logger ?? false,
     // request-log.ts writes one line per request without the URL or (by default) the address.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MiB.
     bodyLimit: rempart.config.maxJsonBytes,
     // Slow or silent clients must not hold connections (issue 10, item 9): the whole request
@@ -75,7 +75,8 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
       },
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer' },
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'a platform API key (rk_…), created by an operator with `rempart platform add`' },
+          caseSecret: { type: 'http', scheme: 'bearer', description: 'the case secret shown once at registration (any case, spaces and dashes optional)' },
           functionsKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'a platform API key (rk_…)' },
         },
       },

@@ -8,7 +8,7 @@ function mebibytes(bytes: number): string {
 
 /** Fastify's own 4xx errors, under our codes and with messages a client can act on. */
 const FASTIFY_ERRORS: Record<string, { code: keyof typeof ERROR_STATUS; message?: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'IMAGE_UNSUPPORTED' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BAD_REQUEST', message: 'the JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' },
   FST_ERR_CTP_EMPTY_TYPE: { code: 'BAD_REQUEST', message: 'Content-Type header is empty' },

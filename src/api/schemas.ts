@@ -79,6 +79,12 @@ export const errorResponse = {
   },
 } as const;
 
+/**
+ * What a route with a request body can answer before its handler runs: 400 (malformed
+ * JSON), 413 (over the size limit), 415 (a content type it does not take).
+ */
+export const BODY_ERRORS = [400, 413, 415] as const;
+
 /** Error responses for the given statuses, for a route's `response` schema. */
 export function errors(...statuses: number[]): Record<number, typeof errorResponse> {
   return Object.fromEntries(statuses.map((s) => [s, errorResponse]));
@@ -223,3 +229,5 @@ export const videoMatch = {
 } as const;
 
 export const bearerAuth = [{ bearerAuth: [] }];
+/** The victim's routes: the case secret as a Bearer token. */
+export const caseSecretAuth = [{ caseSecret: [] }];

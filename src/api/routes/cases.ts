@@ -3,7 +3,7 @@ import { RempartError } from '../../errors.js';
 import { CASE_NUMBER_PATTERN } from '../../service/credentials.js';
 import { bearerToken } from '../../service/platforms.js';
 import type { ApiEngine } from '../engine.js';
-import { errors, itemHash, videoRegistration, wireHash } from '../schemas.js';
+import { BODY_ERRORS, caseSecretAuth, errors, itemHash, videoRegistration, wireHash } from '../schemas.js';
 import type { WireHash } from '../../hashing/index.js';
 import type { WireItem } from '../../service/cases.js';
 import type { VideoItemInput } from '../../service/video-items.js';
@@ -33,11 +33,6 @@ const caseParams = {
       description: `case number (${CASE_NUMBER_PATTERN}); read as typed by hand: any case, spaces and dashes optional, the RMP prefix optional`,
     },
   },
-} as const;
-
-const secretHeader = {
-  type: 'object',
-  properties: { authorization: { type: 'string', description: 'Bearer <case secret>' } },
 } as const;
 
 function caseSecret(request: FastifyRequest): string {
@@ -94,7 +89,7 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
               createdAt: { type: 'string' },
             },
           },
-          ...errors(400, 422, 503),
+          ...errors(...BODY_ERRORS, 422, 429),
         },
       },
     },
@@ -119,8 +114,8 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
         tags: ['victims'],
         summary: 'Read a case: status, number of hashes, number of matches',
         params: caseParams,
-        headers: secretHeader,
-        response: { 200: caseStatus, ...errors(401) },
+        security: caseSecretAuth,
+        response: { 200: caseStatus, ...errors(400, 401, 429) },
       },
     },
     async (request) => {
@@ -137,8 +132,8 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
         tags: ['victims'],
         summary: 'Withdraw a case: every hash leaves the index and the store at once',
         params: caseParams,
-        headers: secretHeader,
-        response: { 200: caseStatus, ...errors(401) },
+        security: caseSecretAuth,
+        response: { 200: caseStatus, ...errors(...BODY_ERRORS, 401, 429) },
       },
     },
     async (request) => {

@@ -5,7 +5,7 @@ import { registrationItem } from '../../hashing/profile/item.js';
 import type { ApiEngine } from '../engine.js';
 import type { VideoHashes } from '../../pipeline/video/hash-video.js';
 import { acceptMediaBodies, mediaBytes } from '../image-body.js';
-import { IMAGE_TYPES, VIDEO_TYPES, errors, imageInfo, registrationItemSchema, videoInfo } from '../schemas.js';
+import { BODY_ERRORS, IMAGE_TYPES, VIDEO_TYPES, errors, imageInfo, registrationItemSchema, videoInfo } from '../schemas.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
 
 /** A video's hashes as answered: the signature's frames and summary at the top level. */
@@ -26,7 +26,37 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (
 
   app.get(
     '/v1/algorithms',
-    { schema: { tags: ['hashing'], summary: 'Algorithms, their match thresholds and the quality floor' } },
+    {
+      config: PUBLIC_LIMIT,
+      schema: {
+        tags: ['hashing'],
+        summary: 'Algorithms, their match thresholds and the quality floor',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              algorithms: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string' },
+                    bits: { type: 'integer' },
+                    threshold: { type: 'integer', description: 'inclusive match distance in force' },
+                    defaultThreshold: { type: 'integer' },
+                    hasQuality: { type: 'boolean' },
+                    hasDihedral: { type: 'boolean' },
+                    description: { type: 'string' },
+                  },
+                },
+              },
+              qualityFloor: { type: 'object', additionalProperties: { type: 'integer' }, description: 'minimum quality at registration, per algorithm that has one' },
+            },
+          },
+          ...errors(429),
+        },
+      },
+    },
     async () => ({
       algorithms: listAlgorithms().map((a) => ({
         name: a.name,
@@ -70,7 +100,7 @@ export const hashingRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (
           },
         },
         consumes: [...new Set([...IMAGE_TYPES, ...VIDEO_TYPES])],
-        response: { 200: { type: 'object', properties: { ...imageInfo, ...videoInfo, item: registrationItemSchema } }, ...errors(400, 413, 415, 422, 503) },
+        response: { 200: { type: 'object', properties: { ...imageInfo, ...videoInfo, item: registrationItemSchema } }, ...errors(...BODY_ERRORS, 422, 429, 503) },
       },
     },
     async (request) => {

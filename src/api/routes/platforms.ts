@@ -8,7 +8,7 @@ import type { PlatformRecord } from '../../store/types.js';
 import { acceptMediaBodies, imageBytes, mediaBytes } from '../image-body.js';
 import type { VideoQuery } from '../../service/video-matching.js';
 import { MAX_QUERY_FRAMES } from '../../service/video-matching.js';
-import { IMAGE_TYPES, VIDEO_TYPES, videoMatch, algorithmName, bearerAuth, dihedralHashes, errors, hexHash, imageInfo, match } from '../schemas.js';
+import { BODY_ERRORS, IMAGE_TYPES, VIDEO_TYPES, videoMatch, algorithmName, bearerAuth, dihedralHashes, errors, hexHash, imageInfo, match } from '../schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -103,7 +103,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
               },
             },
           },
-          ...errors(400, 401, 503),
+          ...errors(...BODY_ERRORS, 401, 503),
         },
       },
     },
@@ -130,7 +130,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
             type: 'object',
             properties: { ...imageInfo, matched: { type: 'boolean' }, matches: { type: 'array', items: match }, truncated: truncatedFlag },
           },
-          ...errors(400, 401, 413, 415, 422, 503),
+          ...errors(...BODY_ERRORS, 401, 422, 503),
         },
       },
     },
