@@ -54,7 +54,10 @@ export interface Config {
   requestTimeoutSeconds: number;
   /** Time a client has to send its request headers. */
   headersTimeoutSeconds: number;
-  /** A connection silent this long (no byte either way) is closed; also bounds keep-alive. */
+  /**
+   * A connection that sends no request, or stops reading its response, this long is closed
+   * (a request being worked on is not: its own limits apply); also bounds keep-alive.
+   */
   idleTimeoutSeconds: number;
   /**
    * Client addresses in the request log: of authenticated platforms only (default), of every

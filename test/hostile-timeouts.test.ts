@@ -82,6 +82,12 @@ describe('request, header and idle timeouts, with real slow sockets', () => {
     }
   });
 
+  it('never cuts a request that is being worked on, however long past the idle timeout', async () => {
+    // Seconds of decoding on one thread, past the 2 s idle timeout: the answer still comes.
+    const response = await request(`${server.url}/v1/hash`, { raw: slowPng(10_000, 10_000), contentType: 'image/png' });
+    expect([200, 422]).toContain(response.status);
+  });
+
   it('closes a silent connection after the idle timeout', async () => {
     const client = slowClient(server.url, '', '', 0);
     try {

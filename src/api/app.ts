@@ -8,6 +8,7 @@ import { webPlugin } from '../web/plugin.js';
 import { registerErrorHandling } from './errors.js';
 import { type Metrics, metricsPlugin } from './metrics.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerIdleTimeout } from './idle-timeout.js';
 import { registerRequestLog } from './request-log.js';
 import { registerTextFields } from './text-fields.js';
 import { caseRoutes } from './routes/cases.js';
@@ -43,9 +44,9 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
     // JSON bodies are hashes: 1,000 hashes with dihedral variants fit well under 4 MiB.
     bodyLimit: rempart.config.maxJsonBytes,
     // Slow or silent clients must not hold connections (issue 10, item 9): the whole request
-    // within requestTimeout, its headers within headersTimeout, never silent for idleTimeout.
+    // within requestTimeout, its headers within headersTimeout, silence limited by
+    // registerIdleTimeout and, between requests, by keepAliveTimeout.
     requestTimeout: config.requestTimeoutSeconds * 1000,
-    connectionTimeout: config.idleTimeoutSeconds * 1000,
     keepAliveTimeout: Math.min(5_000, config.idleTimeoutSeconds * 1000),
     http: {
       headersTimeout: config.headersTimeoutSeconds * 1000,
@@ -63,6 +64,7 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
   registerErrorHandling(app, { maxImageBytes: rempart.config.maxImageBytes, maxJsonBytes: rempart.config.maxJsonBytes });
   registerTextFields(app);
   registerRequestLog(app, rempart.config.logClientAddresses);
+  registerIdleTimeout(app, config.idleTimeoutSeconds * 1000);
   await registerRateLimit(app, rempart.config.rateLimitPerMinute, rempart.rateLimits);
 
   await app.register(swagger, {
