@@ -92,7 +92,7 @@ describe('victim → platform → withdraw, over HTTP', () => {
 
     for (const [transform, copy] of [
       ['rotate90', await sharp(original).rotate(90).jpeg().toBuffer()],
-      ['flipX', await sharp(original).flop().jpeg().toBuffer()],
+      ['flipY', await sharp(original).flop().jpeg().toBuffer()],
     ] as const) {
       const plain = await request(`${server.url}/v1/match/image`, { raw: copy, contentType: 'image/jpeg', headers: bearer(apiKey) });
       expect(plain.body.matches.filter((m: { algorithm: string }) => m.algorithm === 'pdq'), transform).toEqual([]);

@@ -17,10 +17,10 @@ export interface ServerProcess {
 export async function spawnServer(
   dataDir: string,
   env: Record<string, string> = {},
-  /** Another build of the CLI (e.g. a pruned production copy) and where to run it. */
-  options: { cli?: string; cwd?: string } = {},
+  /** Another build of the CLI (e.g. a pruned production copy) and where to run it; more `serve` flags. */
+  options: { cli?: string; cwd?: string; args?: string[] } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [options.cli ?? CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--threads', '1'], {
+  const child = spawn(process.execPath, [options.cli ?? CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--threads', '1', ...(options.args ?? [])], {
     env: { ...process.env, REMPART_SECRET_COST: '10', REMPART_RATE_LIMIT: '0', REMPART_OPERATOR_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
