@@ -24,7 +24,7 @@ export const healthRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (a
       },
     },
     async (_request, reply) => {
-      if (!rempart.ready) return reply.status(503).send({ status: 'loading', indexedHashes: rempart.indexedHashes() });
+      if (!rempart.ready) return reply.status(503).header('retry-after', '5').send({ status: 'loading', indexedHashes: rempart.indexedHashes() });
       return { status: 'ready', indexedHashes: rempart.indexedHashes() };
     },
   );

@@ -57,7 +57,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
   });
   // Matching against a half-loaded index would silently miss registered images.
   const requireReady = () => {
-    if (!rempart.ready) throw new RempartError('NOT_READY', 'the hash index is still loading; retry in a few seconds');
+    if (!rempart.ready) throw new RempartError('NOT_READY', 'the hash index is still loading; retry in a few seconds', { retryAfterSeconds: 5 });
   };
 
   app.post(
