@@ -128,6 +128,26 @@ describe('OpenAPI statuses hold under fuzzing', () => {
   });
 });
 
+describe('OpenAPI body statuses', () => {
+  it('every route that takes a body documents what a body too large answers', async () => {
+    const server = await startTestServer({ config: { maxJsonBytes: '65536' } });
+    try {
+      const key = await server.createPlatformKey();
+      const tooLarge = JSON.stringify({ hashes: Array.from({ length: 2000 }, () => ({ algorithm: 'pdq', value: HEX, quality: 90 })) });
+      expect(tooLarge.length).toBeGreaterThan(65536);
+      const undocumented: string[] = [];
+      for (const op of (await documentedOperations(server.url)).filter((o) => o.takesBody)) {
+        const path = op.path.replace(/\{[^}]+\}/g, 'RMP-0000-0000');
+        const response = await fetch(`${server.url}${path}`, { method: op.method, headers: { ...bearer(key), 'content-type': 'application/json' }, body: tooLarge });
+        if (!op.statuses.has(response.status)) undocumented.push(`${op.method} ${op.path} → ${response.status}`);
+      }
+      expect(undocumented).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('OpenAPI security', () => {
   it('names the credential of every route that takes one', async () => {
     const server = await startTestServer();
@@ -140,6 +160,9 @@ describe('OpenAPI security', () => {
       const schemes = (path: string, method: string) => (doc.paths[path]![method]!.security ?? []).flatMap((s) => Object.keys(s));
       expect(schemes('/v1/cases/{caseNumber}', 'get')).toEqual(['caseSecret']);
       expect(schemes('/v1/cases/{caseNumber}', 'delete')).toEqual(['caseSecret']);
+      for (const [path, method] of [['/v1/cases/{caseNumber}/report', 'get'], ['/v1/cases/{caseNumber}/report', 'post'], ['/v1/cases/{caseNumber}/report/links', 'post']]) {
+        expect(schemes(path!, method!), `${method} ${path}`).toEqual(['caseSecret']);
+      }
       for (const [path, method] of [['/v1/match', 'post'], ['/v1/match/image', 'post'], ['/v1/sync', 'get']]) expect(schemes(path!, method!)).toEqual(['bearerAuth']);
       expect(schemes('/v1/cases', 'post')).toEqual([]);
     } finally {

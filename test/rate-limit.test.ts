@@ -34,6 +34,18 @@ describe('rate limits', () => {
         expect(Number(response.headers.get('retry-after')), `${method} ${path}`).toBeGreaterThan(0);
         expect(documented(method, path).has(429), `${method} ${path} documents 429`).toBe(true);
       }
+      // Every route that the budget stops documents its 429 (routes added later included).
+      const stopped: string[] = [];
+      for (const op of operations) {
+        const path = op.path.replace(/\{[^}]+\}/g, created.body.caseNumber);
+        const init: RequestInit = { method: op.method, headers: op.takesBody ? { 'content-type': 'application/json' } : {} };
+        if (op.takesBody) init.body = '{}';
+        const response = await fetch(`${server.url}${path}`, init);
+        if (response.status !== 429) continue;
+        stopped.push(`${op.method} ${op.path}`);
+        expect(op.statuses.has(429), `${op.method} ${op.path} answers 429 and must document it`).toBe(true);
+      }
+      expect(stopped).toEqual(expect.arrayContaining(publicRoutes.map(([method, path]) => `${method} ${path}`)));
       // Nothing was registered or withdrawn past the limit.
       expect(await server.server.rempart.store.countHashes()).toBe(1);
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { NoticeAnswer } from '../../service/takedown/notices.js';
 import type { PlatformRecord } from '../../store/types.js';
 import type { ApiEngine } from '../engine.js';
-import { bearerAuth, errors } from '../schemas.js';
+import { BODY_ERRORS, bearerAuth, errors } from '../schemas.js';
 
 const notice = {
   type: 'object',
@@ -117,7 +117,7 @@ export const noticeRoutes: FastifyPluginAsync<{ rempart: Pick<ApiEngine, 'notice
             },
           },
         },
-        response: { 200: notice, ...errors(400, 401, 404) },
+        response: { 200: notice, ...errors(...BODY_ERRORS, 401, 404) },
       },
     },
     async (request) => {

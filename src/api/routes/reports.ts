@@ -6,7 +6,7 @@ import type { ReportInput, ReportLinkInput } from '../../service/report-shapes.j
 import { MAX_DESCRIPTION, MAX_LINKS_PER_REQUEST } from '../../service/takedown/reports.js';
 import type { ApiEngine } from '../engine.js';
 import { PUBLIC_LIMIT } from '../rate-limit.js';
-import { errors } from '../schemas.js';
+import { BODY_ERRORS, caseSecretAuth, errors } from '../schemas.js';
 
 const caseParams = {
   type: 'object',
@@ -78,6 +78,7 @@ export const reportRoutes: FastifyPluginAsync<{ rempart: Pick<ApiEngine, 'report
         description:
           'One report per case; add links later with POST …/report/links. The description and contact are encrypted at rest, read only by the hotline’s analysts, never sent to platforms, and erased when the case is withdrawn or the report closed.',
         params: caseParams,
+        security: caseSecretAuth,
         body: {
           type: 'object',
           required: ['ageBracket', 'links'],
@@ -90,7 +91,7 @@ export const reportRoutes: FastifyPluginAsync<{ rempart: Pick<ApiEngine, 'report
             language: { type: 'string', enum: ['fr', 'en'] },
           },
         },
-        response: { 201: victimReport, ...errors(400, 401, 409) },
+        response: { 201: victimReport, ...errors(...BODY_ERRORS, 401, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -108,8 +109,9 @@ export const reportRoutes: FastifyPluginAsync<{ rempart: Pick<ApiEngine, 'report
         tags: ['victims'],
         summary: 'Add links to the report (links already there are ignored)',
         params: caseParams,
+        security: caseSecretAuth,
         body: { type: 'object', required: ['links'], additionalProperties: false, properties: { links } },
-        response: { 200: victimReport, ...errors(400, 401, 404, 409) },
+        response: { 200: victimReport, ...errors(...BODY_ERRORS, 401, 404, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -127,7 +129,8 @@ export const reportRoutes: FastifyPluginAsync<{ rempart: Pick<ApiEngine, 'report
         tags: ['victims'],
         summary: 'Where each reported link stands, and the hotline’s answer',
         params: caseParams,
-        response: { 200: victimReport, ...errors(401, 404) },
+        security: caseSecretAuth,
+        response: { 200: victimReport, ...errors(400, 401, 404, 429) },
       },
     },
     async (request, reply) => {
