@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MAX_TAG_LENGTH, MAX_TAGS, OUTCOME_NAMES } from '../../service/feedback.js';
 import type { ApiEngine } from '../engine.js';
-import { bearerAuth, errors } from '../schemas.js';
+import { BODY_ERRORS, bearerAuth, errors } from '../schemas.js';
 
 /** Platforms tell the bank what they did with each match (Bearer API key, like matching). */
 export const feedbackRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
@@ -54,7 +54,7 @@ export const feedbackRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
               unknown: { type: 'array', items: { type: 'string' }, description: 'ids that name no live hash (withdrawn, or never issued)' },
             },
           },
-          ...errors(400, 401),
+          ...errors(...BODY_ERRORS, 401),
         },
       },
     },
