@@ -40,6 +40,14 @@ function slowClient(url: string, head: string, drip: string, everyMs: number): S
   };
 }
 
+/**
+ * A PNG that takes seconds of one core to decode even on a quiet machine (200 MP at 16 bits:
+ * ~4 s; 100 MP at 8 bits took 0.97 s, too close to the 1 and 2 s limits below), and the
+ * pixel limit that lets the server decode it.
+ */
+const slowImage = () => slowPng(20_000, 10_000, 100, 16);
+const SLOW_PIXELS = { maxImagePixels: '200000000' };
+
 /** Resolves with the value, or with 'still open' after `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still open'> {
   return Promise.race([promise, new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), ms))]);
@@ -49,7 +57,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still open'> {
 describe('request, header and idle timeouts, with real slow sockets', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ config: { requestTimeoutSeconds: '3', headersTimeoutSeconds: '2', idleTimeoutSeconds: '2' } });
+    server = await startTestServer({ config: { requestTimeoutSeconds: '3', headersTimeoutSeconds: '2', idleTimeoutSeconds: '2', ...SLOW_PIXELS } });
   });
   afterAll(() => server.close());
 
@@ -84,7 +92,7 @@ describe('request, header and idle timeouts, with real slow sockets', () => {
 
   it('never cuts a request that is being worked on, however long past the idle timeout', async () => {
     // Seconds of decoding on one thread, past the 2 s idle timeout: the answer still comes.
-    const response = await request(`${server.url}/v1/hash`, { raw: slowPng(10_000, 10_000), contentType: 'image/png' });
+    const response = await request(`${server.url}/v1/hash`, { raw: slowImage(), contentType: 'image/png' });
     expect([200, 422]).toContain(response.status);
   });
 
@@ -103,12 +111,12 @@ describe('request, header and idle timeouts, with real slow sockets', () => {
 /** Issue 10 item 9 (and 18: OVERLOADED and IMAGE_TIMEOUT through HTTP): images do not wait forever. */
 describe('waiting for a hashing thread', () => {
   it('is capped: past REMPART_QUEUE_TIMEOUT a request gets 503 OVERLOADED with Retry-After', async () => {
-    const server = await startTestServer({ config: { hashThreads: '1', queueTimeoutSeconds: '1' } });
+    const server = await startTestServer({ config: { hashThreads: '1', queueTimeoutSeconds: '1', ...SLOW_PIXELS } });
     try {
       const key = await server.createPlatformKey();
       const photo = await scene(4);
-      // 10000×10000 deflate-heavy PNG: seconds of decoding on the only thread.
-      const slow = request(`${server.url}/v1/hash`, { raw: slowPng(10_000, 10_000), contentType: 'image/png' });
+      // A deflate-heavy PNG: seconds of decoding on the only thread.
+      const slow = request(`${server.url}/v1/hash`, { raw: slowImage(), contentType: 'image/png' });
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = performance.now();
       const waiting = await Promise.all([
@@ -131,9 +139,9 @@ describe('waiting for a hashing thread', () => {
   });
 
   it('decodes that run too long get 422 IMAGE_TIMEOUT over HTTP', async () => {
-    const server = await startTestServer({ config: { hashThreads: '1', decodeTimeoutSeconds: '1' } });
+    const server = await startTestServer({ config: { hashThreads: '1', decodeTimeoutSeconds: '1', ...SLOW_PIXELS } });
     try {
-      const response = await request(`${server.url}/v1/hash`, { raw: slowPng(10_000, 10_000), contentType: 'image/png' });
+      const response = await request(`${server.url}/v1/hash`, { raw: slowImage(), contentType: 'image/png' });
       expect(response.status).toBe(422);
       expect(response.body).toMatchObject({ error: 'IMAGE_TIMEOUT', message: 'image took longer than 1 s to decode' });
     } finally {
