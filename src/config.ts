@@ -149,7 +149,7 @@ export const DEFAULTS = {
   videoMemoryBytes: 3 * 1024 * 1024 * 1024,
   videoConcurrency: 1,
   queueTimeoutSeconds: 10,
-  requestTimeoutSeconds: 30,
+  requestTimeoutSeconds: 120,
   headersTimeoutSeconds: 10,
   idleTimeoutSeconds: 10,
   logClientAddresses: 'platforms',
