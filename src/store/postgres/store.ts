@@ -9,7 +9,7 @@
  * so a seq is only handed out once every lower one has committed (or rolled back, in
  * which case the counter rolls back with it: no gaps). A reader that sees seq n thus
  * already sees every entry below n. Writers queue on that lock only for their last steps
- * (the log entries, the audit row and the commit).
+ * (the log entries and the commit: each writes the log last).
  */
 import { RempartError } from '../../errors.js';
 import { newHashRef, newItemRef } from '../ids.js';
@@ -347,9 +347,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             [input.number, input.secretHash, at],
           );
           const caseId = rows[0]!.id;
+          const record = toCaseRecord(await caseById(client, caseId));
+          const hashes = input.items.reduce((sum, item) => sum + item.hashes.length, 0);
+          await audit(client, actor, 'case.create', input.number, { items: input.items.length, hashes });
+          // Last: appending to the change log takes the log's lock until COMMIT (see the header).
           const items = await insertItems(client, caseId, input.items, at);
-          await audit(client, actor, 'case.create', input.number, { items: items.length, hashes: countHashes(items) });
-          return { case: toCaseRecord(await caseById(client, caseId)), items };
+          return { case: { ...record, hashCount: countHashes(items) }, items };
         });
         if (created.items.length > 0) notifier.hint();
         return created;
@@ -366,9 +369,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         if (row.status === 'withdrawn') {
           throw new RempartError('CASE_WITHDRAWN', `case ${row.number} was withdrawn; it accepts no new items`);
         }
-        const stored = await insertItems(client, caseId, items, now());
-        await audit(client, actor, 'case.add_items', row.number, { items: stored.length, hashes: countHashes(stored) });
-        return stored;
+        const hashes = items.reduce((sum, item) => sum + item.hashes.length, 0);
+        await audit(client, actor, 'case.add_items', row.number, { items: items.length, hashes });
+        // Last: appending to the change log takes the log's lock until COMMIT (see the header).
+        return insertItems(client, caseId, items, now());
       });
       if (added.length > 0) notifier.hint();
       return added;
@@ -392,6 +396,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await client.query(`DELETE FROM changes WHERE op = 'add' AND hash_id = ANY($1::bigint[])`, [gone.map((h) => h.id)]);
         await client.query('DELETE FROM hashes WHERE case_id = $1', [caseId]);
         await client.query('DELETE FROM items WHERE case_id = $1', [caseId]);
+        await client.query(`UPDATE cases SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2`, [at, caseId]);
+        await audit(client, actor, 'case.withdraw', row.number, { hashes: gone.length });
+        // Last: appending to the change log takes the log's lock until COMMIT (see the header).
         await appendChanges(
           client,
           gone.map((h) => ({
@@ -407,8 +414,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           })),
           at,
         );
-        await client.query(`UPDATE cases SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2`, [at, caseId]);
-        await audit(client, actor, 'case.withdraw', row.number, { hashes: gone.length });
         return gone.map((h) => h.id);
       });
       if (removed.length > 0) {
