@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { DataCipher } from '../src/service/data-key.js';
 import { OperatorService } from '../src/service/takedown/operators.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
-import type { EngineStore } from '../src/store/types.js';
 import { totpCode } from './helpers/console-client.js';
 import { closeAfterTest, codeOf, operator, tempDir } from './store-helpers.js';
 
@@ -16,8 +15,7 @@ const PASSWORD = 'a sufficiently long one';
 async function setUp() {
   let now = Date.UTC(2026, 0, 1, 9, 0, 0);
   const clock = () => new Date(now);
-  // The SQLite store has the operator roles (EngineStore).
-  const store = closeAfterTest(openSqliteStore({ path: path.join(tempDir(), 'rempart.sqlite'), now: clock })) as EngineStore;
+  const store = closeAfterTest(openSqliteStore({ path: path.join(tempDir(), 'rempart.sqlite'), now: clock }));
   const service = new OperatorService(store, new DataCipher([DataCipher.newKey()]), 'p'.repeat(32), { passwordCost: 10, idleMinutes: 30, absoluteHours: 12 }, clock);
   const { totpSecret } = await service.add('alice', PASSWORD, operator);
   return {

@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NewLink } from '../src/store/takedown.js';
-import type { EngineStore } from '../src/store/types.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
 import { codeOf, operator, pdq, platformActor, register, steppingClock, victim } from './store-helpers.js';
 
@@ -16,16 +15,12 @@ function link(url: string, platformId: number | null = null): NewLink {
   return { ref: `l_test${counter}`, url, host: new URL(url).hostname, siteHint: null, platformId };
 }
 
-// The PostgreSQL backend does not have these roles yet (the engine serves without them
-// there, see src/store/takedown-fallback.ts): add it here once it does.
-const WITH_TAKEDOWN_ROLES = STORE_BACKENDS.filter((backend) => backend.backend === 'sqlite');
-
-describe.each(WITH_TAKEDOWN_ROLES)('takedown roles: $backend', (backend) => {
+describe.each(STORE_BACKENDS)('takedown roles: $backend', (backend) => {
   async function withCase() {
     const handle = await backend.open({ now: steppingClock() });
     const created = await register(handle.store, { number: `RMP-TEST-${++counter}`, secretHash: 'x', hashes: [pdq(counter)] }, victim);
     const platform = await handle.store.addPlatform({ name: `P${counter}`, keyId: `k${counter}`.padEnd(12, '0'), keyHash: 'h' }, operator);
-    return { ...handle, store: handle.store as EngineStore, caseId: created.case.id, caseNumber: created.case.number, platformId: platform.id };
+    return { ...handle, caseId: created.case.id, caseNumber: created.case.number, platformId: platform.id };
   }
 
   it('keeps a report, its links once each, and their history', async () => {
@@ -132,5 +127,35 @@ describe.each(WITH_TAKEDOWN_ROLES)('takedown roles: $backend', (backend) => {
     expect(await store.getDelivery('wh_1')).toMatchObject({ status: 'delivered', attempts: 2, lastError: null });
     expect((await store.listAttempts(d.id)).map((a) => a.statusCode)).toEqual([500, 204]);
     expect(await store.nextDueAt()).toBeUndefined();
+  });
+
+  it('gives each due delivery to one replica only, when several claim at once', async () => {
+    const { store, openAnother, platformId } = await withCase();
+    const replicas = [store, await openAnother(), await openAnother()];
+    await store.setWebhookEndpoint(platformId, 'https://hooks.example/x', 'v1:secret');
+    const refs: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const d = await store.enqueueDelivery({ ref: `wh_many${i}`, platformId, eventType: 'test', body: `{"n":${i}}`, at: '2026-01-01T00:00:00.000Z' });
+      refs.push(d.ref);
+    }
+    // Every replica claims in small batches, all at the same time, until the queue is dry.
+    const claimedBy = await Promise.all(
+      replicas.map(async (replica) => {
+        const mine: string[] = [];
+        for (;;) {
+          const batch = await replica.claimDueDeliveries('2026-01-01T00:00:01.000Z', '2026-01-01T00:01:00.000Z', 3);
+          if (batch.length === 0) return mine;
+          expect(batch.length).toBeLessThanOrEqual(3);
+          mine.push(...batch.map((d) => d.ref));
+        }
+      }),
+    );
+    const all = claimedBy.flat();
+    expect(all.length).toBe(new Set(all).size);
+    expect(all.sort()).toEqual(refs.sort());
+    // A lease that ran out (its replica died mid-attempt) is claimed again, once.
+    const again = await Promise.all(replicas.map((r) => r.claimDueDeliveries('2026-01-01T00:01:01.000Z', '2026-01-01T00:02:00.000Z', 100)));
+    expect(again.flat().length).toBe(60);
+    expect(new Set(again.flat().map((d) => d.ref)).size).toBe(60);
   });
 });

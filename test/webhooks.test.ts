@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWebhook, verifyWebhookSignature } from '../src/webhooks/signature.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { sharedPostgres } from './helpers/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const OPERATOR = { kind: 'operator', id: 'test' } as const;
@@ -139,6 +140,39 @@ describe('webhook delivery', () => {
     expect(got!.signatureValid).toBe(true);
     expect(got!.headers['x-rempart-delivery']).toBe(delivery.ref);
     await expect.poll(async () => (await second.server.rempart.webhooks.attempts(delivery.ref)).delivery.status).toBe('delivered');
+  });
+
+  it('sends each delivery once when several replicas share one PostgreSQL database', async () => {
+    // Two serving processes on one database, with the same secrets (one data directory).
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-webhooks-replicas-'));
+    const config = { ...FAST_RETRIES, database: sharedPostgres().schemaUrl('webhook_replicas') };
+    const replicas = [await server(dataDir, config), await server(dataDir, config)].map((s) => s.server.rempart);
+    expect(replicas.map((r) => r.store.backend)).toEqual(['postgres', 'postgres']);
+    const hooks = await receiver();
+    await replicas[0]!.platforms.add('Shared', OPERATOR);
+    hooks.secret = (await replicas[0]!.webhooks.setEndpoint('Shared', hooks.url, OPERATOR)).secret;
+    const platform = (await replicas[1]!.platforms.list()).find((p) => p.name === 'Shared')!;
+    // Loops stopped, so that the test decides when each replica sends.
+    for (const replica of replicas) await replica.webhookDispatcher.stop();
+    const queued: string[] = [];
+    for (let n = 0; n < 20; n++) {
+      const replica = replicas[n % 2]!;
+      queued.push((await replica.webhookDispatcher.enqueue(platform.id, 'test.ping', { n }))!.ref);
+    }
+    // Both replicas send at the same time, batch after batch, until nothing is due.
+    const rounds: number[][] = [];
+    for (;;) {
+      const sent = await Promise.all(replicas.map((r) => r.webhookDispatcher.runOnce()));
+      if (sent.every((n) => n === 0)) break;
+      rounds.push(sent);
+    }
+    expect(rounds[0]).toEqual([4, 4]);
+    const got = await hooks.waitFor(20);
+    const refs = got.map((r) => String(r.headers['x-rempart-delivery']));
+    expect(new Set(refs).size).toBe(refs.length);
+    expect(refs.sort()).toEqual(queued.sort());
+    expect(got.every((r) => r.signatureValid)).toBe(true);
+    for (const ref of queued) expect((await replicas[0]!.webhooks.attempts(ref)).delivery).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
   it('refuses bad endpoint URLs and unknown platforms with clear messages', async () => {

@@ -9,8 +9,7 @@ import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video
 import { VideoHashingPool } from '../pipeline/video/pool.js';
 import { sniffVideoFormat } from '../pipeline/video/sniff.js';
 import { openStore } from '../store/open.js';
-import { withTakedownRoles } from '../store/takedown-fallback.js';
-import type { EngineStore, ErasureStatus, Store } from '../store/types.js';
+import type { ErasureStatus, Store } from '../store/types.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { CaseService } from './cases.js';
 import { type DataCipher, loadOrCreateDataKey } from './data-key.js';
@@ -108,11 +107,6 @@ export class Rempart {
     }
   }
 
-  /** The store with the takedown roles (they fail clearly on a backend that lacks them). */
-  readonly takedownStore: EngineStore;
-  /** Whether the backend has the takedown and webhook roles (SQLite: yes; PostgreSQL: not yet). */
-  readonly takedownAvailable: boolean;
-
   private constructor(
     readonly config: Config,
     readonly store: Store,
@@ -171,40 +165,36 @@ export class Rempart {
     });
     this.sync = new SyncService(this.store);
     this.rateLimits = new RateLimitService(this.store, this.credentials);
-    const { store: td, available } = withTakedownRoles(this.store);
-    this.takedownStore = td;
-    this.takedownAvailable = available;
-    this.webhookDispatcher = new WebhookDispatcher(td, this.dataCipher, {
+    this.webhookDispatcher = new WebhookDispatcher(this.store, this.dataCipher, {
       baseDelayMs: config.webhookRetryBaseMs,
       maxAttempts: config.webhookMaxAttempts,
       timeoutMs: config.webhookTimeoutMs,
     });
-    this.webhooks = new WebhookService(td, td, td, this.dataCipher);
+    this.webhooks = new WebhookService(this.store, this.store, this.store, this.dataCipher);
 
     const notifier = { name: config.notifierName, email: config.notifierEmail ?? null };
     this.mailer =
       config.smtpUrl === undefined || config.notifierEmail === undefined
         ? undefined
         : smtpMailer(config.smtpUrl, { name: config.notifierName, email: config.notifierEmail });
-    this.reports = new ReportService(td, this.cases, this.dataCipher, { retentionDays: config.reportRetentionDays });
-    if (available) this.reports.observe(this.events, (error) => this.events.onListenerError(error, 'case.withdrawn'));
-    this.templates = new TemplateService(td, td);
-    this.notices = new NoticeService(td, this.webhookDispatcher, this.mailer, {
+    this.reports = new ReportService(this.store, this.cases, this.dataCipher, { retentionDays: config.reportRetentionDays });
+    this.reports.observe(this.events, (error) => this.events.onListenerError(error, 'case.withdrawn'));
+    this.templates = new TemplateService(this.store, this.store);
+    this.notices = new NoticeService(this.store, this.webhookDispatcher, this.mailer, {
       deadlineHours: config.noticeDeadlineHours,
       minorDeadlineHours: config.minorNoticeDeadlineHours,
       notifier,
     });
-    this.casework = new CaseworkService(td, this.notices, this.templates, this.dataCipher, notifier);
-    this.operators = new OperatorService(td, this.dataCipher, pepper, {
+    this.casework = new CaseworkService(this.store, this.notices, this.templates, this.dataCipher, notifier);
+    this.operators = new OperatorService(this.store, this.dataCipher, pepper, {
       passwordCost: config.operatorPasswordCost,
       idleMinutes: config.operatorIdleMinutes,
     });
-    this.reporting = new ReportingService(td);
+    this.reporting = new ReportingService(this.store);
   }
 
   /** Starts the background work a serving process does: webhook deliveries. */
   startBackgroundWork(onError: (error: unknown) => void): void {
-    if (!this.takedownAvailable) return;
     this.webhookDispatcher.events.on('error', onError);
     this.webhookDispatcher.start();
     // Personal data past its retention (or left by an interrupted withdrawal), expired sessions.

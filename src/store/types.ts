@@ -324,15 +324,8 @@ export interface MaintenanceStore {
 
 export type StoreBackend = 'sqlite' | 'postgres';
 
-/**
- * Roles only the SQLite backend has so far: webhooks and the takedown process (reports,
- * notices, platform directory, templates, operators). The PostgreSQL backend gets them
- * next; until then the engine serves without them there (see withTakedownRoles).
- */
+/** Webhooks and the takedown process (reports, notices, platform directory, templates, operators). */
 export interface TakedownStores extends WebhookStore, ReportStore, PlatformDirectoryStore, TemplateStore, OperatorStore {}
-
-/** What the engine uses: the store, and the takedown roles when the backend has them. */
-export type EngineStore = Store & TakedownStores;
 
 export interface Store
   extends CaseStore,
@@ -344,6 +337,7 @@ export interface Store
     ExchangeStore,
     FeedbackStore,
     RateLimitStore,
+    TakedownStores,
     MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */

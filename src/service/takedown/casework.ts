@@ -15,7 +15,7 @@ import type {
   ReportRecord,
 } from '../../store/takedown.js';
 import { FINAL_LINK_STATUSES } from '../../store/takedown.js';
-import type { Actor, EngineStore, PlatformRecord } from '../../store/types.js';
+import type { Actor, PlatformRecord, Store } from '../../store/types.js';
 import type { DataCipher } from '../data-key.js';
 import { checkEmail, normaliseDomain, platformForHost } from './links.js';
 import type { NoticeService } from './notices.js';
@@ -69,7 +69,7 @@ export interface ConsoleReport {
 }
 
 type CaseworkStore = Pick<
-  EngineStore,
+  Store,
   | 'openReports'
   | 'listReports'
   | 'linksOfReports'

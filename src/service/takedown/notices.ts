@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { RempartError } from '../../errors.js';
 import type { Language, LinkRecord, NoticeOutcome, NoticeRecord, ReportRecord } from '../../store/takedown.js';
-import type { Actor, EngineStore, PlatformRecord } from '../../store/types.js';
+import type { Actor, PlatformRecord, Store } from '../../store/types.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { dsaNoticeText, type NoticeText } from './dsa-notice.js';
 import { checkEmail } from './links.js';
@@ -44,7 +44,7 @@ export interface NoticeAnswer {
 }
 
 type NoticeStore = Pick<
-  EngineStore,
+  Store,
   | 'getReport'
   | 'getReportById'
   | 'listLinks'

@@ -4,7 +4,7 @@
  * removal). Shown in the console and exported as CSV.
  */
 import { RempartError } from '../../errors.js';
-import type { EngineStore } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
 
 export type Period = 'day' | 'week' | 'month';
 
@@ -40,7 +40,7 @@ export interface Reporting {
 const OTHER_SITES = '(other sites, by email)';
 
 export class ReportingService {
-  constructor(private readonly store: Pick<EngineStore, 'reportingRows' | 'listPlatforms'>) {}
+  constructor(private readonly store: Pick<Store, 'reportingRows' | 'listPlatforms'>) {}
 
   async figures(input: { from: string; to: string; period: Period }): Promise<Reporting> {
     const from = parseDay(input.from, 'from');

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { RempartError } from '../../errors.js';
 import type { LinkRecord, NewLink, ReportRecord } from '../../store/takedown.js';
-import type { Actor, CaseRecord, EngineStore } from '../../store/types.js';
+import type { Actor, CaseRecord, Store } from '../../store/types.js';
 import type { CaseService } from '../cases.js';
 import type { DataCipher } from '../data-key.js';
 import type { EngineEvents } from '../events.js';
@@ -25,7 +25,7 @@ export interface ReportPolicy {
 }
 
 type TakedownStore = Pick<
-  EngineStore,
+  Store,
   | 'createReport'
   | 'getReport'
   | 'getReportById'

@@ -33,6 +33,8 @@ import { DEFAULT_POOL_SIZE, type Queryable, inTransaction, openPool, parseDataba
 import { ERASED_TABLES, VacuumEraser } from './erasure.js';
 import { postgresExchangeRole } from './exchange.js';
 import { postgresFeedbackRole } from './feedback.js';
+import { postgresTakedownRole } from './takedown.js';
+import { postgresWebhookRole } from './webhooks.js';
 import { migratePostgres } from './migrations.js';
 import { ChangeNotifier, changesChannel } from './notify.js';
 
@@ -601,6 +603,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     ...postgresExchangeRole(pool, { onErased: () => eraser.request() }),
     ...postgresFeedbackRole(pool, { now, audit }),
+    ...postgresWebhookRole(pool, now),
+    ...postgresTakedownRole(pool, now, { onErased: () => eraser.request() }),
 
     async countRequest(key, windowMs) {
       // The database's clock, so that every replica agrees on the window. A count lost in a
