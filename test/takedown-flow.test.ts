@@ -33,12 +33,13 @@ let totpSecret: string;
 let platformKey: string;
 let seed = 1;
 
-async function newCase(): Promise<{ caseNumber: string; caseSecret: string }> {
+async function newCase(): Promise<{ caseNumber: string; caseSecret: string; value: string }> {
+  const value = bytesToHex(hashBytes(seed++));
   const created = await request(`${server.url}/v1/cases`, {
-    body: { hashes: [{ algorithm: 'pdq', value: bytesToHex(hashBytes(seed++)), quality: 90 }] },
+    body: { hashes: [{ algorithm: 'pdq', value, quality: 90 }] },
   });
   expect(created.status).toBe(201);
-  return created.body;
+  return { ...created.body, value };
 }
 
 /** The SQLite files, or every row of every table of the PostgreSQL schema as text. */
@@ -263,6 +264,36 @@ describe.each(BACKENDS)('the takedown process on $name', (backend) => {
       );
       expect(JSON.stringify(audit)).not.toContain(CONTACT);
       expect(JSON.stringify(audit)).not.toContain('zèbre');
+    });
+
+    it('shows the analyst and the victim what platforms did with copies matching the case (feedback)', async () => {
+      const { caseNumber, caseSecret, value } = await newCase();
+      await request(`${server.url}/v1/cases/${caseNumber}/report`, {
+        headers: bearer(caseSecret),
+        body: { ageBracket: 'adult', links: [{ url: 'https://photoshare.example/p/feedback' }] },
+      });
+      const ref = (await analyst.call('GET', 'queue')).body.queue.find((q: { caseNumber: string }) => q.caseNumber === caseNumber).ref;
+      expect((await analyst.call('GET', `reports/${ref}`)).body.platformFeedback).toEqual({ platformsBlocking: 0, entries: [] });
+
+      // Two platforms meet a copy at upload; one blocks it, the other says it does not match.
+      const otherKey = await server.createPlatformKey(`VidShare-${caseNumber}`);
+      for (const [key, outcome] of [[platformKey, 'blocked'], [otherKey, 'not_blocked']] as const) {
+        const matched = await request(`${server.url}/v1/match`, { headers: bearer(key), body: { hashes: [{ algorithm: 'pdq', value }] } });
+        const id = matched.body.results[0].matches[0].id as string;
+        const told = await request(`${server.url}/v1/feedback`, { headers: bearer(key), body: { feedback: [{ id, outcome, tags: ['upload'] }] } });
+        expect(told.body.recorded).toBe(1);
+      }
+      const seen = (await analyst.call('GET', `reports/${ref}`)).body;
+      expect(seen.platformFeedback.platformsBlocking).toBe(1);
+      // Match counts are written in batches, a moment after the answers.
+      await expect.poll(async () => (await analyst.call('GET', `reports/${ref}`)).body.matchCount).toBe(2);
+      expect(seen.platformFeedback.entries.map((e: { platform: string; value: string; tags: string[] }) => [e.platform, e.value, e.tags]).sort()).toEqual([
+        ['PhotoShare', 'Blocked', ['upload']],
+        [`VidShare-${caseNumber}`, 'NotBlocked', ['upload']],
+      ]);
+      expect(seen.platformFeedback.entries[0].itemRef).toMatch(/^i_/);
+      const victimSees = await request(`${server.url}/v1/cases/${caseNumber}`, { headers: bearer(caseSecret) });
+      expect(victimSees.body.platformsBlocked).toBe(1);
     });
 
     it('refuses bad reports with messages naming the field', async () => {

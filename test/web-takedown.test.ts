@@ -105,11 +105,20 @@ describe('takedown in the browser', () => {
     const row = consolePage.locator('tr', { hasText: caseNumber });
     await row.waitFor(POLL);
     await screenshot(consolePage, 'console-queue');
+    // PhotoShare met a copy at upload and blocked it (its feedback on the match).
+    const record = (await server.server.rempart.store.getCaseByNumber(caseNumber))!;
+    let hashRef = '';
+    for await (const hash of server.server.rempart.store.hashes()) if (hash.caseId === record.id) hashRef = hash.ref;
+    const told = await request(`${server.url}/v1/feedback`, { headers: bearer(platformKey), body: { feedback: [{ id: hashRef, outcome: 'blocked' }] } });
+    expect(told.body.recorded).toBe(1);
     // Tab from the heading reaches the case link; Enter opens it.
     await row.getByRole('link', { name: caseNumber }).focus();
     await consolePage.keyboard.press('Enter');
     await consolePage.getByRole('heading', { name: new RegExp(`Case ${caseNumber}`) }).waitFor(POLL);
     expect(await consolePage.getByTestId('contact').textContent()).toBe(CONTACT);
+    const detection = consolePage.getByRole('region', { name: 'Copies found by platforms' });
+    expect(await detection.getByTestId('platforms-blocking').textContent()).toContain('1 platform has blocked copies');
+    expect(await detection.locator('tr[data-value="Blocked"]').textContent()).toContain('PhotoShare');
 
     const platformRow = consolePage.locator('tr[data-link-row]', { hasText: 'photoshare.example/p/777' });
     const otherRow = consolePage.locator('tr[data-link-row]', { hasText: 'forum.autre-site.example' });

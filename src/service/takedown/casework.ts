@@ -15,6 +15,7 @@ import type {
   ReportRecord,
 } from '../../store/takedown.js';
 import { FINAL_LINK_STATUSES } from '../../store/takedown.js';
+import type { FeedbackValue } from '../../store/feedback.js';
 import type { Actor, PlatformRecord, Store } from '../../store/types.js';
 import type { DataCipher } from '../data-key.js';
 import { checkEmail, normaliseDomain, platformForHost } from './links.js';
@@ -66,6 +67,14 @@ export interface ConsoleReport {
   notices: Array<NoticeRecord & { platform: string | null; overdue: boolean }>;
   /** Matches platforms found on the case's hashes (proactive detection). */
   matchCount: number;
+  /**
+   * What platforms said they did with copies matching the case's hashes (their feedback):
+   * how many active platforms blocked copies, and each platform's latest word per item.
+   */
+  platformFeedback: {
+    platformsBlocking: number;
+    entries: Array<{ platform: string; itemRef: string; value: FeedbackValue; tags: string[]; firstAt: string; at: string }>;
+  };
 }
 
 type CaseworkStore = Pick<
@@ -85,6 +94,8 @@ type CaseworkStore = Pick<
   | 'closeReport'
   | 'listNotices'
   | 'getCaseByNumber'
+  | 'feedbackOfCase'
+  | 'countPlatformsBlocking'
   | 'listPlatforms'
   | 'getPlatformNoticeSettings'
   | 'listPlatformNoticeSettings'
@@ -336,12 +347,14 @@ export class CaseworkService {
   }
 
   private async view(report: ReportRecord): Promise<ConsoleReport> {
-    const [links, events, notices, platforms, record] = await Promise.all([
+    const [links, events, notices, platforms, record, feedback, platformsBlocking] = await Promise.all([
       this.store.listLinks(report.id),
       this.store.linkEvents(report.id),
       this.store.listNotices({ reportId: report.id, limit: 1000 }),
       this.store.listPlatforms(),
       this.store.getCaseByNumber(report.caseNumber),
+      this.store.feedbackOfCase(report.caseId),
+      this.store.countPlatformsBlocking(report.caseId),
     ]);
     const names = new Map(platforms.map((p) => [p.id, p.name]));
     return {
@@ -370,6 +383,10 @@ export class CaseworkService {
       })),
       notices: notices.map((n) => ({ ...n, platform: n.platformId === null ? null : (names.get(n.platformId) ?? null), overdue: this.notices.isOverdue(n) })),
       matchCount: record?.matchCount ?? 0,
+      platformFeedback: {
+        platformsBlocking,
+        entries: feedback.map((f) => ({ platform: f.platform, itemRef: f.itemRef, value: f.value, tags: f.tags, firstAt: f.firstAt, at: f.at })),
+      },
     };
   }
 }

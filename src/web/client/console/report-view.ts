@@ -46,7 +46,7 @@ export async function renderReport(shell: Shell, ref: string, focus: string | nu
       'p',
       { class: 'muted' },
       `Report ${report.ref} · received ${when(report.createdAt)} · ${report.status}` +
-        ` · victim's language ${report.language.toUpperCase()} · case ${report.caseStatus} · ${report.matchCount} match(es) by platforms on the case's hashes`,
+        ` · victim's language ${report.language.toUpperCase()} · case ${report.caseStatus}`,
     ),
     status,
     error.element,
@@ -70,6 +70,7 @@ export async function renderReport(shell: Shell, ref: string, focus: string | nu
   );
 
   const minorPanel = report.minor ? minorSection(report, act) : null;
+  const detection = detectionSection(report);
 
   // Links
   const selected = new Set<string>();
@@ -96,6 +97,7 @@ export async function renderReport(shell: Shell, ref: string, focus: string | nu
     header,
     personal,
     minorPanel,
+    detection,
     h('section', { class: 'panel', 'aria-labelledby': 'links-heading' }, h('h3', { id: 'links-heading' }, `Links (${report.links.length})`), linksTable, noticeForm),
     noticesPanel,
     answerSection(report, act),
@@ -117,6 +119,55 @@ export async function renderReport(shell: Shell, ref: string, focus: string | nu
 }
 
 type Act = (run: () => Promise<unknown>, message: string, focusSelector?: string | null) => Promise<void>;
+
+/** Platforms' own words on copies they matched (feedback): blocked at upload, not blocked, in review… */
+const FEEDBACK_LABELS: Record<string, string> = {
+  Blocked: 'Blocked',
+  NotBlocked: 'Not blocked (says it does not match)',
+  PendingReview: 'In review',
+  None: 'No action',
+  Unknown: 'Unknown',
+  QualityUnknown: 'Quality unknown',
+  Withdrawn: 'Withdrawn',
+  Deleted: 'Deleted',
+};
+
+/** Proactive detection: what platforms did with uploads that matched the case's hashes. */
+function detectionSection(report: ConsoleReport): HTMLElement {
+  const { platformsBlocking, entries } = report.platformFeedback;
+  const summary =
+    platformsBlocking === 0
+      ? 'No platform has reported blocking a copy yet.'
+      : `${platformsBlocking} platform${platformsBlocking === 1 ? ' has' : 's have'} blocked copies matching this case's hashes.`;
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'detection-heading' },
+    h('h3', { id: 'detection-heading' }, 'Copies found by platforms'),
+    h('p', { 'data-testid': 'platforms-blocking', 'data-count': String(platformsBlocking) }, summary, ` ${report.matchCount} match(es) in all.`),
+    entries.length === 0
+      ? null
+      : h(
+          'table',
+          { 'data-testid': 'feedback' },
+          h('thead', {}, h('tr', {}, ...['Platform', 'Image or video', 'What it did', 'Tags', 'Last said'].map((t) => h('th', { scope: 'col' }, t)))),
+          h(
+            'tbody',
+            {},
+            ...entries.map((entry) =>
+              h(
+                'tr',
+                { 'data-value': entry.value },
+                h('td', {}, entry.platform),
+                h('td', {}, h('code', {}, entry.itemRef)),
+                h('td', {}, h('span', { class: `badge feedback-${entry.value}` }, FEEDBACK_LABELS[entry.value] ?? entry.value)),
+                h('td', {}, entry.tags.join(', ') || '—'),
+                h('td', {}, when(entry.at)),
+              ),
+            ),
+          ),
+        ),
+  );
+}
 
 function linkRow(link: ConsoleLink, report: ConsoleReport, selected: Set<string>, act: Act): HTMLElement {
   const box = h('input', { type: 'checkbox', 'aria-label': `Select ${link.url}`, 'data-link': link.ref });

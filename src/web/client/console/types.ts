@@ -85,6 +85,10 @@ export interface ConsoleReport {
   links: ConsoleLink[];
   notices: Notice[];
   matchCount: number;
+  platformFeedback: {
+    platformsBlocking: number;
+    entries: Array<{ platform: string; itemRef: string; value: string; tags: string[]; firstAt: string; at: string }>;
+  };
 }
 
 export interface PlatformEntry {
