@@ -56,6 +56,11 @@ export class DataCipher {
     return this.keys[0]!.id;
   }
 
+  /** Whether a key with this fingerprint is configured (it can open what that key sealed). */
+  holds(keyId: string): boolean {
+    return this.keys.some((k) => k.id === keyId);
+  }
+
   /** `v1:<key id>:<iv>:<ciphertext+tag>`; `context` names the row and field. */
   seal(plaintext: string, context: string): string {
     const key = this.keys[0]!;

@@ -37,6 +37,8 @@ import { TemplateService } from './takedown/templates.js';
 import { WebhookService } from './webhooks.js';
 
 const PEPPER_FINGERPRINT = 'pepper_fingerprint';
+/** Fingerprint of the data key that sealed last (the newest sealing key any process started with). */
+const DATA_KEY_FINGERPRINT = 'data_key_fingerprint';
 
 /**
  * The engine assembled from its parts: the one place that knows how store, index,
@@ -100,6 +102,7 @@ export class Rempart {
       // Size the multi-index tables for the bank as it is now; they retune as it grows.
       const expectedSize = Math.max(await store.countHashes(), 1000);
       const dataCipher = loadOrCreateDataKey(config.dataDir, { key: config.dataKey, file: config.dataKeyFile });
+      await checkDataKey(store, dataCipher);
       return new Rempart(config, store, events, credentials, dataCipher, pepper, expectedSize);
     } catch (error) {
       await store.close();
@@ -308,4 +311,23 @@ async function checkPepper(store: Store, credentials: Credentials, dataDir: stri
         'restore the original pepper file or REMPART_PEPPER, or every case secret and API key will fail',
     );
   }
+}
+
+/**
+ * Every process on one database must open what the others sealed: a replica that created
+ * a data key of its own (a new data directory) would seal with a key the others lack, and
+ * fail on theirs. So a process must hold the newest sealing key recorded in the database;
+ * it then records its own. Rotation: add the new key as a second line on every replica
+ * first, then move it first.
+ */
+async function checkDataKey(store: Store, cipher: DataCipher): Promise<void> {
+  const recorded = await store.getSetting(DATA_KEY_FINGERPRINT);
+  if (recorded !== undefined && !cipher.holds(recorded)) {
+    throw new Error(
+      `the data key does not match this database: its personal data is sealed with data key ${recorded}, which this process does not have ` +
+        `(sealing key here: ${cipher.keyId}, in ${store.location}). Give every replica the same key (REMPART_DATA_KEY or REMPART_DATA_KEY_FILE, ` +
+        'or copy data.key from the first data directory), or personal data sealed by one replica will not open on another',
+    );
+  }
+  if (recorded !== cipher.keyId) await store.setSetting(DATA_KEY_FINGERPRINT, cipher.keyId);
 }
