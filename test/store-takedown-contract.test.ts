@@ -103,6 +103,13 @@ describe.each(STORE_BACKENDS)('takedown roles: $backend', (backend) => {
     expect(await codeOf(store.createOperator({ name: 'alice', passwordHash: 'y', totpSealed: 'z', at: '2026-01-01T00:00:00.000Z' }))).toBe('CONFLICT');
     await store.updateOperator(alice.id, { failedLogins: 3, totpLastStep: 99 });
     expect(await store.getOperatorByName('alice')).toMatchObject({ failedLogins: 3, totpLastStep: 99, disabledAt: null });
+    expect(await store.acceptTotpStep(alice.id, 99)).toBe(false);
+    expect(await store.acceptTotpStep(alice.id, 100)).toBe(true);
+    expect(await store.getOperatorByName('alice')).toMatchObject({ failedLogins: 0, totpLastStep: 100 });
+    await store.recordLoginFailure(alice.id, 2, '2026-01-01T00:15:00.000Z');
+    expect(await store.getOperatorByName('alice')).toMatchObject({ failedLogins: 1, lockedUntil: null });
+    await store.recordLoginFailure(alice.id, 2, '2026-01-01T00:15:00.000Z');
+    expect(await store.getOperatorByName('alice')).toMatchObject({ failedLogins: 0, lockedUntil: '2026-01-01T00:15:00.000Z' });
     await store.createSession({ tokenHash: 'h1', operatorId: alice.id, csrfToken: 'c', createdAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T12:00:00.000Z' });
     await store.createSession({ tokenHash: 'h2', operatorId: alice.id, csrfToken: 'c', createdAt: '2026-01-01T00:00:00.000Z', lastSeenAt: '2026-01-01T05:00:00.000Z', expiresAt: '2026-01-01T12:00:00.000Z' });
     await store.touchSession('h1', '2026-01-01T01:00:00.000Z');

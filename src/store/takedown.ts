@@ -266,6 +266,17 @@ export interface OperatorStore {
     id: number,
     patch: Partial<Pick<OperatorRecord, 'passwordHash' | 'totpSealed' | 'totpLastStep' | 'failedLogins' | 'lockedUntil' | 'disabledAt'>>,
   ): Promise<void>;
+  /**
+   * Accepts a TOTP time step once: true (failures reset, lock lifted) only if no equal or
+   * later step was accepted before. One statement, so two logins with one code (two
+   * requests, two replicas) cannot both pass.
+   */
+  acceptTotpStep(operatorId: number, step: number): Promise<boolean>;
+  /**
+   * Counts a failed login in one statement (parallel guesses are all counted); the
+   * `maxFailures`-th in a row locks the account until `lockUntil` and restarts the count.
+   */
+  recordLoginFailure(operatorId: number, maxFailures: number, lockUntil: string): Promise<void>;
   createSession(session: OperatorSession): Promise<void>;
   getSession(tokenHash: string): Promise<OperatorSession | undefined>;
   touchSession(tokenHash: string, lastSeenAt: string): Promise<void>;

@@ -121,12 +121,7 @@ export class OperatorService {
     const passwordOk = await this.verifyPassword(password, record?.passwordHash ?? (await this.decoyHash()));
     const failure = async (reason: string) => {
       if (record) {
-        const failures = record.failedLogins + 1;
-        const lock = failures >= this.policy.maxFailures;
-        await this.store.updateOperator(record.id, {
-          failedLogins: lock ? 0 : failures,
-          lockedUntil: lock ? new Date(at.getTime() + this.policy.lockMinutes * 60_000).toISOString() : record.lockedUntil,
-        });
+        await this.store.recordLoginFailure(record.id, this.policy.maxFailures, new Date(at.getTime() + this.policy.lockMinutes * 60_000).toISOString());
       }
       await this.store.audit({ kind: 'operator', id: record?.name ?? '(unknown)' }, 'operator.login_failed', name.slice(0, 64), { reason, from });
       return new RempartError('UNAUTHORIZED', LOGIN_FAILED);
@@ -141,12 +136,13 @@ export class OperatorService {
     const delta = totpFor(record.name, secret).validate({ token: code.replace(/\s/g, ''), timestamp: at.getTime(), window: 1 });
     const step = Math.floor(at.getTime() / 30_000) + (delta ?? 0);
     // A code is good once: a replayed (or shoulder-surfed) code is refused.
-    if (delta === null || step <= record.totpLastStep) throw await failure(delta === null ? 'code' : 'code reused');
+    if (delta === null) throw await failure('code');
+    // Claimed in the store, not just compared here: a parallel login with the same code loses.
+    if (step <= record.totpLastStep || !(await this.store.acceptTotpStep(record.id, step))) throw await failure('code reused');
 
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const expiresAt = new Date(at.getTime() + this.policy.absoluteHours * 3_600_000).toISOString();
-    await this.store.updateOperator(record.id, { totpLastStep: step, failedLogins: 0, lockedUntil: null });
     await this.store.createSession({
       tokenHash: hashToken(token),
       operatorId: record.id,

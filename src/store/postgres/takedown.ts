@@ -586,6 +586,22 @@ export function postgresTakedownRole(pool: pg.Pool, now: () => Date, options: Po
         [...entries.map(([, value]) => value as string | number | null), id],
       );
     },
+    async acceptTotpStep(operatorId, step) {
+      const result = await pool.query(
+        'UPDATE operators SET totp_last_step = $1, failed_logins = 0, locked_until = NULL WHERE id = $2 AND totp_last_step < $1',
+        [step, operatorId],
+      );
+      return (result.rowCount ?? 0) > 0;
+    },
+    async recordLoginFailure(operatorId, maxFailures, lockUntil) {
+      // Row-locking UPDATE: concurrent failures queue on the row and each sees the last count.
+      await pool.query(
+        `UPDATE operators SET failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 ELSE failed_logins + 1 END,
+                locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END
+          WHERE id = $3`,
+        [maxFailures, lockUntil, operatorId],
+      );
+    },
     async createSession(s) {
       await pool.query(
         'INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',

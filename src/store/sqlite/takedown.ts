@@ -352,6 +352,14 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
     deleteSession: db.prepare('DELETE FROM operator_sessions WHERE token_hash = ?'),
     deleteOperatorSessions: db.prepare('DELETE FROM operator_sessions WHERE operator_id = ?'),
     deleteExpired: db.prepare('DELETE FROM operator_sessions WHERE expires_at <= ? OR last_seen_at <= ?'),
+    acceptTotpStep: db.prepare(
+      'UPDATE operators SET totp_last_step = ?, failed_logins = 0, locked_until = NULL WHERE id = ? AND totp_last_step < ?',
+    ),
+    loginFailure: db.prepare(
+      `UPDATE operators SET failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END,
+              locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END
+        WHERE id = ?`,
+    ),
   };
 
   function event(linkId: number, status: LinkStatus, actor: Actor, at: string, note: string | null, noticeRef: string | null) {
@@ -689,6 +697,12 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
         ...entries.map(([, value]) => value as string | number | null),
         id,
       );
+    },
+    async acceptTotpStep(operatorId, step) {
+      return sql.acceptTotpStep.run(step, operatorId, step).changes > 0;
+    },
+    async recordLoginFailure(operatorId, maxFailures, lockUntil) {
+      sql.loginFailure.run(maxFailures, maxFailures, lockUntil, operatorId);
     },
     async createSession(s: OperatorSession) {
       sql.insertSession.run(s.tokenHash, s.operatorId, s.csrfToken, s.createdAt, s.lastSeenAt, s.expiresAt);
