@@ -91,7 +91,9 @@ describe('takedown in the browser', () => {
     const analyst = await openPage(browser, consoleUrl, { locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
     const consolePage = analyst.page;
     await consolePage.goto(consoleUrl);
-    await consolePage.getByLabel('Name').waitFor(POLL);
+    // The console follows the browser's French; its switch changes the language (below).
+    await consolePage.getByLabel('Nom').waitFor(POLL);
+    expect(await consolePage.getByRole('button', { name: 'Se connecter' }).isVisible()).toBe(true);
     expect(await focused(consolePage)).toMatch(/^input/);
     await consolePage.keyboard.type('analyste');
     await consolePage.keyboard.press('Tab');
@@ -100,6 +102,11 @@ describe('takedown in the browser', () => {
     await consolePage.keyboard.type(totpCode(totpSecret));
     await screenshot(consolePage, 'console-login');
     await consolePage.keyboard.press('Enter');
+    await consolePage.getByRole('heading', { name: 'File d’attente' }).waitFor(POLL);
+    await expect.poll(() => focused(consolePage), POLL).toBe('h2:File d’attente');
+    await consolePage.getByLabel('Langue').selectOption('en');
+    await consolePage.getByRole('heading', { name: 'Queue' }).waitFor(POLL);
+    await consolePage.reload(); // the choice is remembered
     await consolePage.getByRole('heading', { name: 'Queue' }).waitFor(POLL);
     await expect.poll(() => focused(consolePage), POLL).toBe('h2:Queue');
     const row = consolePage.locator('tr', { hasText: caseNumber });

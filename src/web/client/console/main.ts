@@ -10,16 +10,25 @@ import type { Session, Shell } from './types.js';
 import { button, errorRegion, field, h } from './ui.js';
 import { renderReport } from './report-view.js';
 import { renderNotices, renderPlatforms, renderQueue, renderStats, renderTemplates } from './views.js';
+import { CONSOLE_LANGUAGES, type ConsoleLanguage, consoleLanguage, setConsoleLanguage, t, textsOf } from './i18n.js';
 
-const ROUTES = [
-  ['queue', 'Queue'],
-  ['notices', 'Notices'],
-  ['platforms', 'Platforms'],
-  ['templates', 'Answer templates'],
-  ['stats', 'Figures'],
-] as const;
+const ROUTES = ['queue', 'notices', 'platforms', 'templates', 'stats'] as const;
+
+/** Français / English: changing it draws the current view again in that language. */
+function languageSwitch(onChange: () => void): HTMLElement {
+  const select = h('select', { id: 'console-language' }, ...CONSOLE_LANGUAGES.map((l) => h('option', { value: l, lang: l }, textsOf(l).languageName)));
+  select.value = consoleLanguage();
+  select.addEventListener('change', () => {
+    setConsoleLanguage(select.value as ConsoleLanguage);
+    onChange();
+    document.getElementById('console-language')?.focus();
+  });
+  return h('div', { class: 'language' }, h('label', { for: 'console-language' }, `${t.languageSwitch} `), select);
+}
 
 function start(root: HTMLElement): void {
+  document.documentElement.lang = consoleLanguage();
+  document.title = t.consoleTitle;
   void call<Session>('GET', 'session').then(
     (session) => openConsole(root, session),
     () => showLogin(root),
@@ -32,14 +41,14 @@ function showLogin(root: HTMLElement, message = ''): void {
   const code = h('input', { type: 'text', name: 'code', autocomplete: 'one-time-code', inputmode: 'numeric', pattern: '[0-9 ]*', required: true, maxlength: 8 });
   const error = errorRegion();
   if (message) error.element.textContent = message;
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Log in');
+  const submit = h('button', { type: 'submit', class: 'primary' }, t.logIn);
   const form = h(
     'form',
     { class: 'panel login', novalidate: true },
-    h('h1', { tabindex: -1 }, 'Rempart — analysts’ console'),
-    field('Name', name).wrapper,
-    field('Password', password).wrapper,
-    field('Authenticator code', code).wrapper,
+    h('h1', { tabindex: -1 }, t.consoleTitle),
+    field(t.name, name).wrapper,
+    field(t.password, password).wrapper,
+    field(t.code, code).wrapper,
     h('div', { class: 'actions' }, submit),
     error.element,
   );
@@ -56,14 +65,14 @@ function showLogin(root: HTMLElement, message = ''): void {
         code.focus();
       });
   });
-  root.replaceChildren(h('main', { id: 'content' }, form));
+  root.replaceChildren(h('main', { id: 'content' }, languageSwitch(() => showLogin(root, message)), form));
   name.focus();
 }
 
 function openConsole(root: HTMLElement, session: Session): void {
   setCsrfToken(session.csrfToken);
   const main = h('main', { id: 'content', tabindex: -1 });
-  const links = ROUTES.map(([route, label]) => h('a', { href: `#${route}`, 'data-route': route }, label));
+  const links = ROUTES.map((route) => h('a', { href: `#${route}`, 'data-route': route }, t.routes[route]));
   const shell: Shell = {
     main,
     show(content, moveFocus = true) {
@@ -71,24 +80,28 @@ function openConsole(root: HTMLElement, session: Session): void {
       const heading = content.querySelector('h2');
       if (moveFocus && heading) focusElement(heading);
     },
-    sessionEnded(message = 'Your session has ended: log in again.') {
+    sessionEnded(message = t.sessionEnded) {
       window.removeEventListener('hashchange', route);
       showLogin(root, message);
     },
   };
-  const skip = h('a', { href: '#content', class: 'skip-link' }, 'Skip to content');
+  const skip = h('a', { href: '#content', class: 'skip-link' }, t.skipToContent);
   skip.addEventListener('click', (event) => {
     event.preventDefault();
     main.focus();
   });
-  const logout = button('Log out', async () => {
+  const logout = button(t.logOut, async () => {
     await call('POST', 'logout').catch(() => undefined);
-    shell.sessionEnded('You are logged out.');
+    shell.sessionEnded(t.loggedOut);
   });
+  const redraw = () => {
+    window.removeEventListener('hashchange', route);
+    openConsole(root, session);
+  };
   root.replaceChildren(
     skip,
-    h('header', {}, h('h1', {}, 'Rempart — analysts’ console'), h('div', { class: 'who' }, h('span', { 'data-testid': 'operator' }, session.operator), logout)),
-    h('nav', { 'aria-label': 'Console' }, h('ul', {}, ...links.map((link) => h('li', {}, link)))),
+    h('header', {}, h('h1', {}, t.consoleTitle), h('div', { class: 'who' }, languageSwitch(redraw), h('span', { 'data-testid': 'operator' }, session.operator), logout)),
+    h('nav', { 'aria-label': t.navLabel }, h('ul', {}, ...links.map((link) => h('li', {}, link)))),
     main,
   );
 
@@ -111,7 +124,7 @@ function openConsole(root: HTMLElement, session: Session): void {
       else {
         const failure = errorRegion();
         failure.show(error);
-        shell.show(h('section', {}, h('h2', {}, 'Something went wrong'), failure.element));
+        shell.show(h('section', {}, h('h2', {}, t.somethingWrong), failure.element));
       }
     }
   }

@@ -1,5 +1,6 @@
 /** Small helpers shared by the console's views. */
 import { h } from '../dom.js';
+import { t } from './i18n.js';
 
 export { h };
 
@@ -9,20 +10,8 @@ export function when(iso: string | null): string {
   return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 }
 
-export const STATUS_LABELS: Record<string, string> = {
-  received: 'Received',
-  under_review: 'Under review',
-  checked: 'Checked: illegal',
-  not_found: 'Not found',
-  not_illegal: 'Not illegal',
-  notice_sent: 'Notice sent',
-  removed: 'Removed',
-  refused: 'Refused',
-  withdrawn: 'Withdrawn by the victim',
-};
-
 export function statusBadge(status: string): HTMLElement {
-  return h('span', { class: `badge status-${status}`, 'data-status': status }, STATUS_LABELS[status] ?? status);
+  return h('span', { class: `badge status-${status}`, 'data-status': status }, t.status[status] ?? status);
 }
 
 export function button(label: string, onClick: () => void | Promise<void>, attributes: Record<string, string | boolean> = {}): HTMLButtonElement {

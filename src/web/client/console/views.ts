@@ -2,6 +2,7 @@
 import { call } from './api.js';
 import type { Figures, Notice, PlatformEntry, QueueEntry, Shell, Template } from './types.js';
 import { button, errorRegion, field, h, when } from './ui.js';
+import { t } from './i18n.js';
 
 export async function renderQueue(shell: Shell): Promise<void> {
   const { queue } = await call<{ queue: QueueEntry[] }>('GET', 'queue');
@@ -14,7 +15,7 @@ export async function renderQueue(shell: Shell): Promise<void> {
         {},
         h('a', { href: `#report/${entry.ref}` }, entry.caseNumber),
         ' ',
-        entry.minor ? h('span', { class: 'badge minor' }, entry.minorHandled ? 'Minor (referred)' : 'Minor') : null,
+        entry.minor ? h('span', { class: 'badge minor' }, entry.minorHandled ? t.minorReferred : t.minor) : null,
       ),
       h('td', {}, when(entry.createdAt)),
       h('td', {}, when(entry.waitingSince)),
@@ -22,29 +23,29 @@ export async function renderQueue(shell: Shell): Promise<void> {
       h('td', {}, String(entry.toReview)),
       h('td', {}, String(entry.awaitingAnswer)),
       h('td', {}, String(entry.removed)),
-      h('td', {}, entry.overdueNotices ? h('span', { class: 'badge overdue' }, `${entry.overdueNotices} overdue`) : '—'),
+      h('td', {}, entry.overdueNotices ? h('span', { class: 'badge overdue' }, t.overdueCount(entry.overdueNotices)) : '—'),
     ),
   );
   shell.show(
     h(
       'section',
       { 'aria-labelledby': 'queue-heading' },
-      h('h2', { id: 'queue-heading' }, 'Queue'),
-      h('p', { class: 'muted' }, 'Reports concerning minors first, then the longest waiting. Open a case to check its links.'),
+      h('h2', { id: 'queue-heading' }, t.routes.queue),
+      h('p', { class: 'muted' }, t.queueIntro),
       queue.length === 0
-        ? h('p', { 'data-testid': 'queue-empty' }, 'Nothing to do: every report is handled.')
+        ? h('p', { 'data-testid': 'queue-empty' }, t.queueEmpty)
         : h(
             'table',
             { 'data-testid': 'queue' },
-            h('caption', { class: 'muted' }, `${queue.length} report(s) waiting`),
+            h('caption', { class: 'muted' }, t.queueCaption(queue.length)),
             h(
               'thead',
               {},
               h(
                 'tr',
                 {},
-                ...['Case', 'Reported', 'Waiting since', 'Links', 'To check or send', 'Awaiting answer', 'Removed', 'Notices'].map((t) =>
-                  h('th', { scope: 'col' }, t),
+                ...t.queueColumns.map((column) =>
+                  h('th', { scope: 'col' }, column),
                 ),
               ),
             ),
@@ -61,14 +62,14 @@ export async function renderNotices(shell: Shell): Promise<void> {
     h(
       'section',
       { 'aria-labelledby': 'notices-heading' },
-      h('h2', { id: 'notices-heading' }, 'Open notices'),
-      h('p', {}, overdue ? h('span', { class: 'badge overdue' }, `${overdue} overdue`) : 'None overdue.'),
+      h('h2', { id: 'notices-heading' }, t.openNotices),
+      h('p', {}, overdue ? h('span', { class: 'badge overdue' }, t.overdueCount(overdue)) : t.noneOverdue),
       notices.length === 0
-        ? h('p', {}, 'No open notice.')
+        ? h('p', {}, t.noOpenNotice)
         : h(
             'table',
             { 'data-testid': 'notices' },
-            h('thead', {}, h('tr', {}, ...['Notice', 'To', 'Kind', 'Sent', 'Deadline', 'Links answered'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('thead', {}, h('tr', {}, ...t.noticeColumns.map((column) => h('th', { scope: 'col' }, column)))),
             h(
               'tbody',
               {},
@@ -77,11 +78,11 @@ export async function renderNotices(shell: Shell): Promise<void> {
                   'tr',
                   { class: n.overdue ? 'overdue' : '', 'data-notice': n.ref },
                   h('td', {}, n.ref),
-                  h('td', {}, n.channel === 'platform' ? `${n.platform} (API)` : `${n.recipient} (email)`),
-                  h('td', {}, n.category === 'minor' ? h('span', { class: 'badge minor' }, 'Minor') : 'NCII'),
-                  h('td', {}, n.sentAt ? when(n.sentAt) : n.sendError ? `failed: ${n.sendError}` : 'not sent yet'),
-                  h('td', {}, when(n.deadlineAt), ' ', n.overdue ? h('span', { class: 'badge overdue' }, 'Overdue') : null),
-                  h('td', {}, `${n.links.filter((l) => l.outcome).length} of ${n.links.length}`),
+                  h('td', {}, n.channel === 'platform' ? t.viaApi(n.platform) : t.viaEmail(n.recipient)),
+                  h('td', {}, n.category === 'minor' ? h('span', { class: 'badge minor' }, t.minor) : 'NCII'),
+                  h('td', {}, n.sentAt ? when(n.sentAt) : n.sendError ? t.sendFailed(n.sendError) : t.notSentYet),
+                  h('td', {}, when(n.deadlineAt), ' ', n.overdue ? h('span', { class: 'badge overdue' }, t.overdue) : null),
+                  h('td', {}, t.answeredOf(n.links.filter((l) => l.outcome).length, n.links.length)),
                 ),
               ),
             ),
@@ -93,18 +94,18 @@ export async function renderNotices(shell: Shell): Promise<void> {
 export async function renderPlatforms(shell: Shell): Promise<void> {
   const { platforms } = await call<{ platforms: PlatformEntry[] }>('GET', 'platforms');
   const forms = platforms.map((platform) => {
-    const domains = field('Domains (one per line)', h('textarea', { rows: 3 }));
+    const domains = field(t.domains, h('textarea', { rows: 3 }));
     domains.control.value = platform.domains.join('\n');
-    const email = field('Notice email (optional)', h('input', { type: 'email', value: platform.noticeEmail ?? '' }));
-    const deadline = field('Deadline to answer, hours (empty: default)', h('input', { type: 'number', min: 1, max: 2160, value: platform.deadlineHours ?? '' }));
+    const email = field(t.noticeEmail, h('input', { type: 'email', value: platform.noticeEmail ?? '' }));
+    const deadline = field(t.deadlineHours, h('input', { type: 'number', min: 1, max: 2160, value: platform.deadlineHours ?? '' }));
     const error = errorRegion();
     const saved = h('p', { role: 'status' });
-    const save = h('button', { type: 'submit', class: 'primary' }, `Save ${platform.name}`);
+    const save = h('button', { type: 'submit', class: 'primary' }, t.savePlatform(platform.name));
     const form = h(
       'form',
       { class: 'panel', 'data-platform': platform.name, novalidate: true },
-      h('h3', {}, platform.name, platform.revoked ? ' (revoked)' : ''),
-      h('p', { class: 'muted' }, platform.webhook ? `Webhook: ${platform.webhook.url}` : 'No webhook: notices by API polling only.'),
+      h('h3', {}, platform.name, platform.revoked ? t.revoked : ''),
+      h('p', { class: 'muted' }, platform.webhook ? t.webhookAt(platform.webhook.url) : t.noWebhook),
       domains.wrapper,
       email.wrapper,
       deadline.wrapper,
@@ -122,7 +123,7 @@ export async function renderPlatforms(shell: Shell): Promise<void> {
         noticeEmail: email.control.value.trim() || null,
         deadlineHours: hours === '' ? null : Number(hours),
       }).then(
-        () => (saved.textContent = 'Saved.'),
+        () => (saved.textContent = t.saved),
         (failure: unknown) => error.show(failure),
       );
     });
@@ -132,9 +133,9 @@ export async function renderPlatforms(shell: Shell): Promise<void> {
     h(
       'section',
       { 'aria-labelledby': 'platforms-heading' },
-      h('h2', { id: 'platforms-heading' }, 'Platforms'),
-      h('p', { class: 'muted' }, 'Links on these domains (and their subdomains) go to the platform by API. Platforms and keys are created with `rempart platform add`.'),
-      ...(forms.length ? forms : [h('p', {}, 'No platform yet.')]),
+      h('h2', { id: 'platforms-heading' }, t.routes.platforms),
+      h('p', { class: 'muted' }, t.platformsIntro),
+      ...(forms.length ? forms : [h('p', {}, t.noPlatform)]),
     ),
   );
 }
@@ -142,8 +143,8 @@ export async function renderPlatforms(shell: Shell): Promise<void> {
 export async function renderTemplates(shell: Shell): Promise<void> {
   const { templates } = await call<{ templates: Template[] }>('GET', 'templates');
   const forms = templates.map((template) => {
-    const title = field('Title', h('input', { type: 'text', value: template.title }));
-    const body = field('Text', h('textarea', { class: 'template' }));
+    const title = field(t.title, h('input', { type: 'text', value: template.title }));
+    const body = field(t.text, h('textarea', { class: 'template' }));
     body.control.value = template.body;
     const error = errorRegion();
     const saved = h('p', { role: 'status' });
@@ -151,11 +152,11 @@ export async function renderTemplates(shell: Shell): Promise<void> {
       'form',
       { class: 'panel', 'data-template': `${template.key}:${template.language}`, novalidate: true },
       h('h3', {}, `${template.key} (${template.language.toUpperCase()})`),
-      h('p', { class: 'muted' }, template.edited ? `Edited by ${template.updatedBy} on ${template.updatedAt}` : 'Default text'),
+      h('p', { class: 'muted' }, template.edited ? t.editedBy(template.updatedBy, template.updatedAt) : t.defaultText),
       title.wrapper,
       body.wrapper,
-      h('p', { class: 'muted' }, 'Variables: {{caseNumber}}, {{linkCount}}, {{removedCount}}, {{links}}, {{hotline}}'),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Save ${template.key} (${template.language})`)),
+      h('p', { class: 'muted' }, t.variables),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t.saveTemplate(template.key, template.language))),
       error.element,
       saved,
     );
@@ -163,7 +164,7 @@ export async function renderTemplates(shell: Shell): Promise<void> {
       event.preventDefault();
       error.clear();
       call('PUT', `templates/${template.key}/${template.language}`, { title: title.control.value, body: body.control.value }).then(
-        () => (saved.textContent = 'Saved.'),
+        () => (saved.textContent = t.saved),
         (failure: unknown) => error.show(failure),
       );
     });
@@ -173,8 +174,8 @@ export async function renderTemplates(shell: Shell): Promise<void> {
     h(
       'section',
       { 'aria-labelledby': 'templates-heading' },
-      h('h2', { id: 'templates-heading' }, 'Answer templates'),
-      h('p', { class: 'muted' }, 'The answers victims read on their page. Each names her rights and the support services.'),
+      h('h2', { id: 'templates-heading' }, t.routes.templates),
+      h('p', { class: 'muted' }, t.templatesIntro),
       ...forms,
     ),
   );
@@ -183,12 +184,12 @@ export async function renderTemplates(shell: Shell): Promise<void> {
 export async function renderStats(shell: Shell): Promise<void> {
   const today = new Date().toISOString().slice(0, 10);
   const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
-  const from = field('From', h('input', { type: 'date', value: yearAgo }));
-  const to = field('To (inclusive)', h('input', { type: 'date', value: today }));
-  const period = field('Per', h('select', {}, h('option', { value: 'day' }, 'day'), h('option', { value: 'week' }, 'week'), h('option', { value: 'month', selected: true }, 'month')));
+  const from = field(t.from, h('input', { type: 'date', value: yearAgo }));
+  const to = field(t.toInclusive, h('input', { type: 'date', value: today }));
+  const period = field(t.per, h('select', {}, h('option', { value: 'day' }, t.periods.day), h('option', { value: 'week' }, t.periods.week), h('option', { value: 'month', selected: true }, t.periods.month)));
   const output = h('div', { 'aria-live': 'polite' });
   const error = errorRegion();
-  const csv = h('a', { class: 'button', download: '' }, 'Download CSV');
+  const csv = h('a', { class: 'button', download: '' }, t.downloadCsv);
   const load = async () => {
     error.clear();
     const query = `from=${from.control.value}&to=${to.control.value}&period=${period.control.value}`;
@@ -196,11 +197,11 @@ export async function renderStats(shell: Shell): Promise<void> {
     try {
       const figures = await call<Figures>('GET', `stats?${query}`);
       output.replaceChildren(
-        h('h3', {}, 'Per period'),
+        h('h3', {}, t.perPeriod),
         h(
           'table',
           { 'data-testid': 'stats-periods' },
-          h('thead', {}, h('tr', {}, ...['Period', 'Reports', 'Minors', 'Links', 'Notices', 'By email', 'Removals', 'Refusals'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('thead', {}, h('tr', {}, ...t.perPeriodColumns.map((column) => h('th', { scope: 'col' }, column)))),
           h(
             'tbody',
             {},
@@ -209,11 +210,11 @@ export async function renderStats(shell: Shell): Promise<void> {
             ),
           ),
         ),
-        h('h3', {}, 'Per platform'),
+        h('h3', {}, t.perPlatform),
         h(
           'table',
           { 'data-testid': 'stats-platforms' },
-          h('thead', {}, h('tr', {}, ...['Platform', 'Notices', 'Removals', 'Median hours, notice → removal', 'Median hours, report → removal'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('thead', {}, h('tr', {}, ...t.perPlatformColumns.map((column) => h('th', { scope: 'col' }, column)))),
           h(
             'tbody',
             {},
@@ -231,12 +232,12 @@ export async function renderStats(shell: Shell): Promise<void> {
       error.show(failure);
     }
   };
-  const form = h('form', { class: 'panel', novalidate: true }, from.wrapper, to.wrapper, period.wrapper, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Show'), csv));
+  const form = h('form', { class: 'panel', novalidate: true }, from.wrapper, to.wrapper, period.wrapper, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t.show), csv));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void load();
   });
-  shell.show(h('section', { 'aria-labelledby': 'stats-heading' }, h('h2', { id: 'stats-heading' }, 'Figures'), form, error.element, output));
+  shell.show(h('section', { 'aria-labelledby': 'stats-heading' }, h('h2', { id: 'stats-heading' }, t.routes.stats), form, error.element, output));
   await load();
 }
 
