@@ -15,6 +15,8 @@ import { seededRandom } from './helpers/random.js';
 import { bearer, request } from './helpers/server.js';
 
 const PEPPER = 'replicas-share-this-pepper-of-32-chars-or-more';
+/** And the data key that seals the takedown process's personal data (a replica without it is refused). */
+const DATA_KEY = Buffer.alloc(32, 7).toString('base64url');
 
 /** Blockhash values as real ones look, distinct per seed. */
 function values(seed: number, n: number): string[] {
@@ -38,16 +40,16 @@ describe('replicas on one PostgreSQL database', () => {
     for (const server of running.splice(0)) if (server.child.exitCode === null && server.child.signalCode === null) await killHard(server.child);
   });
 
-  /** A replica: its own data dir (no data in it: the pepper comes from the environment). */
+  /** A replica: its own data dir (no data in it: the pepper and data key come from the environment). */
   async function replica(database: string, extra: Record<string, string> = {}): Promise<ServerProcess> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-replica-'));
-    const server = await spawnServer(dataDir, { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER, ...extra });
+    const server = await spawnServer(dataDir, { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER, REMPART_DATA_KEY: DATA_KEY, ...extra });
     running.push(server);
     return server;
   }
 
   async function platformKey(database: string, name: string): Promise<string> {
-    const added = await runCli(['platform', 'add', name, '--json'], { env: { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER } });
+    const added = await runCli(['platform', 'add', name, '--json'], { env: { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER, REMPART_DATA_KEY: DATA_KEY } });
     expect(added.stderr).toBe('');
     return JSON.parse(added.stdout).apiKey as string;
   }
@@ -128,7 +130,7 @@ describe('replicas on one PostgreSQL database', () => {
     await eventually(status, (r) => r.body.matchCount === 6, 5_000);
 
     // A key revoked through another process stops working on every replica (within the key cache's 2 s).
-    expect((await runCli(['platform', 'revoke', 'shared-platform'], { env: { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER } })).code).toBe(0);
+    expect((await runCli(['platform', 'revoke', 'shared-platform'], { env: { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER, REMPART_DATA_KEY: DATA_KEY } })).code).toBe(0);
     for (const s of [a, b]) await eventually(() => match(s, key, [value]), (r) => r.status === 401, 5_000);
   });
 
@@ -210,7 +212,7 @@ describe('replicas on one PostgreSQL database', () => {
     for (const s of [a, b]) {
       await eventually(() => matchedCount(s, key, everything), (n) => n === everything.length, 20_000);
     }
-    const unavailable = await runCli(['platform', 'list'], { env: { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER } });
+    const unavailable = await runCli(['platform', 'list'], { env: { REMPART_DATABASE_URL: database, REMPART_PEPPER: PEPPER, REMPART_DATA_KEY: DATA_KEY } });
     expect(unavailable.code).toBe(0);
   });
 });
