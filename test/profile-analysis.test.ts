@@ -88,23 +88,28 @@ describe('eval-profile analysis', () => {
           words: near(base[Math.floor(random() * base.length)]!, Math.floor(random() * 30), random),
           quality: i === 0 && e % 5 === 0 ? (query ? 30 : 40) : 40 + Math.floor(random() * 60),
         }));
-      const group = `package:${e % 6}`;
-      const concept = e % 4 === 0 ? `icon:${e % 8}` : undefined;
-      entries.push(entry(`image-${e}`, group, pack(codes(5, false)), [pack(codes(4, true)), pack(codes(3, true))], concept));
+      // Every seventh image is a photo (a group of its own, as the runner makes them).
+      const photo = e % 7 === 3;
+      const group = photo ? `photo:${e}` : `package:${e % 6}`;
+      const concept = !photo && e % 4 === 0 ? `icon:${e % 8}` : undefined;
+      const made = entry(`image-${e}`, group, pack(codes(5, false)), [pack(codes(4, true)), pack(codes(3, true))], concept);
+      entries.push(photo ? { ...made, kind: 'photo' } : made);
     }
     const radius = 40;
     const found = impostors(entries, radius);
 
     const unrelated = (a: CorpusEntry, b: CorpusEntry) => a.group !== b.group && (a.concept === undefined || a.concept !== b.concept);
     let setPairs = 0;
+    let setPairsPhotoBank = 0;
     const codePairs = { full: 0, whole: 0, region: 0 };
-    const close: PairMinimum[] = [];
+    const close: (PairMinimum & { registered: string })[] = [];
     for (const q of entries) {
       for (const r of entries) {
         if (!unrelated(q, r) || !registrable(r.result.registered)) continue;
         const reg = r.result.registered;
         for (const set of q.result.queries) {
           setPairs++;
+          if (r.kind === 'photo') setPairsPhotoBank++;
           const best = { full: 257, whole: 257, region: 257 };
           for (let i = 0; i < set!.roles.length; i++) {
             for (let j = 0; j < reg.roles.length; j++) {
@@ -117,16 +122,19 @@ describe('eval-profile analysis', () => {
               if (d <= radius && d < best[kind]) best[kind] = d;
             }
           }
-          if (best.full <= radius || best.whole <= radius || best.region <= radius) close.push(best);
+          if (best.full <= radius || best.whole <= radius || best.region <= radius) close.push({ ...best, registered: r.kind });
         }
       }
     }
     expect(found.setPairs.all).toBe(setPairs);
+    expect(found.setPairsPhotoBank).toBe(setPairsPhotoBank);
+    expect(setPairsPhotoBank).toBeGreaterThan(0);
     expect(found.codePairs.all).toEqual(codePairs);
-    const key = (m: PairMinimum) => `${m.full}/${m.whole}/${m.region}`;
+    const key = (m: PairMinimum & { registered: string }) => `${m.full}/${m.whole}/${m.region}/${m.registered}`;
     expect(found.close.all.map(key).sort()).toEqual(close.map(key).sort());
     expect(close.length).toBeGreaterThan(20);
-    expect(found.unregistrable.distractors).toBe(entries.filter((e) => !registrable(e.result.registered)).length);
+    expect(close.some((m) => m.registered === 'photo')).toBe(true);
+    expect(found.unregistrable.distractors).toBe(entries.filter((e) => e.kind === 'distractor' && !registrable(e.result.registered)).length);
     expect(found.unregistrable.distractors).toBeGreaterThan(0);
   });
 });

@@ -138,15 +138,20 @@ export function genuine(photos: readonly CorpusEntry[], transformations: number)
   return { minima, baseline };
 }
 
+/** A set pair with some code pair within the radius: minima per kind, and what the registered image was. */
+export type CloseSetPair = PairMinimum & { registered: CorpusEntry['kind'] };
+
 export interface ImpostorResults {
   radius: number;
   /** Per split (tune, report, and 'all' = every pair of different groups). */
   setPairs: Record<Split | 'all', number>;
+  /** Set pairs (all) whose registered image is a photo: a bank of what victims register. */
+  setPairsPhotoBank: number;
   codePairs: Record<Split | 'all', Record<PairKind, number>>;
   /** Code pairs at each distance ≤ radius, per kind (all pairs). */
   codeTail: Record<PairKind, number[]>;
   /** Set pairs with some code pair within the radius: their minima, per split. */
-  close: Record<Split | 'all', PairMinimum[]>;
+  close: Record<Split | 'all', CloseSetPair[]>;
   /** The closest impostor set pair overall, by name. */
   closest?: { query: string; registered: string; kind: PairKind; distance: number };
   /** The closest impostor set pairs (up to 30), to look at what false matches are made of. */
@@ -228,14 +233,19 @@ export function impostors(
     }
   });
   const setPairs = { tune: 0, report: 0, all: 0 };
+  // Photos are groups of their own with no concept: every registrable photo but the query's own is open to it.
+  const registrablePhotos = entries.filter((e, ei) => e.kind === 'photo' && canRegister[ei]).length;
+  let setPairsPhotoBank = 0;
   const codePairs = { tune: { full: 0, whole: 0, region: 0 }, report: { full: 0, whole: 0, region: 0 }, all: { full: 0, whole: 0, region: 0 } };
   for (const e of entries) {
     const g = byGroup.get(e.group) ?? zeroCounts();
     const c = e.concept !== undefined ? (byConcept.get(e.concept) ?? zeroCounts()) : zeroCounts();
     const gc = e.concept !== undefined ? (byBoth.get(`${e.group}\u0000${e.concept}`) ?? zeroCounts()) : zeroCounts();
     const open = (k: keyof RegisteredCounts, split: Split): number => everything[k][split] - g[k][split] - c[k][split] + gc[k][split];
+    const openPhotos = registrablePhotos - (e.kind === 'photo' && canRegister[entries.indexOf(e)] ? 1 : 0);
     for (const q of e.result.queries) {
       if (!q) continue;
+      setPairsPhotoBank += openPhotos;
       // Query codes: full ones meet registered full codes whatever their quality; every other
       // pair needs a query code at or above the derived floor.
       let nqFull = 0;
@@ -318,14 +328,15 @@ export function impostors(
   for (const [key, m] of closeAll) {
     const qe = entryOfSet[Math.floor(key / E)]!;
     const re = key % E;
-    close.all.push(m);
-    if (entries[qe]!.split === entries[re]!.split) close[entries[qe]!.split].push(m);
+    const pair: CloseSetPair = { ...m, registered: entries[re]!.kind };
+    close.all.push(pair);
+    if (entries[qe]!.split === entries[re]!.split) close[entries[qe]!.split].push(pair);
   }
   nearest.sort((a, b) => a.distance - b.distance);
   nearest.length = Math.min(nearest.length, 30);
   const unregistrable = { photos: 0, distractors: 0 };
   entries.forEach((e, ei) => !canRegister[ei] && unregistrable[e.kind === 'photo' ? 'photos' : 'distractors']++);
-  const result: ImpostorResults = { radius, setPairs, codePairs, codeTail, close, nearest, unregistrable };
+  const result: ImpostorResults = { radius, setPairs, setPairsPhotoBank, codePairs, codeTail, close, nearest, unregistrable };
   if (closest) result.closest = closest;
   return result;
 }
@@ -393,6 +404,8 @@ export interface Extrapolation {
   /** Expected false matches per upload against the bank, and per million uploads. */
   perUpload: number;
   perMillionUploads: number;
+  /** The same for full-against-full pairs alone: today's matching, same fit, same run. */
+  perMillionUploadsToday: number;
 }
 
 export function extrapolate(impostor: ImpostorResults, thresholds: Thresholds, bank = 1_000_000): Extrapolation {
@@ -410,5 +423,6 @@ export function extrapolate(impostor: ImpostorResults, thresholds: Thresholds, b
   // Union bound over the code pairs of one (upload, registered image): conservative.
   const perSetPair = KINDS.reduce((s, k) => s + codePairsPerSetPair[k] * fits[k].atThreshold, 0);
   const perUpload = bank * perSetPair;
-  return { bank, codePairsPerSetPair, fits, perUpload, perMillionUploads: perUpload * 1e6 };
+  const today = bank * codePairsPerSetPair.full * fits.full.atThreshold;
+  return { bank, codePairsPerSetPair, fits, perUpload, perMillionUploads: perUpload * 1e6, perMillionUploadsToday: today * 1e6 };
 }

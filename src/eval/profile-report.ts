@@ -38,6 +38,13 @@ export interface ProfileSummary {
     radius: number;
     setPairs: Record<Split | 'all', number>;
     falseMatchesAtShipped: Record<Split | 'all', number>;
+    /**
+     * The false set pairs at the shipped thresholds (all) by what was registered (a photo: what
+     * victims register; a distractor) and by whether today's matching (full against full) finds
+     * them too.
+     */
+    falseByBank: Record<CorpusEntry['kind'], { total: number; todayToo: number }>;
+    setPairsPhotoBank: number;
     closest?: ImpostorResults['closest'];
     nearest: ImpostorResults['nearest'];
     unregistrable: ImpostorResults['unregistrable'];
@@ -93,6 +100,12 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
     report: impostor.close.report.filter((m) => matches(m, shipped)).length,
     all: impostor.close.all.filter((m) => matches(m, shipped)).length,
   };
+  const falseByBank = { photo: { total: 0, todayToo: 0 }, distractor: { total: 0, todayToo: 0 } };
+  for (const m of impostor.close.all) {
+    if (!matches(m, shipped)) continue;
+    falseByBank[m.registered].total++;
+    if (m.full <= shipped.full) falseByBank[m.registered].todayToo++;
+  }
   const everything = [...run.photos, ...run.distractors];
   const regSizes = everything.map((e) => e.result.registered.hashes);
   const queryCodes = everything.flatMap((e) => e.result.queries.filter(Boolean).map((q) => q!.roles.length));
@@ -113,7 +126,7 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
       afterAllPhotos: mean(names.map((_, t) => recall(all, t, shipped))),
     },
     cropAmounts,
-    impostors: { radius: impostor.radius, setPairs: impostor.setPairs, falseMatchesAtShipped, nearest: impostor.nearest, unregistrable: impostor.unregistrable, ...(impostor.closest ? { closest: impostor.closest } : {}) },
+    impostors: { radius: impostor.radius, setPairs: impostor.setPairs, falseMatchesAtShipped, falseByBank, setPairsPhotoBank: impostor.setPairsPhotoBank, nearest: impostor.nearest, unregistrable: impostor.unregistrable, ...(impostor.closest ? { closest: impostor.closest } : {}) },
     extrapolation: extrapolate(impostor, shipped),
     cost: {
       registeredHashesMean: mean(regSizes),
@@ -162,6 +175,11 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
       `**${im.falseMatchesAtShipped.all}** (tune ${im.falseMatchesAtShipped.tune}, report ${im.falseMatchesAtShipped.report}).` +
       (im.closest ? ` Closest impostor pair: ${im.closest.query} against ${im.closest.registered}, ${im.closest.kind} pair at ${im.closest.distance}.` : ''),
     '',
+    '| registered image | set pairs | false matches at the shipped thresholds | of which today\'s matching (full against full) finds too |',
+    '|---|---|---|---|',
+    `| a photo (what victims register) | ${im.setPairsPhotoBank.toLocaleString('en')} | ${im.falseByBank.photo.total} | ${im.falseByBank.photo.todayToo} |`,
+    `| a distractor (icons, clipart, screenshots, game art, wallpapers) | ${(im.setPairs.all - im.setPairsPhotoBank).toLocaleString('en')} | ${im.falseByBank.distractor.total} | ${im.falseByBank.distractor.todayToo} |`,
+    '',
   );
   const x = s.extrapolation;
   l.push('## Expected false matches against a bank of 1 M images', '');
@@ -181,7 +199,12 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
         `${f.points.map((p) => `${p.d}:${p.count}`).join(', ') || 'none'} | ${sci(f.atThreshold)} | ${sci(f.upperBound)} |`,
     );
   }
-  l.push('', `**Expected false matches: ${sci(x.perUpload)} per upload, ${sci(x.perMillionUploads)} per million uploads** against ${x.bank.toLocaleString('en')} registered images.`, '');
+  l.push(
+    '',
+    `**Expected false matches: ${sci(x.perUpload)} per upload, ${sci(x.perMillionUploads)} per million uploads** against ${x.bank.toLocaleString('en')} registered images ` +
+      `(today's matching, full against full alone, same fit: ${sci(x.perMillionUploadsToday)} per million uploads).`,
+    '',
+  );
   const c = s.cost;
   l.push('## Cost', '', `Registered hashes per image: mean ${c.registeredHashesMean.toFixed(1)}, max ${c.registeredHashesMax}. Query codes per upload (dihedral variants included): mean ${c.queryCodesMean.toFixed(1)}. ` + `Deriving (after decode, one worker thread on a shared machine): both sets of an image median ${c.registerMsMedian.toFixed(0)} ms, query set of a photo variant median ${c.queryMsMedian.toFixed(0)} ms.`, '');
   return l.join('\n');
