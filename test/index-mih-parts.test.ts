@@ -35,8 +35,9 @@ describe('CandidateTable', () => {
     const table = new CandidateTable();
     table.begin(1);
     expect(table.credit(42, 1, 2)).toBe(false);
-    // 2^24 queries later the counter is back where it was: the old entry must not count.
-    for (let i = 0; i < 2 ** 24; i++) table.begin(1);
+    // 2^24 − 1 queries later the 24-bit counter wraps and is back at that query's value:
+    // the old entry must not count.
+    for (let i = 0; i < 2 ** 24 - 1; i++) table.begin(1);
     expect(table.credit(42, 1, 2)).toBe(false);
     expect(table.credit(42, 1, 2)).toBe(true);
   });
