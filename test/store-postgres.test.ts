@@ -205,6 +205,23 @@ describe('PostgreSQL erasure', () => {
   });
 });
 
+describe('PostgreSQL erasure of a report', () => {
+  it('VACUUMs `reports` after its personal data is erased, and not the hash tables', async () => {
+    const url = sharedPostgres().schemaUrl('vacuum_report');
+    const schema = new URL(url).searchParams.get('schema');
+    const store = await open(url);
+    const { case: c } = await register(store, { number: 'RMP-R', secretHash: 's', hashes: [pdq(1)] }, victim);
+    const report = await store.createReport({ ref: 'r_vacuum', caseId: c.id, ageBracket: 'adult', language: 'fr', descriptionSealed: 'v1:sealed', contactSealed: 'v1:sealed', links: [], actor: victim });
+    const vacuums = async (table: string) =>
+      (await query<{ n: number }>(url, `SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = $1 AND schemaname = $2`, [table, schema]))[0]!.n;
+    const before = { reports: await vacuums('reports'), hashes: await vacuums('hashes') };
+    await store.closeReport(report.id, 'closed', new Date().toISOString());
+    expect(await store.erasureSettled(30_000)).toBe(true);
+    await eventually(async () => (await vacuums('reports')) > before.reports);
+    expect(await vacuums('hashes')).toBe(before.hashes);
+  });
+});
+
 describe('PostgreSQL crash and restart', () => {
   it('keeps every acknowledged write across kill -9 of PostgreSQL, and the store reconnects by itself', async () => {
     const server = await startPostgres();

@@ -28,6 +28,8 @@ export class VacuumEraser {
   private retryTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<(done: boolean) => void>();
+  /** Tables asked for since the last VACUUM started (a report's erasure needs only `reports`). */
+  private readonly requested = new Set<string>();
   private closed = false;
 
   constructor(
@@ -35,9 +37,10 @@ export class VacuumEraser {
     private readonly onEvent?: (event: ErasureEvent) => void,
   ) {}
 
-  /** After a withdrawal (or a tombstone purge) committed. */
-  request(): void {
+  /** After a withdrawal (or a tombstone purge, or a report's erasure) committed; by default every erased table. */
+  request(tables: readonly (typeof ERASED_TABLES)[number][] = ERASED_TABLES): void {
     if (this.closed) return;
+    for (const table of tables) this.requested.add(table);
     if (this.pendingSince === null) {
       this.pendingSince = Date.now();
       this.stallTimer = setTimeout(() => this.reportStall(), STALL_AFTER_MS).unref();
@@ -78,11 +81,19 @@ export class VacuumEraser {
   }
 
   private run(): void {
+    clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.again = false;
+    const tables = [...this.requested];
+    this.requested.clear();
+    // Never a bare VACUUM (that would be the whole database).
+    if (tables.length === 0) {
+      if (this.pendingSince !== null) this.finish();
+      return;
+    }
     this.attempts++;
     this.running = this.pool
-      .query(`VACUUM ${ERASED_TABLES.join(', ')}`)
+      .query(`VACUUM ${tables.join(', ')}`)
       .then(
         () => {
           this.running = undefined;
@@ -91,6 +102,7 @@ export class VacuumEraser {
         },
         (error: unknown) => {
           this.running = undefined;
+          for (const table of tables) this.requested.add(table);
           this.lastError = error instanceof Error ? error.message : String(error);
           if (this.closed) return;
           this.retryTimer = setTimeout(() => this.run(), RETRY_MS).unref();

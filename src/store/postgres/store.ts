@@ -604,7 +604,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresExchangeRole(pool, { onErased: () => eraser.request() }),
     ...postgresFeedbackRole(pool, { now, audit }),
     ...postgresWebhookRole(pool, now),
-    ...postgresTakedownRole(pool, now, { onErased: () => eraser.request() }),
+    ...postgresTakedownRole(pool, now, { onErased: () => eraser.request(['reports']) }),
 
     async countRequest(key, windowMs) {
       // The database's clock, so that every replica agrees on the window. A count lost in a
