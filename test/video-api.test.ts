@@ -24,12 +24,15 @@ afterAll(async () => {
 });
 
 describe('POST /v1/hash with a video', () => {
-  it('answers the MD5, one frame a second plus cuts with times, and a summary', async () => {
+  it('answers the MD5, 2.5 frames a second plus cuts with times, and a summary', async () => {
     const { status, body } = await request(`${server.url}/v1/hash`, { raw: mp4, contentType: 'video/mp4' });
     expect(status).toBe(200);
     expect(body).toMatchObject({ kind: 'video', format: 'mp4', duration: 4.2, frameWidth: 256, frameHeight: 144 });
     expect(body.md5).toBe(createHash('md5').update(mp4).digest('hex'));
-    expect(body.frames.map((f: { t: number; origin: string }) => `${f.t}:${f.origin}`)).toEqual(['0:interval', '1:interval', '2:interval', '2.2:cut', '3:interval', '4:interval']);
+    expect(body.frames.map((f: { t: number; origin: string }) => `${f.t}:${f.origin}`)).toEqual([
+      '0:interval', '0.4:interval', '0.8:interval', '1.2:interval', '1.6:interval', '2:interval',
+      '2.2:cut', '2.4:interval', '2.8:interval', '3.2:interval', '3.6:interval', '4:interval',
+    ]);
     for (const frame of body.frames) {
       expect(frame.value).toMatch(/^[0-9a-f]{64}$/);
       expect(frame.quality).toBeGreaterThan(50);

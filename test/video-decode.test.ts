@@ -90,10 +90,11 @@ describe('hashing decoded videos', () => {
     expect([mp4.frameWidth, mp4.frameHeight]).toEqual([256, 144]);
     expect(mp4.md5).toMatch(/^[0-9a-f]{32}$/);
     const intervals = mp4.signature.frames.filter((f) => f.origin === 'interval');
-    expect(intervals.map((f) => f.t)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    // 2.5 regular samples a second: every other probe frame, 0.4 s apart.
+    expect(intervals.map((f) => f.t)).toEqual(Array.from({ length: 21 }, (_, i) => Math.round(i * 4) / 10));
     const cuts = mp4.signature.frames.filter((f) => f.origin === 'cut').map((f) => f.t);
-    // 3 s is a regular sample already; 5.4 s starts the black second, 6.4 s the shot after it.
-    expect(cuts).toEqual([6.4]);
+    // Shots start at 3 s (between two samples: a cut frame), 5.4 s (black) and 6.4 s (a regular sample already).
+    expect(cuts).toEqual([3]);
     expect(mp4.signature.frames.find((f) => f.t === 6)!.quality).toBeLessThan(10); // black
   });
 

@@ -32,14 +32,18 @@ const signature = hashVideoFrames(frames);
 const FLOOR = 50;
 
 describe('VideoHasher', () => {
-  it('keeps one frame per second and the first frame after each cut', () => {
+  it('keeps every sampleEvery-th probe frame (2.5 a second) and the first frame after each cut', () => {
     expect(signature.probeFrames).toBe(frames.length);
     expect(signature.duration).toBe(frames.length / FPS);
+    const EVERY = VIDEO_PROFILE.sampleEvery;
     const intervals = signature.frames.filter((f) => f.origin === 'interval').map((f) => f.t);
-    expect(intervals).toEqual(Array.from({ length: Math.ceil(frames.length / FPS) }, (_, i) => i));
-    // Shot starts: 3.0 (an interval sample already), 5.4, 9.4 is black, 10.4 after black.
+    expect(intervals).toEqual(Array.from({ length: Math.ceil(frames.length / EVERY) }, (_, i) => Math.round(((i * EVERY) / FPS) * 1000) / 1000));
+    // Shot starts: 3.0, 5.4, (9.4 is black), 10.4 after black. Each is kept: as a regular
+    // sample when it falls on one (10.4), else as a cut frame.
+    const kept = signature.frames.map((f) => f.t);
+    for (const start of [3, 5.4, 10.4]) expect(kept).toContain(start);
     const cuts = signature.frames.filter((f) => f.origin === 'cut').map((f) => f.t);
-    expect(cuts).toEqual([5.4, 10.4]);
+    expect(cuts).toEqual([3, 5.4]);
     // Times are increasing; each kept frame is PDQ of its probe frame.
     for (const frame of signature.frames) {
       const index = Math.round(frame.t * FPS);
@@ -57,7 +61,8 @@ describe('VideoHasher', () => {
 
   it('derives dihedral hashes equal to PDQ dihedral hashes of the frame', () => {
     const withDihedral = hashVideoFrames(frames.slice(0, 6), { dihedral: true });
-    const expected = pdq.hash(frames[5]!, { dihedral: true });
+    // The second kept frame is the second regular sample.
+    const expected = pdq.hash(frames[VIDEO_PROFILE.sampleEvery]!, { dihedral: true });
     expect(withDihedral.frames[1]!.dihedral).toEqual(expected.dihedral);
     expect(withDihedral.summary!.dihedral).toBeDefined();
   });
@@ -123,8 +128,8 @@ describe('matching a query video to a registered one', () => {
     const stillSignature = { duration: 0, probeFrames: 1, summary: null, frames: [{ t: 0, value: still.value, quality: still.quality!, origin: 'interval' as const }] };
     const match = compareSignatures(stillSignature, signature, { qualityFloor: FLOOR })!;
     expect(match.matched).toBe(true);
-    // 6.6 s lies between the samples at 6 s and 7 s: the nearer-looking one is reported.
-    expect([6, 7]).toContain(match.frames[0]!.referenceT);
+    // 6.6 s lies between the samples at 6.4 s and 6.8 s: the nearer-looking one is reported.
+    expect([6.4, 6.8]).toContain(match.frames[0]!.referenceT);
   });
 });
 
@@ -147,6 +152,16 @@ describe('aggregateFrameHits', () => {
     expect(aggregateFrameHits(times, scattered)[0]!.matched).toBe(false);
     const far = times.map((q) => ({ query: q, reference: 'v', referenceT: q, distance: DEFAULT_VIDEO_MATCH_POLICY.frameThreshold + 1 }));
     expect(aggregateFrameHits(times, far)).toEqual([]);
+  });
+
+  it('matches a registered part of a longer upload: 3 aligned seconds of 25 (12 %)', () => {
+    const long = Array.from({ length: 25 }, (_, i) => i);
+    const hits = [11, 12, 13].map((q) => ({ query: q, reference: 'v', referenceT: q - 9, distance: 12 }));
+    const [match] = aggregateFrameHits(long, hits);
+    expect(match).toMatchObject({ matchedSeconds: 3, querySeconds: 25, offset: -9, matched: true });
+    expect(match!.share).toBeCloseTo(0.12);
+    // Two seconds of 25 are not enough.
+    expect(aggregateFrameHits(long, hits.slice(0, 2))[0]!.matched).toBe(false);
   });
 
   it('ranks registered videos: matched first, then more frames', () => {

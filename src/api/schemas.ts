@@ -165,7 +165,7 @@ export const videoRegistration = {
     frames: {
       type: 'array',
       maxItems: 3600,
-      description: 'PDQ hash, time and quality of each sampled frame (one a second and the first after each scene cut); frames under the quality floor are left out',
+      description: 'PDQ hash, time and quality of each sampled frame (2.5 a second and the first after each scene cut); frames under the quality floor are left out',
       items: {
         type: 'object',
         required: ['t', 'value', 'quality'],

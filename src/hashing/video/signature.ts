@@ -41,7 +41,7 @@ function dihedralHexes(coefficients: Float64Array, scratch: Float64Array): NonNu
  * `profile.frameSide`) into its signature, one frame at a time: nothing but the running
  * average and the previous frame's hash is held between frames.
  *
- * Every probe frame is PDQ-hashed. Kept: every `sampleEvery`-th probe frame (one per
+ * Every probe frame is PDQ-hashed. Kept: every `sampleEvery`-th probe frame (2.5 a
  * second), and the first probe frame after a scene cut (a jump of ≥ cutBits between two
  * frames of usable quality, or usable quality after an unusable stretch such as a fade
  * from black). Cut frames anchor sampling to the content, so a trimmed or clipped copy
