@@ -20,7 +20,7 @@ export function registerEvalVideoCommand(program: Command): void {
     .option('--corpus <dir>', 'corpus folder (photos and opencv-doc are fetched into it when missing)', '.corpus')
     .option('--videos <dir>', 'evaluate the videos of this folder instead of building the corpus')
     .option('--photo-videos <n>', 'videos to build from corpus photos', '16')
-    .option('--transformations <names>', 'comma-separated subset of video transformations')
+    .option('--transformations <names>', "comma-separated subset of video transformations ('none': stills only)")
     .option('--stills <n>', 'stills per video posted as images', '3')
     .option('--out-dir <dir>', 'where results.json and summary.md go', 'rempart-eval-video')
     .option('--from-results <file>', 're-render the summary from an earlier results.json')
@@ -49,7 +49,9 @@ export function registerEvalVideoCommand(program: Command): void {
           results = await runVideoEvaluation({
             videos,
             ffmpeg,
-            ...(flags.transformations ? { transformations: flags.transformations.split(',').map((s) => s.trim()) } : {}),
+            ...(flags.transformations
+              ? { transformations: flags.transformations === 'none' ? [] : flags.transformations.split(',').map((s) => s.trim()) }
+              : {}),
             stills: Number(flags.stills ?? 3),
             onProgress: (done, total, label) => {
               bar.setTotal(total);

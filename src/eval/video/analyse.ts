@@ -3,18 +3,18 @@
  * matching policy, the search for the policy with no false match and the best recall,
  * and how the whole-video summaries alone would do.
  */
-import type { PairRecord, RegistrationDensity, VideoEvalResults } from './runner.js';
+import { SERVICE_DENSITY, type PairRecord, type RegistrationDensity, type VideoEvalResults } from './runner.js';
 
 export interface PolicyChoice {
   frameThreshold: number;
   minSeconds: number;
   minShare: number;
   dihedral: boolean;
-  /** Registered side's sampling; default the service's ('1fps': one a second and cut frames). */
+  /** Registered side's sampling; default the service's (SERVICE_DENSITY: 2.5 a second and cut frames). */
   density?: RegistrationDensity;
 }
 
-function pairsAt(results: VideoEvalResults, density: RegistrationDensity = '1fps'): PairRecord[] {
+function pairsAt(results: VideoEvalResults, density: RegistrationDensity = SERVICE_DENSITY): PairRecord[] {
   return results.pairs.filter((p) => (p.density ?? '1fps') === density);
 }
 

@@ -1,6 +1,6 @@
 /** The video evaluation as Markdown: corpus, recall per transformation, false matches, summaries, speed. */
 import { evaluatePolicy, recallByTransformation, searchPolicies, summaryAnalysis, type PolicyChoice } from './analyse.js';
-import { REGISTRATION_DENSITIES, type VideoEvalResults } from './runner.js';
+import { REGISTRATION_DENSITIES, SERVICE_DENSITY, type VideoEvalResults } from './runner.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -14,9 +14,9 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
     `${results.registered.length} videos (${results.registered.filter((r) => r.source === 'opencv-doc').length} real from opencv-doc, ` +
       `${results.registered.filter((r) => r.source === 'photos').length} built from photos, ` +
       `${results.registered.filter((r) => r.source === 'folder').length} from a folder), ${seconds.toFixed(0)} s in all; ` +
-      `${frames} registered frames (${((60 * frames) / seconds).toFixed(0)} per minute, ` +
+      `${frames} frames registered at ${results.serviceDensity ?? '1fps'} (${((60 * frames) / seconds).toFixed(0)} per minute, ` +
       `${results.registered.reduce((n, r) => n + r.cutFrames, 0)} of them scene cuts). ` +
-      `${results.queries.length} queries, ${results.pairs.filter((p) => !p.genuine && (p.density ?? '1fps') === '1fps').length} impostor pairs.`,
+      `${results.queries.length} queries, ${results.pairs.filter((p) => !p.genuine && (p.density ?? '1fps') === SERVICE_DENSITY).length} impostor pairs.`,
     '',
   );
 
@@ -25,7 +25,7 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
   lines.push(
     `## Recall at the default policy`,
     '',
-    `Frame threshold ${choice.frameThreshold}, at least ${choice.minSeconds} matched seconds and ${pct(choice.minShare)} of the query's seconds, at one time offset (±1.5 s window).`,
+    `Registered at ${SERVICE_DENSITY} (the service's sampling) plus cut frames. Frame threshold ${choice.frameThreshold}, at least ${choice.minSeconds} matched seconds and ${pct(choice.minShare)} of the query's seconds, at one time offset (±1.5 s window).`,
     '',
     '| transformation | family | queries | recall | recall with dihedral matching |',
     '|---|---|---|---|---|',

@@ -31,6 +31,12 @@ import { getVideoTransformation, VIDEO_TRANSFORMATIONS, variantArgs, type VideoT
 /** Frame thresholds measured (the policy picks one). */
 export const FRAME_THRESHOLDS = [20, 24, 28, 31, 36, 40] as const;
 export const STILL_FAMILY = 'still-image';
+/**
+ * Where stills are taken, past a whole second: 0.2 and 0.6 s lie midway between two samples
+ * of the service's 2.5 a second (0.2 s from each, the worst case), 0.5 s midway between two
+ * samples at 1 a second; so no density is measured on stills that sit on its own samples.
+ */
+export const STILL_OFFSETS: readonly number[] = [0.2, 0.5, 0.6];
 /** Quality floor, as the service's default (PDQ below 50 is never registered or searched). */
 export const QUALITY_FLOOR = 50;
 
@@ -50,24 +56,25 @@ export interface QueryRecord {
 
 /** What matching one query against one registered video gives, at each frame threshold. */
 /**
- * How densely the registered side is sampled: the service's 1 frame a second plus cut
- * frames, or denser, to measure what density buys (stills between samples, motion).
+ * How densely the registered side is sampled: regular samples at 1, 2.5 or 5 a second
+ * (on the 5 fps probe grid), plus cut frames, to measure what density buys (stills between
+ * samples, motion). The service registers at SERVICE_DENSITY (VIDEO_PROFILE.sampleEvery).
  */
 export const REGISTRATION_DENSITIES = ['1fps', '2.5fps', '5fps'] as const;
 export type RegistrationDensity = (typeof REGISTRATION_DENSITIES)[number];
+export const SERVICE_DENSITY: RegistrationDensity = '2.5fps';
+const PROBES_PER_SAMPLE: Record<RegistrationDensity, number> = { '1fps': 5, '2.5fps': 2, '5fps': 1 };
 
 function atDensity(signature: VideoSignature, density: RegistrationDensity): VideoSignature {
-  const keep = (frame: VideoSignature['frames'][number]) => {
-    if (density === '5fps' || frame.origin !== 'probe') return true;
-    return density === '2.5fps' && Math.round(frame.t * 5) % 2 === 0;
-  };
+  const every = PROBES_PER_SAMPLE[density];
+  const keep = (frame: VideoSignature['frames'][number]) => frame.origin === 'cut' || Math.round(frame.t * 5) % every === 0;
   return { ...signature, frames: signature.frames.filter(keep) };
 }
 
 export interface PairRecord {
   query: number;
   reference: number;
-  /** Registered side's sampling ('1fps' is the service's). */
+  /** Registered side's sampling (SERVICE_DENSITY is the service's; results without it are '1fps'). */
   density: RegistrationDensity;
   genuine: boolean;
   /** Per threshold (FRAME_THRESHOLDS order), original orientation only: [matched seconds, query seconds, best distance]. */
@@ -84,7 +91,7 @@ export interface RegisteredRecord {
   name: string;
   source: CorpusVideo['source'];
   duration: number;
-  /** Frames registered at the service's density (1 a second and cut frames). */
+  /** Frames registered at the service's density (SERVICE_DENSITY and cut frames). */
   frames: number;
   usableFrames: number;
   cutFrames: number;
@@ -94,6 +101,8 @@ export interface RegisteredRecord {
 
 export interface VideoEvalResults {
   createdAt: string;
+  /** Density of `registered[].frames` (absent in runs made before the service took 2.5 a second: '1fps'). */
+  serviceDensity?: RegistrationDensity;
   thresholds: readonly number[];
   registered: RegisteredRecord[];
   queries: QueryRecord[];
@@ -107,6 +116,8 @@ export interface VideoEvalOptions {
   transformations?: readonly string[];
   /** Stills posted as images per video. */
   stills?: number;
+  /** Seconds past a whole second at which stills are taken, in turn (default STILL_OFFSETS). */
+  stillOffsets?: readonly number[];
   limits?: VideoLimits;
   onProgress?: (done: number, total: number, label: string) => void;
 }
@@ -179,7 +190,7 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
     // Every probe frame is kept, so that denser registrations can be measured too.
     const original = await hashVideoBytes(new Uint8Array(bytes), { dihedral: false, keep: 'every-probe' }, limits, options.ffmpeg);
     const signature = original.signature;
-    const service = atDensity(signature, '1fps');
+    const service = atDensity(signature, SERVICE_DENSITY);
     registered.push({
       name: video.name,
       source: video.source,
@@ -193,10 +204,11 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
     references.push(signature);
     step(`${video.name}: registered`);
 
-    // Stills between the regular samples (0.37 s past a whole second), as someone would
-    // grab a frame to post it as a photo; hashed as images, at their full size.
+    // Stills between the regular samples (STILL_OFFSETS), as someone would grab a frame to
+    // post it as a photo; hashed as images, at their full size.
+    const offsets = options.stillOffsets ?? STILL_OFFSETS;
     for (let k = 1; k <= stills; k++) {
-      const t = Math.floor((signature.duration * k) / (stills + 1)) + 0.37;
+      const t = Math.floor((signature.duration * k) / (stills + 1)) + offsets[(k - 1) % offsets.length]!;
       const name = `${video.name}/still@${t.toFixed(2)}`;
       try {
         started = performance.now();
@@ -263,6 +275,7 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
 
   return {
     createdAt: new Date().toISOString(),
+    serviceDensity: SERVICE_DENSITY,
     thresholds: FRAME_THRESHOLDS,
     registered,
     queries: queries.map((q) => q.record),
