@@ -88,6 +88,8 @@ async function main() {
       secretCost: '10',
       logLevel: 'warn',
       rateLimitPerMinute: '0',
+      // Two servers in one process: no operators' listener (both would take its port).
+      operatorPort: 'off',
       ...(database ? { database } : {}),
     });
     const filler = await Rempart.open(config);
