@@ -19,6 +19,11 @@ export interface Config {
   databasePoolSize: number;
   /** Inclusive Hamming-distance thresholds per algorithm name. */
   thresholds: Record<string, number>;
+  /**
+   * The loosest threshold a platform may choose for itself, per algorithm (default: the
+   * bank's threshold, so platforms can only be stricter).
+   */
+  platformMaxThresholds: Record<string, number>;
   /** PDQ hashes below this quality are refused at registration. */
   pdqQualityFloor: number;
   /** Hashing worker threads. */
@@ -163,7 +168,25 @@ export class ConfigError extends Error {
 }
 
 /** Settings as strings, from the environment or flags (undefined = not given). */
-export type RawConfig = Partial<Record<keyof Config, string>> & { thresholdOverrides?: string[] };
+export type RawConfig = Partial<Record<keyof Config, string>> & {
+  thresholdOverrides?: string[];
+  platformMaxThresholdOverrides?: string[];
+};
+
+/** `ALGORITHM=DISTANCE` entries into `into`, each checked. */
+function applyThresholds(into: Record<string, number>, entries: readonly string[], what: string): void {
+  for (const entry of entries) {
+    const match = /^([a-z0-9_-]+)=(.*)$/i.exec(entry);
+    if (!match) throw new ConfigError(`${what} must look like ALGORITHM=DISTANCE (e.g. pdq=31), got "${entry}"`);
+    const name = match[1]!.toLowerCase();
+    try {
+      getAlgorithm(name);
+    } catch (error) {
+      throw new ConfigError(`${what}: ${(error as Error).message}`);
+    }
+    into[name] = integer(`${what} for ${name}`, match[2]!, 0, 128);
+  }
+}
 
 function integer(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
@@ -232,10 +255,13 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     videoMemoryBytes: env.REMPART_VIDEO_MEMORY_BYTES,
     videoConcurrency: env.REMPART_VIDEO_CONCURRENCY,
   };
-  raw.thresholdOverrides = listAlgorithms()
-    .map((a) => [a.name, env[`REMPART_THRESHOLD_${a.name.toUpperCase()}`]] as const)
-    .filter(([, v]) => v !== undefined)
-    .map(([name, v]) => `${name}=${v}`);
+  const perAlgorithm = (prefix: string) =>
+    listAlgorithms()
+      .map((a) => [a.name, env[`${prefix}${a.name.toUpperCase()}`]] as const)
+      .filter(([, v]) => v !== undefined)
+      .map(([name, v]) => `${name}=${v}`);
+  raw.thresholdOverrides = perAlgorithm('REMPART_THRESHOLD_');
+  raw.platformMaxThresholdOverrides = perAlgorithm('REMPART_PLATFORM_MAX_THRESHOLD_');
   return raw;
 }
 
@@ -243,26 +269,21 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
 export function resolveConfig(...layers: RawConfig[]): Config {
   const merged: RawConfig = {};
   const overrides: string[] = [];
+  const maxOverrides: string[] = [];
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (key === 'thresholdOverrides') overrides.push(...((value as string[] | undefined) ?? []));
+      else if (key === 'platformMaxThresholdOverrides') maxOverrides.push(...((value as string[] | undefined) ?? []));
       else if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
     }
   }
 
   const thresholds: Record<string, number> = {};
   for (const algorithm of listAlgorithms()) thresholds[algorithm.name] = algorithm.defaultThreshold;
-  for (const entry of overrides) {
-    const match = /^([a-z0-9_-]+)=(.*)$/i.exec(entry);
-    if (!match) throw new ConfigError(`threshold must look like ALGORITHM=DISTANCE (e.g. pdq=31), got "${entry}"`);
-    const name = match[1]!.toLowerCase();
-    try {
-      getAlgorithm(name);
-    } catch (error) {
-      throw new ConfigError(`threshold: ${(error as Error).message}`);
-    }
-    thresholds[name] = integer(`threshold for ${name}`, match[2]!, 0, 128);
-  }
+  applyThresholds(thresholds, overrides, 'threshold');
+  // Platforms may choose stricter thresholds; looser ones only up to what the operator allows.
+  const platformMaxThresholds = { ...thresholds };
+  applyThresholds(platformMaxThresholds, maxOverrides, 'platform maximum threshold');
 
   const logClientAddresses = merged.logClientAddresses ?? DEFAULTS.logClientAddresses;
   if (logClientAddresses !== 'platforms' && logClientAddresses !== 'all' && logClientAddresses !== 'none') {
@@ -288,6 +309,7 @@ export function resolveConfig(...layers: RawConfig[]): Config {
         ? DEFAULTS.databasePoolSize
         : integer('database pool size', merged.databasePoolSize, 1, 1000),
     thresholds,
+    platformMaxThresholds,
     pdqQualityFloor:
       merged.pdqQualityFloor === undefined
         ? DEFAULTS.pdqQualityFloor

@@ -16,6 +16,7 @@ export type ApiEngine = Pick<
   | 'rateLimits'
   | 'stopncii'
   | 'feedback'
+  | 'platformSettings'
   | 'events'
   | 'hashImage'
   | 'hashVideo'

@@ -13,6 +13,7 @@ import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
 import type { HashStore, PlatformRecord } from '../store/types.js';
 import { withItem } from './cases.js';
+import type { PlatformSettingsService } from './platform-settings.js';
 import type { EngineEvents } from './events.js';
 
 /** A query hash; `dihedral` carries the 7 other dihedral hashes for rotation/mirror matching. */
@@ -107,10 +108,14 @@ export class MatchService {
     private readonly hasher: Pick<HashingPool, 'hashImage'>,
     private readonly thresholds: Readonly<Record<string, number>>,
     private readonly limits: MatchLimits,
+    /** A platform's own (stricter) thresholds; absent: the bank's for everyone. */
+    private readonly platformThresholds?: Pick<PlatformSettingsService, 'effectiveThresholds'>,
   ) {
     this.sliceMs = limits.sliceMs ?? MATCH_SLICE_MS;
   }
 
+
+  /** The bank's threshold for an algorithm. */
   thresholdOf(algorithm: string): number {
     return this.thresholds[algorithm] ?? getAlgorithm(algorithm).defaultThreshold;
   }
@@ -152,6 +157,9 @@ export class MatchService {
    */
   private async search(platform: PlatformRecord, queries: PreparedQuery[], describeItems = false): Promise<HashResult[]> {
     const { maxMatchesPerHash: cap, budgetMs } = this.limits;
+    const own = await this.platformThresholds?.effectiveThresholds(platform);
+    // A platform's threshold caps every search of its algorithm, derived pairs included.
+    const limitOf = (algorithm: string) => own?.[algorithm] ?? this.thresholdOf(algorithm);
     const started = performance.now();
     let sliceStart = started;
     const found: Hit[][] = new Array(queries.length);
@@ -170,7 +178,7 @@ export class MatchService {
         }
       }
       // One more than the cap, closest first: the extra one only says that the list was cut.
-      const hits = this.searchOne(queries[i]!, cap + 1);
+      const hits = this.searchOne(queries[i]!, cap + 1, limitOf(queries[i]!.algorithm));
       if (hits.length > cap) {
         hits.length = cap;
         truncated[i] = true;
@@ -201,7 +209,7 @@ export class MatchService {
           // trimmed hashes of unrelated images (eval-profile): derived pairs need a query of known,
           // sufficient quality, as derived registered hashes do.
           if (q.quality === undefined || q.quality < profile.minQuality) return false;
-          return m.distance <= thresholdFor(profile, queryRole, registeredRole);
+          return m.distance <= Math.min(thresholdFor(profile, queryRole, registeredRole), limitOf(q.algorithm));
         })
         .map((m) => {
           const fact = facts.get(m.id)!;
@@ -219,8 +227,9 @@ export class MatchService {
     }));
   }
 
-  private searchOne(query: PreparedQuery, limit: number): Hit[] {
-    const radius = query.radius ?? this.thresholdOf(query.algorithm);
+  /** `ceiling`: the platform's threshold for the query's algorithm (the bank's unless it chose a stricter one). */
+  private searchOne(query: PreparedQuery, limit: number, ceiling: number): Hit[] {
+    const radius = query.radius === undefined ? ceiling : Math.min(query.radius, ceiling);
     if (query.variants.length === 1) {
       return this.matcher.search(query.algorithm, query.variants[0]!, radius, limit).map((m) => ({ ...m, transform: undefined }));
     }

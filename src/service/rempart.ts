@@ -26,6 +26,7 @@ import { loadOrCreatePepper } from './pepper.js';
 import { PlatformService } from './platforms.js';
 import { RateLimitService } from './rate-limits.js';
 import { nearDuplicateRadius } from './registration-rules.js';
+import { PlatformSettingsService } from './platform-settings.js';
 import { SyncService } from './sync.js';
 import { CaseworkService } from './takedown/casework.js';
 import { smtpMailer, type Mailer } from './takedown/mailer.js';
@@ -53,6 +54,8 @@ export class Rempart {
   readonly matching: MatchService;
   /** Videos: MD5 and time-aligned frame matching, one answer per registered item. */
   readonly videoMatching: VideoMatchService;
+  /** What each platform chose for itself (stricter thresholds). */
+  readonly platformSettings: PlatformSettingsService;
   /** The projection behind the StopNCII-compatible feed, and the feed itself. */
   readonly exchange: ExchangeProjector;
   readonly stopncii: StopNciiService;
@@ -157,11 +160,12 @@ export class Rempart {
     );
     this.platforms = new PlatformService(this.store, this.credentials);
     this.indexLoader = new IndexLoader(this.store, this.matcher);
+    this.platformSettings = new PlatformSettingsService(this.store, config.thresholds, config.platformMaxThresholds);
     this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, {
       maxBatch: config.maxBatch,
       maxMatchesPerHash: config.maxMatchesPerHash,
       budgetMs: config.matchBudgetSeconds * 1000,
-    });
+    }, this.platformSettings);
     this.videoMatching = new VideoMatchService(this.store, this.matcher, this.events, this, {
       frameThreshold: () => this.matching.thresholdOf('pdq'),
       qualityFloor: config.pdqQualityFloor,

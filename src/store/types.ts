@@ -14,6 +14,7 @@
  */
 import type { ExchangeStore } from './exchange.js';
 import type { FeedbackStore } from './feedback.js';
+import type { PlatformSettingsStore } from './platform-settings.js';
 import type { PackedPage } from './packed-pages.js';
 import type { OperatorStore, PlatformDirectoryStore, ReportStore, TemplateStore } from './takedown.js';
 import type { WebhookStore } from './webhooks.js';
@@ -338,6 +339,7 @@ export interface Store
     FeedbackStore,
     RateLimitStore,
     TakedownStores,
+    PlatformSettingsStore,
     MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */

@@ -294,4 +294,58 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
       return rempart.sync.read(after, limit);
     },
   );
+
+  const thresholdViews = {
+    type: 'object',
+    description: 'per algorithm',
+    additionalProperties: {
+      type: 'object',
+      properties: {
+        bank: { type: 'integer', description: "the bank's threshold" },
+        maximum: { type: 'integer', description: 'the loosest the operator lets a platform choose' },
+        chosen: { type: ['integer', 'null'], description: 'your choice (null: the bank’s)' },
+        effective: { type: 'integer', description: 'what your matches use' },
+      },
+    },
+  } as const;
+
+  app.get(
+    '/v1/settings',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: "Your platform's settings: match thresholds per algorithm (the bank's, the maximum, yours)",
+        security: bearerAuth,
+        response: { 200: { type: 'object', properties: { thresholds: thresholdViews } }, ...errors(401) },
+      },
+    },
+    async (request) => ({ thresholds: await rempart.platformSettings.describe(platformOf(request)) }),
+  );
+
+  app.put(
+    '/v1/settings/thresholds',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: 'Choose stricter match thresholds for your platform (null: back to the bank’s)',
+        description:
+          'Body: `{"pdq": 20}`. Each value is an integer from 0 to the operator’s maximum (by default the bank’s threshold: stricter only), or null.',
+        security: bearerAuth,
+        body: {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: { type: ['integer', 'null'] },
+        },
+        response: { 200: { type: 'object', properties: { thresholds: thresholdViews } }, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const platform = platformOf(request);
+      const thresholds = await rempart.platformSettings.setThresholds(platform, request.body as Record<string, unknown>, {
+        kind: 'platform',
+        id: platform.name,
+      });
+      return { thresholds };
+    },
+  );
 };

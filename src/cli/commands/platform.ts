@@ -75,6 +75,34 @@ export function registerPlatformCommands(program: Command): void {
       }),
     );
 
+  withDataDir(platform.command('thresholds'))
+    .description("show a platform's match thresholds, or set its own (stricter than the bank's, at most the operator's maximum)")
+    .argument('<name>', 'platform name')
+    .argument('[settings...]', 'ALGORITHM=DISTANCE to set, ALGORITHM=bank to go back to the bank’s threshold')
+    .option('--json', 'print JSON')
+    .action(async (name: string, settings: string[], flags: { dataDir?: string; json?: boolean }) =>
+      withRempart(flags, async (rempart) => {
+        const record = (await rempart.platforms.list()).find((p) => p.name === name && p.revokedAt === null);
+        if (!record) throw new RempartError('NOT_FOUND', `no active platform named "${name}"`);
+        const changes: Record<string, number | null> = {};
+        for (const setting of settings) {
+          const match = /^([a-z0-9_]+)=(\d+|bank)$/i.exec(setting);
+          if (!match) throw new RempartError('BAD_REQUEST', `a setting looks like pdq=20 or pdq=bank, got "${setting}"`);
+          changes[match[1]!.toLowerCase()] = match[2] === 'bank' ? null : Number(match[2]);
+        }
+        const views =
+          settings.length === 0 ? await rempart.platformSettings.describe(record) : await rempart.platformSettings.setThresholds(record, changes, OPERATOR);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ platform: name, thresholds: views })}\n`);
+        else {
+          for (const [algorithm, v] of Object.entries(views)) {
+            process.stdout.write(
+              `${algorithm}\teffective ${v.effective}\t${v.chosen === null ? "bank's" : `chosen ${v.chosen}`}\tbank ${v.bank}\tmaximum ${v.maximum}\n`,
+            );
+          }
+        }
+      }),
+    );
+
   withDataDir(platform.command('revoke'))
     .description("revoke a platform's API key (takes effect on its next request)")
     .argument('<name>', 'platform name')

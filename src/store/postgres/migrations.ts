@@ -354,6 +354,19 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);
     `,
   },
+  {
+    version: 6,
+    name: 'platform thresholds: a platform may match more strictly than the bank, per algorithm',
+    sql: `
+      CREATE TABLE platform_thresholds (
+        platform_id bigint NOT NULL REFERENCES platforms (id),
+        algorithm   text NOT NULL CHECK (algorithm ~ '^[a-z0-9_]{1,32}$'),
+        threshold   integer NOT NULL CHECK (threshold BETWEEN 0 AND 256),
+        set_at      timestamptz NOT NULL,
+        PRIMARY KEY (platform_id, algorithm)
+      );
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

@@ -35,6 +35,7 @@ import { postgresExchangeRole } from './exchange.js';
 import { postgresFeedbackRole } from './feedback.js';
 import { postgresTakedownRole } from './takedown.js';
 import { postgresWebhookRole } from './webhooks.js';
+import { postgresPlatformSettingsRole } from './platform-settings.js';
 import { migratePostgres } from './migrations.js';
 import { ChangeNotifier, changesChannel } from './notify.js';
 
@@ -608,6 +609,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresFeedbackRole(pool, { now, audit }),
     ...postgresWebhookRole(pool, now),
     ...postgresTakedownRole(pool, now, { onErased: () => eraser.request(['reports']) }),
+    ...postgresPlatformSettingsRole(pool, { now, audit }),
 
     async countRequest(key, windowMs) {
       // The database's clock, so that every replica agrees on the window. A count lost in a

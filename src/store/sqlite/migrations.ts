@@ -253,6 +253,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'platform thresholds: a platform may match more strictly than the bank, per algorithm',
+    up(db) {
+      db.exec(`
+        CREATE TABLE platform_thresholds (
+          platform_id INTEGER NOT NULL REFERENCES platforms (id),
+          algorithm   TEXT NOT NULL CHECK (algorithm GLOB '[a-z0-9_]*' AND length(algorithm) BETWEEN 1 AND 32),
+          threshold   INTEGER NOT NULL CHECK (threshold BETWEEN 0 AND 256),
+          set_at      TEXT NOT NULL,
+          PRIMARY KEY (platform_id, algorithm)
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

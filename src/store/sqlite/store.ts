@@ -11,6 +11,7 @@ import { newHashRef, newItemRef } from '../ids.js';
 import { packBatch } from '../packed-pages.js';
 import { sqliteExchangeRole } from './exchange.js';
 import { sqliteFeedbackRole } from './feedback.js';
+import { sqlitePlatformSettingsRole } from './platform-settings.js';
 import type {
   Actor,
   AuditEntry,
@@ -296,6 +297,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     ...sqliteExchangeRole(db, { onErased: () => eraser.request() }),
     ...sqliteFeedbackRole(db, { iso, audit }),
+    ...sqlitePlatformSettingsRole(db, { iso, audit }),
 
     async createCase(input, actor) {
       try {
