@@ -17,6 +17,7 @@ export type ApiEngine = Pick<
   | 'stopncii'
   | 'feedback'
   | 'platformSettings'
+  | 'feedWebhooks'
   | 'events'
   | 'hashImage'
   | 'hashVideo'

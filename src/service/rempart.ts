@@ -16,6 +16,7 @@ import { type DataCipher, loadOrCreateDataKey } from './data-key.js';
 import { EngineEvents } from './events.js';
 import { ExchangeProjector } from './exchange.js';
 import { FeedbackService } from './feedback.js';
+import { FeedWebhooks } from './feed-webhooks.js';
 import { StopNciiService } from './stopncii.js';
 import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
@@ -73,6 +74,8 @@ export class Rempart {
   /** Signed webhook deliveries to platforms (the server starts the loop: startBackgroundWork). */
   readonly webhookDispatcher: WebhookDispatcher;
   readonly webhooks: WebhookService;
+  /** `feed.changes` webhooks to subscribed platforms when the change log grows. */
+  readonly feedWebhooks: FeedWebhooks;
   /** The takedown process (issue 15): victims' reports, analysts, notices, templates, figures. */
   readonly reports: ReportService;
   readonly notices: NoticeService;
@@ -178,6 +181,7 @@ export class Rempart {
       timeoutMs: config.webhookTimeoutMs,
     });
     this.webhooks = new WebhookService(this.store, this.store, this.store, this.dataCipher);
+    this.feedWebhooks = new FeedWebhooks(this.store, this.webhookDispatcher);
 
     const notifier = { name: config.notifierName, email: config.notifierEmail ?? null };
     this.mailer =
@@ -204,6 +208,7 @@ export class Rempart {
   startBackgroundWork(onError: (error: unknown) => void): void {
     this.webhookDispatcher.events.on('error', onError);
     this.webhookDispatcher.start();
+    this.feedWebhooks.start(5_000, onError);
     // Personal data past its retention (or left by an interrupted withdrawal), expired sessions.
     const sweep = () => {
       this.reports.sweep().catch(onError);
@@ -292,6 +297,7 @@ export class Rempart {
     await this.indexLoader.stop();
     await this.exchange.stop();
     clearInterval(this.sweepTimer);
+    await this.feedWebhooks.stop();
     await this.webhookDispatcher.stop();
     this.mailer?.close();
     await this.hashingPool?.close();

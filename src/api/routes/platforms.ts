@@ -316,10 +316,43 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         tags: ['platforms'],
         summary: "Your platform's settings: match thresholds per algorithm (the bank's, the maximum, yours)",
         security: bearerAuth,
-        response: { 200: { type: 'object', properties: { thresholds: thresholdViews } }, ...errors(401) },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              thresholds: thresholdViews,
+              feedWebhook: { type: 'boolean', description: 'whether `feed.changes` webhooks go to your webhook URL' },
+            },
+          },
+          ...errors(401),
+        },
       },
     },
-    async (request) => ({ thresholds: await rempart.platformSettings.describe(platformOf(request)) }),
+    async (request) => ({
+      thresholds: await rempart.platformSettings.describe(platformOf(request)),
+      feedWebhook: await rempart.feedWebhooks.subscribed(platformOf(request)),
+    }),
+  );
+
+  app.put(
+    '/v1/settings/feed-webhook',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: 'Receive (or stop) a signed `feed.changes` webhook when the hash list changes',
+        description:
+          'Body `{"enabled": true}`. The webhook goes to the URL the operator set for your platform (`rempart webhook set`); its data is `{"after", "cursor"}`: read `GET /v1/sync?after=…` up to `cursor`.',
+        security: bearerAuth,
+        body: { type: 'object', required: ['enabled'], additionalProperties: false, properties: { enabled: { type: 'boolean' } } },
+        response: { 200: { type: 'object', properties: { feedWebhook: { type: 'boolean' } } }, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const platform = platformOf(request);
+      const { enabled } = request.body as { enabled: boolean };
+      await rempart.feedWebhooks.subscribe(platform, enabled, { kind: 'platform', id: platform.name });
+      return { feedWebhook: enabled };
+    },
   );
 
   app.put(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withDataDir } from '../options.js';
+import { RempartError } from '../../errors.js';
 import { OPERATOR, withRempart } from './platform.js';
 
 /**
@@ -34,6 +35,20 @@ export function registerWebhookCommands(program: Command): void {
           process.stderr.write(`platform "${name}" has no webhook\n`);
           process.exitCode = 1;
         } else process.stdout.write(`removed the webhook of ${name}\n`);
+      }),
+    );
+
+  withDataDir(webhook.command('feed'))
+    .description("send (on) or stop sending (off) a platform the feed.changes webhook when the hash list changes")
+    .argument('<platform>', 'platform name')
+    .argument('<state>', 'on or off')
+    .action(async (name: string, state: string, flags: { dataDir?: string }) =>
+      withRempart(flags, async (rempart) => {
+        if (state !== 'on' && state !== 'off') throw new RempartError('BAD_REQUEST', `state must be on or off, got "${state}"`);
+        const platform = (await rempart.platforms.list()).find((p) => p.name === name && p.revokedAt === null);
+        if (!platform) throw new RempartError('NOT_FOUND', `no active platform named "${name}"`);
+        await rempart.feedWebhooks.subscribe(platform, state === 'on', OPERATOR);
+        process.stdout.write(`feed.changes webhooks ${state} for ${name}\n`);
       }),
     );
 
