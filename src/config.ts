@@ -113,6 +113,9 @@ export interface Config {
   videoMemoryBytes: number;
   /** Videos decoded at once (each ffmpeg already uses every core). */
   videoConcurrency: number;
+  /** The Nth near-identical submission from one address within holdBurstMinutes is held for review; 0 = never. */
+  holdBurst: number;
+  holdBurstMinutes: number;
 }
 
 export const DEFAULTS = {
@@ -158,6 +161,8 @@ export const DEFAULTS = {
   headersTimeoutSeconds: 10,
   idleTimeoutSeconds: 10,
   logClientAddresses: 'platforms',
+  holdBurst: 5,
+  holdBurstMinutes: 60,
 } as const;
 
 export class ConfigError extends Error {
@@ -254,6 +259,8 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     videoCpuSeconds: env.REMPART_VIDEO_CPU_SECONDS,
     videoMemoryBytes: env.REMPART_VIDEO_MEMORY_BYTES,
     videoConcurrency: env.REMPART_VIDEO_CONCURRENCY,
+    holdBurst: env.REMPART_HOLD_BURST,
+    holdBurstMinutes: env.REMPART_HOLD_BURST_MINUTES,
   };
   const perAlgorithm = (prefix: string) =>
     listAlgorithms()
@@ -405,6 +412,11 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     videoCpuSeconds: optional(merged.videoCpuSeconds, DEFAULTS.videoCpuSeconds, 'video CPU seconds', 1, 7 * 24 * 3600),
     videoMemoryBytes: optional(merged.videoMemoryBytes, DEFAULTS.videoMemoryBytes, 'video memory bytes', 64 * 1024 * 1024, 2 ** 40),
     videoConcurrency: optional(merged.videoConcurrency, DEFAULTS.videoConcurrency, 'video concurrency', 1, 64),
+    holdBurst: merged.holdBurst === undefined ? DEFAULTS.holdBurst : integer('hold burst (submissions)', merged.holdBurst, 0, 1000),
+    holdBurstMinutes:
+      merged.holdBurstMinutes === undefined
+        ? DEFAULTS.holdBurstMinutes
+        : integer('hold burst window (minutes)', merged.holdBurstMinutes, 1, 7 * 24 * 60),
   };
 }
 

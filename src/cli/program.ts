@@ -4,6 +4,7 @@ import { registerDatabaseCommands } from './commands/database.js';
 import { registerEvalCommands, registerProfileEvalCommand } from './commands/eval.js';
 import { registerEvalVideoCommand } from './commands/eval-video.js';
 import { registerFeedbackCommands } from './commands/feedback.js';
+import { registerReviewCommands } from './commands/review.js';
 import { registerHashCommand } from './commands/hash.js';
 import { registerPlatformCommands } from './commands/platform.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerDatabaseCommands(program);
   registerFeedbackCommands(program);
+  registerReviewCommands(program);
   registerEvalCommands(program);
   registerProfileEvalCommand(program);
   registerEvalVideoCommand(program);

@@ -10,6 +10,8 @@ export interface RegisteredCase {
   /** Shown once; only its slow hash is stored. */
   caseSecret: string;
   hashCount: number;
+  /** Hashes held back for an operator's review (near a known-benign image, or a burst); they go live if released. */
+  heldHashes: number;
   createdAt: string;
 }
 
@@ -20,6 +22,9 @@ export interface CaseStatus {
   matchCount: number;
   /** Platforms that reported having blocked copies of the case's images (never which ones). */
   platformsBlocked: number;
+  /** Hashes waiting for an operator's review, and hashes refused after it. */
+  heldHashes: number;
+  rejectedHashes: number;
   createdAt: string;
   withdrawnAt: string | null;
 }

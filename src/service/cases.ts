@@ -13,6 +13,7 @@ interface CollapsedItems {
   items: NewItem[];
   collapsed: number;
 }
+import type { ScreenedSubmission } from './screening.js';
 
 export type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 
@@ -30,6 +31,17 @@ export interface CaseExtras {
   derivedCopies?: readonly DerivedCopy[];
   /** How many platforms reported blocking copies of the case's images (feedback), for the victim. */
   platformsBlocking?: (caseId: number) => Promise<number>;
+  /** Abuse controls: what of a victim's submission goes live, and what waits for review. */
+  screening?: {
+    screen(items: readonly NewItem[], address: string | undefined): Promise<ScreenedSubmission>;
+    hold(caseId: number, held: ScreenedSubmission['held'], actor: Actor): Promise<void>;
+    heldCounts(caseId: number): Promise<{ held: number; rejected: number }>;
+  };
+}
+
+/** Where a victim's submission came from (the burst check; never stored). */
+export interface SubmissionOrigin {
+  address?: string;
 }
 
 export interface CasePolicy {
@@ -121,10 +133,10 @@ export class CaseService {
    * A victim's registration (at most the batch limit of hashes per request): one item per
    * image hash, and one per video (its frames and MD5). One case may hold both.
    */
-  register(hashes: readonly WireHash[], videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
+  register(hashes: readonly WireHash[], videos: readonly VideoItemInput[] = [], origin: SubmissionOrigin = {}): Promise<RegisteredCase> {
     if (hashes.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs hashes (of images) or videos: both are empty or missing');
     const images = hashes.length > 0 ? this.validateHashes(hashes).map((hash) => ({ kind: 'image' as const, hashes: [hash] })) : [];
-    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos)]), (number) => ({ kind: 'victim', id: number }), 'victim');
+    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos)]), (number) => ({ kind: 'victim', id: number }), 'victim', origin);
   }
 
   /** Checks videos as sent by the victim's device; each becomes one item (frames with role 'frame', MD5 with role 'file'). */
@@ -169,10 +181,10 @@ export class CaseService {
    * (a matching profile's registered set: role and box per hash). Platforms are then told
    * once per item, whichever of its hashes matched.
    */
-  registerItems(items: readonly WireItem[], videos: readonly VideoItemInput[] = []): Promise<RegisteredCase> {
+  registerItems(items: readonly WireItem[], videos: readonly VideoItemInput[] = [], origin: SubmissionOrigin = {}): Promise<RegisteredCase> {
     if (items.length === 0 && videos.length === 0) throw new RempartError('BAD_REQUEST', 'a case needs at least one item');
     const images = this.validateItems(items, this.policy.maxHashes);
-    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos)]), (number) => ({ kind: 'victim', id: number }), 'victim');
+    return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos)]), (number) => ({ kind: 'victim', id: number }), 'victim', origin);
   }
 
   /** An operator's bulk import of whole-picture hashes and videos: one item per hash, any number (no per-case cap), same checks. */
@@ -220,19 +232,25 @@ export class CaseService {
     { items, collapsed }: CollapsedItems,
     actorFor: (caseNumber: string) => Actor,
     by: 'victim' | 'operator',
+    origin: SubmissionOrigin = {},
   ): Promise<RegisteredCase> {
     const caseSecret = newCaseSecret();
     const secretHash = await this.credentials.hashCaseSecret(caseSecret);
+    // Operators' imports are trusted; a victim's submission is screened (allow-list, bursts).
+    const screening = by === 'victim' ? this.extras.screening : undefined;
+    const screened = screening ? await screening.screen(items, origin.address) : { live: items, held: [] };
     for (let attempt = 0; ; attempt++) {
       const number = newCaseNumber();
       const actor = actorFor(number);
       try {
-        const created = await this.store.createCase({ number, secretHash, items }, actor);
+        const created = await this.store.createCase({ number, secretHash, items: screened.live }, actor);
         const hashes = created.items.flatMap((item) => item.hashes);
         // The index follower may have applied the change log's adds already: add only what is missing.
         for (const h of hashes) if (!this.matcher.has(h.algorithm, h.id)) this.matcher.add(h.algorithm, h.id, h.bytes);
+        if (screening && screened.held.length > 0) await screening.hold(created.case.id, screened.held, actor);
+        const heldHashes = screened.held.reduce((n, g) => n + g.items.reduce((m, item) => m + item.hashes.length, 0), 0);
         this.events.emit('case.registered', { caseId: created.case.id, hashCount: hashes.length, collapsedHashes: collapsed, by });
-        return { caseNumber: number, caseSecret, hashCount: hashes.length, createdAt: created.case.createdAt };
+        return { caseNumber: number, caseSecret, hashCount: hashes.length, heldHashes, createdAt: created.case.createdAt };
       } catch (error) {
         // 40 random bits: a collision is rare, and retrying with a new number is safe.
         if (error instanceof RempartError && error.code === 'CONFLICT' && attempt < 5) continue;
@@ -255,10 +273,9 @@ export class CaseService {
     const removed = await this.store.withdrawCase(record.id, { kind: 'victim', id: record.number });
     for (const id of removed) this.matcher.remove(id);
     this.events.emit('case.withdrawn', { caseId: record.id, removedHashes: removed.length });
-    if (removed.length > 0) {
-      for (const copy of this.extras.derivedCopies ?? []) await copy.eraseWithdrawn();
-      await this.store.erasureSettled(ERASURE_WAIT_MS);
-    }
+    // Also when nothing was live: held submissions of the case are derived copies too.
+    for (const copy of this.extras.derivedCopies ?? []) await copy.eraseWithdrawn();
+    if (removed.length > 0) await this.store.erasureSettled(ERASURE_WAIT_MS);
     const after = (await this.store.getCaseByNumber(record.number))!;
     return { ...(await this.toStatus(after)), removedHashes: removed.length };
   }
@@ -266,7 +283,8 @@ export class CaseService {
   private async toStatus(record: CaseRecord): Promise<CaseStatus> {
     // Withdrawn: its feedback is erased with it.
     const blocked = record.status === 'active' ? ((await this.extras.platformsBlocking?.(record.id)) ?? 0) : 0;
-    return { ...toStatus(record), platformsBlocked: blocked };
+    const review = (await this.extras.screening?.heldCounts(record.id)) ?? { held: 0, rejected: 0 };
+    return { ...toStatus(record), platformsBlocked: blocked, heldHashes: review.held, rejectedHashes: review.rejected };
   }
 
   /** The case these credentials open (for the victim's other endpoints: reports); CASE_AUTH otherwise. */
@@ -282,7 +300,7 @@ export class CaseService {
   }
 }
 
-function toStatus(record: CaseRecord): Omit<CaseStatus, 'platformsBlocked'> {
+function toStatus(record: CaseRecord): Omit<CaseStatus, 'platformsBlocked' | 'heldHashes' | 'rejectedHashes'> {
   return {
     caseNumber: record.number,
     status: record.status,

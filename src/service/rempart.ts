@@ -17,6 +17,8 @@ import { EngineEvents } from './events.js';
 import { ExchangeProjector } from './exchange.js';
 import { FeedbackService } from './feedback.js';
 import { FeedWebhooks } from './feed-webhooks.js';
+import { ReviewService } from './review.js';
+import { SubmissionScreen } from './screening.js';
 import { StopNciiService } from './stopncii.js';
 import { IndexLoader } from './index-loader.js';
 import { Credentials } from './credentials.js';
@@ -62,6 +64,9 @@ export class Rempart {
   readonly stopncii: StopNciiService;
   /** Platforms' reports on their matches (blocked, not blocked…). */
   readonly feedback: FeedbackService;
+  /** Abuse controls: victims' submissions screened against the allow-list and for bursts; operators' review queue. */
+  readonly screen: SubmissionScreen;
+  readonly review: ReviewService;
   readonly sync: SyncService;
   /** Request counts of the public endpoints' rate limits (shared by replicas on PostgreSQL). */
   readonly rateLimits: RateLimitService;
@@ -143,6 +148,13 @@ export class Rempart {
       feedbackOf: (refs) => this.feedback.ofRefs(refs),
     });
     const feedbackOfWithdrawn = { eraseWithdrawn: async () => void (await store.eraseFeedbackOfWithdrawnCases()) };
+    this.screen = new SubmissionScreen(this.store, {
+      thresholds: config.thresholds,
+      burst: config.holdBurst,
+      burstWindowMs: config.holdBurstMinutes * 60_000,
+      index: config.index,
+    });
+    this.review = new ReviewService(this.store, this.matcher);
     this.cases = new CaseService(
       this.store,
       this.matcher,
@@ -157,8 +169,13 @@ export class Rempart {
       this.events,
       this.matchRecorder,
       {
-        derivedCopies: [this.exchange, feedbackOfWithdrawn],
+        derivedCopies: [this.exchange, feedbackOfWithdrawn, this.review],
         platformsBlocking: (caseId) => this.feedback.platformsBlocking(caseId),
+        screening: {
+          screen: (items, address) => this.screen.screen(items, address),
+          hold: (caseId, held, actor) => this.review.hold(caseId, held, actor),
+          heldCounts: (caseId) => this.review.heldCounts(caseId),
+        },
       },
     );
     this.platforms = new PlatformService(this.store, this.credentials);

@@ -15,6 +15,7 @@
 import type { ExchangeStore } from './exchange.js';
 import type { FeedbackStore } from './feedback.js';
 import type { PlatformSettingsStore } from './platform-settings.js';
+import type { AllowListStore, ReviewStore } from './review.js';
 import type { PackedPage } from './packed-pages.js';
 import type { OperatorStore, PlatformDirectoryStore, ReportStore, TemplateStore } from './takedown.js';
 import type { WebhookStore } from './webhooks.js';
@@ -340,6 +341,8 @@ export interface Store
     RateLimitStore,
     TakedownStores,
     PlatformSettingsStore,
+    AllowListStore,
+    ReviewStore,
     MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */

@@ -17,6 +17,8 @@ const caseStatus = {
     hashCount: { type: 'integer' },
     matchCount: { type: 'integer', description: 'times a platform upload matched one of the hashes' },
     platformsBlocked: { type: 'integer', description: 'platforms that reported having blocked copies (never which ones)' },
+    heldHashes: { type: 'integer', description: 'hashes waiting for an operator’s review before they go live' },
+    rejectedHashes: { type: 'integer', description: 'hashes refused after review (their values are erased)' },
     createdAt: { type: 'string' },
     withdrawnAt: { type: ['string', 'null'] },
     removedHashes: { type: 'integer' },
@@ -85,7 +87,8 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
             properties: {
               caseNumber: { type: 'string' },
               caseSecret: { type: 'string' },
-              hashCount: { type: 'integer' },
+              hashCount: { type: 'integer', description: 'hashes live now' },
+              heldHashes: { type: 'integer', description: 'hashes held for an operator’s review (near a known-benign image, or a burst of near-identical submissions)' },
               createdAt: { type: 'string' },
             },
           },
@@ -101,7 +104,8 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
       if (hashes === undefined && items === undefined && videos.length === 0) {
         throw new RempartError('BAD_REQUEST', 'send hashes (a flat list), items (each image with its set of hashes) or videos');
       }
-      const created = items ? await rempart.cases.registerItems(items, videos) : await rempart.cases.register(hashes ?? [], videos);
+      const origin = { address: request.ip };
+      const created = items ? await rempart.cases.registerItems(items, videos, origin) : await rempart.cases.register(hashes ?? [], videos, origin);
       return reply.status(201).header('cache-control', 'no-store').send(created);
     },
   );

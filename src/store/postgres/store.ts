@@ -36,6 +36,7 @@ import { postgresFeedbackRole } from './feedback.js';
 import { postgresTakedownRole } from './takedown.js';
 import { postgresWebhookRole } from './webhooks.js';
 import { postgresPlatformSettingsRole } from './platform-settings.js';
+import { postgresReviewRole } from './review.js';
 import { migratePostgres } from './migrations.js';
 import { ChangeNotifier, changesChannel } from './notify.js';
 
@@ -610,6 +611,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresWebhookRole(pool, now),
     ...postgresTakedownRole(pool, now, { onErased: () => eraser.request(['reports']) }),
     ...postgresPlatformSettingsRole(pool, { now, audit }),
+    ...postgresReviewRole(pool, { now, audit }),
 
     async countRequest(key, windowMs) {
       // The database's clock, so that every replica agrees on the window. A count lost in a

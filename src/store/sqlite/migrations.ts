@@ -268,6 +268,39 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'abuse controls: allow-list of benign hashes, submissions held for review',
+    up(db) {
+      db.exec(`
+        CREATE TABLE allow_list (
+          id        INTEGER PRIMARY KEY AUTOINCREMENT,
+          algorithm TEXT NOT NULL CHECK (length(algorithm) BETWEEN 1 AND 64),
+          value     BLOB NOT NULL CHECK (length(value) = 32),
+          label     TEXT CHECK (label IS NULL OR length(label) <= 200),
+          added_at  TEXT NOT NULL,
+          UNIQUE (algorithm, value)
+        ) STRICT;
+        -- Held hashes stay out of 'hashes' (no match, no feed) until released; erased with the case.
+        CREATE TABLE held_submissions (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          ref        TEXT NOT NULL UNIQUE,
+          case_id    INTEGER NOT NULL REFERENCES cases (id),
+          reason     TEXT NOT NULL CHECK (reason IN ('allow_list', 'burst')),
+          detail     TEXT NOT NULL CHECK (json_valid(detail)),
+          items      TEXT NOT NULL CHECK (json_valid(items) AND json_type(items) = 'array'),
+          hash_count INTEGER NOT NULL CHECK (hash_count >= 0),
+          status     TEXT NOT NULL CHECK (status IN ('held', 'released', 'rejected')),
+          held_at    TEXT NOT NULL,
+          decided_at TEXT,
+          decided_by TEXT,
+          CHECK ((status = 'held') = (decided_at IS NULL))
+        ) STRICT;
+        CREATE INDEX held_case ON held_submissions (case_id);
+        CREATE INDEX held_status ON held_submissions (status, id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

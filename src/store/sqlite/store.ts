@@ -12,6 +12,7 @@ import { packBatch } from '../packed-pages.js';
 import { sqliteExchangeRole } from './exchange.js';
 import { sqliteFeedbackRole } from './feedback.js';
 import { sqlitePlatformSettingsRole } from './platform-settings.js';
+import { sqliteReviewRole } from './review.js';
 import type {
   Actor,
   AuditEntry,
@@ -298,6 +299,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...sqliteExchangeRole(db, { onErased: () => eraser.request() }),
     ...sqliteFeedbackRole(db, { iso, audit }),
     ...sqlitePlatformSettingsRole(db, { iso, audit }),
+    ...sqliteReviewRole(db, { iso, audit }),
 
     async createCase(input, actor) {
       try {

@@ -1,0 +1,143 @@
+/** PostgreSQL side of the allow-list and review roles (see ../review.ts, and ../sqlite/review.ts). */
+import type pg from 'pg';
+import {
+  type AllowListStore,
+  type HeldSubmission,
+  type HoldReason,
+  type HoldStatus,
+  type NewItemJson,
+  type ReviewStore,
+  heldItemsFromJson,
+  heldItemsToJson,
+} from '../review.js';
+import type { Actor } from '../types.js';
+import { type Queryable, inTransaction } from './connection.js';
+
+export interface PostgresReviewContext {
+  now: () => Date;
+  audit: (client: Queryable, actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null) => Promise<void>;
+}
+
+interface HeldRow {
+  id: number;
+  ref: string;
+  case_id: number;
+  case_number: string;
+  reason: HoldReason;
+  detail: Record<string, unknown>;
+  items: NewItemJson;
+  hash_count: number;
+  status: HoldStatus;
+  held_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+}
+
+const HELD = 'SELECT h.*, c.number AS case_number FROM held_submissions h JOIN cases c ON c.id = h.case_id';
+
+function toHeld(row: HeldRow): HeldSubmission {
+  return {
+    id: row.id,
+    ref: row.ref,
+    caseId: row.case_id,
+    caseNumber: row.case_number,
+    reason: row.reason,
+    detail: row.detail,
+    items: heldItemsFromJson(JSON.stringify(row.items)),
+    hashCount: row.hash_count,
+    status: row.status,
+    heldAt: row.held_at.toISOString(),
+    decidedAt: row.decided_at?.toISOString() ?? null,
+    decidedBy: row.decided_by,
+  };
+}
+
+export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext): AllowListStore & ReviewStore {
+  const byRef = async (client: Queryable, ref: string) => {
+    const { rows } = await client.query<HeldRow>(`${HELD} WHERE h.ref = $1`, [ref]);
+    return rows[0] && toHeld(rows[0]);
+  };
+  return {
+    async addAllowListed(entries, actor) {
+      return inTransaction(pool, async (client) => {
+        const at = context.now();
+        let added = 0;
+        for (const e of entries) {
+          const result = await client.query(
+            'INSERT INTO allow_list (algorithm, value, label, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+            [e.algorithm, Buffer.from(e.bytes), e.label, at],
+          );
+          added += result.rowCount ?? 0;
+        }
+        await context.audit(client, actor, 'allow_list.add', null, { added, already: entries.length - added });
+        return { added, already: entries.length - added };
+      });
+    },
+    async removeAllowListed(ids, actor) {
+      return inTransaction(pool, async (client) => {
+        const result = await client.query('DELETE FROM allow_list WHERE id = ANY($1::bigint[])', [ids]);
+        const removed = result.rowCount ?? 0;
+        await context.audit(client, actor, 'allow_list.remove', null, { ids, removed });
+        return removed;
+      });
+    },
+    async allowListPage(afterId, limit) {
+      const { rows } = await pool.query<{ id: number; algorithm: string; value: Buffer; label: string | null; added_at: Date }>(
+        'SELECT * FROM allow_list WHERE id > $1 ORDER BY id LIMIT $2',
+        [afterId, limit],
+      );
+      return rows.map((r) => ({ id: r.id, algorithm: r.algorithm, bytes: new Uint8Array(r.value), label: r.label, addedAt: r.added_at.toISOString() }));
+    },
+    async allowListVersion() {
+      const { rows } = await pool.query<{ max: number; n: number }>('SELECT coalesce(max(id), 0) AS max, count(*) AS n FROM allow_list');
+      return `${rows[0]!.max}:${rows[0]!.n}`;
+    },
+    async holdItems(input, actor) {
+      return inTransaction(pool, async (client) => {
+        const hashCount = input.items.reduce((n, item) => n + item.hashes.length, 0);
+        await client.query(
+          `INSERT INTO held_submissions (ref, case_id, reason, detail, items, hash_count, status, held_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'held', $7)`,
+          [input.ref, input.caseId, input.reason, JSON.stringify(input.detail), heldItemsToJson(input.items), hashCount, context.now()],
+        );
+        await context.audit(client, actor, 'review.hold', input.ref, { reason: input.reason, hashes: hashCount });
+        return (await byRef(client, input.ref))!;
+      });
+    },
+    async listHeld(options = {}) {
+      const { rows } = await pool.query<HeldRow>(`${HELD} WHERE ($1::text IS NULL OR h.status = $1) ORDER BY h.id LIMIT $2`, [
+        options.status ?? null,
+        options.limit ?? 100,
+      ]);
+      return rows.map(toHeld);
+    },
+    getHeld: (ref) => byRef(pool, ref),
+    async decideHeld(ref, status, actor) {
+      return inTransaction(pool, async (client) => {
+        const result = await client.query(
+          `UPDATE held_submissions SET status = $1, decided_at = $2, decided_by = $3 WHERE ref = $4 AND status = 'held'`,
+          [status, context.now(), `${actor.kind}:${actor.id}`, ref],
+        );
+        if (result.rowCount === 0) return undefined;
+        await context.audit(client, actor, `review.${status === 'released' ? 'release' : 'reject'}`, ref, null);
+        return byRef(client, ref);
+      });
+    },
+    async eraseHeldItems(ref) {
+      await pool.query(`UPDATE held_submissions SET items = '[]' WHERE ref = $1 AND status <> 'held'`, [ref]);
+    },
+    async heldCountsOfCase(caseId) {
+      const { rows } = await pool.query<{ held: number | null; rejected: number | null }>(
+        `SELECT sum(CASE WHEN status = 'held' THEN hash_count ELSE 0 END)::integer AS held,
+                sum(CASE WHEN status = 'rejected' THEN hash_count ELSE 0 END)::integer AS rejected
+           FROM held_submissions WHERE case_id = $1`,
+        [caseId],
+      );
+      return { held: rows[0]?.held ?? 0, rejected: rows[0]?.rejected ?? 0 };
+    },
+    async eraseHeldOfWithdrawnCases() {
+      const result = await pool.query(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);
+      return result.rowCount ?? 0;
+    },
+  };
+}

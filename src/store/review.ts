@@ -1,0 +1,103 @@
+/**
+ * Abuse controls' state. The allow-list: hashes of known-benign images (stock photos,
+ * memes) that nobody may get blocked. The review queue: submissions held back from the
+ * bank (near an allow-listed hash, or a burst of near-identical submissions from one
+ * address) until an operator releases or rejects them. Held hashes are not in `hashes`,
+ * so they match nothing and appear in no feed; they are erased with their case.
+ */
+import type { Actor, NewItem } from './types.js';
+
+export interface AllowListEntry {
+  id: number;
+  algorithm: string;
+  bytes: Uint8Array;
+  /** Where it comes from (e.g. "stock: unsplash 2024"), never personal data. */
+  label: string | null;
+  addedAt: string;
+}
+
+export interface AllowListStore {
+  /** Adds entries in one transaction (one audit entry); a value already listed is skipped and counted. */
+  addAllowListed(entries: readonly { algorithm: string; bytes: Uint8Array; label: string | null }[], actor: Actor): Promise<{ added: number; already: number }>;
+  /** Removes entries by id; returns how many were listed. */
+  removeAllowListed(ids: readonly number[], actor: Actor): Promise<number>;
+  /** Entries with id > afterId, in id order, at most `limit`. */
+  allowListPage(afterId: number, limit: number): Promise<AllowListEntry[]>;
+  /** Changes whenever the list does (the engine reloads its copy when it moves). */
+  allowListVersion(): Promise<string>;
+}
+
+export type HoldReason = 'allow_list' | 'burst';
+export type HoldStatus = 'held' | 'released' | 'rejected';
+
+export interface HeldSubmission {
+  id: number;
+  /** Public id for operators (`hold_…`). */
+  ref: string;
+  caseId: number;
+  caseNumber: string;
+  reason: HoldReason;
+  /** Why, for the reviewer: allow-list entries met and their distances, or the burst's size. */
+  detail: Record<string, unknown>;
+  /** The held items with their hashes; empty once decided (released items live in the bank, rejected ones are erased). */
+  items: NewItem[];
+  hashCount: number;
+  status: HoldStatus;
+  heldAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+}
+
+export interface ReviewStore {
+  holdItems(input: { ref: string; caseId: number; reason: HoldReason; detail: Record<string, unknown>; items: NewItem[] }, actor: Actor): Promise<HeldSubmission>;
+  listHeld(options?: { status?: HoldStatus; limit?: number }): Promise<HeldSubmission[]>;
+  getHeld(ref: string): Promise<HeldSubmission | undefined>;
+  /**
+   * Moves a held submission to `status` if it is still held (one transaction, audited);
+   * undefined if it is not held any more (another operator was first). Keeps its items
+   * until `eraseHeldItems`, so a release can add them to the bank first.
+   */
+  decideHeld(ref: string, status: 'released' | 'rejected', actor: Actor): Promise<HeldSubmission | undefined>;
+  /** Forgets a decided submission's hash values. */
+  eraseHeldItems(ref: string): Promise<void>;
+  /** Hashes of the case still held, and rejected after review. */
+  heldCountsOfCase(caseId: number): Promise<{ held: number; rejected: number }>;
+  /** Erases the held hashes of withdrawn cases; returns how many submissions. */
+  eraseHeldOfWithdrawnCases(): Promise<number>;
+}
+
+/** Held items as stored (JSON, values in hex): both backends use this one encoding. */
+export function heldItemsToJson(items: readonly NewItem[]): string {
+  return JSON.stringify(
+    items.map((item) => ({
+      kind: item.kind,
+      hashes: item.hashes.map((h) => ({
+        algorithm: h.algorithm,
+        value: Buffer.from(h.bytes).toString('hex'),
+        quality: h.quality ?? null,
+        role: h.role ?? 'full',
+        detail: h.detail ?? null,
+      })),
+    })),
+  );
+}
+
+/** Held items as the JSON column holds them. */
+export type NewItemJson = {
+  kind: NewItem['kind'];
+  hashes: { algorithm: string; value: string; quality: number | null; role: string; detail: Record<string, unknown> | null }[];
+}[];
+
+export function heldItemsFromJson(json: string): NewItem[] {
+  const items = JSON.parse(json) as NewItemJson;
+  return items.map((item) => ({
+    kind: item.kind,
+    hashes: item.hashes.map((h) => ({
+      algorithm: h.algorithm,
+      bytes: Uint8Array.from(Buffer.from(h.value, 'hex')),
+      quality: h.quality,
+      role: h.role,
+      detail: h.detail,
+    })),
+  }));
+}

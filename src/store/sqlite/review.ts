@@ -1,0 +1,151 @@
+/** SQLite side of the allow-list and review roles (see ../review.ts). */
+import type Database from 'better-sqlite3';
+import {
+  type AllowListStore,
+  type HeldSubmission,
+  type HoldReason,
+  type HoldStatus,
+  type ReviewStore,
+  heldItemsFromJson,
+  heldItemsToJson,
+} from '../review.js';
+import type { Actor } from '../types.js';
+
+export interface SqliteReviewContext {
+  iso: () => string;
+  audit: (actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null) => void;
+}
+
+interface HeldRow {
+  id: number;
+  ref: string;
+  case_id: number;
+  case_number: string;
+  reason: HoldReason;
+  detail: string;
+  items: string;
+  hash_count: number;
+  status: HoldStatus;
+  held_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+}
+
+const HELD_COLUMNS = 'h.*, c.number AS case_number';
+
+function toHeld(row: HeldRow): HeldSubmission {
+  return {
+    id: row.id,
+    ref: row.ref,
+    caseId: row.case_id,
+    caseNumber: row.case_number,
+    reason: row.reason,
+    detail: JSON.parse(row.detail) as Record<string, unknown>,
+    items: heldItemsFromJson(row.items),
+    hashCount: row.hash_count,
+    status: row.status,
+    heldAt: row.held_at,
+    decidedAt: row.decided_at,
+    decidedBy: row.decided_by,
+  };
+}
+
+export function sqliteReviewRole(db: Database.Database, context: SqliteReviewContext): AllowListStore & ReviewStore {
+  const sql = {
+    allowInsert: db.prepare('INSERT INTO allow_list (algorithm, value, label, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    allowDelete: db.prepare('DELETE FROM allow_list WHERE id = ?'),
+    allowPage: db.prepare<[number, number], { id: number; algorithm: string; value: Buffer; label: string | null; added_at: string }>(
+      'SELECT * FROM allow_list WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    allowVersion: db.prepare<[], { max: number; n: number }>('SELECT coalesce(max(id), 0) AS max, count(*) AS n FROM allow_list'),
+    hold: db.prepare(
+      `INSERT INTO held_submissions (ref, case_id, reason, detail, items, hash_count, status, held_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?)`,
+    ),
+    byRef: db.prepare<[string], HeldRow>(`SELECT ${HELD_COLUMNS} FROM held_submissions h JOIN cases c ON c.id = h.case_id WHERE h.ref = ?`),
+    list: db.prepare<[string | null, string | null, number], HeldRow>(
+      `SELECT ${HELD_COLUMNS} FROM held_submissions h JOIN cases c ON c.id = h.case_id
+        WHERE (? IS NULL OR h.status = ?) ORDER BY h.id LIMIT ?`,
+    ),
+    decide: db.prepare(`UPDATE held_submissions SET status = ?, decided_at = ?, decided_by = ? WHERE ref = ? AND status = 'held'`),
+    erase: db.prepare(`UPDATE held_submissions SET items = '[]' WHERE ref = ? AND status <> 'held'`),
+    counts: db.prepare<[number], { held: number | null; rejected: number | null }>(
+      `SELECT sum(CASE WHEN status = 'held' THEN hash_count ELSE 0 END) AS held,
+              sum(CASE WHEN status = 'rejected' THEN hash_count ELSE 0 END) AS rejected
+         FROM held_submissions WHERE case_id = ?`,
+    ),
+    eraseWithdrawn: db.prepare(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`),
+  };
+
+  const addTx = db.transaction((entries: readonly { algorithm: string; bytes: Uint8Array; label: string | null }[], actor: Actor) => {
+    const at = context.iso();
+    let added = 0;
+    for (const e of entries) added += sql.allowInsert.run(e.algorithm, Buffer.from(e.bytes), e.label, at).changes;
+    context.audit(actor, 'allow_list.add', null, { added, already: entries.length - added });
+    return { added, already: entries.length - added };
+  });
+  const removeTx = db.transaction((ids: readonly number[], actor: Actor) => {
+    let removed = 0;
+    for (const id of ids) removed += sql.allowDelete.run(id).changes;
+    context.audit(actor, 'allow_list.remove', null, { ids, removed });
+    return removed;
+  });
+  const holdTx = db.transaction(
+    (input: Parameters<ReviewStore['holdItems']>[0], actor: Actor) => {
+      const hashCount = input.items.reduce((n, item) => n + item.hashes.length, 0);
+      sql.hold.run(input.ref, input.caseId, input.reason, JSON.stringify(input.detail), heldItemsToJson(input.items), hashCount, context.iso());
+      context.audit(actor, 'review.hold', input.ref, { reason: input.reason, hashes: hashCount });
+      return toHeld(sql.byRef.get(input.ref)!);
+    },
+  );
+  const decideTx = db.transaction((ref: string, status: 'released' | 'rejected', actor: Actor) => {
+    if (sql.decide.run(status, context.iso(), `${actor.kind}:${actor.id}`, ref).changes === 0) return undefined;
+    context.audit(actor, `review.${status === 'released' ? 'release' : 'reject'}`, ref, null);
+    return toHeld(sql.byRef.get(ref)!);
+  });
+
+  return {
+    async addAllowListed(entries, actor) {
+      return addTx(entries, actor);
+    },
+    async removeAllowListed(ids, actor) {
+      return removeTx(ids, actor);
+    },
+    async allowListPage(afterId, limit) {
+      return sql.allowPage.all(afterId, limit).map((r) => ({
+        id: r.id,
+        algorithm: r.algorithm,
+        bytes: new Uint8Array(r.value),
+        label: r.label,
+        addedAt: r.added_at,
+      }));
+    },
+    async allowListVersion() {
+      const { max, n } = sql.allowVersion.get()!;
+      return `${max}:${n}`;
+    },
+    async holdItems(input, actor) {
+      return holdTx(input, actor);
+    },
+    async listHeld(options = {}) {
+      const status = options.status ?? null;
+      return sql.list.all(status, status, options.limit ?? 100).map(toHeld);
+    },
+    async getHeld(ref) {
+      const row = sql.byRef.get(ref);
+      return row && toHeld(row);
+    },
+    async decideHeld(ref, status, actor) {
+      return decideTx(ref, status, actor);
+    },
+    async eraseHeldItems(ref) {
+      sql.erase.run(ref);
+    },
+    async heldCountsOfCase(caseId) {
+      const row = sql.counts.get(caseId)!;
+      return { held: row.held ?? 0, rejected: row.rejected ?? 0 };
+    },
+    async eraseHeldOfWithdrawnCases() {
+      return sql.eraseWithdrawn.run().changes;
+    },
+  };
+}
