@@ -116,6 +116,8 @@ export interface Config {
   /** The Nth near-identical submission from one address within holdBurstMinutes is held for review; 0 = never. */
   holdBurst: number;
   holdBurstMinutes: number;
+  /** Follower mode: other Rempart banks whose feeds this read-only instance keeps its index equal to. */
+  follow: { url: string; key: string }[];
 }
 
 export const DEFAULTS = {
@@ -173,7 +175,7 @@ export class ConfigError extends Error {
 }
 
 /** Settings as strings, from the environment or flags (undefined = not given). */
-export type RawConfig = Partial<Record<keyof Config, string>> & {
+export type RawConfig = Partial<Record<keyof Config | 'followKey', string>> & {
   thresholdOverrides?: string[];
   platformMaxThresholdOverrides?: string[];
 };
@@ -261,6 +263,8 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     videoConcurrency: env.REMPART_VIDEO_CONCURRENCY,
     holdBurst: env.REMPART_HOLD_BURST,
     holdBurstMinutes: env.REMPART_HOLD_BURST_MINUTES,
+    follow: env.REMPART_FOLLOW,
+    followKey: env.REMPART_FOLLOW_KEY,
   };
   const perAlgorithm = (prefix: string) =>
     listAlgorithms()
@@ -417,7 +421,37 @@ export function resolveConfig(...layers: RawConfig[]): Config {
       merged.holdBurstMinutes === undefined
         ? DEFAULTS.holdBurstMinutes
         : integer('hold burst window (minutes)', merged.holdBurstMinutes, 1, 7 * 24 * 60),
+    follow: followSources(merged.follow, merged.followKey, databaseUrl(merged.database)),
   };
+}
+
+/** `--follow URL…` with `--follow-key KEY…` (one key for all, or one per URL, in order). */
+function followSources(urls: string | undefined, keys: string | undefined, database: string | undefined): Config['follow'] {
+  const list = (raw: string | undefined) => (raw ?? '').split(/[\s,]+/).filter(Boolean);
+  const sources = list(urls);
+  const secrets = list(keys);
+  if (sources.length === 0) {
+    if (secrets.length > 0) throw new ConfigError('--follow-key needs --follow URL (the Rempart to follow)');
+    return [];
+  }
+  if (database !== undefined) throw new ConfigError('follower mode keeps its copy in the embedded SQLite store; drop --database');
+  if (secrets.length !== 1 && secrets.length !== sources.length) {
+    throw new ConfigError(`--follow-key: give one platform key for all sources or one per source (${sources.length}), got ${secrets.length}`);
+  }
+  const seen = new Set<string>();
+  return sources.map((raw, i) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`--follow: "${raw}" is not a URL (e.g. https://bank.example.org)`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`--follow: "${raw}" must be an http(s) URL`);
+    const base = url.toString().replace(/\/+$/, '');
+    if (seen.has(base)) throw new ConfigError(`--follow: "${base}" is given twice`);
+    seen.add(base);
+    return { url: base, key: secrets.length === 1 ? secrets[0]! : secrets[i]! };
+  });
 }
 
 /** An empty setting means the default (SQLite); anything else must be a PostgreSQL URL. */

@@ -205,6 +205,7 @@ export const match = {
       description: "with a matching profile: which of the upload's derived hashes matched",
       properties: { role: { type: 'string' }, box: { type: 'array', items: { type: 'number' } } },
     },
+    source: { type: 'string', description: 'follower mode (serve --follow): the bank the matched hash comes from (its base URL)' },
   },
 } as const;
 

@@ -30,7 +30,9 @@ export function withServiceOptions(command: Command): Command {
     )
     .addOption(new Option('--quality-floor <n>', 'refuse PDQ hashes below this quality at registration').env('REMPART_PDQ_QUALITY_FLOOR'))
     .addOption(new Option('--index <kind>', 'matcher implementation').choices(['mih', 'linear']).env('REMPART_INDEX'))
-    .addOption(new Option('--log-level <level>', 'pino log level').env('REMPART_LOG_LEVEL'));
+    .addOption(new Option('--log-level <level>', 'pino log level').env('REMPART_LOG_LEVEL'))
+    .addOption(new Option('--follow <url...>', "follower mode: keep a read-only copy of these Rempart banks' hash lists and match against it"))
+    .addOption(new Option('--follow-key <key...>', 'platform API key(s) at the followed bank(s): one for all, or one per --follow URL'));
 }
 
 interface Flags {
@@ -43,6 +45,8 @@ interface Flags {
   qualityFloor?: string;
   index?: string;
   logLevel?: string;
+  follow?: string[];
+  followKey?: string[];
 }
 
 /** Environment first, then flags (commander has already folded in the flags' env vars). */
@@ -57,6 +61,8 @@ export function configFromFlags(flags: Flags, env: NodeJS.ProcessEnv = process.e
     index: flags.index,
     logLevel: flags.logLevel,
     thresholdOverrides: flags.threshold ?? [],
+    follow: flags.follow?.join(','),
+    followKey: flags.followKey?.join(','),
   };
   return resolveConfig(rawConfigFromEnv(env), fromFlags);
 }

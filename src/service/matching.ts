@@ -39,6 +39,8 @@ export interface MatchOut {
   box?: [number, number, number, number];
   /** With a matching profile: which of the upload's derived hashes matched (role, box in fractions). */
   via?: { role: Role; box: [number, number, number, number] };
+  /** Follower mode: the bank (base URL) the matched hash comes from. */
+  source?: string;
 }
 
 export interface MatchOptions {
@@ -221,6 +223,7 @@ export class MatchService {
             if (Array.isArray(box)) out.box = box as [number, number, number, number];
           }
           if (m.transform !== undefined) out.transform = m.transform;
+          if (fact.source !== undefined) out.source = fact.source;
           if (queries[i]!.via) out.via = queries[i]!.via;
           return out;
         }),

@@ -17,6 +17,7 @@ import { EngineEvents } from './events.js';
 import { ExchangeProjector } from './exchange.js';
 import { FeedbackService } from './feedback.js';
 import { FeedWebhooks } from './feed-webhooks.js';
+import { Follower } from '../follow/follower.js';
 import { ReviewService } from './review.js';
 import { SubmissionScreen } from './screening.js';
 import { StopNciiService } from './stopncii.js';
@@ -181,12 +182,26 @@ export class Rempart {
     this.platforms = new PlatformService(this.store, this.credentials);
     this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.platformSettings = new PlatformSettingsService(this.store, config.thresholds, config.platformMaxThresholds);
-    this.matching = new MatchService(this.store, this.matcher, this.events, this, config.thresholds, {
+    // Follower mode: matches come from the followed banks' copy, with their own refs and source.
+    let matchFacts: Pick<Store, 'hashFacts'> = this.store;
+    let matchIndex = this.matcher;
+    if (config.follow.length > 0) {
+      const follower = new Follower(this.store, config.follow, { index: config.index });
+      this.follower = follower;
+      matchIndex = follower.matcher;
+      matchFacts = {
+        async hashFacts(ids: readonly number[]) {
+          const found = await follower.facts(ids);
+          return new Map([...found].map(([id, f]) => [id, { id, itemId: 0, detail: null, ...f }]));
+        },
+      };
+    }
+    this.matching = new MatchService(matchFacts, matchIndex, this.events, this, config.thresholds, {
       maxBatch: config.maxBatch,
       maxMatchesPerHash: config.maxMatchesPerHash,
       budgetMs: config.matchBudgetSeconds * 1000,
     }, this.platformSettings);
-    this.videoMatching = new VideoMatchService(this.store, this.matcher, this.events, this, {
+    this.videoMatching = new VideoMatchService(matchFacts, matchIndex, this.events, this, {
       frameThreshold: () => this.matching.thresholdOf('pdq'),
       qualityFloor: config.pdqQualityFloor,
     });
@@ -235,6 +250,9 @@ export class Rempart {
     this.sweepTimer = setInterval(sweep, 60 * 60 * 1000);
     this.sweepTimer.unref();
   }
+
+  /** Follower mode: the other banks this instance follows (undefined: a bank of its own). */
+  readonly follower: Follower | undefined;
 
   /** The worker pool, started on first use (CLI commands that do not hash never start it). */
   get pool(): HashingPool {
@@ -285,12 +303,12 @@ export class Rempart {
 
   /** True once every stored hash is in the index. */
   get ready(): boolean {
-    return this.loaded;
+    return this.follower ? this.follower.ready : this.loaded;
   }
 
   /** Hashes in the in-memory index (all algorithms). */
   indexedHashes(): number {
-    return this.matcher.size();
+    return this.follower ? this.follower.size() : this.matcher.size();
   }
 
   /**
@@ -298,6 +316,15 @@ export class Rempart {
    * store for hashes other processes add (`rempart import`).
    */
   async loadIndex(options: { follow?: boolean; onError?: (error: unknown) => void } = {}) {
+    if (this.follower) {
+      // Read-only: the local copy of the followed banks, then their feeds.
+      const copy = await this.follower.load();
+      if (options.follow !== false) {
+        if (options.onError) this.follower.events.on('failed', options.onError);
+        this.follower.start();
+      }
+      return { ...copy, seq: 0 };
+    }
     const loaded = await this.indexLoader.load();
     this.loaded = true;
     if (options.follow !== false) {
@@ -311,6 +338,7 @@ export class Rempart {
   }
 
   async close(): Promise<void> {
+    await this.follower?.stop();
     await this.indexLoader.stop();
     await this.exchange.stop();
     clearInterval(this.sweepTimer);

@@ -25,6 +25,8 @@ export type WireChange =
   | { seq: number; op: 'remove'; id: string; item: string; role: string; algorithm: string; at: string };
 
 export const MAX_SYNC_PAGE = 10_000;
+/** Longest a reader may ask `/v1/sync` to wait for a change (long-poll). */
+export const MAX_SYNC_WAIT_SECONDS = 60;
 
 /**
  * Platforms keep a copy of the hash list by reading the change log from their last
@@ -60,9 +62,42 @@ export async function readChanges(store: Pick<ChangeLogStore, 'changesAfter'>, a
 
 /** The change feed as the API serves it (routes talk to this, not to the store). */
 export class SyncService {
-  constructor(private readonly store: Pick<ChangeLogStore, 'changesAfter'>) {}
+  constructor(private readonly store: Pick<ChangeLogStore, 'changesAfter' | 'watchChanges'>) {}
 
-  read(after: number, limit: number) {
-    return readChanges(this.store, after, limit);
+  /**
+   * A page after `after`; with `waitSeconds`, an empty answer waits (long-poll) until the
+   * log grows or the time is up, so a follower learns of a change within moments without
+   * polling hard. The watch starts before the first read, so a change landing in between
+   * wakes it too.
+   */
+  async read(after: number, limit: number, waitSeconds = 0, signal?: AbortSignal) {
+    if (!Number.isSafeInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > MAX_SYNC_WAIT_SECONDS) {
+      throw new RempartError('BAD_REQUEST', `wait must be an integer from 0 to ${MAX_SYNC_WAIT_SECONDS} (seconds)`);
+    }
+    if (waitSeconds === 0) return readChanges(this.store, after, limit);
+    let wake: () => void = () => {};
+    let hinted = false;
+    const unwatch = this.store.watchChanges(() => {
+      hinted = true;
+      wake();
+    });
+    try {
+      const page = await readChanges(this.store, after, limit);
+      if (page.changes.length > 0 || signal?.aborted) return page;
+      if (!hinted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, waitSeconds * 1000);
+          const done = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          wake = done;
+          signal?.addEventListener('abort', done, { once: true });
+        });
+      }
+      return readChanges(this.store, after, limit);
+    } finally {
+      unwatch();
+    }
   }
 }

@@ -16,6 +16,7 @@ import type { ExchangeStore } from './exchange.js';
 import type { FeedbackStore } from './feedback.js';
 import type { PlatformSettingsStore } from './platform-settings.js';
 import type { AllowListStore, ReviewStore } from './review.js';
+import type { FollowStore } from './follow.js';
 import type { PackedPage } from './packed-pages.js';
 import type { OperatorStore, PlatformDirectoryStore, ReportStore, TemplateStore } from './takedown.js';
 import type { WebhookStore } from './webhooks.js';
@@ -84,6 +85,8 @@ export interface HashFacts {
   role: string;
   detail: Record<string, unknown> | null;
   algorithm: string;
+  /** Followed hashes only: the bank it comes from (follower mode). */
+  source?: string;
 }
 
 export type CaseStatus = 'active' | 'withdrawn';
@@ -343,6 +346,7 @@ export interface Store
     PlatformSettingsStore,
     AllowListStore,
     ReviewStore,
+    FollowStore,
     MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */

@@ -43,6 +43,13 @@ function caseSecret(request: FastifyRequest): string {
   return secret;
 }
 
+/** A follower (serve --follow) holds copies of other banks: what belongs to a bank is done there. */
+export function refuseOnFollower(rempart: Pick<ApiEngine, 'config'>, what: string): void {
+  if (rempart.config.follow.length > 0) {
+    throw new RempartError('FORBIDDEN', `this Rempart is a read-only follower of ${rempart.config.follow.map((f) => f.url).join(', ')}: ${what}`);
+  }
+}
+
 /** The victim's endpoints: register, read and withdraw a case. */
 export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
   app.post(
@@ -97,6 +104,7 @@ export const caseRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app
       },
     },
     async (request, reply) => {
+      refuseOnFollower(rempart, 'cases are registered at the bank it follows');
       const { hashes, items, videos = [] } = request.body as { hashes?: WireHash[]; items?: WireItem[]; videos?: VideoItemInput[] };
       if (hashes !== undefined && items !== undefined) {
         throw new RempartError('BAD_REQUEST', 'send either hashes (a flat list) or items (each image with its set of hashes), not both');

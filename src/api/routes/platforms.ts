@@ -3,7 +3,8 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RempartError } from '../../errors.js';
 import type { QueryHash } from '../../service/matching.js';
 import type { ApiEngine } from '../engine.js';
-import { MAX_SYNC_PAGE } from '../../service/sync.js';
+import { refuseOnFollower } from './cases.js';
+import { MAX_SYNC_PAGE, MAX_SYNC_WAIT_SECONDS } from '../../service/sync.js';
 import type { PlatformRecord } from '../../store/types.js';
 import { acceptMediaBodies, imageBytes, mediaBytes } from '../image-body.js';
 import type { VideoQuery } from '../../service/video-matching.js';
@@ -251,6 +252,13 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
           properties: {
             after: { type: 'integer', minimum: 0, default: 0 },
             limit: { type: 'integer', minimum: 1, maximum: MAX_SYNC_PAGE, default: 1000 },
+            wait: {
+              type: 'integer',
+              minimum: 0,
+              maximum: MAX_SYNC_WAIT_SECONDS,
+              default: 0,
+              description: 'long-poll: when nothing is new, wait up to this many seconds for a change before answering',
+            },
           },
         },
         response: {
@@ -289,9 +297,13 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         },
       },
     },
-    async (request) => {
-      const { after, limit } = request.query as { after: number; limit: number };
-      return rempart.sync.read(after, limit);
+    async (request, reply) => {
+      refuseOnFollower(rempart, 'read the feed at the bank it follows');
+      const { after, limit, wait } = request.query as { after: number; limit: number; wait: number };
+      // A reader that hangs up stops the wait (the response closes before it was sent).
+      const aborted = new AbortController();
+      reply.raw.once('close', () => aborted.abort());
+      return rempart.sync.read(after, limit, wait, aborted.signal);
     },
   );
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { RempartError } from '../../errors.js';
 import type { ApiEngine } from '../engine.js';
+import { refuseOnFollower } from './cases.js';
 import { CSP_FEEDBACK_VALUES, STOPNCII_DEFAULT_PAGE, STOPNCII_MAX_PAGE } from '../../service/stopncii.js';
 import type { PlatformRecord } from '../../store/types.js';
 import { errors } from '../schemas.js';
@@ -97,6 +98,7 @@ export const stopNciiRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
       },
     },
     async (request) => {
+      refuseOnFollower(rempart, 'read the feed at the bank it follows');
       const query = request.query as { startTimestamp: string; pageSize?: string; nextPageToken?: string };
       return rempart.stopncii.fetchHashes(platformOf(request), {
         startTimestamp: Number(query.startTimestamp),

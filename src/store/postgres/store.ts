@@ -37,6 +37,7 @@ import { postgresTakedownRole } from './takedown.js';
 import { postgresWebhookRole } from './webhooks.js';
 import { postgresPlatformSettingsRole } from './platform-settings.js';
 import { postgresReviewRole } from './review.js';
+import { postgresFollowRole } from './follow.js';
 import { migratePostgres } from './migrations.js';
 import { ChangeNotifier, changesChannel } from './notify.js';
 
@@ -612,6 +613,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresTakedownRole(pool, now, { onErased: () => eraser.request(['reports']) }),
     ...postgresPlatformSettingsRole(pool, { now, audit }),
     ...postgresReviewRole(pool, { now, audit }),
+    ...postgresFollowRole(pool, now),
 
     async countRequest(key, windowMs) {
       // The database's clock, so that every replica agrees on the window. A count lost in a

@@ -301,6 +301,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: "follower: other banks' feeds followed by this instance (cursor per source) and the hashes they hold",
+    up(db) {
+      db.exec(`
+        CREATE TABLE follow_sources (
+          id         INTEGER PRIMARY KEY AUTOINCREMENT,
+          url        TEXT NOT NULL UNIQUE,
+          cursor     INTEGER NOT NULL CHECK (cursor >= 0),
+          updated_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE followed_hashes (
+          id        INTEGER PRIMARY KEY AUTOINCREMENT,
+          source_id INTEGER NOT NULL REFERENCES follow_sources (id),
+          ref       TEXT NOT NULL,
+          item_ref  TEXT NOT NULL,
+          role      TEXT NOT NULL,
+          algorithm TEXT NOT NULL CHECK (length(algorithm) BETWEEN 1 AND 64),
+          value     BLOB NOT NULL CHECK (length(value) = 32),
+          quality   INTEGER CHECK (quality IS NULL OR quality BETWEEN 0 AND 100),
+          UNIQUE (source_id, ref)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

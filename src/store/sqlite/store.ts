@@ -13,6 +13,7 @@ import { sqliteExchangeRole } from './exchange.js';
 import { sqliteFeedbackRole } from './feedback.js';
 import { sqlitePlatformSettingsRole } from './platform-settings.js';
 import { sqliteReviewRole } from './review.js';
+import { sqliteFollowRole } from './follow.js';
 import type {
   Actor,
   AuditEntry,
@@ -300,6 +301,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...sqliteFeedbackRole(db, { iso, audit }),
     ...sqlitePlatformSettingsRole(db, { iso, audit }),
     ...sqliteReviewRole(db, { iso, audit }),
+    ...sqliteFollowRole(db, iso),
 
     async createCase(input, actor) {
       try {

@@ -1,0 +1,139 @@
+/**
+ * Follower mode (`rempart serve --follow URL --follow-key rk_…`): a read-only Rempart that
+ * keeps its own index equal to other Rempart banks' hash lists, by their change feeds, and
+ * answers `/v1/match` and `/v1/match/image` locally. A platform runs it next to its upload
+ * service; a hotline follows a peer's bank. Per source, the cursor and the hashes held are
+ * in the local store, so a restart serves at once and resumes where it stopped.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createIndex, type IndexKind } from '../index/create.js';
+import { Matcher } from '../index/matcher.js';
+import type { FollowStore, FollowedFacts } from '../store/follow.js';
+import { RemoteFeed } from './remote-feed.js';
+
+export interface FollowSource {
+  url: string;
+  key: string;
+}
+
+export interface FollowerOptions {
+  index: IndexKind;
+  /** Long-poll wait asked of the source (seconds). */
+  waitSeconds?: number;
+  /** First pause after a failed read (doubles up to maxRetryMs). */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+export interface SourceStatus {
+  url: string;
+  cursor: number;
+  /** Whether the follower has read the source's feed to its end at least once since it started (or had before). */
+  caughtUp: boolean;
+  lastError: string | null;
+}
+
+interface SourceState extends SourceStatus {
+  id: number;
+  feed: RemoteFeed;
+}
+
+const LOAD_PAGE = 10_000;
+
+export class Follower {
+  readonly matcher: Matcher;
+  /** 'applied' ({url, added, removed, cursor}) after each page applied; 'failed' (Error) when a read fails (it is retried). */
+  readonly events = new EventEmitter();
+  private sources: SourceState[] = [];
+  private loaded = false;
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly store: FollowStore,
+    private readonly config: readonly FollowSource[],
+    private readonly options: FollowerOptions,
+  ) {
+    this.matcher = new Matcher(() => createIndex(options.index, { expectedSize: 100_000 }));
+  }
+
+  /** Registers the sources and indexes the hashes held from them (no network). */
+  async load(): Promise<{ hashes: number; milliseconds: number }> {
+    const start = performance.now();
+    for (const source of this.config) {
+      const { id, cursor } = await this.store.followSource(source.url);
+      // A source read before (cursor > 0) is served from the local copy at once, even if it is unreachable now.
+      this.sources.push({ id, url: source.url, cursor, caughtUp: cursor > 0, lastError: null, feed: new RemoteFeed(source.url, source.key) });
+    }
+    let hashes = 0;
+    for (let after = 0; ; ) {
+      const page = await this.store.followedPage(after, LOAD_PAGE);
+      for (const h of page) this.matcher.add(h.algorithm, h.id, h.bytes);
+      hashes += page.length;
+      if (page.length < LOAD_PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    this.loaded = true;
+    return { hashes, milliseconds: Math.round(performance.now() - start) };
+  }
+
+  /** Follows every source until stop(). */
+  start(): void {
+    if (this.loops.length > 0) return;
+    this.loops = this.sources.map((source) => this.follow(source));
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
+  }
+
+  /** Ready to answer: the local copy is indexed and each source has been read to its end once (now or before a restart). */
+  get ready(): boolean {
+    return this.loaded && this.sources.every((s) => s.caughtUp);
+  }
+
+  status(): SourceStatus[] {
+    return this.sources.map(({ url, cursor, caughtUp, lastError }) => ({ url, cursor, caughtUp, lastError }));
+  }
+
+  facts(ids: readonly number[]): Promise<Map<number, FollowedFacts>> {
+    return this.store.followedFacts(ids);
+  }
+
+  size(): number {
+    return this.matcher.size();
+  }
+
+  private async follow(source: SourceState): Promise<void> {
+    const signal = this.abort.signal;
+    const firstRetry = this.options.retryMs ?? 500;
+    let retry = firstRetry;
+    let more = true;
+    while (!signal.aborted) {
+      try {
+        // Catching up: no wait. Caught up: long-poll, so a new change arrives within moments.
+        const page = await source.feed.read(source.cursor, more ? 0 : (this.options.waitSeconds ?? 25), signal);
+        if (page.changes.length > 0 || page.cursor > source.cursor) {
+          const { added, removed } = await this.store.applyFollowed(source.id, page.changes, page.cursor);
+          for (const h of added) this.matcher.add(h.algorithm, h.id, h.bytes);
+          for (const id of removed) this.matcher.remove(id);
+          source.cursor = page.cursor;
+          this.events.emit('applied', { url: source.url, added: added.length, removed: removed.length, cursor: page.cursor });
+        }
+        more = page.more;
+        if (!more) source.caughtUp = true;
+        source.lastError = null;
+        retry = firstRetry;
+      } catch (error) {
+        if (signal.aborted) break;
+        source.lastError = error instanceof Error ? error.message : String(error);
+        this.events.emit('failed', error);
+        await sleep(retry, undefined, { signal }).catch(() => {});
+        retry = Math.min(retry * 2, this.options.maxRetryMs ?? 30_000);
+        more = true;
+      }
+    }
+  }
+}

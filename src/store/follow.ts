@@ -1,0 +1,46 @@
+/**
+ * A follower's copy of other Rempart banks (`serve --follow`): per source, the cursor in its
+ * change feed and the hashes it holds now, so that a restart resumes where it stopped and
+ * serves matches at once. Removals delete the row (the value leaves the follower as it
+ * left the source).
+ */
+export interface FollowedHash {
+  /** Local id: the follower's index key (its own id space, never the source's). */
+  id: number;
+  sourceId: number;
+  /** The source's public refs. */
+  ref: string;
+  itemRef: string;
+  role: string;
+  algorithm: string;
+  bytes: Uint8Array;
+  quality: number | null;
+}
+
+export type FollowedChange =
+  | { op: 'add'; ref: string; itemRef: string; role: string; algorithm: string; bytes: Uint8Array; quality: number | null }
+  | { op: 'remove'; ref: string };
+
+export interface FollowedFacts {
+  ref: string;
+  itemRef: string;
+  role: string;
+  algorithm: string;
+  /** The source's base URL: matches say which bank they come from. */
+  source: string;
+}
+
+export interface FollowStore {
+  /** The source of that base URL, created at cursor 0 the first time. */
+  followSource(url: string): Promise<{ id: number; cursor: number }>;
+  /**
+   * Applies a page of the source's feed and moves its cursor, in one transaction (a crash
+   * replays the page; adds of a ref already held and removals of one not held are no-ops).
+   * Returns what the index must add and the local ids it must drop.
+   */
+  applyFollowed(sourceId: number, changes: readonly FollowedChange[], cursor: number): Promise<{ added: FollowedHash[]; removed: number[] }>;
+  /** Held hashes with local id > afterId, in id order (start-up load). */
+  followedPage(afterId: number, limit: number): Promise<FollowedHash[]>;
+  /** What matching reports of local ids (absent: removed meanwhile). */
+  followedFacts(ids: readonly number[]): Promise<Map<number, FollowedFacts>>;
+}

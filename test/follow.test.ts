@@ -1,0 +1,203 @@
+/**
+ * Follower mode with real servers over real HTTP: a read-only Rempart keeps its index in
+ * step with one or more source banks' change feeds (long-poll), answers matches locally
+ * with each match tagged with its bank, refuses what belongs to a bank, and resumes from its
+ * stored cursor after a restart.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config.js';
+import { hexHashValues } from './helpers/codes.js';
+import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
+import { STORE_BACKENDS } from './helpers/store-backends.js';
+
+let cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function server(config: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const started = await startTestServer({ config, ...(dataDir ? { dataDir } : {}) });
+  let closed = false;
+  cleanups.push(async () => {
+    if (!closed) await started.close();
+  });
+  const close = started.close;
+  started.close = async () => {
+    closed = true;
+    await close();
+  };
+  return started;
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > end) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function register(source: TestServer, values: string[]) {
+  const res = await request(`${source.url}/v1/cases`, { body: { hashes: values.map((value) => ({ algorithm: 'pdq', value, quality: 90 })) } });
+  expect(res.status).toBe(201);
+  return res.body as { caseNumber: string; caseSecret: string };
+}
+
+async function matches(follower: TestServer, key: string, value: string) {
+  const res = await request(`${follower.url}/v1/match`, { headers: bearer(key), body: { hashes: [{ algorithm: 'pdq', value }] } });
+  expect(res.status).toBe(200);
+  return res.body.results[0].matches as { id: string; source?: string; distance: number }[];
+}
+
+async function whenReady(follower: TestServer) {
+  const ready = await eventually(() => request(`${follower.url}/health/ready`), (r) => r.status === 200);
+  expect(ready.status).toBe(200);
+}
+
+describe('follower mode (serve --follow)', () => {
+  it('keeps its index in step with the source, tags matches with it, and refuses registrations and feeds', async () => {
+    const source = await server();
+    const sourceKey = await source.createPlatformKey('Follower Instance');
+    const [before, after] = [hexHashValues(41, 2), hexHashValues(42, 1)];
+    const early = await register(source, before);
+
+    const follower = await server({ follow: source.url, followKey: sourceKey });
+    await whenReady(follower);
+    const localKey = await follower.createPlatformKey('Uploads');
+    const [hit] = await matches(follower, localKey, before[0]!);
+    expect(hit).toMatchObject({ distance: 0, source: source.url });
+    // The source's own ref: feedback about it goes to the source.
+    const atSource = await request(`${source.url}/v1/match`, { headers: bearer(sourceKey), body: { hashes: [{ algorithm: 'pdq', value: before[0] }] } });
+    expect(hit!.id).toBe(atSource.body.results[0].matches[0].id);
+
+    // Registered on the source while the follower long-polls: matchable on the follower.
+    await register(source, after);
+    expect((await eventually(() => matches(follower, localKey, after[0]!), (m) => m.length === 1)).length).toBe(1);
+    // Withdrawn on the source: gone from the follower.
+    await request(`${source.url}/v1/cases/${early.caseNumber}`, { method: 'DELETE', headers: bearer(early.caseSecret) });
+    expect(await eventually(() => matches(follower, localKey, before[1]!), (m) => m.length === 0)).toEqual([]);
+
+    for (const [url, init] of [
+      [`${follower.url}/v1/cases`, { body: { hashes: [{ algorithm: 'pdq', value: before[0], quality: 90 }] } }],
+      [`${follower.url}/v1/sync?after=0`, { headers: bearer(localKey) }],
+      [`${follower.url}/stopncii/v1/FetchHashes?startTimestamp=10`, { headers: { 'x-functions-key': localKey } }],
+    ] as const) {
+      const res = await request(url, init as never);
+      expect(res.status, url).toBe(403);
+      expect(res.body.message).toMatch(/read-only follower of http:\/\/127\.0\.0\.1:\d+/);
+    }
+  });
+
+  it('resumes from its stored cursor after a restart, serving its copy while the source is down', async () => {
+    const source = await server();
+    const sourceKey = await source.createPlatformKey('Follower Instance');
+    const values = hexHashValues(43, 3);
+    const kept = await register(source, [values[0]!]);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-'));
+    const config = { follow: source.url, followKey: sourceKey };
+
+    const first = await server(config, dataDir);
+    await whenReady(first);
+    const localKey = await first.createPlatformKey('Uploads');
+    const firstCursor = first.server.rempart.follower!.status()[0]!.cursor;
+    expect(firstCursor).toBeGreaterThan(0);
+    await first.close();
+    const logMark = source.logs().length;
+
+    // While the follower is down: one more registration, one withdrawal.
+    const added = await register(source, [values[1]!]);
+    await request(`${source.url}/v1/cases/${kept.caseNumber}`, { method: 'DELETE', headers: bearer(kept.caseSecret) });
+    const second = await server(config, dataDir);
+    await whenReady(second);
+    expect(await eventually(() => matches(second, localKey, values[1]!), (m) => m.length === 1)).toHaveLength(1);
+    expect(await eventually(() => matches(second, localKey, values[0]!), (m) => m.length === 0)).toEqual([]);
+    // It resumed from its stored cursor: the source saw it read after=<first run's cursor>, never after=0 again.
+    const reads = source.logs().slice(logMark);
+    expect(reads).toContain(`/v1/sync?after=${firstCursor}&`);
+    expect(reads).not.toContain('/v1/sync?after=0&');
+    await second.close();
+
+    // The source goes away: a restarted follower still answers from its copy.
+    await source.close();
+    const third = await server(config, dataDir);
+    await whenReady(third);
+    expect(await matches(third, localKey, values[1]!)).toHaveLength(1);
+    const down = await eventually(async () => third.server.rempart.follower!.status()[0]!, (s) => s.lastError !== null);
+    expect(down.lastError).toMatch(/fetch failed|ECONNREFUSED/);
+    expect(await matches(third, localKey, values[1]!)).toHaveLength(1);
+    expect(added.caseNumber).toMatch(/^RMP-/);
+  });
+
+  it('follows several banks, each match tagged with its own', async () => {
+    const a = await server();
+    const b = await server();
+    const keyA = await a.createPlatformKey('Peer');
+    const keyB = await b.createPlatformKey('Peer');
+    const [va, vb] = [hexHashValues(44, 1)[0]!, hexHashValues(45, 1)[0]!];
+    await register(a, [va]);
+    await register(b, [vb]);
+    const follower = await server({ follow: `${a.url} ${b.url}`, followKey: `${keyA},${keyB}` });
+    await whenReady(follower);
+    const local = await follower.createPlatformKey('Uploads');
+    expect((await matches(follower, local, va)).map((m) => m.source)).toEqual([a.url]);
+    expect((await matches(follower, local, vb)).map((m) => m.source)).toEqual([b.url]);
+  });
+
+  it('long-polls: /v1/sync?wait= answers with a change written while it waited', async () => {
+    const source = await server();
+    const key = await source.createPlatformKey('Reader');
+    const start = await request(`${source.url}/v1/sync?after=0`, { headers: bearer(key) });
+    const waiting = request(`${source.url}/v1/sync?after=${start.body.cursor}&wait=30`, { headers: bearer(key) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [value] = hexHashValues(46, 1);
+    await register(source, [value!]);
+    const page = await waiting;
+    expect(page.status).toBe(200);
+    expect(page.body.changes.map((c: { value: string; item: string; role: string }) => [c.value, c.role, c.item.slice(0, 2)])).toEqual([[value, 'full', 'i_']]);
+    expect((await request(`${source.url}/v1/sync?after=0&wait=61`, { headers: bearer(key) })).status).toBe(400);
+  });
+
+  it('refuses follower settings that cannot work, naming the problem', () => {
+    const base = { dataDir: os.tmpdir() };
+    expect(() => resolveConfig({ ...base, follow: 'ftp://x' , followKey: 'rk_a' })).toThrow(/must be an http\(s\) URL/);
+    expect(() => resolveConfig({ ...base, follow: 'not a url', followKey: 'rk_a' })).toThrow(/is not a URL/);
+    expect(() => resolveConfig({ ...base, follow: 'http://a.example,http://b.example,http://c.example', followKey: 'rk_a,rk_b' })).toThrow(
+      /one platform key for all sources or one per source \(3\), got 2/,
+    );
+    expect(() => resolveConfig({ ...base, followKey: 'rk_a' })).toThrow(/needs --follow/);
+    expect(() => resolveConfig({ ...base, follow: 'http://a.example', followKey: 'rk_a', database: 'postgres://x@y/z' })).toThrow(/drop --database/);
+    expect(resolveConfig({ ...base, follow: 'https://a.example/', followKey: 'rk_a' }).follow).toEqual([{ url: 'https://a.example', key: 'rk_a' }]);
+  });
+});
+
+describe.each(STORE_BACKENDS)('follower role: $backend', (backend) => {
+  it('applies pages idempotently, keeps sources apart, and never moves a cursor back', async () => {
+    const { store } = await backend.open();
+    const a = await store.followSource('https://a.example');
+    expect(a.cursor).toBe(0);
+    expect(await store.followSource('https://a.example')).toEqual(a);
+    const b = await store.followSource('https://b.example');
+    const bytes = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const add = { op: 'add' as const, ref: 'h_1', itemRef: 'i_1', role: 'full', algorithm: 'pdq', bytes, quality: 80 };
+    const first = await store.applyFollowed(a.id, [add], 5);
+    expect(first.added.map((h) => [h.ref, h.sourceId, h.bytes])).toEqual([['h_1', a.id, bytes]]);
+    // Replayed page (a crash before the cursor moved): nothing twice.
+    expect((await store.applyFollowed(a.id, [add], 5)).added).toEqual([]);
+    await store.applyFollowed(b.id, [{ ...add, itemRef: 'i_b' }], 2);
+    const facts = await store.followedFacts((await store.followedPage(0, 10)).map((h) => h.id));
+    expect([...facts.values()].map((f) => [f.ref, f.itemRef, f.source]).sort()).toEqual([
+      ['h_1', 'i_1', 'https://a.example'],
+      ['h_1', 'i_b', 'https://b.example'],
+    ]);
+    const removed = await store.applyFollowed(a.id, [{ op: 'remove', ref: 'h_1' }, { op: 'remove', ref: 'h_never' }], 9);
+    expect(removed.removed).toEqual([first.added[0]!.id]);
+    await store.applyFollowed(a.id, [], 7);
+    expect((await store.followSource('https://a.example')).cursor).toBe(9);
+    expect((await store.followedPage(0, 10)).map((h) => h.itemRef)).toEqual(['i_b']);
+  });
+});
