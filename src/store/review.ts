@@ -65,39 +65,3 @@ export interface ReviewStore {
   /** Erases the held hashes of withdrawn cases; returns how many submissions. */
   eraseHeldOfWithdrawnCases(): Promise<number>;
 }
-
-/** Held items as stored (JSON, values in hex): both backends use this one encoding. */
-export function heldItemsToJson(items: readonly NewItem[]): string {
-  return JSON.stringify(
-    items.map((item) => ({
-      kind: item.kind,
-      hashes: item.hashes.map((h) => ({
-        algorithm: h.algorithm,
-        value: Buffer.from(h.bytes).toString('hex'),
-        quality: h.quality ?? null,
-        role: h.role ?? 'full',
-        detail: h.detail ?? null,
-      })),
-    })),
-  );
-}
-
-/** Held items as the JSON column holds them. */
-export type NewItemJson = {
-  kind: NewItem['kind'];
-  hashes: { algorithm: string; value: string; quality: number | null; role: string; detail: Record<string, unknown> | null }[];
-}[];
-
-export function heldItemsFromJson(json: string): NewItem[] {
-  const items = JSON.parse(json) as NewItemJson;
-  return items.map((item) => ({
-    kind: item.kind,
-    hashes: item.hashes.map((h) => ({
-      algorithm: h.algorithm,
-      bytes: Uint8Array.from(Buffer.from(h.value, 'hex')),
-      quality: h.quality,
-      role: h.role,
-      detail: h.detail,
-    })),
-  }));
-}

@@ -5,11 +5,9 @@ import {
   type HeldSubmission,
   type HoldReason,
   type HoldStatus,
-  type NewItemJson,
   type ReviewStore,
-  heldItemsFromJson,
-  heldItemsToJson,
 } from '../review.js';
+import { heldItemsFromJson, heldItemsToJson, type NewItemJson } from '../held-items.js';
 import type { Actor } from '../types.js';
 import { type Queryable, inTransaction } from './connection.js';
 

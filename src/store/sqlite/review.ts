@@ -6,9 +6,8 @@ import {
   type HoldReason,
   type HoldStatus,
   type ReviewStore,
-  heldItemsFromJson,
-  heldItemsToJson,
 } from '../review.js';
+import { heldItemsFromJson, heldItemsToJson } from '../held-items.js';
 import type { Actor } from '../types.js';
 
 export interface SqliteReviewContext {
