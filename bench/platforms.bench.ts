@@ -1,0 +1,222 @@
+/**
+ * What a platform sees of a large bank, on real servers over real HTTP:
+ * - sync throughput of each feed on a bank of N hashes (1 M by default): Rempart's own
+ *   `/v1/sync` (10,000 per page) and the StopNCII-compatible FetchHashes (10,000 per page,
+ *   and 800, what HMA asks for), read to the end by a client in this process;
+ *   baseline in the same run: the store's own change-log read (no HTTP, no JSON);
+ * - a follower (`serve --follow`, a separate process): its initial catch-up of the whole
+ *   bank, then convergence, from a registration answered on the source to the hash being
+ *   matchable on the follower (long-poll), over many samples;
+ * - `feed.changes` webhook latency: from a registration answered to the signed webhook
+ *   received by a platform's endpoint.
+ *
+ * Run: `npm run build && node --max-old-space-size=8192 dist/bench/platforms.bench.js [--hashes 1000000] [--samples 200]`
+ * (under `flock /work/coord/bench.lock nice -n 10` on a shared machine).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../src/api/server.js';
+import { resolveConfig } from '../src/config.js';
+import { Rempart } from '../src/service/rempart.js';
+import type { NewItem } from '../src/store/types.js';
+import { machine, repoRoot } from './machine.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const HASHES = arg('hashes', 1_000_000);
+const SAMPLES = arg('samples', 200);
+const OPERATOR = { kind: 'operator', id: 'bench' } as const;
+const CLI = path.join(repoRoot(), 'dist/src/cli/main.js');
+const BATCH = 100_000;
+
+const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length - 1) * p))]!;
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+async function getJson(url: string, headers: Record<string, string>): Promise<any> {
+  const response = await fetch(url, { headers });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** A bank of `count` random PDQ hashes, one item each, written straight through the store (bulk). */
+async function buildBank(dataDir: string, count: number): Promise<number> {
+  const rempart = await Rempart.open(resolveConfig({ dataDir, secretCost: '10', operatorPort: 'off' }));
+  const start = performance.now();
+  try {
+    for (let done = 0; done < count; done += BATCH) {
+      const items: NewItem[] = Array.from({ length: Math.min(BATCH, count - done) }, () => ({
+        kind: 'image',
+        hashes: [{ algorithm: 'pdq', bytes: new Uint8Array(randomBytes(32)), quality: 90, role: 'full' }],
+      }));
+      await rempart.store.createCase({ number: `RMP-BNCH-${String(done / BATCH).padStart(4, '0')}`, secretHash: 'x', items }, OPERATOR);
+    }
+  } finally {
+    await rempart.close();
+  }
+  return performance.now() - start;
+}
+
+function startFollower(dataDir: string, source: string, key: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--follow', source, '--follow-key', key], {
+    env: { ...process.env, REMPART_OPERATOR_PORT: 'off', REMPART_LOG_LEVEL: 'info', REMPART_SECRET_COST: '10' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`follower exited with ${code}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const startLoad = os.loadavg()[0]!;
+  const results: Record<string, unknown> = { hashes: HASHES, samples: SAMPLES };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-platforms-bench-'));
+  results.buildBankSeconds = round((await buildBank(dataDir, HASHES)) / 1000);
+
+  // The webhook receiver (a platform's endpoint); arrival times of feed.changes.
+  const arrivals: number[] = [];
+  const hooks = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrivals.push(performance.now());
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+
+  const config = resolveConfig({ dataDir, host: '127.0.0.1', port: '0', operatorPort: 'off', logLevel: 'warn', rateLimitPerMinute: '0', secretCost: '10', hashThreads: '1' });
+  let t = performance.now();
+  const source = await startServer(config, false);
+  results.sourceStartSeconds = round((performance.now() - t) / 1000);
+  t = performance.now();
+  await source.rempart.exchange.catchUp();
+  results.stopnciiProjectionSeconds = round((performance.now() - t) / 1000);
+  const key = (await source.rempart.platforms.add('Reader', OPERATOR)).apiKey;
+  const followerKey = (await source.rempart.platforms.add('Follower', OPERATOR)).apiKey;
+  await source.rempart.platforms.add('Hooked', OPERATOR);
+  await source.rempart.webhooks.setEndpoint('Hooked', `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/`, OPERATOR);
+  const hooked = (await source.rempart.platforms.list()).find((p) => p.name === 'Hooked')!;
+  await source.rempart.feedWebhooks.subscribe(hooked, true, OPERATOR);
+
+  // Baseline: the store's own read of the change log, in process.
+  t = performance.now();
+  let seen = 0;
+  for (let after = 0; ; ) {
+    const page = await source.rempart.store.changesAfter(after, 10_000);
+    if (page.length === 0) break;
+    seen += page.length;
+    after = page[page.length - 1]!.seq;
+  }
+  const baselineSeconds = (performance.now() - t) / 1000;
+  results.baselineStoreRead = { hashes: seen, seconds: round(baselineSeconds, 2), perSecond: Math.round(seen / baselineSeconds) };
+
+  // Rempart's own feed over HTTP.
+  const auth = { authorization: `Bearer ${key}` };
+  t = performance.now();
+  let adds = 0;
+  for (let after = 0, more = true; more; ) {
+    const page = await getJson(`${source.url}/v1/sync?after=${after}&limit=10000`, auth);
+    adds += page.changes.length;
+    after = page.cursor;
+    more = page.more;
+  }
+  let seconds = (performance.now() - t) / 1000;
+  results.nativeSync = { hashes: adds, seconds: round(seconds, 2), perSecond: Math.round(adds / seconds), vsBaseline: round(baselineSeconds / seconds, 3) };
+
+  // The StopNCII-compatible feed, as HMA reads it (fixed startTimestamp, following nextPageToken).
+  for (const pageSize of [10_000, 800]) {
+    const headers = { 'x-functions-key': key, 'ocp-apim-subscription-key': 'bench' };
+    t = performance.now();
+    let records = 0;
+    let pages = 0;
+    for (let token: string | null = null, more = true; more; pages++) {
+      const query: string = `startTimestamp=10&pageSize=${pageSize}${token ? `&nextPageToken=${encodeURIComponent(token)}` : ''}`;
+      const page = await getJson(`${source.url}/stopncii/v1/FetchHashes?${query}`, headers);
+      records += page.hashRecords.length;
+      token = page.nextPageToken;
+      more = page.hasMoreRecords;
+    }
+    seconds = (performance.now() - t) / 1000;
+    results[`stopnciiFetch${pageSize}`] = { records, pages, seconds: round(seconds, 2), perSecond: Math.round(records / seconds), vsBaseline: round(baselineSeconds / seconds, 3) };
+  }
+
+  // A follower in its own process: initial catch-up of the whole bank.
+  const followerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-bench-'));
+  const added = spawnSync(process.execPath, [CLI, 'platform', 'add', 'Uploads', '--json', '--data-dir', followerDir], {
+    env: { ...process.env, REMPART_SECRET_COST: '10' },
+    encoding: 'utf8',
+  });
+  const localKey = JSON.parse(added.stdout).apiKey as string;
+  t = performance.now();
+  const follower = await startFollower(followerDir, source.url, followerKey);
+  for (;;) {
+    const ready = await fetch(`${follower.url}/health/ready`);
+    if (ready.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  seconds = (performance.now() - t) / 1000;
+  results.followerCatchUp = { hashes: HASHES, seconds: round(seconds, 2), perSecond: Math.round(HASHES / seconds) };
+
+  // Convergence and webhook latency, one registration at a time.
+  const registration: number[] = [];
+  const convergence: number[] = [];
+  const webhook: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const value = randomBytes(32).toString('hex');
+    const hooksBefore = arrivals.length;
+    const sent = performance.now();
+    const created = await fetch(`${source.url}/v1/cases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value, quality: 90 }] }),
+    });
+    if (created.status !== 201) throw new Error(`registration: ${created.status} ${await created.text()}`);
+    const answered = performance.now();
+    registration.push(answered - sent);
+    for (;;) {
+      const res = await fetch(`${follower.url}/v1/match`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${localKey}` },
+        body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value }] }),
+      });
+      const body = (await res.json()) as { results: { matches: unknown[] }[] };
+      if (body.results[0]!.matches.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    convergence.push(performance.now() - answered);
+    while (arrivals.length === hooksBefore) await new Promise((resolve) => setTimeout(resolve, 1));
+    webhook.push(arrivals[hooksBefore]! - answered);
+    // Let the coalesced announcements of this sample settle before the next.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    arrivals.length = 0;
+  }
+  const summary = (values: number[]) => ({ p50: round(pct(values, 0.5)), p90: round(pct(values, 0.9)), p99: round(pct(values, 0.99)), max: round(Math.max(...values)) });
+  results.registrationMs = summary(registration);
+  results.convergenceMs = summary(convergence);
+  results.webhookMs = summary(webhook);
+
+  follower.child.kill('SIGTERM');
+  await new Promise((resolve) => follower.child.once('exit', resolve));
+  await source.close();
+  hooks.close();
+  console.log(JSON.stringify({ machine: { ...machine(), load: [startLoad, os.loadavg()[0]] }, ...results }, null, 1));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(followerDir, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
