@@ -27,7 +27,8 @@ export interface AllowListStore {
   allowListVersion(): Promise<string>;
 }
 
-export type HoldReason = 'allow_list' | 'burst';
+/** 'dispute': platforms reported the hash as not matching its content (quarantine). */
+export type HoldReason = 'allow_list' | 'burst' | 'dispute';
 export type HoldStatus = 'held' | 'released' | 'rejected';
 
 export interface HeldSubmission {

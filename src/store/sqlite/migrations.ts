@@ -286,7 +286,7 @@ export const MIGRATIONS: readonly Migration[] = [
           id         INTEGER PRIMARY KEY AUTOINCREMENT,
           ref        TEXT NOT NULL UNIQUE,
           case_id    INTEGER NOT NULL REFERENCES cases (id),
-          reason     TEXT NOT NULL CHECK (reason IN ('allow_list', 'burst')),
+          reason     TEXT NOT NULL CHECK (reason IN ('allow_list', 'burst', 'dispute')),
           detail     TEXT NOT NULL CHECK (json_valid(detail)),
           items      TEXT NOT NULL CHECK (json_valid(items) AND json_type(items) = 'array'),
           hash_count INTEGER NOT NULL CHECK (hash_count >= 0),
