@@ -152,6 +152,50 @@ describe('abuse controls: allow-list and review queue', () => {
   });
 });
 
+describe('quarantine: hashes that platforms dispute go to review', () => {
+  it('takes an item out of the bank once enough platforms report it as not matching, until an operator releases it', async () => {
+    const server = await startTestServer({ config: { quarantineAfter: '2' } });
+    try {
+      const [a, b, c] = [await server.createPlatformKey('A'), await server.createPlatformKey('B'), await server.createPlatformKey('C')];
+      const disputed = code();
+      const other = code();
+      const created = await request(`${server.url}/v1/cases`, {
+        body: { hashes: [disputed, other].map((v) => ({ algorithm: 'pdq', value: hex(v), quality: 90 })) },
+      });
+      const match = async (value: Uint8Array) =>
+        (await request(`${server.url}/v1/match`, { headers: bearer(c), body: { hashes: [{ algorithm: 'pdq', value: hex(value) }] } })).body.results[0]
+          .matches as { id: string }[];
+      const [hit] = await match(disputed);
+      const { cursor } = (await request(`${server.url}/v1/sync?after=0`, { headers: bearer(c) })).body;
+
+      // One platform says "not blocked": nothing happens yet.
+      await request(`${server.url}/v1/feedback`, { headers: bearer(a), body: { feedback: [{ id: hit!.id, outcome: 'not_blocked' }] } });
+      expect(await match(disputed)).toHaveLength(1);
+      // A second one, by value through SubmitFeedback: quarantined.
+      const submitted = await request(`${server.url}/stopncii/v1/SubmitFeedback`, {
+        headers: { 'x-functions-key': b },
+        body: { count: 1, hashFeedbacks: [{ hashValue: hex(disputed), feedbackValue: 'NotBlocked', tags: [] }] },
+      });
+      expect(submitted.status).toBe(200);
+      expect(await match(disputed)).toEqual([]);
+      expect(await match(other)).toHaveLength(1);
+      const sync = (await request(`${server.url}/v1/sync?after=${cursor}`, { headers: bearer(c) })).body;
+      expect(sync.changes.map((ch: { op: string; id: string }) => [ch.op, ch.id])).toEqual([['remove', hit!.id]]);
+      const status = (await request(`${server.url}/v1/cases/${created.body.caseNumber}`, { headers: bearer(created.body.caseSecret) })).body;
+      expect(status).toMatchObject({ hashCount: 1, heldHashes: 1 });
+
+      const rempart = server.server.rempart;
+      const [held] = await rempart.review.list('held');
+      expect(held).toMatchObject({ reason: 'dispute', caseNumber: created.body.caseNumber, hashCount: 1 });
+      expect(held!.detail.notBlocked).toEqual({ [hit!.id]: 2 });
+      await rempart.review.release(held!.ref, operator);
+      expect(await match(disputed)).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe.each(STORE_BACKENDS)('allow-list and review roles: $backend', (backend) => {
   it('keep entries unique, hold items out of the bank, and let one decision win', async () => {
     const { store } = await backend.open();
@@ -181,6 +225,22 @@ describe.each(STORE_BACKENDS)('allow-list and review roles: $backend', (backend)
     await store.eraseHeldItems('hold_a');
     expect((await store.getHeld('hold_a'))!.items).toEqual([]);
     expect((await store.listHeld({ status: 'held' })).length).toBe(0);
+
+    // Quarantine's part of the case role: live items named by any of their refs, removed as a withdrawal would.
+    const live = await store.createCase({ number: 'RMP-HOLD-0002', secretHash: 'x', items: [{ kind: 'image', hashes: [pdq(4)] }, { kind: 'image', hashes: [pdq(5)] }] }, operator);
+    const [first4, second5] = live.items;
+    const found = await store.liveItemsOfRefs([first4!.hashes[0]!.ref, second5!.ref, 'h_none']);
+    expect(found.map((f) => [f.itemRef, f.caseId, f.item.hashes[0]!.bytes]).sort()).toEqual(
+      [[first4!.ref, live.case.id, pdq(4).bytes], [second5!.ref, live.case.id, pdq(5).bytes]].sort(),
+    );
+    const cursor = await store.lastSeq();
+    expect(await store.removeItems([first4!.id], operator)).toEqual([first4!.hashes[0]!.id]);
+    expect(await store.removeItems([first4!.id], operator)).toEqual([]);
+    expect(await store.countHashes()).toBe(1);
+    const after = await store.changesAfter(cursor, 10);
+    expect(after.map((c) => [c.op, c.ref])).toEqual([['remove', first4!.hashes[0]!.ref]]);
+    expect((await store.changesAfter(0, 100)).some((c) => c.op === 'add' && c.ref === first4!.hashes[0]!.ref)).toBe(false);
+    expect((await store.getCaseByNumber('RMP-HOLD-0002'))!.status).toBe('active');
 
     await store.holdItems({ ref: 'hold_b', caseId: created.case.id, reason: 'burst', detail: {}, items: [item] }, operator);
     await store.withdrawCase(created.case.id, operator);

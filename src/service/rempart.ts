@@ -156,6 +156,8 @@ export class Rempart {
       index: config.index,
     });
     this.review = new ReviewService(this.store, this.matcher);
+    // Quarantine: hashes enough platforms dispute go to the review queue.
+    this.feedback.disputes = this.review;
     this.cases = new CaseService(
       this.store,
       this.matcher,

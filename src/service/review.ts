@@ -33,7 +33,7 @@ export interface HeldView {
  */
 export class ReviewService {
   constructor(
-    private readonly store: AllowListStore & ReviewStore & Pick<CaseStore, 'addItems'>,
+    private readonly store: AllowListStore & ReviewStore & Pick<CaseStore, 'addItems' | 'removeItems'>,
     /** The serving process's index (released items match at once); the CLI's is not served. */
     private readonly matcher: Matcher,
   ) {}
@@ -43,6 +43,25 @@ export class ReviewService {
     for (const group of held) {
       await this.store.holdItems({ ref: newHoldRef(), caseId, reason: group.reason, detail: group.detail, items: group.items }, actor);
     }
+  }
+
+  /**
+   * Quarantine (DisputeHandler of the feedback service): enough platforms reported these
+   * hashes as not matching their content, so their items leave the bank (no match; the
+   * feeds announce removals) and wait for an operator, who releases or rejects them. Held
+   * before removed: a crash in between leaves an item both live and held, never lost.
+   */
+  async disputed(refs: readonly string[], reporters: ReadonlyMap<string, number>): Promise<void> {
+    const live = await this.store.liveItemsOfRefs(refs);
+    if (live.length === 0) return;
+    const actor: Actor = { kind: 'system', id: 'quarantine' };
+    const byCase = new Map<number, typeof live>();
+    for (const entry of live) byCase.set(entry.caseId, [...(byCase.get(entry.caseId) ?? []), entry]);
+    for (const [caseId, entries] of byCase) {
+      const detail = { items: entries.map((e) => e.itemRef), notBlocked: Object.fromEntries(refs.map((ref) => [ref, reporters.get(ref) ?? 0])) };
+      await this.store.holdItems({ ref: newHoldRef(), caseId, reason: 'dispute', detail, items: entries.map((e) => e.item) }, actor);
+    }
+    for (const id of await this.store.removeItems(live.map((e) => e.itemId), actor)) this.matcher.remove(id);
   }
 
   async allowListAdd(inputs: readonly AllowListInput[], actor: Actor): Promise<{ added: number; already: number }> {

@@ -65,4 +65,6 @@ export interface ReviewStore {
   heldCountsOfCase(caseId: number): Promise<{ held: number; rejected: number }>;
   /** Erases the held hashes of withdrawn cases; returns how many submissions. */
   eraseHeldOfWithdrawnCases(): Promise<number>;
+  /** The live items these refs name (a hash's `h_…` or an item's `i_…`), with their hashes (to hold them before removing them). */
+  liveItemsOfRefs(refs: readonly string[]): Promise<{ itemId: number; itemRef: string; caseId: number; item: NewItem }[]>;
 }

@@ -193,6 +193,13 @@ export interface CaseStore {
    */
   withdrawCase(caseId: number, actor: Actor): Promise<number[]>;
   /**
+   * An operator's removal of some live items (quarantine of disputed hashes): in one
+   * transaction, their hashes leave the store, their earlier 'add' entries are erased from
+   * the change log and a 'remove' entry is appended per hash, as a withdrawal does for a
+   * whole case; the case stays active. Resolves to the removed hash ids.
+   */
+  removeItems(itemIds: readonly number[], actor: Actor): Promise<number[]>;
+  /**
    * Increments match counters of the cases owning these hash ids: one per occurrence
    * (pass an id twice, count two); ids no longer stored are ignored.
    */

@@ -8,7 +8,7 @@ import {
   type ReviewStore,
 } from '../review.js';
 import { heldItemsFromJson, heldItemsToJson, type NewItemJson } from '../held-items.js';
-import type { Actor } from '../types.js';
+import type { Actor, NewItem } from '../types.js';
 import { type Queryable, inTransaction } from './connection.js';
 
 export interface PostgresReviewContext {
@@ -29,6 +29,33 @@ interface HeldRow {
   held_at: Date;
   decided_at: Date | null;
   decided_by: string | null;
+}
+
+
+interface LiveHashRow {
+  item_id: number;
+  item_ref: string;
+  case_id: number;
+  kind: 'image' | 'video';
+  algorithm: string;
+  value: Buffer;
+  quality: number | null;
+  role: string;
+  detail: string | Record<string, unknown> | null;
+}
+
+function groupItems(rows: readonly LiveHashRow[]) {
+  const byItem = new Map<number, { itemId: number; itemRef: string; caseId: number; item: NewItem }>();
+  for (const r of rows) {
+    let entry = byItem.get(r.item_id);
+    if (!entry) {
+      entry = { itemId: r.item_id, itemRef: r.item_ref, caseId: r.case_id, item: { kind: r.kind, hashes: [] } };
+      byItem.set(r.item_id, entry);
+    }
+    const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail;
+    entry.item.hashes.push({ algorithm: r.algorithm, bytes: new Uint8Array(r.value), quality: r.quality, role: r.role, detail });
+  }
+  return [...byItem.values()];
 }
 
 const HELD = 'SELECT h.*, c.number AS case_number FROM held_submissions h JOIN cases c ON c.id = h.case_id';
@@ -132,6 +159,16 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
         [caseId],
       );
       return { held: rows[0]?.held ?? 0, rejected: rows[0]?.rejected ?? 0 };
+    },
+    async liveItemsOfRefs(refs) {
+      const { rows } = await pool.query<LiveHashRow>(
+        `WITH wanted(id) AS (SELECT h.item_id FROM hashes h WHERE h.ref = ANY($1::text[])
+                             UNION SELECT i.id FROM items i WHERE i.ref = ANY($1::text[]))
+         SELECT i.id AS item_id, i.ref AS item_ref, i.case_id, i.kind, h.algorithm, h.value, h.quality, h.role, h.detail
+           FROM wanted w JOIN items i ON i.id = w.id JOIN hashes h ON h.item_id = i.id ORDER BY i.id, h.id`,
+        [refs],
+      );
+      return groupItems(rows);
     },
     async eraseHeldOfWithdrawnCases() {
       const result = await pool.query(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);

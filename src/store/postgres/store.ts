@@ -427,6 +427,34 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
       return removed;
     },
+    async removeItems(itemIds, actor) {
+      if (itemIds.length === 0) return [];
+      const removed = await inTransaction(pool, async (client) => {
+        // The cases first, in id order, as every writer of a case locks them.
+        await client.query('SELECT id FROM cases WHERE id IN (SELECT case_id FROM items WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE', [itemIds]);
+        const { rows: gone } = await client.query<{ id: number; ref: string; item_ref: string; role: string; algorithm: string }>(
+          `SELECT h.id, h.ref, i.ref AS item_ref, h.role, h.algorithm
+             FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.item_id = ANY($1::bigint[]) ORDER BY h.id`,
+          [itemIds],
+        );
+        if (gone.length === 0) return [];
+        await client.query(`DELETE FROM changes WHERE op = 'add' AND hash_id = ANY($1::bigint[])`, [gone.map((h) => h.id)]);
+        await client.query('DELETE FROM hashes WHERE item_id = ANY($1::bigint[])', [itemIds]);
+        await client.query('DELETE FROM items WHERE id = ANY($1::bigint[])', [itemIds]);
+        await appendChanges(
+          client,
+          gone.map((h) => ({ op: 'remove', hashId: h.id, ref: h.ref, itemRef: h.item_ref, role: h.role, detail: null, algorithm: h.algorithm, value: null, quality: null })),
+          now(),
+        );
+        await audit(client, actor, 'case.remove_items', null, { items: itemIds.length, hashes: gone.length });
+        return gone.map((h) => h.id);
+      });
+      if (removed.length > 0) {
+        notifier.hint();
+        eraser.request();
+      }
+      return removed;
+    },
     async recordMatches(hashIds, actor) {
       if (hashIds.length === 0) return;
       await inTransaction(pool, async (client) => {

@@ -8,7 +8,7 @@ import {
   type ReviewStore,
 } from '../review.js';
 import { heldItemsFromJson, heldItemsToJson } from '../held-items.js';
-import type { Actor } from '../types.js';
+import type { Actor, NewItem } from '../types.js';
 
 export interface SqliteReviewContext {
   iso: () => string;
@@ -28,6 +28,33 @@ interface HeldRow {
   held_at: string;
   decided_at: string | null;
   decided_by: string | null;
+}
+
+
+interface LiveHashRow {
+  item_id: number;
+  item_ref: string;
+  case_id: number;
+  kind: 'image' | 'video';
+  algorithm: string;
+  value: Buffer;
+  quality: number | null;
+  role: string;
+  detail: string | Record<string, unknown> | null;
+}
+
+function groupItems(rows: readonly LiveHashRow[]) {
+  const byItem = new Map<number, { itemId: number; itemRef: string; caseId: number; item: NewItem }>();
+  for (const r of rows) {
+    let entry = byItem.get(r.item_id);
+    if (!entry) {
+      entry = { itemId: r.item_id, itemRef: r.item_ref, caseId: r.case_id, item: { kind: r.kind, hashes: [] } };
+      byItem.set(r.item_id, entry);
+    }
+    const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail;
+    entry.item.hashes.push({ algorithm: r.algorithm, bytes: new Uint8Array(r.value), quality: r.quality, role: r.role, detail });
+  }
+  return [...byItem.values()];
 }
 
 const HELD_COLUMNS = 'h.*, c.number AS case_number';
@@ -73,6 +100,13 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
          FROM held_submissions WHERE case_id = ?`,
     ),
     eraseWithdrawn: db.prepare(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`),
+    liveItems: db.prepare<[string, string], LiveHashRow>(
+      `WITH given(ref) AS (SELECT value FROM json_each(?)),
+            wanted(id) AS (SELECT h.item_id FROM given g JOIN hashes h ON h.ref = g.ref
+                           UNION SELECT i.id FROM json_each(?) g JOIN items i ON i.ref = g.value)
+       SELECT i.id AS item_id, i.ref AS item_ref, i.case_id, i.kind, h.algorithm, h.value, h.quality, h.role, h.detail
+         FROM wanted w JOIN items i ON i.id = w.id JOIN hashes h ON h.item_id = i.id ORDER BY i.id, h.id`,
+    ),
   };
 
   const addTx = db.transaction((entries: readonly { algorithm: string; bytes: Uint8Array; label: string | null }[], actor: Actor) => {
@@ -145,6 +179,10 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
     },
     async eraseHeldOfWithdrawnCases() {
       return sql.eraseWithdrawn.run().changes;
+    },
+    async liveItemsOfRefs(refs) {
+      const json = JSON.stringify(refs);
+      return groupItems(sql.liveItems.all(json, json));
     },
   };
 }

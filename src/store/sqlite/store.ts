@@ -139,6 +139,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
          FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.case_id = ? ORDER BY h.id`,
     ),
     deleteHashesOfCase: db.prepare('DELETE FROM hashes WHERE case_id = ?'),
+    hashesOfItems: db.prepare<[string], { id: number; ref: string; item_ref: string; role: string; algorithm: string }>(
+      `SELECT h.id, h.ref, i.ref AS item_ref, h.role, h.algorithm
+         FROM hashes h JOIN items i ON i.id = h.item_id WHERE h.item_id IN (SELECT value FROM json_each(?)) ORDER BY h.id`,
+    ),
+    deleteAddChangesOfItems: db.prepare(
+      `DELETE FROM changes WHERE op = 'add' AND hash_id IN (SELECT id FROM hashes WHERE item_id IN (SELECT value FROM json_each(?)))`,
+    ),
+    deleteHashesOfItems: db.prepare('DELETE FROM hashes WHERE item_id IN (SELECT value FROM json_each(?))'),
+    deleteItems: db.prepare('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))'),
     deleteItemsOfCase: db.prepare('DELETE FROM items WHERE case_id = ?'),
     // Erases the values a withdrawn case ever published to the change log.
     deleteAddChangesOfCase: db.prepare(
@@ -266,6 +275,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return removed.map((hash) => hash.id);
   });
 
+  // An operator's removal of some items (quarantine): like a withdrawal, for those items only.
+  const removeItemsTx = db.transaction((itemIds: readonly number[], actor: Actor): number[] => {
+    const ids = JSON.stringify(itemIds);
+    const removed = sql.hashesOfItems.all(ids);
+    if (removed.length === 0) return [];
+    const at = iso();
+    sql.deleteAddChangesOfItems.run(ids);
+    sql.deleteHashesOfItems.run(ids);
+    sql.deleteItems.run(ids);
+    for (const h of removed) sql.insertChange.run('remove', h.id, h.ref, h.item_ref, h.role, null, h.algorithm, null, null, at);
+    audit(actor, 'case.remove_items', null, { items: itemIds.length, hashes: removed.length });
+    return removed.map((hash) => hash.id);
+  });
+
   const recordMatchesTx = db.transaction((hashIds: readonly number[], actor: Actor) => {
     const cases = sql.countMatches.all(JSON.stringify(hashIds)).map((row) => row.number);
     if (cases.length > 0) audit(actor, 'case.match', null, { cases: cases.sort(), hashes: hashIds.length });
@@ -326,6 +349,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     async withdrawCase(caseId, actor) {
       const removed = withdrawCaseTx(caseId, actor);
+      if (removed.length > 0) changed();
+      if (removed.length > 0) eraser.request();
+      return removed;
+    },
+    async removeItems(itemIds, actor) {
+      const removed = itemIds.length === 0 ? [] : removeItemsTx(itemIds, actor);
       if (removed.length > 0) changed();
       if (removed.length > 0) eraser.request();
       return removed;
