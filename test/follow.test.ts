@@ -141,11 +141,19 @@ describe('follower mode (serve --follow)', () => {
     const [va, vb] = [hexHashValues(44, 1)[0]!, hexHashValues(45, 1)[0]!];
     await register(a, [va]);
     await register(b, [vb]);
-    const follower = await server({ follow: `${a.url} ${b.url}`, followKey: `${keyA},${keyB}` });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-'));
+    const follower = await server({ follow: `${a.url} ${b.url}`, followKey: `${keyA},${keyB}` }, dataDir);
     await whenReady(follower);
     const local = await follower.createPlatformKey('Uploads');
     expect((await matches(follower, local, va)).map((m) => m.source)).toEqual([a.url]);
     expect((await matches(follower, local, vb)).map((m) => m.source)).toEqual([b.url]);
+    await follower.close();
+
+    // Restarted following only B: A's hashes, still on disk, match nothing.
+    const onlyB = await server({ follow: b.url, followKey: keyB }, dataDir);
+    await whenReady(onlyB);
+    expect(await matches(onlyB, local, va)).toEqual([]);
+    expect((await matches(onlyB, local, vb)).map((m) => m.source)).toEqual([b.url]);
   });
 
   it('long-polls: /v1/sync?wait= answers with a change written while it waited', async () => {

@@ -67,10 +67,15 @@ export class Follower {
       this.sources.push({ id, url: source.url, cursor, caughtUp: cursor > 0, lastError: null, feed: new RemoteFeed(source.url, source.key) });
     }
     let hashes = 0;
+    // A bank no longer followed keeps its rows (following it again resumes) but matches nothing.
+    const followed = new Set(this.sources.map((s) => s.id));
     for (let after = 0; ; ) {
       const page = await this.store.followedPage(after, LOAD_PAGE);
-      for (const h of page) this.matcher.add(h.algorithm, h.id, h.bytes);
-      hashes += page.length;
+      for (const h of page) {
+        if (!followed.has(h.sourceId)) continue;
+        this.matcher.add(h.algorithm, h.id, h.bytes);
+        hashes++;
+      }
       if (page.length < LOAD_PAGE) break;
       after = page[page.length - 1]!.id;
     }
