@@ -167,6 +167,12 @@ describe('quarantine: hashes that platforms dispute go to review', () => {
           .matches as { id: string }[];
       const [hit] = await match(disputed);
       const { cursor } = (await request(`${server.url}/v1/sync?after=0`, { headers: bearer(c) })).body;
+      // A StopNCII client that has seen it active.
+      const copy = newLocalCopy();
+      const client = new StopNciiClient(`${server.url}/stopncii/v1`, c);
+      await server.server.rempart.exchange.catchUp();
+      await syncOnce(client, copy, { honourStatus: false });
+      expect(copy.hashes.get(`ImagePDQ:${hex(disputed)}`)?.hashStatus).toBe('Active');
 
       // One platform says "not blocked": nothing happens yet.
       await request(`${server.url}/v1/feedback`, { headers: bearer(a), body: { feedback: [{ id: hit!.id, outcome: 'not_blocked' }] } });
@@ -183,6 +189,10 @@ describe('quarantine: hashes that platforms dispute go to review', () => {
       expect(sync.changes.map((ch: { op: string; id: string }) => [ch.op, ch.id])).toEqual([['remove', hit!.id]]);
       const status = (await request(`${server.url}/v1/cases/${created.body.caseNumber}`, { headers: bearer(created.body.caseSecret) })).body;
       expect(status).toMatchObject({ hashCount: 1, heldHashes: 1 });
+      // An operator's removal, not the victim's withdrawal: the StopNCII feed says Deleted.
+      await server.server.rempart.exchange.catchUp();
+      await syncOnce(client, copy, { honourStatus: false });
+      expect(copy.hashes.get(`ImagePDQ:${hex(disputed)}`)?.hashStatus).toBe('Deleted');
 
       const rempart = server.server.rempart;
       const [held] = await rempart.review.list('held');
@@ -238,7 +248,7 @@ describe.each(STORE_BACKENDS)('allow-list and review roles: $backend', (backend)
     expect(await store.removeItems([first4!.id], operator)).toEqual([]);
     expect(await store.countHashes()).toBe(1);
     const after = await store.changesAfter(cursor, 10);
-    expect(after.map((c) => [c.op, c.ref])).toEqual([['remove', first4!.hashes[0]!.ref]]);
+    expect(after.map((c) => [c.op, c.ref, c.op === 'remove' ? c.removedBy : undefined])).toEqual([['remove', first4!.hashes[0]!.ref, 'operator']]);
     expect((await store.changesAfter(0, 100)).some((c) => c.op === 'add' && c.ref === first4!.hashes[0]!.ref)).toBe(false);
     expect((await store.getCaseByNumber('RMP-HOLD-0002'))!.status).toBe('active');
 

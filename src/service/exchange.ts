@@ -89,7 +89,8 @@ export class ExchangeProjector {
         const signalType = STOPNCII_SIGNAL_TYPES[c.algorithm];
         if (signalType) out.push({ seq: c.seq, op: 'add', ref: c.ref, signalType, value: c.bytes });
       } else if (STOPNCII_SIGNAL_TYPES[c.algorithm]) {
-        out.push({ seq: c.seq, op: 'remove', ref: c.ref, status: this.options.removalStatus?.(c.ref) ?? 'Withdrawn' });
+        const status = c.removedBy === 'operator' ? 'Deleted' : (this.options.removalStatus?.(c.ref) ?? 'Withdrawn');
+        out.push({ seq: c.seq, op: 'remove', ref: c.ref, status });
       }
     }
     return out;

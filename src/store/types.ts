@@ -139,6 +139,8 @@ export type Change =
       role: string;
       algorithm: string;
       at: string;
+      /** Why, when it was not the victim's withdrawal: `{"removedBy": "operator"}` (quarantine). */
+      removedBy?: 'operator';
     };
 
 export interface PlatformRecord {

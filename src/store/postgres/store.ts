@@ -443,7 +443,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await client.query('DELETE FROM items WHERE id = ANY($1::bigint[])', [itemIds]);
         await appendChanges(
           client,
-          gone.map((h) => ({ op: 'remove', hashId: h.id, ref: h.ref, itemRef: h.item_ref, role: h.role, detail: null, algorithm: h.algorithm, value: null, quality: null })),
+          // Marked as an operator's removal: the StopNCII feed then says Deleted, not Withdrawn.
+          gone.map((h) => ({ op: 'remove', hashId: h.id, ref: h.ref, itemRef: h.item_ref, role: h.role, detail: JSON.stringify({ removedBy: 'operator' }), algorithm: h.algorithm, value: null, quality: null })),
           now(),
         );
         await audit(client, actor, 'case.remove_items', null, { items: itemIds.length, hashes: gone.length });
@@ -729,7 +730,10 @@ function toStoredHash(row: HashRow): StoredHash {
 
 function toChange(row: ChangeRow): Change {
   const common = { seq: row.seq, ref: row.ref, itemRef: row.item_ref, role: row.role, algorithm: row.algorithm };
-  if (row.op === 'remove') return { ...common, op: 'remove', hashId: row.hash_id, at: row.at.toISOString() };
+  if (row.op === 'remove') {
+    const removedBy = row.detail?.removedBy === 'operator' ? { removedBy: 'operator' as const } : {};
+    return { ...common, op: 'remove', hashId: row.hash_id, at: row.at.toISOString(), ...removedBy };
+  }
   return {
     ...common,
     op: 'add',

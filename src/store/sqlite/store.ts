@@ -284,7 +284,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     sql.deleteAddChangesOfItems.run(ids);
     sql.deleteHashesOfItems.run(ids);
     sql.deleteItems.run(ids);
-    for (const h of removed) sql.insertChange.run('remove', h.id, h.ref, h.item_ref, h.role, null, h.algorithm, null, null, at);
+    // Marked as an operator's removal: the StopNCII feed then says Deleted, not Withdrawn.
+    const detail = JSON.stringify({ removedBy: 'operator' });
+    for (const h of removed) sql.insertChange.run('remove', h.id, h.ref, h.item_ref, h.role, detail, h.algorithm, null, null, at);
     audit(actor, 'case.remove_items', null, { items: itemIds.length, hashes: removed.length });
     return removed.map((hash) => hash.id);
   });
@@ -510,7 +512,10 @@ function toCaseRecord(row: CaseRow): CaseRecord {
 
 function toChange(row: ChangeRow): Change {
   const common = { seq: row.seq, ref: row.ref, itemRef: row.item_ref, role: row.role, algorithm: row.algorithm };
-  if (row.op === 'remove') return { ...common, op: 'remove', hashId: row.hash_id, at: row.at };
+  if (row.op === 'remove') {
+    const removedBy = parseDetail(row.detail)?.removedBy === 'operator' ? { removedBy: 'operator' as const } : {};
+    return { ...common, op: 'remove', hashId: row.hash_id, at: row.at, ...removedBy };
+  }
   return {
     ...common,
     op: 'add',
