@@ -356,7 +356,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
           'Body `{"enabled": true}`. The webhook goes to the URL the operator set for your platform (`rempart webhook set`); its data is `{"after", "cursor"}`: read `GET /v1/sync?after=…` up to `cursor`.',
         security: bearerAuth,
         body: { type: 'object', required: ['enabled'], additionalProperties: false, properties: { enabled: { type: 'boolean' } } },
-        response: { 200: { type: 'object', properties: { feedWebhook: { type: 'boolean' } } }, ...errors(400, 401) },
+        response: { 200: { type: 'object', properties: { feedWebhook: { type: 'boolean' } } }, ...errors(...BODY_ERRORS, 401) },
       },
     },
     async (request) => {
@@ -381,7 +381,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
           minProperties: 1,
           additionalProperties: { type: ['integer', 'null'] },
         },
-        response: { 200: { type: 'object', properties: { thresholds: thresholdViews } }, ...errors(400, 401) },
+        response: { 200: { type: 'object', properties: { thresholds: thresholdViews } }, ...errors(...BODY_ERRORS, 401) },
       },
     },
     async (request) => {

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { FeedbackEntry, FeedbackStore, FeedbackValue, NewFeedback } from '../feedback.js';
 import type { Actor } from '../types.js';
-import { type Queryable, inTransaction } from './connection.js';
+import { type Queryable, inTransaction, queries } from './connection.js';
 
 interface FeedbackRow {
   ref: string;
@@ -30,6 +30,8 @@ const RESOLVE = `
   SELECT g.ref, i.id, i.ref, i.case_id FROM unnest($1::text[]) AS g(ref) JOIN items i ON i.ref = g.ref`;
 
 export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackContext): FeedbackStore {
+  // Direct queries report a lost database as DATABASE_UNAVAILABLE (503), as the store's own do.
+  const db = queries(pool);
   return {
     async recordFeedback(platformId, entries: readonly NewFeedback[], actor) {
       if (entries.length === 0) return { recorded: [], unknown: [] };
@@ -64,7 +66,7 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
 
     async feedbackOfRefs(refs) {
       if (refs.length === 0) return [];
-      const { rows } = await pool.query<FeedbackRow>(
+      const { rows } = await db.query<FeedbackRow>(
         `SELECT r.ref, r.item_ref, ${ENTRY_COLUMNS}
            FROM (${RESOLVE}) r JOIN feedback f ON f.item_id = r.item_id JOIN platforms p ON p.id = f.platform_id
           ORDER BY f.at DESC, r.ref, p.name`,
@@ -74,7 +76,7 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
     },
 
     async feedbackOfCase(caseId) {
-      const { rows } = await pool.query<FeedbackRow>(
+      const { rows } = await db.query<FeedbackRow>(
         `SELECT i.ref AS ref, i.ref AS item_ref, ${ENTRY_COLUMNS}
            FROM feedback f JOIN items i ON i.id = f.item_id JOIN platforms p ON p.id = f.platform_id
           WHERE f.case_id = $1 ORDER BY f.at DESC, i.ref, p.name`,
@@ -86,7 +88,7 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
     async countPlatformsReporting(refs, value) {
       const out = new Map<string, number>();
       if (refs.length === 0) return out;
-      const { rows } = await pool.query<{ ref: string; n: number }>(
+      const { rows } = await db.query<{ ref: string; n: number }>(
         `SELECT r.ref, count(*)::int AS n
            FROM (${RESOLVE}) r JOIN feedback f ON f.item_id = r.item_id JOIN platforms p ON p.id = f.platform_id
           WHERE f.value = $2 AND p.revoked_at IS NULL
@@ -98,7 +100,7 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
     },
 
     async countPlatformsBlocking(caseId) {
-      const { rows } = await pool.query<{ n: number }>(
+      const { rows } = await db.query<{ n: number }>(
         `SELECT count(DISTINCT f.platform_id)::int AS n FROM feedback f JOIN platforms p ON p.id = f.platform_id
           WHERE f.case_id = $1 AND f.value = 'Blocked' AND p.revoked_at IS NULL`,
         [caseId],
@@ -107,7 +109,7 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
     },
 
     async eraseFeedbackOfWithdrawnCases() {
-      const result = await pool.query(`DELETE FROM feedback WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);
+      const result = await db.query(`DELETE FROM feedback WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);
       return result.rowCount ?? 0;
     },
   };

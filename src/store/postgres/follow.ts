@@ -1,7 +1,7 @@
 /** PostgreSQL side of the follower's role (see ../follow.ts, and ../sqlite/follow.ts). */
 import type pg from 'pg';
 import type { FollowStore, FollowedFacts, FollowedHash } from '../follow.js';
-import { inTransaction } from './connection.js';
+import { inTransaction, queries } from './connection.js';
 
 interface FollowedRow {
   id: number;
@@ -26,10 +26,12 @@ const toHash = (r: FollowedRow): FollowedHash => ({
 });
 
 export function postgresFollowRole(pool: pg.Pool, now: () => Date): FollowStore {
+  // Direct queries report a lost database as DATABASE_UNAVAILABLE (503), as the store's own do.
+  const db = queries(pool);
   return {
     async followSource(url) {
-      await pool.query('INSERT INTO follow_sources (url, cursor, updated_at) VALUES ($1, 0, $2) ON CONFLICT (url) DO NOTHING', [url, now()]);
-      const { rows } = await pool.query<{ id: number; cursor: number }>('SELECT id, cursor FROM follow_sources WHERE url = $1', [url]);
+      await db.query('INSERT INTO follow_sources (url, cursor, updated_at) VALUES ($1, 0, $2) ON CONFLICT (url) DO NOTHING', [url, now()]);
+      const { rows } = await db.query<{ id: number; cursor: number }>('SELECT id, cursor FROM follow_sources WHERE url = $1', [url]);
       return rows[0]!;
     },
     async applyFollowed(sourceId, changes, cursor) {
@@ -59,13 +61,13 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date): FollowStore 
       });
     },
     async followedPage(afterId, limit) {
-      const { rows } = await pool.query<FollowedRow>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+      const { rows } = await db.query<FollowedRow>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
       return rows.map(toHash);
     },
     async followedFacts(ids) {
       const out = new Map<number, FollowedFacts>();
       if (ids.length === 0) return out;
-      const { rows } = await pool.query<{ id: number; ref: string; item_ref: string; role: string; algorithm: string; url: string }>(
+      const { rows } = await db.query<{ id: number; ref: string; item_ref: string; role: string; algorithm: string; url: string }>(
         `SELECT f.id, f.ref, f.item_ref, f.role, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
           WHERE f.id = ANY($1::bigint[])`,
         [ids],

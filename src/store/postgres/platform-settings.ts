@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { PlatformSettingsStore } from '../platform-settings.js';
 import type { Actor } from '../types.js';
-import { type Queryable, inTransaction } from './connection.js';
+import { type Queryable, inTransaction, queries } from './connection.js';
 
 export interface PostgresPlatformSettingsContext {
   now: () => Date;
@@ -18,8 +18,10 @@ async function read(client: Queryable, platformId: number): Promise<Record<strin
 }
 
 export function postgresPlatformSettingsRole(pool: pg.Pool, context: PostgresPlatformSettingsContext): PlatformSettingsStore {
+  // Direct queries report a lost database as DATABASE_UNAVAILABLE (503), as the store's own do.
+  const db = queries(pool);
   return {
-    platformThresholds: (platformId) => read(pool, platformId),
+    platformThresholds: (platformId) => read(db, platformId),
     async setPlatformThresholds(platformId, changes, actor) {
       return inTransaction(pool, async (client) => {
         const at = context.now();

@@ -9,7 +9,7 @@ import {
 } from '../review.js';
 import { heldItemsFromJson, heldItemsToJson, type NewItemJson } from '../held-items.js';
 import type { Actor, NewItem } from '../types.js';
-import { type Queryable, inTransaction } from './connection.js';
+import { type Queryable, inTransaction, queries } from './connection.js';
 
 export interface PostgresReviewContext {
   now: () => Date;
@@ -78,6 +78,8 @@ function toHeld(row: HeldRow): HeldSubmission {
 }
 
 export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext): AllowListStore & ReviewStore {
+  // Direct queries report a lost database as DATABASE_UNAVAILABLE (503), as the store's own do.
+  const db = queries(pool);
   const byRef = async (client: Queryable, ref: string) => {
     const { rows } = await client.query<HeldRow>(`${HELD} WHERE h.ref = $1`, [ref]);
     return rows[0] && toHeld(rows[0]);
@@ -107,14 +109,14 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
       });
     },
     async allowListPage(afterId, limit) {
-      const { rows } = await pool.query<{ id: number; algorithm: string; value: Buffer; label: string | null; added_at: Date }>(
+      const { rows } = await db.query<{ id: number; algorithm: string; value: Buffer; label: string | null; added_at: Date }>(
         'SELECT * FROM allow_list WHERE id > $1 ORDER BY id LIMIT $2',
         [afterId, limit],
       );
       return rows.map((r) => ({ id: r.id, algorithm: r.algorithm, bytes: new Uint8Array(r.value), label: r.label, addedAt: r.added_at.toISOString() }));
     },
     async allowListVersion() {
-      const { rows } = await pool.query<{ max: number; n: number }>('SELECT coalesce(max(id), 0) AS max, count(*) AS n FROM allow_list');
+      const { rows } = await db.query<{ max: number; n: number }>('SELECT coalesce(max(id), 0) AS max, count(*) AS n FROM allow_list');
       return `${rows[0]!.max}:${rows[0]!.n}`;
     },
     async holdItems(input, actor) {
@@ -130,13 +132,13 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
       });
     },
     async listHeld(options = {}) {
-      const { rows } = await pool.query<HeldRow>(`${HELD} WHERE ($1::text IS NULL OR h.status = $1) ORDER BY h.id LIMIT $2`, [
+      const { rows } = await db.query<HeldRow>(`${HELD} WHERE ($1::text IS NULL OR h.status = $1) ORDER BY h.id LIMIT $2`, [
         options.status ?? null,
         options.limit ?? 100,
       ]);
       return rows.map(toHeld);
     },
-    getHeld: (ref) => byRef(pool, ref),
+    getHeld: (ref) => byRef(db, ref),
     async decideHeld(ref, status, actor) {
       return inTransaction(pool, async (client) => {
         const result = await client.query(
@@ -149,10 +151,10 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
       });
     },
     async eraseHeldItems(ref) {
-      await pool.query(`UPDATE held_submissions SET items = '[]' WHERE ref = $1 AND status <> 'held'`, [ref]);
+      await db.query(`UPDATE held_submissions SET items = '[]' WHERE ref = $1 AND status <> 'held'`, [ref]);
     },
     async heldCountsOfCase(caseId) {
-      const { rows } = await pool.query<{ held: number | null; rejected: number | null }>(
+      const { rows } = await db.query<{ held: number | null; rejected: number | null }>(
         `SELECT sum(CASE WHEN status = 'held' THEN hash_count ELSE 0 END)::integer AS held,
                 sum(CASE WHEN status = 'rejected' THEN hash_count ELSE 0 END)::integer AS rejected
            FROM held_submissions WHERE case_id = $1`,
@@ -161,7 +163,7 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
       return { held: rows[0]?.held ?? 0, rejected: rows[0]?.rejected ?? 0 };
     },
     async liveItemsOfRefs(refs) {
-      const { rows } = await pool.query<LiveHashRow>(
+      const { rows } = await db.query<LiveHashRow>(
         `WITH wanted(id) AS (SELECT h.item_id FROM hashes h WHERE h.ref = ANY($1::text[])
                              UNION SELECT i.id FROM items i WHERE i.ref = ANY($1::text[]))
          SELECT i.id AS item_id, i.ref AS item_ref, i.case_id, i.kind, h.algorithm, h.value, h.quality, h.role, h.detail
@@ -171,7 +173,7 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
       return groupItems(rows);
     },
     async eraseHeldOfWithdrawnCases() {
-      const result = await pool.query(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);
+      const result = await db.query(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);
       return result.rowCount ?? 0;
     },
   };
