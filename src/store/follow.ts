@@ -17,6 +17,29 @@ export interface FollowedHash {
   quality: number | null;
 }
 
+/** A row of `followed_hashes` as both backends return it (same columns, same types). */
+export interface FollowedHashRow {
+  id: number;
+  source_id: number;
+  ref: string;
+  item_ref: string;
+  role: string;
+  algorithm: string;
+  value: Uint8Array;
+  quality: number | null;
+}
+
+export const followedHashFromRow = (r: FollowedHashRow): FollowedHash => ({
+  id: r.id,
+  sourceId: r.source_id,
+  ref: r.ref,
+  itemRef: r.item_ref,
+  role: r.role,
+  algorithm: r.algorithm,
+  bytes: new Uint8Array(r.value),
+  quality: r.quality,
+});
+
 export type FollowedChange =
   | { op: 'add'; ref: string; itemRef: string; role: string; algorithm: string; bytes: Uint8Array; quality: number | null }
   | { op: 'remove'; ref: string };

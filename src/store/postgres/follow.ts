@@ -1,29 +1,8 @@
 /** PostgreSQL side of the follower's role (see ../follow.ts, and ../sqlite/follow.ts). */
 import type pg from 'pg';
-import type { FollowStore, FollowedFacts, FollowedHash } from '../follow.js';
+import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
 import { inTransaction, queries } from './connection.js';
 
-interface FollowedRow {
-  id: number;
-  source_id: number;
-  ref: string;
-  item_ref: string;
-  role: string;
-  algorithm: string;
-  value: Buffer;
-  quality: number | null;
-}
-
-const toHash = (r: FollowedRow): FollowedHash => ({
-  id: r.id,
-  sourceId: r.source_id,
-  ref: r.ref,
-  itemRef: r.item_ref,
-  role: r.role,
-  algorithm: r.algorithm,
-  bytes: new Uint8Array(r.value),
-  quality: r.quality,
-});
 
 export function postgresFollowRole(pool: pg.Pool, now: () => Date): FollowStore {
   // Direct queries report a lost database as DATABASE_UNAVAILABLE (503), as the store's own do.
@@ -42,12 +21,12 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date): FollowStore 
         const removed: number[] = [];
         for (const c of changes) {
           if (c.op === 'add') {
-            const { rows } = await client.query<FollowedRow>(
+            const { rows } = await client.query<FollowedHashRow>(
               `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality) VALUES ($1, $2, $3, $4, $5, $6, $7)
                ON CONFLICT (source_id, ref) DO NOTHING RETURNING *`,
               [sourceId, c.ref, c.itemRef, c.role, c.algorithm, Buffer.from(c.bytes), c.quality],
             );
-            if (rows[0]) added.push(toHash(rows[0]));
+            if (rows[0]) added.push(followedHashFromRow(rows[0]));
           } else {
             const { rows } = await client.query<{ id: number }>('DELETE FROM followed_hashes WHERE source_id = $1 AND ref = $2 RETURNING id', [
               sourceId,
@@ -61,8 +40,8 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date): FollowStore 
       });
     },
     async followedPage(afterId, limit) {
-      const { rows } = await db.query<FollowedRow>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
-      return rows.map(toHash);
+      const { rows } = await db.query<FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+      return rows.map(followedHashFromRow);
     },
     async followedFacts(ids) {
       const out = new Map<number, FollowedFacts>();

@@ -1,40 +1,19 @@
 /** SQLite side of the follower's role (see ../follow.ts). */
 import type Database from 'better-sqlite3';
-import type { FollowStore, FollowedFacts, FollowedHash } from '../follow.js';
+import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
 
-interface FollowedRow {
-  id: number;
-  source_id: number;
-  ref: string;
-  item_ref: string;
-  role: string;
-  algorithm: string;
-  value: Buffer;
-  quality: number | null;
-}
-
-const toHash = (r: FollowedRow): FollowedHash => ({
-  id: r.id,
-  sourceId: r.source_id,
-  ref: r.ref,
-  itemRef: r.item_ref,
-  role: r.role,
-  algorithm: r.algorithm,
-  bytes: new Uint8Array(r.value),
-  quality: r.quality,
-});
 
 export function sqliteFollowRole(db: Database.Database, iso: () => string): FollowStore {
   const sql = {
     source: db.prepare<[string], { id: number; cursor: number }>('SELECT id, cursor FROM follow_sources WHERE url = ?'),
     addSource: db.prepare('INSERT INTO follow_sources (url, cursor, updated_at) VALUES (?, 0, ?) ON CONFLICT (url) DO NOTHING'),
-    add: db.prepare<[number, string, string, string, string, Buffer, number | null], FollowedRow>(
+    add: db.prepare<[number, string, string, string, string, Buffer, number | null], FollowedHashRow>(
       `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (source_id, ref) DO NOTHING RETURNING *`,
     ),
     remove: db.prepare<[number, string], { id: number }>('DELETE FROM followed_hashes WHERE source_id = ? AND ref = ? RETURNING id'),
     moveCursor: db.prepare('UPDATE follow_sources SET cursor = ?, updated_at = ? WHERE id = ? AND cursor <= ?'),
-    page: db.prepare<[number, number], FollowedRow>('SELECT * FROM followed_hashes WHERE id > ? ORDER BY id LIMIT ?'),
+    page: db.prepare<[number, number], FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > ? ORDER BY id LIMIT ?'),
     facts: db.prepare<[string], { id: number; ref: string; item_ref: string; role: string; algorithm: string; url: string }>(
       `SELECT f.id, f.ref, f.item_ref, f.role, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
         WHERE f.id IN (SELECT value FROM json_each(?))`,
@@ -47,7 +26,7 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     for (const c of changes) {
       if (c.op === 'add') {
         const row = sql.add.get(sourceId, c.ref, c.itemRef, c.role, c.algorithm, Buffer.from(c.bytes), c.quality);
-        if (row) added.push(toHash(row));
+        if (row) added.push(followedHashFromRow(row));
       } else {
         const row = sql.remove.get(sourceId, c.ref);
         if (row) removed.push(row.id);
@@ -66,7 +45,7 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
       return applyTx(sourceId, changes, cursor);
     },
     async followedPage(afterId, limit) {
-      return sql.page.all(afterId, limit).map(toHash);
+      return sql.page.all(afterId, limit).map(followedHashFromRow);
     },
     async followedFacts(ids) {
       const out = new Map<number, FollowedFacts>();
