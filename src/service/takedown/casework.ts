@@ -22,25 +22,13 @@ import { checkEmail, normaliseDomain, platformForHost } from './links.js';
 import type { NoticeService } from './notices.js';
 import { sealContext } from './reports.js';
 import { renderTemplate, type TemplateService } from './templates.js';
+import type { QueueEntry } from '../console-shapes.js';
+
+export type { QueueEntry } from '../console-shapes.js';
 
 /** Statuses an analyst sets by hand (the others come from notices and answers). */
 export const ANALYST_LINK_STATUSES = ['under_review', 'checked', 'not_found', 'not_illegal'] as const;
 export type AnalystLinkStatus = (typeof ANALYST_LINK_STATUSES)[number];
-
-export interface QueueEntry {
-  ref: string;
-  caseNumber: string;
-  minor: boolean;
-  minorHandled: boolean;
-  createdAt: string;
-  /** The oldest link still waiting for the hotline (received or under review). */
-  waitingSince: string | null;
-  links: number;
-  toReview: number;
-  awaitingAnswer: number;
-  removed: number;
-  overdueNotices: number;
-}
 
 export interface ConsoleLink extends LinkRecord {
   platform: string | null;

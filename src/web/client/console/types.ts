@@ -6,19 +6,7 @@ export interface Session {
   expiresAt: string;
 }
 
-export interface QueueEntry {
-  ref: string;
-  caseNumber: string;
-  minor: boolean;
-  minorHandled: boolean;
-  createdAt: string;
-  waitingSince: string | null;
-  links: number;
-  toReview: number;
-  awaitingAnswer: number;
-  removed: number;
-  overdueNotices: number;
-}
+export type { QueueEntry } from '../../../service/console-shapes.js';
 
 export interface LinkEvent {
   at: string;
