@@ -121,8 +121,10 @@ export class FeedbackService {
   private async record(platform: PlatformRecord, entries: readonly NewFeedback[]) {
     const result = await this.store.recordFeedback(platform.id, entries, { kind: 'platform', id: platform.name });
     if (result.recorded.length === 0) return result;
-    // The exchange records carry the feedback: move them so that feed readers see it.
-    await this.store.touchExchangeRefs(result.recorded, () => Math.floor(this.now() / 1000));
+    // The exchange records carry the feedback, which is about the whole item (a video's MD5 and
+    // its frames, an image's whole-picture hash whichever of its hashes matched): move every one
+    // of them so that feed readers see it.
+    await this.store.touchExchangeRefs(result.itemHashRefs, () => Math.floor(this.now() / 1000));
     const byValue: Partial<Record<FeedbackValue, number>> = {};
     for (const e of entries) if (result.recorded.includes(e.ref)) byValue[e.value] = (byValue[e.value] ?? 0) + 1;
     this.events.emit('feedback.recorded', { platform: platform.name, refs: result.recorded, byValue });

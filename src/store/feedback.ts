@@ -40,12 +40,24 @@ export interface FeedbackEntry {
   at: string;
 }
 
+export interface RecordedFeedback {
+  /** The refs given that named a live hash or item, in the order given. */
+  recorded: string[];
+  unknown: string[];
+  /**
+   * Every live hash of the items reported on (a video's MD5 and its frames, an image's
+   * whole-picture hash and its derived ones): a report is about the item, so each of
+   * their feed records changed.
+   */
+  itemHashRefs: string[];
+}
+
 export interface FeedbackStore {
   /**
    * Stores each entry as the platform's latest report on the item the ref names (one
    * transaction, one audit entry). Refs that name no live hash or item are left out and returned.
    */
-  recordFeedback(platformId: number, entries: readonly NewFeedback[], actor: Actor): Promise<{ recorded: string[]; unknown: string[] }>;
+  recordFeedback(platformId: number, entries: readonly NewFeedback[], actor: Actor): Promise<RecordedFeedback>;
   /** Every platform's latest report on the items these refs name, newest first (one entry per ref and platform). */
   feedbackOfRefs(refs: readonly string[]): Promise<FeedbackEntry[]>;
   /** Every report on the items of one case, newest first (`ref` is the item's). */

@@ -34,7 +34,7 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
   const db = queries(pool);
   return {
     async recordFeedback(platformId, entries: readonly NewFeedback[], actor) {
-      if (entries.length === 0) return { recorded: [], unknown: [] };
+      if (entries.length === 0) return { recorded: [], unknown: [], itemHashRefs: [] };
       return inTransaction(pool, async (client) => {
         const { rows } = await client.query<{ ref: string; item_id: number; case_id: number }>(RESOLVE, [entries.map((e) => e.ref)]);
         const items = new Map(rows.map((r) => [r.ref, r]));
@@ -42,12 +42,14 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
         const recorded: string[] = [];
         const unknown: string[] = [];
         const counts: Partial<Record<FeedbackValue, number>> = {};
+        const itemIds = new Set<number>();
         for (const entry of entries) {
           const item = items.get(entry.ref);
           if (item === undefined) {
             unknown.push(entry.ref);
             continue;
           }
+          itemIds.add(Number(item.item_id));
           await client.query(
             `INSERT INTO feedback (item_id, platform_id, case_id, value, tags, first_at, at) VALUES ($1, $2, $3, $4, $5, $6, $6)
              ON CONFLICT (item_id, platform_id) DO UPDATE SET value = excluded.value, tags = excluded.tags, at = excluded.at`,
@@ -60,7 +62,13 @@ export function postgresFeedbackRole(pool: pg.Pool, context: PostgresFeedbackCon
           const name = await client.query<{ name: string }>('SELECT name FROM platforms WHERE id = $1', [platformId]);
           await context.audit(client, actor, 'feedback.record', name.rows[0]?.name ?? String(platformId), { refs: recorded, values: counts });
         }
-        return { recorded, unknown };
+        const itemHashRefs =
+          itemIds.size === 0
+            ? []
+            : (await client.query<{ ref: string }>('SELECT ref FROM hashes WHERE item_id = ANY($1::bigint[]) ORDER BY id', [[...itemIds]])).rows.map(
+                (r) => r.ref,
+              );
+        return { recorded, unknown, itemHashRefs };
       });
     },
 

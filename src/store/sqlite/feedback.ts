@@ -1,6 +1,6 @@
 /** SQLite side of the feedback role (see ../feedback.ts). */
 import type Database from 'better-sqlite3';
-import type { FeedbackEntry, FeedbackStore, FeedbackValue, NewFeedback } from '../feedback.js';
+import type { FeedbackEntry, FeedbackStore, FeedbackValue, NewFeedback, RecordedFeedback } from '../feedback.js';
 import type { Actor } from '../types.js';
 
 interface FeedbackRow {
@@ -40,6 +40,9 @@ export function sqliteFeedbackRole(db: Database.Database, context: SqliteFeedbac
        ON CONFLICT (item_id, platform_id) DO UPDATE SET value = excluded.value, tags = excluded.tags, at = excluded.at`,
     ),
     platformName: db.prepare<[number], { name: string }>('SELECT name FROM platforms WHERE id = ?'),
+    hashRefsOfItems: db.prepare<[string], string>(
+      'SELECT ref FROM hashes WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY id',
+    ).pluck(),
     ofRefs: db.prepare<[string], FeedbackRow>(
       `SELECT r.ref, r.item_ref, ${ENTRY_COLUMNS}
          FROM (${RESOLVE}) r JOIN feedback f ON f.item_id = r.item_id JOIN platforms p ON p.id = f.platform_id
@@ -65,12 +68,13 @@ export function sqliteFeedbackRole(db: Database.Database, context: SqliteFeedbac
     ),
   };
 
-  const recordTx = db.transaction((platformId: number, entries: readonly NewFeedback[], actor: Actor) => {
+  const recordTx = db.transaction((platformId: number, entries: readonly NewFeedback[], actor: Actor): RecordedFeedback => {
     const items = new Map(sql.resolve.all(JSON.stringify(entries.map((e) => e.ref))).map((r) => [r.ref, r]));
     const at = context.iso();
     const recorded: string[] = [];
     const unknown: string[] = [];
     const counts: Partial<Record<FeedbackValue, number>> = {};
+    const itemIds = new Set<number>();
     for (const entry of entries) {
       const item = items.get(entry.ref);
       if (item === undefined) {
@@ -79,18 +83,20 @@ export function sqliteFeedbackRole(db: Database.Database, context: SqliteFeedbac
       }
       sql.upsert.run(item.item_id, platformId, item.case_id, entry.value, JSON.stringify(entry.tags), at, at);
       recorded.push(entry.ref);
+      itemIds.add(item.item_id);
       counts[entry.value] = (counts[entry.value] ?? 0) + 1;
     }
     if (recorded.length > 0) {
       const platform = sql.platformName.get(platformId)?.name ?? String(platformId);
       context.audit(actor, 'feedback.record', platform, { refs: recorded, values: counts });
     }
-    return { recorded, unknown };
+    const itemHashRefs = itemIds.size === 0 ? [] : sql.hashRefsOfItems.all(JSON.stringify([...itemIds]));
+    return { recorded, unknown, itemHashRefs };
   });
 
   return {
     async recordFeedback(platformId, entries, actor) {
-      return entries.length === 0 ? { recorded: [], unknown: [] } : recordTx.immediate(platformId, entries, actor);
+      return entries.length === 0 ? { recorded: [], unknown: [], itemHashRefs: [] } : recordTx.immediate(platformId, entries, actor);
     },
     async feedbackOfRefs(refs) {
       return refs.length === 0 ? [] : sql.ofRefs.all(JSON.stringify(refs)).map(toEntry);
