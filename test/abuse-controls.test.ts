@@ -207,6 +207,20 @@ describe('quarantine: hashes that platforms dispute go to review', () => {
 });
 
 describe.each(STORE_BACKENDS)('allow-list and review roles: $backend', (backend) => {
+  it('erase a rejected submission’s values in the rejection itself: no table holds them once it commits', async () => {
+    const handle = await backend.open();
+    const { store } = handle;
+    const created = await store.createCase({ number: 'RMP-HOLD-0009', secretHash: 'x', items: [] }, operator);
+    const values = [pdq(41), pdq(42)];
+    await store.holdItems({ ref: 'hold_r', caseId: created.case.id, reason: 'allow_list', detail: { met: [] }, items: [{ kind: 'image', hashes: values }] }, operator);
+    expect(await handle.cellsContaining(values[0]!.bytes)).toEqual(['held_submissions.items']); // control
+
+    const rejected = await store.decideHeld('hold_r', 'rejected', operator);
+    expect(rejected).toMatchObject({ status: 'rejected', hashCount: 2, items: [] });
+    for (const v of values) expect(await handle.cellsContaining(v.bytes)).toEqual([]);
+    expect(await store.heldCountsOfCase(created.case.id)).toEqual({ held: 0, rejected: 2 });
+  });
+
   it('keep entries unique, hold items out of the bank, and let one decision win', async () => {
     const { store } = await backend.open();
     const a = pdq(1);

@@ -205,6 +205,27 @@ describe('PostgreSQL erasure', () => {
   });
 });
 
+describe('PostgreSQL erasure of a rejected held submission', () => {
+  it('VACUUMs `held_submissions` after a rejection, so no row version of the rejected values stays in the table', async () => {
+    const url = sharedPostgres().schemaUrl('vacuum_held');
+    const schema = new URL(url).searchParams.get('schema');
+    const store = await open(url);
+    const { case: c } = await register(store, { number: 'RMP-H', secretHash: 's', hashes: [] }, victim);
+    const values = Array.from({ length: 20 }, () => ({ algorithm: 'pdq', bytes: new Uint8Array(randomBytes(32)), quality: 90 }));
+    await store.holdItems({ ref: 'hold_v', caseId: c.id, reason: 'allow_list', detail: {}, items: [{ kind: 'image', hashes: values }] }, victim);
+    const vacuums = async (table: string) =>
+      (await query<{ n: number }>(url, `SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = $1 AND schemaname = $2`, [table, schema]))[0]!.n;
+    const before = { held: await vacuums('held_submissions'), hashes: await vacuums('hashes') };
+
+    await store.decideHeld('hold_v', 'rejected', { kind: 'operator', id: 'ops' });
+    const [row] = await query<{ items: unknown[] }>(url, `SELECT items FROM ${schema}.held_submissions WHERE ref = 'hold_v'`);
+    expect(row!.items).toEqual([]);
+    expect(await store.erasureSettled(30_000)).toBe(true);
+    await eventually(async () => (await vacuums('held_submissions')) > before.held);
+    expect(await vacuums('hashes')).toBe(before.hashes);
+  });
+});
+
 describe('PostgreSQL erasure of a report', () => {
   it('VACUUMs `reports` after its personal data is erased, and not the hash tables', async () => {
     const url = sharedPostgres().schemaUrl('vacuum_report');

@@ -23,6 +23,12 @@ function fileBytesContain(file: string, needle: Uint8Array): string[] {
   return [file, `${file}-wal`].filter((f) => fs.existsSync(f) && fs.readFileSync(f).includes(Buffer.from(needle)));
 }
 
+/** Files holding the value's hex spelling (held submissions keep values as hex in JSON). */
+function fileTextContains(file: string, needle: Uint8Array): string[] {
+  const hex = Buffer.from(Buffer.from(needle).toString('hex'));
+  return [file, `${file}-wal`].filter((f) => fs.existsSync(f) && fs.readFileSync(f).includes(hex));
+}
+
 describe('opening a SQLite store', () => {
   it('puts the database at <dataDir>/rempart.sqlite, creating missing directories privately', async () => {
     const dataDir = path.join(tempDir(), 'nested', 'data');
@@ -137,5 +143,17 @@ describe('erasure in the SQLite files', () => {
 
     await store.close();
     for (const h of hashes.slice(0, 50)) expect(fileBytesContain(file, h.bytes)).toEqual([]);
+  });
+
+  it('overwrites a rejected held submission’s values in the database and WAL files, as a withdrawal does', async () => {
+    const { store, file } = openTestStore();
+    const { case: c } = await register(store, { number: 'RMP-H', secretHash: 's', hashes: [] }, victim);
+    const held = randomHashes(200);
+    await store.holdItems({ ref: 'hold_x', caseId: c.id, reason: 'allow_list', detail: {}, items: [{ kind: 'image', hashes: held }] }, victim);
+    expect(fileTextContains(file, held[0]!.bytes)).not.toEqual([]); // control
+
+    await store.decideHeld('hold_x', 'rejected', { kind: 'operator', id: 'ops' });
+    expect(await store.erasureSettled(10_000)).toBe(true);
+    expect(held.filter((h) => fileTextContains(file, h.bytes).length > 0).length).toBe(0);
   });
 });

@@ -65,7 +65,7 @@ export interface CasePolicy {
  * How long a withdrawal waits for its values to leave the store's files before answering;
  * past it, erasure goes on in the background and the store reports it as stalled.
  */
-const ERASURE_WAIT_MS = 2_000;
+export const ERASURE_WAIT_MS = 2_000;
 /** Same message for an unknown case and a wrong secret: case numbers must not be enumerable. */
 const CASE_AUTH_MESSAGE = 'case number or case secret is wrong';
 

@@ -4,7 +4,7 @@ import { type WireHash, bytesToHex, parseHash } from '../hashing/index.js';
 import type { Matcher } from '../index/matcher.js';
 import type { AllowListEntry, AllowListStore, HeldSubmission, HoldStatus, ReviewStore } from '../store/review.js';
 import type { Actor, CaseStore } from '../store/types.js';
-import { withItem } from './cases.js';
+import { ERASURE_WAIT_MS, withItem } from './cases.js';
 import type { ScreenedSubmission } from './screening.js';
 
 const MAX_LABEL = 200;
@@ -33,7 +33,7 @@ export interface HeldView {
  */
 export class ReviewService {
   constructor(
-    private readonly store: AllowListStore & ReviewStore & Pick<CaseStore, 'addItems' | 'removeItems'>,
+    private readonly store: AllowListStore & ReviewStore & Pick<CaseStore, 'addItems' | 'removeItems' | 'erasureSettled'>,
     /** The serving process's index (released items match at once); the CLI's is not served. */
     private readonly matcher: Matcher,
   ) {}
@@ -112,10 +112,13 @@ export class ReviewService {
     return toView({ ...decided, items: [] });
   }
 
-  /** Refuses a held submission: its hash values are erased. */
+  /**
+   * Refuses a held submission: its hash values are erased with the decision. Answers once
+   * they have left the store's files too (as a withdrawal does), or after ERASURE_WAIT_MS.
+   */
   async reject(ref: string, actor: Actor): Promise<HeldView> {
     const decided = await this.decide(ref, 'rejected', actor);
-    await this.store.eraseHeldItems(ref);
+    await this.store.erasureSettled(ERASURE_WAIT_MS);
     return toView(decided);
   }
 

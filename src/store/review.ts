@@ -55,8 +55,10 @@ export interface ReviewStore {
   getHeld(ref: string): Promise<HeldSubmission | undefined>;
   /**
    * Moves a held submission to `status` if it is still held (one transaction, audited);
-   * undefined if it is not held any more (another operator was first). Keeps its items
-   * until `eraseHeldItems`, so a release can add them to the bank first.
+   * undefined if it is not held any more (another operator was first). A rejection erases
+   * the items' hash values in that same transaction (and, below the tables, as a withdrawal
+   * does: see `erasureSettled`); a release keeps them until `eraseHeldItems`, so that it
+   * can add them to the bank first.
    */
   decideHeld(ref: string, status: 'released' | 'rejected', actor: Actor): Promise<HeldSubmission | undefined>;
   /** Forgets a decided submission's hash values. */

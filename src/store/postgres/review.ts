@@ -12,6 +12,8 @@ import type { Actor, NewItem } from '../types.js';
 import { type Queryable, inTransaction, queries } from './connection.js';
 
 export interface PostgresReviewContext {
+  /** Called after hash values were erased (a rejection, a withdrawn case's held items): VACUUM then removes the old row versions. */
+  onErased?: () => void;
   now: () => Date;
   audit: (client: Queryable, actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null) => Promise<void>;
 }
@@ -140,15 +142,21 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
     },
     getHeld: (ref) => byRef(db, ref),
     async decideHeld(ref, status, actor) {
-      return inTransaction(pool, async (client) => {
+      const decided = await inTransaction(pool, async (client) => {
+        // A rejection erases the values in the same statement: no rejected value is ever committed.
         const result = await client.query(
-          `UPDATE held_submissions SET status = $1, decided_at = $2, decided_by = $3 WHERE ref = $4 AND status = 'held'`,
+          `UPDATE held_submissions SET status = $1, decided_at = $2, decided_by = $3,
+                  items = CASE WHEN $1 = 'rejected' THEN '[]'::jsonb ELSE items END
+            WHERE ref = $4 AND status = 'held'`,
           [status, context.now(), `${actor.kind}:${actor.id}`, ref],
         );
         if (result.rowCount === 0) return undefined;
         await context.audit(client, actor, `review.${status === 'released' ? 'release' : 'reject'}`, ref, null);
         return byRef(client, ref);
       });
+      // The old row versions (held, with the values) stay in the table's pages until VACUUM.
+      if (decided && status === 'rejected') context.onErased?.();
+      return decided;
     },
     async eraseHeldItems(ref) {
       await db.query(`UPDATE held_submissions SET items = '[]' WHERE ref = $1 AND status <> 'held'`, [ref]);
@@ -174,7 +182,9 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
     },
     async eraseHeldOfWithdrawnCases() {
       const result = await db.query(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);
-      return result.rowCount ?? 0;
+      const erased = result.rowCount ?? 0;
+      if (erased > 0) context.onErased?.();
+      return erased;
     },
   };
 }

@@ -641,7 +641,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresWebhookRole(pool, now),
     ...postgresTakedownRole(pool, now, { onErased: () => eraser.request(['reports']) }),
     ...postgresPlatformSettingsRole(pool, { now, audit }),
-    ...postgresReviewRole(pool, { now, audit }),
+    ...postgresReviewRole(pool, { now, audit, onErased: () => eraser.request(['held_submissions']) }),
     ...postgresFollowRole(pool, now),
 
     async countRequest(key, windowMs) {

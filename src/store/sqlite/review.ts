@@ -13,6 +13,8 @@ import type { Actor, NewItem } from '../types.js';
 export interface SqliteReviewContext {
   iso: () => string;
   audit: (actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null) => void;
+  /** Called after hash values were erased (a rejection, a withdrawn case's held items): the WAL still holds them. */
+  onErased?: () => void;
 }
 
 interface HeldRow {
@@ -92,7 +94,11 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
       `SELECT ${HELD_COLUMNS} FROM held_submissions h JOIN cases c ON c.id = h.case_id
         WHERE (? IS NULL OR h.status = ?) ORDER BY h.id LIMIT ?`,
     ),
-    decide: db.prepare(`UPDATE held_submissions SET status = ?, decided_at = ?, decided_by = ? WHERE ref = ? AND status = 'held'`),
+    // A rejection erases the values in the same statement: no rejected value is ever committed.
+    decide: db.prepare(
+      `UPDATE held_submissions SET status = ?, decided_at = ?, decided_by = ?, items = CASE WHEN ? = 'rejected' THEN '[]' ELSE items END
+        WHERE ref = ? AND status = 'held'`,
+    ),
     erase: db.prepare(`UPDATE held_submissions SET items = '[]' WHERE ref = ? AND status <> 'held'`),
     counts: db.prepare<[number], { held: number | null; rejected: number | null }>(
       `SELECT sum(CASE WHEN status = 'held' THEN hash_count ELSE 0 END) AS held,
@@ -131,7 +137,7 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
     },
   );
   const decideTx = db.transaction((ref: string, status: 'released' | 'rejected', actor: Actor) => {
-    if (sql.decide.run(status, context.iso(), `${actor.kind}:${actor.id}`, ref).changes === 0) return undefined;
+    if (sql.decide.run(status, context.iso(), `${actor.kind}:${actor.id}`, status, ref).changes === 0) return undefined;
     context.audit(actor, `review.${status === 'released' ? 'release' : 'reject'}`, ref, null);
     return toHeld(sql.byRef.get(ref)!);
   });
@@ -168,7 +174,9 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
       return row && toHeld(row);
     },
     async decideHeld(ref, status, actor) {
-      return decideTx(ref, status, actor);
+      const decided = decideTx(ref, status, actor);
+      if (decided && status === 'rejected') context.onErased?.();
+      return decided;
     },
     async eraseHeldItems(ref) {
       sql.erase.run(ref);
@@ -178,7 +186,9 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
       return { held: row.held ?? 0, rejected: row.rejected ?? 0 };
     },
     async eraseHeldOfWithdrawnCases() {
-      return sql.eraseWithdrawn.run().changes;
+      const erased = sql.eraseWithdrawn.run().changes;
+      if (erased > 0) context.onErased?.();
+      return erased;
     },
     async liveItemsOfRefs(refs) {
       const json = JSON.stringify(refs);

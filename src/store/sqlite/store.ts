@@ -325,7 +325,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...sqliteExchangeRole(db, { onErased: () => eraser.request() }),
     ...sqliteFeedbackRole(db, { iso, audit }),
     ...sqlitePlatformSettingsRole(db, { iso, audit }),
-    ...sqliteReviewRole(db, { iso, audit }),
+    ...sqliteReviewRole(db, { iso, audit, onErased: () => eraser.request() }),
     ...sqliteFollowRole(db, iso),
 
     async createCase(input, actor) {
