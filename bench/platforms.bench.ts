@@ -9,6 +9,10 @@
  *   matchable on the follower (long-poll), over many samples;
  * - `feed.changes` webhook latency: from a registration answered to the signed webhook
  *   received by a platform's endpoint.
+ * Latency baselines, measured in the same loop (interleaved with each sample): one
+ * `/v1/match` round trip to the follower for a hash it already has (the floor of the
+ * convergence probe), and one plain HTTP POST from this process to the webhook receiver
+ * (the floor of a delivery).
  *
  * Run: `npm run build && node --max-old-space-size=8192 dist/bench/platforms.bench.js [--hashes 1000000] [--samples 200]`
  * (under `flock /work/coord/bench.lock nice -n 10` on a shared machine).
@@ -90,7 +94,7 @@ async function main(): Promise<void> {
   const hooks = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      arrivals.push(performance.now());
+      if (req.url !== '/baseline') arrivals.push(performance.now());
       res.writeHead(200).end();
     });
   });
@@ -100,120 +104,143 @@ async function main(): Promise<void> {
   let t = performance.now();
   const source = await startServer(config, false);
   results.sourceStartSeconds = round((performance.now() - t) / 1000);
-  t = performance.now();
-  await source.rempart.exchange.catchUp();
-  results.stopnciiProjectionSeconds = round((performance.now() - t) / 1000);
-  const key = (await source.rempart.platforms.add('Reader', OPERATOR)).apiKey;
-  const followerKey = (await source.rempart.platforms.add('Follower', OPERATOR)).apiKey;
-  await source.rempart.platforms.add('Hooked', OPERATOR);
-  await source.rempart.webhooks.setEndpoint('Hooked', `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/`, OPERATOR);
-  const hooked = (await source.rempart.platforms.list()).find((p) => p.name === 'Hooked')!;
-  await source.rempart.feedWebhooks.subscribe(hooked, true, OPERATOR);
-
-  // Baseline: the store's own read of the change log, in process.
-  t = performance.now();
-  let seen = 0;
-  for (let after = 0; ; ) {
-    const page = await source.rempart.store.changesAfter(after, 10_000);
-    if (page.length === 0) break;
-    seen += page.length;
-    after = page[page.length - 1]!.seq;
-  }
-  const baselineSeconds = (performance.now() - t) / 1000;
-  results.baselineStoreRead = { hashes: seen, seconds: round(baselineSeconds, 2), perSecond: Math.round(seen / baselineSeconds) };
-
-  // Rempart's own feed over HTTP.
-  const auth = { authorization: `Bearer ${key}` };
-  t = performance.now();
-  let adds = 0;
-  for (let after = 0, more = true; more; ) {
-    const page = await getJson(`${source.url}/v1/sync?after=${after}&limit=10000`, auth);
-    adds += page.changes.length;
-    after = page.cursor;
-    more = page.more;
-  }
-  let seconds = (performance.now() - t) / 1000;
-  results.nativeSync = { hashes: adds, seconds: round(seconds, 2), perSecond: Math.round(adds / seconds), vsBaseline: round(baselineSeconds / seconds, 3) };
-
-  // The StopNCII-compatible feed, as HMA reads it (fixed startTimestamp, following nextPageToken).
-  for (const pageSize of [10_000, 800]) {
-    const headers = { 'x-functions-key': key, 'ocp-apim-subscription-key': 'bench' };
+  // Servers and the follower are stopped and the temporary banks deleted whatever happens.
+  let followerDir: string | undefined;
+  let stopFollower: (() => Promise<void>) | undefined;
+  try {
     t = performance.now();
-    let records = 0;
-    let pages = 0;
-    for (let token: string | null = null, more = true; more; pages++) {
-      const query: string = `startTimestamp=10&pageSize=${pageSize}${token ? `&nextPageToken=${encodeURIComponent(token)}` : ''}`;
-      const page = await getJson(`${source.url}/stopncii/v1/FetchHashes?${query}`, headers);
-      records += page.hashRecords.length;
-      token = page.nextPageToken;
-      more = page.hasMoreRecords;
+    await source.rempart.exchange.catchUp();
+    results.stopnciiProjectionSeconds = round((performance.now() - t) / 1000);
+    const key = (await source.rempart.platforms.add('Reader', OPERATOR)).apiKey;
+    const followerKey = (await source.rempart.platforms.add('Follower', OPERATOR)).apiKey;
+    await source.rempart.platforms.add('Hooked', OPERATOR);
+    await source.rempart.webhooks.setEndpoint('Hooked', `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/`, OPERATOR);
+    const hooked = (await source.rempart.platforms.list()).find((p) => p.name === 'Hooked')!;
+    await source.rempart.feedWebhooks.subscribe(hooked, true, OPERATOR);
+
+    // Baseline: the store's own read of the change log, in process.
+    t = performance.now();
+    let seen = 0;
+    for (let after = 0; ; ) {
+      const page = await source.rempart.store.changesAfter(after, 10_000);
+      if (page.length === 0) break;
+      seen += page.length;
+      after = page[page.length - 1]!.seq;
+    }
+    const baselineSeconds = (performance.now() - t) / 1000;
+    results.baselineStoreRead = { hashes: seen, seconds: round(baselineSeconds, 2), perSecond: Math.round(seen / baselineSeconds) };
+
+    // Rempart's own feed over HTTP.
+    const auth = { authorization: `Bearer ${key}` };
+    t = performance.now();
+    let adds = 0;
+    for (let after = 0, more = true; more; ) {
+      const page = await getJson(`${source.url}/v1/sync?after=${after}&limit=10000`, auth);
+      adds += page.changes.length;
+      after = page.cursor;
+      more = page.more;
+    }
+    let seconds = (performance.now() - t) / 1000;
+    results.nativeSync = { hashes: adds, seconds: round(seconds, 2), perSecond: Math.round(adds / seconds), vsBaseline: round(baselineSeconds / seconds, 3) };
+
+    // The StopNCII-compatible feed, as HMA reads it (fixed startTimestamp, following nextPageToken).
+    for (const pageSize of [10_000, 800]) {
+      const headers = { 'x-functions-key': key, 'ocp-apim-subscription-key': 'bench' };
+      t = performance.now();
+      let records = 0;
+      let pages = 0;
+      for (let token: string | null = null, more = true; more; pages++) {
+        const query: string = `startTimestamp=10&pageSize=${pageSize}${token ? `&nextPageToken=${encodeURIComponent(token)}` : ''}`;
+        const page = await getJson(`${source.url}/stopncii/v1/FetchHashes?${query}`, headers);
+        records += page.hashRecords.length;
+        token = page.nextPageToken;
+        more = page.hasMoreRecords;
+      }
+      seconds = (performance.now() - t) / 1000;
+      results[`stopnciiFetch${pageSize}`] = { records, pages, seconds: round(seconds, 2), perSecond: Math.round(records / seconds), vsBaseline: round(baselineSeconds / seconds, 3) };
+    }
+
+    // A follower in its own process: initial catch-up of the whole bank.
+    followerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-bench-'));
+    const added = spawnSync(process.execPath, [CLI, 'platform', 'add', 'Uploads', '--json', '--data-dir', followerDir], {
+      env: { ...process.env, REMPART_SECRET_COST: '10' },
+      encoding: 'utf8',
+    });
+    const localKey = JSON.parse(added.stdout).apiKey as string;
+    t = performance.now();
+    const follower = await startFollower(followerDir, source.url, followerKey);
+    stopFollower = async () => {
+      follower.child.kill('SIGTERM');
+      await new Promise((resolve) => follower.child.once('exit', resolve));
+    };
+    for (;;) {
+      const ready = await fetch(`${follower.url}/health/ready`);
+      if (ready.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     seconds = (performance.now() - t) / 1000;
-    results[`stopnciiFetch${pageSize}`] = { records, pages, seconds: round(seconds, 2), perSecond: Math.round(records / seconds), vsBaseline: round(baselineSeconds / seconds, 3) };
-  }
+    results.followerCatchUp = { hashes: HASHES, seconds: round(seconds, 2), perSecond: Math.round(HASHES / seconds) };
 
-  // A follower in its own process: initial catch-up of the whole bank.
-  const followerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-bench-'));
-  const added = spawnSync(process.execPath, [CLI, 'platform', 'add', 'Uploads', '--json', '--data-dir', followerDir], {
-    env: { ...process.env, REMPART_SECRET_COST: '10' },
-    encoding: 'utf8',
-  });
-  const localKey = JSON.parse(added.stdout).apiKey as string;
-  t = performance.now();
-  const follower = await startFollower(followerDir, source.url, followerKey);
-  for (;;) {
-    const ready = await fetch(`${follower.url}/health/ready`);
-    if (ready.status === 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  seconds = (performance.now() - t) / 1000;
-  results.followerCatchUp = { hashes: HASHES, seconds: round(seconds, 2), perSecond: Math.round(HASHES / seconds) };
-
-  // Convergence and webhook latency, one registration at a time.
-  const registration: number[] = [];
-  const convergence: number[] = [];
-  const webhook: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const value = randomBytes(32).toString('hex');
-    const hooksBefore = arrivals.length;
-    const sent = performance.now();
-    const created = await fetch(`${source.url}/v1/cases`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value, quality: 90 }] }),
-    });
-    if (created.status !== 201) throw new Error(`registration: ${created.status} ${await created.text()}`);
-    const answered = performance.now();
-    registration.push(answered - sent);
-    for (;;) {
+    // Convergence and webhook latency, one registration at a time.
+    const registration: number[] = [];
+    const convergence: number[] = [];
+    const webhook: number[] = [];
+    const matchRoundTrip: number[] = [];
+    const loopbackPost: number[] = [];
+    const matchOnFollower = async (value: string) => {
       const res = await fetch(`${follower.url}/v1/match`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${localKey}` },
         body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value }] }),
       });
-      const body = (await res.json()) as { results: { matches: unknown[] }[] };
-      if (body.results[0]!.matches.length > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      return ((await res.json()) as { results: { matches: unknown[] }[] }).results[0]!.matches.length > 0;
+    };
+    const hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
+    for (let i = 0; i < SAMPLES; i++) {
+      const value = randomBytes(32).toString('hex');
+      const hooksBefore = arrivals.length;
+      const sent = performance.now();
+      const created = await fetch(`${source.url}/v1/cases`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value, quality: 90 }] }),
+      });
+      if (created.status !== 201) throw new Error(`registration: ${created.status} ${await created.text()}`);
+      const answered = performance.now();
+      registration.push(answered - sent);
+      for (;;) {
+        if (await matchOnFollower(value)) break;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      convergence.push(performance.now() - answered);
+      while (arrivals.length === hooksBefore) await new Promise((resolve) => setTimeout(resolve, 1));
+      webhook.push(arrivals[hooksBefore]! - answered);
+      // Let the coalesced announcements of this sample settle before the next.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      arrivals.length = 0;
+      // Baselines, same conditions: a match the follower answers from what it has, a bare POST.
+      let b = performance.now();
+      if (!(await matchOnFollower(value))) throw new Error('the follower lost a hash');
+      matchRoundTrip.push(performance.now() - b);
+      b = performance.now();
+      const posted = await fetch(`${hookUrl}/baseline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ after: i, cursor: i + 1 }) });
+      await posted.arrayBuffer();
+      loopbackPost.push(performance.now() - b);
     }
-    convergence.push(performance.now() - answered);
-    while (arrivals.length === hooksBefore) await new Promise((resolve) => setTimeout(resolve, 1));
-    webhook.push(arrivals[hooksBefore]! - answered);
-    // Let the coalesced announcements of this sample settle before the next.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    arrivals.length = 0;
+    const summary = (values: number[]) => ({ p50: round(pct(values, 0.5)), p90: round(pct(values, 0.9)), p99: round(pct(values, 0.99)), max: round(Math.max(...values)) });
+    results.registrationMs = summary(registration);
+    results.convergenceMs = summary(convergence);
+    results.webhookMs = summary(webhook);
+    results.baselineFollowerMatchMs = summary(matchRoundTrip);
+    results.baselineLoopbackPostMs = summary(loopbackPost);
+    console.log(JSON.stringify({ machine: { ...machine(), load: [startLoad, os.loadavg()[0]] }, ...results }, null, 1));
+  } finally {
+    await stopFollower?.();
+    await source.close();
+    hooks.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (followerDir) fs.rmSync(followerDir, { recursive: true, force: true });
   }
-  const summary = (values: number[]) => ({ p50: round(pct(values, 0.5)), p90: round(pct(values, 0.9)), p99: round(pct(values, 0.99)), max: round(Math.max(...values)) });
-  results.registrationMs = summary(registration);
-  results.convergenceMs = summary(convergence);
-  results.webhookMs = summary(webhook);
-
-  follower.child.kill('SIGTERM');
-  await new Promise((resolve) => follower.child.once('exit', resolve));
-  await source.close();
-  hooks.close();
-  console.log(JSON.stringify({ machine: { ...machine(), load: [startLoad, os.loadavg()[0]] }, ...results }, null, 1));
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.rmSync(followerDir, { recursive: true, force: true });
 }
 
 main().catch((error: unknown) => {
