@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
-import { scene } from './helpers/photos.js';
+import { grainyScene as scene, scene as unlike } from './helpers/photos.js';
 
 const PROFILE = 'pdq-regions';
 
@@ -112,6 +112,41 @@ describe('matching profile over HTTP', () => {
     expect(withQuality.body.results[0].matches.length).toBeGreaterThan(0);
     const without = await batch({ algorithm: 'pdq', value: local.value });
     expect(without.body.results[0].matches).toHaveLength(0);
+  });
+
+  it('registers a flat graphic by its whole-picture hashes only, and a graphic upload meets whole pictures only', async () => {
+    // A noiseless render of flat shapes on a smooth gradient: a flat graphic (texture.ts).
+    const graphic = await sharp(await unlike(21, 800, 600)).png().toBuffer();
+    const hashed = await request(`${server.url}/v1/hash`, { raw: graphic, contentType: 'image/png' });
+    expect(hashed.body.derived.hashes.map((h: { role: string }) => h.role)).toEqual(['full']);
+    expect(hashed.body.derived.hashes[0].graphic).toBe(true);
+    expect(hashed.body.item.hashes.every((h: { role: string }) => h.role === 'full')).toBe(true);
+    expect((await request(`${server.url}/v1/cases`, { body: { items: [hashed.body.item] } })).status).toBe(201);
+    const again = await match(await sharp(graphic).jpeg({ quality: 80 }).toBuffer());
+    expect(again.body.matched).toBe(true);
+    expect(again.body.matches[0].role).toBe('full');
+
+    // The registered photo's centred window, posterised into a flat graphic: its PDQ hash stays
+    // a few bits from the window's, but as an upload it is a graphic, whose whole-picture hash
+    // meets only whole pictures (a plain hash sent alone, without the upload, still may).
+    const { width, height } = await sharp(photo).metadata();
+    const photoItem = (await request(`${server.url}/v1/hash`, { raw: photo, contentType: 'image/jpeg' })).body.item;
+    expect((await request(`${server.url}/v1/cases`, { body: { items: [photoItem] } })).status).toBe(201);
+    const windows = photoItem.hashes.filter((h: { role: string }) => h.role === 'window');
+    const [x0, y0, x1, y1] = windows[Math.floor(windows.length / 2)].box as number[];
+    const crop = await sharp(photo)
+      .extract({ left: Math.round(width! * x0!), top: Math.round(height! * y0!), width: Math.round(width! * (x1! - x0!)), height: Math.round(height! * (y1! - y0!)) })
+      .png()
+      .toBuffer();
+    const posterised = await sharp(crop).median(5).png({ palette: true, colours: 32, dither: 0 }).toBuffer();
+    const upload = await request(`${server.url}/v1/hash?dihedral=true`, { raw: posterised, contentType: 'image/png' });
+    const pdq = upload.body.hashes.find((h: { algorithm: string }) => h.algorithm === 'pdq');
+    const viaBatch = await request(`${server.url}/v1/match`, { body: { hashes: [{ algorithm: 'pdq', value: pdq.value, quality: pdq.quality }] }, headers: bearer(apiKey) });
+    expect(viaBatch.body.results[0].matches.length).toBeGreaterThan(0);
+    expect(viaBatch.body.results[0].matches.every((m: { distance: number }) => m.distance <= 31)).toBe(true);
+    const asImage = await match(posterised);
+    expect(asImage.status).toBe(200);
+    expect(asImage.body.matched).toBe(false);
   });
 
   it('keeps a flat registration (POST /v1/cases with hashes) working: one item per hash, found again', async () => {

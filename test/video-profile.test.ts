@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hammingDistance, hexToBytes } from '../src/hashing/index.js';
-import { scene } from './helpers/photos.js';
+import { grainyScene as scene } from './helpers/photos.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
 import { FFMPEG, makeVideo } from './helpers/videos.js';
 

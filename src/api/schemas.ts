@@ -111,6 +111,7 @@ export const derivedSet = {
           algorithm: { type: 'string' },
           value: { type: 'string' },
           quality: { type: 'integer' },
+          graphic: { type: 'boolean', description: "'full' only: the picture is a flat graphic (few exactly uniform colours); it meets only whole pictures" },
           dihedral: dihedralHashes,
         },
       },

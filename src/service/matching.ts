@@ -66,6 +66,8 @@ interface PreparedQuery {
   profile?: MatchingProfile;
   /** The query hash's quality, when known (image matching). */
   quality?: number;
+  /** The upload is a flat graphic (its profile set says so): its whole-picture hash meets only whole pictures. */
+  wholeOnly?: boolean;
   via?: MatchOut['via'];
 }
 
@@ -142,7 +144,11 @@ export class MatchService {
       ...(profile ? { profile: { name: profile.name, side: 'query' as const } } : {}),
     });
     const prepared = image.hashes.map((h) => fromComputed(h, options.dihedral === true));
-    if (profile && image.derived) prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
+    if (profile && image.derived) {
+      // A flat graphic's hash is decided by a few edges: it would meet windows and regions of unrelated graphics.
+      if (image.derived.hashes.some((h) => h.role === 'full' && h.graphic)) for (const p of prepared) if (p.algorithm === profile.algorithm) p.wholeOnly = true;
+      prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
+    }
     const results = await this.search(platform, prepared, true);
     const matches = bestPerItem(results.flatMap((r) => r.matches));
     return { image, matches, truncated: results.some((r) => r.truncated) };
@@ -210,7 +216,7 @@ export class MatchService {
           // A flat or near-blank upload hashes to a near-degenerate code that meets windows and
           // trimmed hashes of unrelated images (eval-profile): derived pairs need a query of known,
           // sufficient quality, as derived registered hashes do.
-          if (q.quality === undefined || q.quality < profile.minQuality) return false;
+          if (q.quality === undefined || q.quality < profile.minQuality || q.wholeOnly) return false;
           return m.distance <= Math.min(thresholdFor(profile, queryRole, registeredRole), limitOf(q.algorithm));
         })
         .map((m) => {

@@ -26,3 +26,16 @@ export async function scene(seed: number, width = 640, height = 480): Promise<Bu
     <rect width="100%" height="100%" fill="url(#g)"/>${shapes.join('')}</svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 92 }).toBuffer();
 }
+
+/**
+ * A scene with the grain of a real photograph: `scene` with sensor-like noise on every
+ * pixel. The matching profile's graphic gate (src/hashing/profile/texture.ts) takes a
+ * noiseless render of flat shapes and smooth gradients for the flat graphic it is, and
+ * derives no windows or regions from it; tests of derived matching use this instead.
+ */
+export async function grainyScene(seed: number, width = 640, height = 480): Promise<Buffer> {
+  const { data, info } = await sharp(await scene(seed, width, height)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const rnd = seededRandom(seed + 1000);
+  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(data[i]! + (rnd() - 0.5) * 12)));
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+}

@@ -8,6 +8,7 @@ import { AreaSampler, relativeBox, sampleRotated, type Box, type LumaImage } fro
 import { findContentBox, trimsSomething, DEFAULT_TRIM_RULES, type TrimRules } from './trim.js';
 import { detectTilt, innerScale } from './tilt.js';
 import { findSegments, DEFAULT_SEGMENT_RULES, type SegmentRules } from './segments.js';
+import { isGraphic, measureTexture, type GraphicRule, type Texture } from './texture.js';
 
 /** What a derived hash was computed from. */
 export type Role = 'full' | 'trimmed' | 'window' | 'region' | 'tilt';
@@ -21,6 +22,10 @@ export interface DerivedHash {
   /** 32 bytes; with `dihedral`, the 8 dihedral hashes (own first). */
   readonly hashes: Uint8Array[];
   readonly quality: number;
+  /** How flat the hashed box is (texture.ts): flat graphics are neither registered nor searched. */
+  readonly texture: Texture;
+  /** The whole picture ('full' only, which is kept whatever it is): a flat graphic, so it meets only whole pictures. */
+  readonly graphic?: true;
 }
 
 export interface DeriveRules {
@@ -32,7 +37,12 @@ export interface DeriveRules {
   readonly aspectWindows: boolean;
   /** Derived hashes below this PDQ quality are not registered or queried (flat regions). */
   readonly minQuality: number;
+  /** Derived hashes of flat graphics are not registered or queried either (texture.ts). */
+  readonly graphic: GraphicRule;
 }
+
+/** No graphic gate (evaluation: the texture of every hash is kept, and the gate applied afterwards). */
+export const NO_GRAPHIC_GATE: GraphicRule = { maxFlat: Number.POSITIVE_INFINITY, maxLevels: Number.POSITIVE_INFINITY };
 
 export const DEFAULT_DERIVE_RULES: DeriveRules = {
   trim: DEFAULT_TRIM_RULES,
@@ -40,6 +50,7 @@ export const DEFAULT_DERIVE_RULES: DeriveRules = {
   windowScales: [0.96, 0.92, 0.88, 0.84, 0.8, 0.76],
   aspectWindows: true,
   minQuality: 50,
+  graphic: { maxFlat: 0.5, maxLevels: 0.9 },
 };
 
 function centred(box: Box, scaleX: number, scaleY: number): Box {
@@ -67,13 +78,14 @@ class Hasher {
   }
   box(role: Role, box: Box, dihedral: boolean): DerivedHash {
     const { hashes, quality } = pdqFromDecimated(this.sampler.sampleBox(box, this.cells), dihedral);
-    return { role, box: relativeBox(box, this.image.width, this.image.height), hashes, quality };
+    return { role, box: relativeBox(box, this.image.width, this.image.height), hashes, quality, texture: measureTexture(this.image, box) };
   }
   turned(box: Box, angle: number, dihedral: boolean): DerivedHash {
     const centre = { x: (box.x0 + box.x1) / 2, y: (box.y0 + box.y1) / 2 };
     sampleRotated(this.image, centre, (box.x1 - box.x0) / 2, (box.y1 - box.y0) / 2, angle, this.cells);
     const { hashes, quality } = pdqFromDecimated(this.cells, dihedral);
-    return { role: 'tilt', box: relativeBox(box, this.image.width, this.image.height), angle, hashes, quality };
+    // The texture of the box before turning: the same content, give or take its corners.
+    return { role: 'tilt', box: relativeBox(box, this.image.width, this.image.height), angle, hashes, quality, texture: measureTexture(this.image, box) };
   }
 }
 
@@ -109,7 +121,23 @@ function registeredFrom(hasher: Hasher, content: Box, regions: DerivedHash[], ru
     }
   }
   out.push(...regions);
-  return out.filter((h) => h.role === 'full' || h.quality >= rules.minQuality);
+  return kept(out, rules);
+}
+
+/**
+ * The derived hashes a set keeps: sharp enough (PDQ quality) and not flat graphics. The
+ * whole picture is always kept (today's matching, under the case's own quality rule), and
+ * says whether it is a flat graphic: then it may meet only whole pictures, never windows
+ * or regions of other images.
+ */
+function kept(set: DerivedHash[], rules: DeriveRules): DerivedHash[] {
+  const out: DerivedHash[] = [];
+  for (const h of set) {
+    const graphic = isGraphic(h.texture, rules.graphic);
+    if (h.role === 'full') out.push(graphic ? { ...h, graphic: true } : h);
+    else if (h.quality >= rules.minQuality && !graphic) out.push(h);
+  }
+  return out;
 }
 
 /** The query set of a picture whose hasher, content box and regions are already at hand. */
@@ -126,7 +154,7 @@ function queryFrom(hasher: Hasher, content: Box, regions: DerivedHash[], rules: 
     if (scale !== undefined) out.push(hasher.turned(centred(whole, scale, scale), tilt.angle, true));
   }
   out.push(...regions);
-  return out.filter((h) => h.role === 'full' || h.quality >= rules.minQuality);
+  return kept(out, rules);
 }
 
 /** Everything registered for one picture. */

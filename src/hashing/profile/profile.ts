@@ -31,10 +31,13 @@ export interface MatchingProfile {
   readonly minQuality: number;
   /** Inclusive Hamming thresholds per kind of pair, set by `rempart eval-profile` (see docs/matching.md). */
   readonly thresholds: Readonly<Record<PairKind, number>>;
+  /** How the sets are derived (trim, windows, regions, quality and graphic gates). */
+  readonly rules: DeriveRules;
   register(pixels: Pixels): DerivedHash[];
-  query(pixels: Pixels): DerivedHash[];
+  /** `rules`: other derivation rules than the profile's (evaluation: sets without the graphic gate). */
+  query(pixels: Pixels, rules?: DeriveRules): DerivedHash[];
   /** Both, sharing the work (equal to calling each). */
-  both(pixels: Pixels): { registered: DerivedHash[]; query: DerivedHash[] };
+  both(pixels: Pixels, rules?: DeriveRules): { registered: DerivedHash[]; query: DerivedHash[] };
 }
 
 /** Roles a matching profile derives beside the whole picture. */
@@ -69,9 +72,10 @@ function pdqProfile(rules: DeriveRules): MatchingProfile {
     minQuality: rules.minQuality,
     // 'full' is PDQ's default (unchanged matching of the whole picture); the others are set by `rempart eval-profile` (docs/matching.md).
     thresholds: { full: 31, whole: 31, region: 31 },
+    rules,
     register: (pixels) => registeredSet(lumaOf(pixels), rules),
-    query: (pixels) => querySet(lumaOf(pixels), rules),
-    both: (pixels) => bothSets(lumaOf(pixels), rules),
+    query: (pixels, own = rules) => querySet(lumaOf(pixels), own),
+    both: (pixels, own = rules) => bothSets(lumaOf(pixels), own),
   };
 }
 

@@ -15,6 +15,8 @@ export interface WireDerivedHash {
   algorithm: string;
   value: string;
   quality: number;
+  /** 'full' only: the picture is a flat graphic (texture.ts), so it meets only whole pictures. */
+  graphic?: true;
   /** Query sets: the 7 other dihedral hashes of whole-picture hashes. */
   dihedral?: Partial<Record<Exclude<DihedralName, 'original'>, string>>;
 }
@@ -42,6 +44,7 @@ export function toWire(profileName: string, side: WireDerivedSet['side'], set: r
         quality: h.quality,
       };
       if (h.angle !== undefined) out.angle = round((h.angle * 180) / Math.PI);
+      if (h.graphic) out.graphic = true;
       if (h.hashes.length === DIHEDRAL_NAMES.length) {
         out.dihedral = {};
         DIHEDRAL_NAMES.slice(1).forEach((name, i) => (out.dihedral![name as Exclude<DihedralName, 'original'>] = bytesToHex(h.hashes[i + 1]!)));
