@@ -6,17 +6,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import { impostors, registrable, setDistance, type CorpusEntry, type PairMinimum } from '../src/eval/profile-analysis.js';
-import { ROLES, type PackedSet, type ProfileResult } from '../src/eval/profile-task.js';
+import { ROLES, TEXTURE_SCALE, type PackedSet, type ProfileResult } from '../src/eval/profile-task.js';
 import type { Role } from '../src/hashing/profile/profile.js';
 import { popcount32 } from '../src/hashing/hamming.js';
 import { seededRandom } from './helpers/random.js';
 
-type Code = { role: Role; words: number[]; quality: number };
+/** A code of a set; `flat`: the share of its box that is exactly flat (a flat graphic above the gate's share). */
+type Code = { role: Role; words: number[]; quality: number; flat?: number };
 
 function pack(codes: Code[]): PackedSet {
   const words = new Uint32Array(8 * codes.length);
   codes.forEach((c, i) => words.set(c.words, 8 * i));
-  return { words, roles: Uint8Array.from(codes.map((c) => ROLES.indexOf(c.role))), quality: Uint8Array.from(codes.map((c) => c.quality)), hashes: codes.length };
+  return {
+    words,
+    roles: Uint8Array.from(codes.map((c) => ROLES.indexOf(c.role))),
+    quality: Uint8Array.from(codes.map((c) => c.quality)),
+    flat: Uint8Array.from(codes.map((c) => Math.round((c.flat ?? 0) * TEXTURE_SCALE))),
+    levels: new Uint8Array(codes.length),
+    boxes: new Float32Array(4 * codes.length),
+    hashes: codes.length,
+  };
 }
 
 /** A code a few bits away from `base` (flips `bits` random bits). */
@@ -75,6 +84,19 @@ describe('eval-profile analysis', () => {
     expect(setDistance(sharp, registered)).toMatchObject({ whole: 0, region: 0 });
   });
 
+  it('the graphic gate: a graphic query hash meets whole pictures only, a graphic registered derived hash nothing', () => {
+    const random = seededRandom(4);
+    const code = randomCode(random);
+    const registered = pack([{ role: 'full', words: code, quality: 90 }, { role: 'window', words: code, quality: 90 }]);
+    const flatWindow = pack([{ role: 'full', words: randomCode(random), quality: 90 }, { role: 'window', words: code, quality: 90, flat: 0.99 }]);
+    const graphicQuery = pack([{ role: 'full', words: code, quality: 90, flat: 0.99 }, { role: 'trimmed', words: code, quality: 90, flat: 0.99 }]);
+    expect(setDistance(graphicQuery, registered)).toMatchObject({ full: 0, whole: 257 });
+    const photoQuery = pack([{ role: 'full', words: code, quality: 90 }, { role: 'trimmed', words: code, quality: 90 }]);
+    expect(setDistance(photoQuery, registered)).toMatchObject({ full: 0, whole: 0 });
+    // Only the unrelated full hash is left to meet.
+    expect(setDistance(photoQuery, flatWindow).whole).toBeGreaterThan(40);
+  });
+
   it('the multi-index search finds exactly what a brute-force scan of every allowed pair finds, and counts every allowed pair', () => {
     const random = seededRandom(3);
     const base = Array.from({ length: 4 }, () => randomCode(random));
@@ -87,6 +109,8 @@ describe('eval-profile analysis', () => {
           role: i === 0 ? 'full' : roles[1 + Math.floor(random() * 4)]!,
           words: near(base[Math.floor(random() * base.length)]!, Math.floor(random() * 30), random),
           quality: i === 0 && e % 5 === 0 ? (query ? 30 : 40) : 40 + Math.floor(random() * 60),
+          // Some hashes are of flat graphics (the gate's business), whole pictures included.
+          flat: random() < 0.2 ? 0.99 : 0,
         }));
       // Every seventh image is a photo (a group of its own, as the runner makes them).
       const photo = e % 7 === 3;
@@ -116,7 +140,10 @@ describe('eval-profile analysis', () => {
               const qRole = ROLES[set!.roles[i]!];
               const rRole = ROLES[reg.roles[j]!];
               const kind = qRole === 'full' && rRole === 'full' ? 'full' : qRole === 'region' && rRole === 'region' ? 'region' : 'whole';
-              if (kind !== 'full' && set!.quality[i]! < 50) continue;
+              const graphic = (p: PackedSet, k: number) => p.flat[k]! / TEXTURE_SCALE >= 0.99;
+              // A registered derived hash of a graphic does not exist; a query hash of a graphic or of low quality meets whole pictures only.
+              if (rRole !== 'full' && graphic(reg, j)) continue;
+              if (kind !== 'full' && (set!.quality[i]! < 50 || graphic(set!, i))) continue;
               codePairs[kind]++;
               const d = distance(set!, i, reg, j);
               if (d <= radius && d < best[kind]) best[kind] = d;

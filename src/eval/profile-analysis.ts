@@ -8,8 +8,12 @@
  */
 import { popcount32, readCode } from '../hashing/hamming.js';
 import { MultiIndexHashIndex } from '../index/mih.js';
-import type { PairKind } from '../hashing/profile/profile.js';
-import { ROLES, type PackedSet, type ProfileResult } from './profile-task.js';
+import { PDQ_REGIONS, type PairKind } from '../hashing/profile/profile.js';
+import { isGraphic, type GraphicRule } from '../hashing/profile/texture.js';
+import { ROLES, TEXTURE_SCALE, type PackedSet, type ProfileResult } from './profile-task.js';
+import type { CodeHit, Thresholds } from './profile-rules.js';
+
+export type { Thresholds } from './profile-rules.js';
 
 export interface CorpusEntry {
   name: string;
@@ -37,9 +41,29 @@ export interface QualityRules {
   registrationFloor: number;
   /** The profile's floor for derived hashes, applied to the query side of derived pairs. */
   derivedFloor: number;
+  /**
+   * The profile's graphic gate (texture.ts): derived hashes of flat graphics are neither
+   * registered nor searched, and a flat graphic's whole-picture query hash meets only whole
+   * pictures. The sets are hashed without it (their textures kept) and it is applied here.
+   */
+  graphic: GraphicRule;
 }
 
-export const DEFAULT_QUALITY_RULES: QualityRules = { registrationFloor: 50, derivedFloor: 50 };
+export const DEFAULT_QUALITY_RULES: QualityRules = { registrationFloor: 50, derivedFloor: 50, graphic: PDQ_REGIONS.rules.graphic };
+
+/** Whether code `i` of a set is a flat graphic under the rule. */
+export const graphicCode = (set: PackedSet, i: number, rule: GraphicRule): boolean =>
+  isGraphic({ flat: set.flat[i]! / TEXTURE_SCALE, levels: set.levels[i]! / TEXTURE_SCALE }, rule);
+
+/** Whether a query code may take part in pairs other than full against full. */
+export const queryOpen = (set: PackedSet, i: number, rules: QualityRules): boolean => set.quality[i]! >= rules.derivedFloor && !graphicCode(set, i, rules.graphic);
+
+/**
+ * Whether a registered code exists for matching at all: the whole picture always (today's
+ * matching); derived hashes unless the graphic gate drops them (the derivation already
+ * dropped those under the quality floor).
+ */
+export const registeredOpen = (set: PackedSet, j: number, rules: QualityRules): boolean => set.roles[j] === FULL || !graphicCode(set, j, rules.graphic);
 
 /** Whether the service would register this set: its full (service PDQ) hash reaches the floor. */
 export function registrable(set: PackedSet, rules: QualityRules = DEFAULT_QUALITY_RULES): boolean {
@@ -88,8 +112,9 @@ export function setDistance(query: PackedSet, registered: PackedSet, rules: Qual
   const nq = query.roles.length;
   const nr = registered.roles.length;
   for (let i = 0; i < nq; i++) {
-    const gated = query.quality[i]! < rules.derivedFloor;
+    const gated = !queryOpen(query, i, rules);
     for (let j = 0; j < nr; j++) {
+      if (!registeredOpen(registered, j, rules)) continue;
       const kind = kindOf(query.roles[i]!, registered.roles[j]!);
       if (gated && kind !== 'full') continue;
       const d = distance(query.words, i, registered.words, j);
@@ -100,12 +125,6 @@ export function setDistance(query: PackedSet, registered: PackedSet, rules: Qual
     }
   }
   return best;
-}
-
-export interface Thresholds {
-  full: number;
-  whole: number;
-  region: number;
 }
 
 export const matches = (m: PairMinimum, t: Thresholds): boolean => m.full <= t.full || m.whole <= t.whole || m.region <= t.region;
@@ -158,6 +177,12 @@ export interface ImpostorResults {
   nearest: { query: string; registered: string; kind: PairKind; distance: number; roles: string }[];
   /** Images the service would refuse to register (PDQ quality under the case floor): queries only. */
   unregistrable: { photos: number; distractors: number };
+  /**
+   * Set pairs with a code pair within `detailRadius` whatever the graphic gate, with those
+   * code pairs: what other decision rules are judged on (profile-rules.ts).
+   */
+  detailRadius: number;
+  detailed: { registered: CorpusEntry['kind']; split: Split | null; hits: CodeHit[] }[];
 }
 
 /** Counts of registered sets and codes, per split. */
@@ -168,13 +193,14 @@ interface RegisteredCounts {
   region: Record<Split, number>;
 }
 const zeroCounts = (): RegisteredCounts => ({ sets: { tune: 0, report: 0 }, codes: { tune: 0, report: 0 }, full: { tune: 0, report: 0 }, region: { tune: 0, report: 0 } });
-function addCounts(into: RegisteredCounts, split: Split, set: PackedSet, sign = 1): void {
-  into.sets[split] += sign;
-  into.codes[split] += sign * set.roles.length;
-  for (const r of set.roles) {
-    if (r === FULL) into.full[split] += sign;
-    else if (r === REGION) into.region[split] += sign;
-  }
+function addCounts(into: RegisteredCounts, split: Split, set: PackedSet, rules: QualityRules): void {
+  into.sets[split] += 1;
+  set.roles.forEach((r, j) => {
+    if (!registeredOpen(set, j, rules)) return;
+    into.codes[split] += 1;
+    if (r === FULL) into.full[split] += 1;
+    else if (r === REGION) into.region[split] += 1;
+  });
 }
 
 /**
@@ -188,13 +214,16 @@ export function impostors(
   radius: number,
   onProgress?: (done: number, total: number) => void,
   rules: QualityRules = DEFAULT_QUALITY_RULES,
+  detailRadius = 31,
 ): ImpostorResults {
   const E = entries.length;
   const canRegister = entries.map((e) => registrable(e.result.registered, rules));
   let regCount = 0;
+  // Every registered code is searched (the gate is applied to what is found), so that other rules can be judged too.
   entries.forEach((e, ei) => canRegister[ei] && (regCount += e.result.registered.roles.length));
   const regEntry = new Int32Array(regCount);
   const regRole = new Uint8Array(regCount);
+  const regCode = new Int32Array(regCount);
   const regStart = new Int32Array(E).fill(-1);
   const index = new MultiIndexHashIndex({ expectedSize: regCount });
   let id = 0;
@@ -206,6 +235,7 @@ export function impostors(
     for (let j = 0; j < set.roles.length; j++, id++) {
       regEntry[id] = ei;
       regRole[id] = set.roles[j]!;
+      regCode[id] = j;
       index.add(id, readCode(set.words, j, code).slice());
     }
   });
@@ -225,11 +255,11 @@ export function impostors(
   entries.forEach((e, ei) => {
     if (!canRegister[ei]) return;
     const set = e.result.registered;
-    addCounts(everything, e.split, set);
-    addCounts(at(byGroup, e.group), e.split, set);
+    addCounts(everything, e.split, set, rules);
+    addCounts(at(byGroup, e.group), e.split, set, rules);
     if (e.concept !== undefined) {
-      addCounts(at(byConcept, e.concept), e.split, set);
-      addCounts(at(byBoth, `${e.group}\u0000${e.concept}`), e.split, set);
+      addCounts(at(byConcept, e.concept), e.split, set, rules);
+      addCounts(at(byBoth, `${e.group}\u0000${e.concept}`), e.split, set, rules);
     }
   });
   const setPairs = { tune: 0, report: 0, all: 0 };
@@ -253,7 +283,7 @@ export function impostors(
       let nqSharpFull = 0;
       let nqRegion = 0;
       for (let i = 0; i < q.roles.length; i++) {
-        const sharp = q.quality[i]! >= rules.derivedFloor;
+        const sharp = queryOpen(q, i, rules);
         if (q.roles[i] === FULL) nqFull++;
         if (!sharp) continue;
         nqSharp++;
@@ -284,6 +314,7 @@ export function impostors(
 
   const codeTail: Record<PairKind, number[]> = { full: new Array(radius + 1).fill(0), whole: new Array(radius + 1).fill(0), region: new Array(radius + 1).fill(0) };
   const closeAll = new Map<number, PairMinimum>();
+  const detail = new Map<number, CodeHit[]>();
   let closest: ImpostorResults['closest'];
   const nearest: ImpostorResults['nearest'] = [];
   let nearestCut = radius;
@@ -295,12 +326,19 @@ export function impostors(
       const setKey = querySetId++;
       for (let i = 0; i < q.roles.length; i++) {
         const queryRole = q.roles[i]!;
-        const gated = q.quality[i]! < rules.derivedFloor;
+        const gated = !queryOpen(q, i, rules);
         for (const m of index.search(readCode(q.words, i, code), radius)) {
           const re = regEntry[m.id]!;
           if (!unrelated(e, entries[re]!)) continue;
           const kind = kindOf(queryRole, regRole[m.id]!);
-          if (gated && kind !== 'full') continue;
+          const registered = entries[re]!.result.registered;
+          if (m.distance <= detailRadius) {
+            const key = setKey * E + re;
+            let list = detail.get(key);
+            if (!list) detail.set(key, (list = []));
+            list.push({ kind, distance: m.distance, query: q, i, registered, j: regCode[m.id]! });
+          }
+          if (kind !== 'full' && (gated || !registeredOpen(registered, regCode[m.id]!, rules))) continue;
           codeTail[kind][m.distance]!++;
           if (m.distance <= nearestCut) {
             nearest.push({ query: `${e.name} / ${qi}`, registered: entries[re]!.name, kind, distance: m.distance, roles: `${ROLES[queryRole]}>${ROLES[regRole[m.id]!]}` });
@@ -332,11 +370,17 @@ export function impostors(
     close.all.push(pair);
     if (entries[qe]!.split === entries[re]!.split) close[entries[qe]!.split].push(pair);
   }
+  const detailed: ImpostorResults['detailed'] = [];
+  for (const [key, hits] of detail) {
+    const qe = entries[entryOfSet[Math.floor(key / E)]!]!;
+    const re = entries[key % E]!;
+    detailed.push({ registered: re.kind, split: qe.split === re.split ? qe.split : null, hits });
+  }
   nearest.sort((a, b) => a.distance - b.distance);
   nearest.length = Math.min(nearest.length, 30);
   const unregistrable = { photos: 0, distractors: 0 };
   entries.forEach((e, ei) => !canRegister[ei] && unregistrable[e.kind === 'photo' ? 'photos' : 'distractors']++);
-  const result: ImpostorResults = { radius, setPairs, setPairsPhotoBank, codePairs, codeTail, close, nearest, unregistrable };
+  const result: ImpostorResults = { radius, setPairs, setPairsPhotoBank, codePairs, codeTail, close, nearest, unregistrable, detailRadius, detailed };
   if (closest) result.closest = closest;
   return result;
 }
@@ -355,74 +399,87 @@ export function tuneThresholds(close: readonly PairMinimum[], radius: number, ma
   return out;
 }
 
+/** How far a set pair is from matching: the least, over kinds of pair, of its closest distance less that kind's threshold (≤ 0: a match). */
+export const marginOf = (m: PairMinimum, t: Thresholds): number => Math.min(m.full - t.full, m.whole - t.whole, m.region - t.region);
+
 export interface TailFit {
-  kind: PairKind;
-  /** log10 P(code pair at distance ≤ d) = intercept + slope · d, fitted on `points`. */
+  /** Set pairs of the population, and those within the thresholds (observed false matches). */
+  setPairs: number;
+  observed: number;
+  /** Share of set pairs whose margin is at most k bits (k ≥ 1: above the thresholds), where counted exactly. */
+  points: { k: number; count: number; log10p: number }[];
+  /** The points the line is fitted through (the lowest margins with enough set pairs). */
+  used: { from: number; to: number } | null;
+  /** log10 share(margin ≤ k) = intercept + slope · k. */
   slope: number;
   intercept: number;
-  points: { d: number; log10p: number; count: number }[];
-  /** Extrapolated per-code-pair probability at the threshold, and the rule-of-three bound when nothing was seen. */
+  /** Share of set pairs extrapolated to margin ≤ 0 (a false match), per (upload, registered image). */
   atThreshold: number;
+  /** (observed + 3) / set pairs: what the data alone bound (95 %, rule of three). */
   upperBound: number;
 }
 
 /**
- * Fits the lower tail of the code-pair distance distribution: log10 of the cumulative
- * share against d, a straight line through the lowest distances with at least
- * `minCount` pairs (up to 10 points). A straight line in log space is an exponential
- * tail; the true tail of a sum of many bits falls faster (Gaussian-like), so the line
- * overestimates what lies below the data: the extrapolation errs on the safe side.
+ * Fits the lower tail of the set pairs' margins and reads it at the thresholds. Margins are
+ * counted exactly up to `kMax` bits above the thresholds (the impostor search radius less
+ * the largest threshold). log10 of the share of set pairs within k bits is fitted by a
+ * straight line through the lowest margins with at least `minCount` set pairs (up to
+ * `maxPoints` of them), and the line is read at k = 0. A straight line in log space is an
+ * exponential tail; a tail made of many weakly dependent bits falls faster than that
+ * (Gaussian-like, concave in log space), so reading the line below the data overestimates:
+ * the extrapolation errs on the side of more false matches.
  */
-export function fitTail(kind: PairKind, tail: readonly number[], total: number, threshold: number, minCount = 10): TailFit {
+export function fitMarginTail(margins: readonly number[], setPairs: number, kMax: number, minCount = 10, maxPoints = 8): TailFit {
+  const observed = margins.filter((m) => m <= 0).length;
   const points: TailFit['points'] = [];
-  let cumulative = 0;
-  for (let d = 0; d < tail.length; d++) {
-    cumulative += tail[d]!;
-    if (cumulative >= minCount && points.length < 10) points.push({ d, log10p: Math.log10(cumulative / total), count: cumulative });
+  for (let k = 1; k <= kMax; k++) {
+    const count = margins.filter((m) => m <= k).length;
+    points.push({ k, count, log10p: count > 0 ? Math.log10(count / setPairs) : Number.NEGATIVE_INFINITY });
   }
-  let slope = 0;
-  let intercept = Math.log10(3 / total);
-  if (points.length >= 2) {
-    const n = points.length;
-    const mx = points.reduce((s, p) => s + p.d, 0) / n;
-    const my = points.reduce((s, p) => s + p.log10p, 0) / n;
-    const sxx = points.reduce((s, p) => s + (p.d - mx) ** 2, 0);
-    slope = points.reduce((s, p) => s + (p.d - mx) * (p.log10p - my), 0) / sxx;
-    intercept = my - slope * mx;
-  }
-  const seenAtOrBelow = tail.slice(0, threshold + 1).reduce((s, c) => s + c, 0);
-  const upperBound = (seenAtOrBelow + 3) / total;
-  const atThreshold = points.length >= 2 ? Math.min(upperBound, 10 ** (intercept + slope * threshold)) : upperBound;
-  return { kind, slope, intercept, points, atThreshold, upperBound };
+  const fit = points.filter((p) => p.count >= minCount).slice(0, maxPoints);
+  const upperBound = (observed + 3) / setPairs;
+  if (fit.length < 3) return { setPairs, observed, points, used: null, slope: 0, intercept: Math.log10(upperBound), atThreshold: upperBound, upperBound };
+  const n = fit.length;
+  const mx = fit.reduce((a, p) => a + p.k, 0) / n;
+  const my = fit.reduce((a, p) => a + p.log10p, 0) / n;
+  const sxx = fit.reduce((a, p) => a + (p.k - mx) ** 2, 0);
+  const slope = fit.reduce((a, p) => a + (p.k - mx) * (p.log10p - my), 0) / sxx;
+  const intercept = my - slope * mx;
+  // False matches seen are a floor under any extrapolation.
+  const atThreshold = Math.max(10 ** intercept, observed / setPairs);
+  return { setPairs, observed, points, used: { from: fit[0]!.k, to: fit[n - 1]!.k }, slope, intercept, atThreshold, upperBound };
 }
 
 export interface Extrapolation {
   bank: number;
-  /** Mean code pairs per (upload, registered image) of each kind. */
-  codePairsPerSetPair: Record<PairKind, number>;
-  fits: Record<PairKind, TailFit>;
-  /** Expected false matches per upload against the bank, and per million uploads. */
+  /** Every registered image (photos and distractors), and photos alone (what victims register). */
+  fits: { all: TailFit; photoBank: TailFit; today: TailFit };
+  /** Expected false matches per upload against the bank, and per million uploads (fit over every registered image). */
   perUpload: number;
   perMillionUploads: number;
-  /** The same for full-against-full pairs alone: today's matching, same fit, same run. */
+  /** The same from the photo bank's fit. */
+  perMillionUploadsPhotoBank: number;
+  /** Today's matching (full against full alone), same method, same run. */
   perMillionUploadsToday: number;
 }
 
 export function extrapolate(impostor: ImpostorResults, thresholds: Thresholds, bank = 1_000_000): Extrapolation {
-  const sets = impostor.setPairs.all;
-  const codePairsPerSetPair = {
-    full: impostor.codePairs.all.full / sets,
-    whole: impostor.codePairs.all.whole / sets,
-    region: impostor.codePairs.all.region / sets,
-  };
+  const kMax = impostor.radius - Math.max(thresholds.full, thresholds.whole, thresholds.region);
+  const margins = impostor.close.all.map((m) => marginOf(m, thresholds));
+  const photoMargins = impostor.close.all.filter((m) => m.registered === 'photo').map((m) => marginOf(m, thresholds));
+  const todayMargins = impostor.close.all.map((m) => m.full - thresholds.full);
   const fits = {
-    full: fitTail('full', impostor.codeTail.full, impostor.codePairs.all.full, thresholds.full),
-    whole: fitTail('whole', impostor.codeTail.whole, impostor.codePairs.all.whole, thresholds.whole),
-    region: fitTail('region', impostor.codeTail.region, impostor.codePairs.all.region, thresholds.region),
+    all: fitMarginTail(margins, impostor.setPairs.all, kMax),
+    photoBank: fitMarginTail(photoMargins, impostor.setPairsPhotoBank, kMax),
+    today: fitMarginTail(todayMargins, impostor.setPairs.all, impostor.radius - thresholds.full),
   };
-  // Union bound over the code pairs of one (upload, registered image): conservative.
-  const perSetPair = KINDS.reduce((s, k) => s + codePairsPerSetPair[k] * fits[k].atThreshold, 0);
-  const perUpload = bank * perSetPair;
-  const today = bank * codePairsPerSetPair.full * fits.full.atThreshold;
-  return { bank, codePairsPerSetPair, fits, perUpload, perMillionUploads: perUpload * 1e6, perMillionUploadsToday: today * 1e6 };
+  const perUpload = bank * fits.all.atThreshold;
+  return {
+    bank,
+    fits,
+    perUpload,
+    perMillionUploads: perUpload * 1e6,
+    perMillionUploadsPhotoBank: bank * fits.photoBank.atThreshold * 1e6,
+    perMillionUploadsToday: bank * fits.today.atThreshold * 1e6,
+  };
 }

@@ -4,7 +4,8 @@
  * extrapolated false matches against a large bank, and the cost per image. Markdown
  * and a JSON summary (no histograms of images, no image data).
  */
-import { getProfile, type PairKind } from '../hashing/profile/profile.js';
+import { getProfile } from '../hashing/profile/profile.js';
+import type { GraphicRule } from '../hashing/profile/texture.js';
 import {
   extrapolate,
   genuine,
@@ -12,11 +13,15 @@ import {
   tuneThresholds,
   type CorpusEntry,
   type Extrapolation,
+  type TailFit,
   type ImpostorResults,
   type Split,
   type Thresholds,
 } from './profile-analysis.js';
-import type { ProfileRun } from './profile-runner.js';
+import type { MergedCopy, ProfileRun } from './profile-runner.js';
+import { codeHits, decide, type CodeHit, type DecisionRule } from './profile-rules.js';
+import { registrable } from './profile-analysis.js';
+import { popcount32 } from '../hashing/hamming.js';
 import { cropAmount, getTransformation } from './transforms.js';
 
 /** Today's service: PDQ with dihedral matching at its default threshold. */
@@ -49,9 +54,78 @@ export interface ProfileSummary {
     nearest: ImpostorResults['nearest'];
     unregistrable: ImpostorResults['unregistrable'];
   };
+  /** Overall recall (report half) at the thresholds tuned on the tune half. */
+  tunedOverall: number;
+  /** The decision rules compared on this run (the shipped one among them). */
+  rules: RuleOutcome[];
+  /** Copies of one picture merged before hashing: how many, and between which sources. */
+  copies: { merged: number; bySources: { sources: string; count: number }[]; examples: MergedCopy[] };
   extrapolation: Extrapolation;
   cost: { registeredHashesMean: number; registeredHashesMax: number; queryCodesMean: number; registerMsMedian: number; queryMsMedian: number };
 }
+
+export interface RuleOutcome {
+  name: string;
+  shipped: boolean;
+  /** Mean recall over the transformations, per half. */
+  recall: Record<Split, number>;
+  /** False set pairs: per half (both images in it), over every pair, and with a registered photo. */
+  falseMatches: Record<Split | 'all', number> & { photoBank: number };
+}
+
+const WIDE: number = Number.POSITIVE_INFINITY;
+
+/**
+ * The rules compared: the quality floor alone (what shipped before the graphic gate), graphic
+ * gates on each texture measure alone at several levels, the shipped gate, and requiring two
+ * regions that agree on one scale-and-offset (or one very close region) instead of any region.
+ */
+export function candidateRules(shippedRule: GraphicRule, derivedFloor: number): DecisionRule[] {
+  const fmt = (x: number) => x.toFixed(2);
+  return [
+    { name: 'quality floor only (no graphic gate)', graphic: null, derivedFloor },
+    ...[0.3, 0.4, 0.5, 0.6, 0.7].map((f) => ({ name: `graphic gate: flat share ≥ ${fmt(f)}`, graphic: { maxFlat: f, maxLevels: WIDE }, derivedFloor })),
+    ...[0.6, 0.7, 0.8, 0.9].map((l) => ({ name: `graphic gate: 8-level share ≥ ${fmt(l)}`, graphic: { maxFlat: WIDE, maxLevels: l }, derivedFloor })),
+    { name: `graphic gate: flat share ≥ ${fmt(shippedRule.maxFlat)} or 8-level share ≥ ${fmt(shippedRule.maxLevels)} (shipped)`, graphic: shippedRule, derivedFloor },
+    { name: 'two agreeing regions (or one within 16 bits), no graphic gate', graphic: null, twoRegions: { single: 16 }, derivedFloor },
+    { name: 'shipped graphic gate and two agreeing regions (or one within 16 bits)', graphic: shippedRule, twoRegions: { single: 16 }, derivedFloor },
+  ];
+}
+
+function words(a: Uint32Array, i: number, b: Uint32Array, j: number): number {
+  let d = 0;
+  for (let k = 0; k < 8; k++) d += popcount32(a[8 * i + k]! ^ b[8 * j + k]!);
+  return d;
+}
+
+function compareRules(run: ProfileRun, impostor: ImpostorResults, rules: readonly DecisionRule[], shipped: Thresholds, shippedIndex: number): RuleOutcome[] {
+  const radius = impostor.detailRadius;
+  // Genuine code hits of every photo against each of its variants, once.
+  const genuineHits: { split: Split; hits: (CodeHit[] | null)[] }[] = run.photos.map((p) => ({
+    split: p.split,
+    hits: p.result.queries.slice(1).map((q) => (q && registrable(p.result.registered) ? codeHits(q, p.result.registered, radius, words) : null)),
+  }));
+  const transformations = run.transformations.length;
+  return rules.map((rule, r) => {
+    const recall = { tune: 0, report: 0 };
+    for (const split of SPLIT_NAMES) {
+      const rows = genuineHits.filter((g) => g.split === split);
+      let sum = 0;
+      for (let t = 0; t < transformations; t++) sum += rows.filter((g) => g.hits[t] && decide(g.hits[t]!, rule, shipped)).length / Math.max(1, rows.length);
+      recall[split] = sum / Math.max(1, transformations);
+    }
+    const falseMatches = { tune: 0, report: 0, all: 0, photoBank: 0 };
+    for (const d of impostor.detailed) {
+      if (!decide(d.hits, rule, shipped)) continue;
+      falseMatches.all++;
+      if (d.split) falseMatches[d.split]++;
+      if (d.registered === 'photo') falseMatches.photoBank++;
+    }
+    return { name: rule.name, shipped: r === shippedIndex, recall, falseMatches };
+  });
+}
+
+const SPLIT_NAMES: readonly Split[] = ['tune', 'report'];
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -106,6 +180,20 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
     falseByBank[m.registered].total++;
     if (m.full <= shipped.full) falseByBank[m.registered].todayToo++;
   }
+  const tunedOverall = mean(run.transformations.map((_, t) => recall(report, t, tuned)));
+  const candidates = candidateRules(profile.rules.graphic, profile.minQuality);
+  const shippedIndex = candidates.findIndex((c) => c.name.endsWith('(shipped)'));
+  const rules = compareRules(run, impostor, candidates, shipped, shippedIndex);
+  const bySources = new Map<string, number>();
+  for (const m of run.merged) {
+    const key = `${m.group.replace(/^package:/, '')} → ${m.copyOfGroup.replace(/^package:/, '')}`;
+    bySources.set(key, (bySources.get(key) ?? 0) + 1);
+  }
+  const copies = {
+    merged: run.merged.length,
+    bySources: [...bySources].map(([sources, count]) => ({ sources, count })).sort((a, b) => b.count - a.count),
+    examples: run.merged.filter((m) => m.group !== m.copyOfGroup).slice(0, 12),
+  };
   const everything = [...run.photos, ...run.distractors];
   const regSizes = everything.map((e) => e.result.registered.hashes);
   const queryCodes = everything.flatMap((e) => e.result.queries.filter(Boolean).map((q) => q!.roles.length));
@@ -127,6 +215,9 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
     },
     cropAmounts,
     impostors: { radius: impostor.radius, setPairs: impostor.setPairs, falseMatchesAtShipped, falseByBank, setPairsPhotoBank: impostor.setPairsPhotoBank, nearest: impostor.nearest, unregistrable: impostor.unregistrable, ...(impostor.closest ? { closest: impostor.closest } : {}) },
+    tunedOverall,
+    rules,
+    copies,
     extrapolation: extrapolate(impostor, shipped),
     cost: {
       registeredHashesMean: mean(regSizes),
@@ -138,6 +229,15 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
   };
 }
 
+/** How the hashes were had: computed in this run, or read from an earlier run's cache (then the time says nothing of hashing). */
+export function hashingSentence(run: Pick<ProfileRun, 'hashSeconds' | 'hashedFiles' | 'cachedFiles' | 'machine'>): string {
+  const on = `on ${run.machine.cpu} (${run.machine.cores} cores, Node ${run.machine.node})`;
+  const files = (n: number) => `${n.toLocaleString('en')} corpus file${n === 1 ? '' : 's'}`;
+  if (run.hashedFiles === 0) return `Every hash came from the cache of an earlier run (${files(run.cachedFiles)}; reading them took ${Math.round(run.hashSeconds)} s ${on}): this run hashed nothing.`;
+  const cached = run.cachedFiles > 0 ? ` (the hashes of ${files(run.cachedFiles)} more came from the cache of an earlier run)` : '';
+  return `Hashing ${files(run.hashedFiles)} took ${Math.round(run.hashSeconds)} s ${on}${cached}.`;
+}
+
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
 
@@ -145,7 +245,7 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
   const l: string[] = [];
   l.push(`# Matching profile \`${s.profile}\`: ${s.photos} photos × ${s.transformations} transformations, ${s.distractors.toLocaleString('en')} distractors`, '');
   l.push(
-    `Hashing took ${Math.round(run.hashSeconds)} s on ${run.machine.cpu} (${run.machine.cores} cores, Node ${run.machine.node}). ` +
+    `${hashingSentence(run)} ` +
       `Photos and distractors are split in halves by a hash of their name: thresholds are tuned on the **tune** half ` +
       `(no impostor set pair matched, less ${Math.round(s.margin * 100)} %), recall is reported on the **report** half.`,
     '',
@@ -153,9 +253,20 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
   l.push(
     `Shipped thresholds (in \`src/hashing/profile/profile.ts\`): full picture against full picture **${s.shipped.full}** (PDQ's, unchanged), ` +
       `other whole-picture pairs (trimmed, windows, tilt) **${s.shipped.whole}**, region pairs **${s.shipped.region}**. ` +
-      `Tuned on this run's tune half: whole ${s.tuned.whole}, region ${s.tuned.region}.`,
+      `Tuned on this run's tune half by the thresholds policy (the largest thresholds at which no impostor set pair of the tune half matches, less ${Math.round(s.margin * 100)} %, ` +
+      `searched up to ${s.impostors.radius} bits): whole ${s.tuned.whole}, region ${s.tuned.region}; overall recall on the report half at the tuned thresholds ${pct(s.tunedOverall)}, at the shipped ${pct(s.overall.after)}.`,
     '',
   );
+  if (run.dedupe) {
+    l.push(
+      `**One copy of each picture.** Before hashing, ${s.copies.merged.toLocaleString('en')} corpus files were merged into an earlier copy of the same picture ` +
+        `(flattened on white, uniform margins trimmed, 32 × 32 RGB: content aspects within ${Math.round(run.dedupe.maxAspectDifference * 100)} % and a mean difference of at most ${run.dedupe.maxMeanDifference} levels; ` +
+        'judged on pixels, not by the hash under test; src/eval/dedupe.ts). ' +
+        `By source (copy → kept): ${s.copies.bySources.slice(0, 10).map((b) => `${b.sources} ${b.count}`).join('; ') || 'none'}.` +
+        (s.copies.examples.length ? ` Examples across sources: ${s.copies.examples.slice(0, 6).map((m) => `${m.name} = ${m.copyOf}`).join(', ')}.` : ''),
+      '',
+    );
+  }
   l.push(`**Overall recall (report half): ${pct(s.overall.before)} today → ${pct(s.overall.after)}** (all photos: ${pct(s.overall.beforeAllPhotos)} → ${pct(s.overall.afterAllPhotos)}). ` + `Today = the service's PDQ with dihedral matching at ${BASELINE_THRESHOLD}, same run, same variants.`, '');
   l.push('## By family', '', '| family | today | profile |', '|---|---|---|');
   for (const f of s.families) l.push(`| ${f.family} | ${pct(f.before)} | ${pct(f.after)} |`);
@@ -181,28 +292,49 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     `| a distractor (icons, clipart, screenshots, game art, wallpapers) | ${(im.setPairs.all - im.setPairsPhotoBank).toLocaleString('en')} | ${im.falseByBank.distractor.total} | ${im.falseByBank.distractor.todayToo} |`,
     '',
   );
+  l.push('## Decision rules compared (same run)', '');
+  l.push(
+    'Each rule decides from the code pairs of a (query set, registered set) pair within the largest threshold, at the shipped thresholds. ' +
+      "Graphic gate (src/hashing/profile/texture.ts): a derived hash whose box is a flat graphic (share of exactly flat sample points, or share of the box's 8 most frequent grey levels, " +
+      "at or above the rule's level) is neither registered nor searched, and a graphic upload's whole-picture hash meets only whole pictures. " +
+      'Two agreeing regions: region pairs alone match only when two pairs of different regions map the upload onto the registered image with one scale and offset (within 8 % and 3 %). ' +
+      'Recall is the mean over the transformations, per half; false matches count impostor set pairs.',
+    '',
+    '| rule | recall, tune half | recall, report half | false set pairs: tune half | report half | all | with a registered photo |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const r of s.rules) {
+    const name = r.shipped ? `**${r.name}**` : r.name;
+    l.push(`| ${name} | ${pct(r.recall.tune)} | ${pct(r.recall.report)} | ${r.falseMatches.tune} | ${r.falseMatches.report} | ${r.falseMatches.all} | ${r.falseMatches.photoBank} |`);
+  }
+  l.push('');
   const x = s.extrapolation;
   l.push('## Expected false matches against a bank of 1 M images', '');
   l.push(
-    `Per (upload, registered image): ${x.codePairsPerSetPair.full.toFixed(0)} full-picture, ${x.codePairsPerSetPair.whole.toFixed(0)} other whole-picture and ${x.codePairsPerSetPair.region.toFixed(0)} region code pairs. ` +
-      'For each kind, log10 of the share of code pairs at distance ≤ d is fitted by a straight line through the lowest ten distances with at least 10 pairs ' +
-      '(an exponential tail: the real tail of a sum of many bits falls faster, so the line overestimates below the data), then read at the threshold; ' +
-      'it is capped by the rule-of-three bound (pairs seen at or below the threshold + 3) / pairs. Assumptions: a bank image behaves like the registered images here ' +
-      '(photos, icons, screenshots, clipart, game art, wallpapers); code pairs are counted independently (a union bound: conservative).',
+    "A set pair's margin is how far it is from matching: the least, over kinds of pair, of its closest allowed distance less that kind's threshold (≤ 0 is a false match). " +
+      `Margins are counted exactly up to ${s.impostors.radius - Math.max(s.shipped.full, s.shipped.whole, s.shipped.region)} bits above the thresholds (the search radius, ${s.impostors.radius}, less the largest threshold). ` +
+      'log10 of the share of set pairs within k bits is fitted by a least-squares line through the lowest margins that hold at least 10 set pairs (up to 8 of them), ' +
+      'and read at k = 0; when fewer than 3 margins hold 10 set pairs, the rule-of-three bound (observed + 3) / set pairs stands in. ' +
+      'Expected false matches per upload = bank size × that share (one upload meets every bank image once).',
     '',
+    'Assumptions: (1) a bank image and an upload are like the images here (the all-images fit takes graphics as registered images, which is harsher than a bank of victims\' photos; the photo-bank fit takes only photos); ' +
+      '(2) set pairs are independent; (3) below the data the tail falls at least as fast as the fitted line: a tail made of many weakly dependent bits is concave in log space (Gaussian-like), ' +
+      'so the straight line overestimates; (4) each picture is in the corpus once (copies merged before hashing), so a pair of copies is not counted as an impostor.',
+    '',
+    '| population | set pairs | false matches seen | share within k bits above the thresholds (k: set pairs) | fit through | log10 share = a + b·k | share at k = 0 | rule-of-three bound | per million uploads against 1 M |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
-  l.push('| kind | threshold | pairs | fit (log10 p = a + b·d) | points used | p at threshold | rule-of-three bound |', '|---|---|---|---|---|---|---|');
-  for (const kind of ['full', 'whole', 'region'] as PairKind[]) {
-    const f = x.fits[kind];
-    l.push(
-      `| ${kind} | ${s.shipped[kind]} | ${sci(x.codePairsPerSetPair[kind])} per set pair | a = ${f.intercept.toFixed(2)}, b = ${f.slope.toFixed(3)} | ` +
-        `${f.points.map((p) => `${p.d}:${p.count}`).join(', ') || 'none'} | ${sci(f.atThreshold)} | ${sci(f.upperBound)} |`,
-    );
-  }
+  const row = (label: string, f: TailFit, perMillion: number) =>
+    `| ${label} | ${f.setPairs.toLocaleString('en')} | ${f.observed} | ${f.points.map((p) => `${p.k}: ${p.count}`).join(', ')} | ` +
+    `${f.used ? `k = ${f.used.from}…${f.used.to}` : 'too few'} | ${f.used ? `a = ${f.intercept.toFixed(2)}, b = ${f.slope.toFixed(3)}` : '—'} | ${sci(f.atThreshold)} | ${sci(f.upperBound)} | ${sci(perMillion)} |`;
+  l.push(row('every registered image, the profile', x.fits.all, x.perMillionUploads));
+  l.push(row('registered photos only, the profile', x.fits.photoBank, x.perMillionUploadsPhotoBank));
+  l.push(row("every registered image, today's matching (full against full)", x.fits.today, x.perMillionUploadsToday));
   l.push(
     '',
-    `**Expected false matches: ${sci(x.perUpload)} per upload, ${sci(x.perMillionUploads)} per million uploads** against ${x.bank.toLocaleString('en')} registered images ` +
-      `(today's matching, full against full alone, same fit: ${sci(x.perMillionUploadsToday)} per million uploads).`,
+    `**Expected false matches: ${sci(x.perUpload)} per upload, ${sci(x.perMillionUploads)} per million uploads** against ${x.bank.toLocaleString('en')} registered images like these ` +
+      `(${sci(x.perMillionUploadsPhotoBank)} against a bank of photos; today's matching, same method, same run: ${sci(x.perMillionUploadsToday)}). ` +
+      'When false matches were seen, the share at k = 0 is at least the share seen.',
     '',
   );
   const c = s.cost;

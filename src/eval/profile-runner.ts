@@ -13,6 +13,7 @@ import { locateEvalWorker } from '../worker-location.js';
 import { getProfile } from '../hashing/profile/profile.js';
 import { listImageFiles, selectPhotos } from './corpus.js';
 import { MIN_DISTRACTOR_SIDE, fetchDistractors } from './distractors.js';
+import { DEFAULT_DEDUPE_RULES, findCopies, fingerprint, type DedupeRules, type Fingerprint } from './dedupe.js';
 import { PROFILE_TASK, type PackedSet, type ProfileResult, type ProfileTask } from './profile-task.js';
 import { splitOf, type CorpusEntry } from './profile-analysis.js';
 import { TRANSFORMATIONS } from './transforms.js';
@@ -28,6 +29,17 @@ export interface ProfileRunOptions {
   transformations?: readonly string[];
   log?: (line: string) => void;
   onProgress?: (done: number, total: number, name: string) => void;
+  /** How copies of one picture are found and merged before hashing (dedupe.ts); null: keep every file. */
+  dedupe?: DedupeRules | null;
+}
+
+/** A corpus file left out because it shows the same picture as an earlier one (dedupe.ts). */
+export interface MergedCopy {
+  name: string;
+  group: string;
+  /** The file kept instead. */
+  copyOf: string;
+  copyOfGroup: string;
 }
 
 export interface ProfileRun {
@@ -36,11 +48,17 @@ export interface ProfileRun {
   photos: CorpusEntry[];
   distractors: CorpusEntry[];
   hashSeconds: number;
+  /** Corpus files hashed in this run, and files whose hashes came from the cache of an earlier run. */
+  hashedFiles: number;
+  cachedFiles: number;
+  /** Files merged into an earlier copy of the same picture before hashing, and the rule used (null: none). */
+  merged: MergedCopy[];
+  dedupe: DedupeRules | null;
   machine: { cpu: string; cores: number; node: string };
 }
 
 /** Bumped whenever the derivation changes, so stale cached hashes are never reused. */
-export const CACHE_VERSION = 5;
+export const CACHE_VERSION = 6;
 
 type Cached = Omit<ProfileResult, 'registered' | 'queries' | 'baseline'> & {
   registered: string;
@@ -53,10 +71,17 @@ const words = (s: string): Uint32Array => {
   const b = Buffer.from(s, 'base64');
   return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
-const packSetText = (s: PackedSet): string => JSON.stringify({ w: b64(s.words), r: b64(s.roles), q: b64(s.quality), h: s.hashes });
+const b64f = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
+const floats = (s: string): Float32Array => {
+  const b = Buffer.from(s, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+const packSetText = (s: PackedSet): string =>
+  JSON.stringify({ w: b64(s.words), r: b64(s.roles), q: b64(s.quality), f: b64(s.flat), l: b64(s.levels), b: b64f(s.boxes), h: s.hashes });
 const unpackSetText = (t: string): PackedSet => {
-  const o = JSON.parse(t) as { w: string; r: string; q: string; h: number };
-  return { words: words(o.w), roles: new Uint8Array(Buffer.from(o.r, 'base64')), quality: new Uint8Array(Buffer.from(o.q, 'base64')), hashes: o.h };
+  const o = JSON.parse(t) as { w: string; r: string; q: string; f: string; l: string; b: string; h: number };
+  return { words: words(o.w), roles: bytes(o.r), quality: bytes(o.q), flat: bytes(o.f), levels: bytes(o.l), boxes: floats(o.b), hashes: o.h };
 };
 function toCache(r: ProfileResult): Cached {
   return {
@@ -92,18 +117,29 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
   const distractorFiles = options.distractors > 0 ? await fetchDistractors(options.corpusDir, options.distractors, log) : [];
   const cacheDir = join(options.corpusDir, 'cache', options.profile);
   mkdirSync(cacheDir, { recursive: true });
-  const jobs = [
+  const allJobs = [
     ...photos.map((p) => ({ path: p.path, kind: 'photo' as const, group: `photo:${basename(p.path)}`, name: basename(p.path), concept: undefined as string | undefined })),
     // One package reuses its own artwork (an icon with and without a badge, clipart
     // variants, recoloured sprites): those are derivatives of each other, not impostors.
     // Distractors are paired only across packages; photos with everything else.
     ...distractorFiles.map((d) => ({ path: d.path, kind: 'distractor' as const, group: `package:${d.source}`, name: d.group, concept: d.concept })),
   ];
+  const rules = options.dedupe === undefined ? DEFAULT_DEDUPE_RULES : options.dedupe;
+  const copyOf = rules ? await corpusCopies(allJobs.map((j) => j.path), rules, options.corpusDir, log) : allJobs.map(() => -1);
+  const merged: MergedCopy[] = [];
+  allJobs.forEach((j, i) => {
+    const first = allJobs[copyOf[i]!];
+    if (first) merged.push({ name: j.name, group: j.group, copyOf: first.name, copyOfGroup: first.group });
+  });
+  if (rules) log(`one copy of each picture: ${merged.length} of ${allJobs.length} files merged into an earlier copy`);
+  const jobs = allJobs.filter((_, i) => copyOf[i] === -1);
   const pool = new WorkerPool({ filename: locateEvalWorker(), threads: options.threads ?? availableParallelism(), maxQueue: DEFAULT_MAX_QUEUE, work: 'evaluation' });
   const started = performance.now();
   const entries: (CorpusEntry | undefined)[] = new Array(jobs.length);
   let next = 0;
   let done = 0;
+  let hashedFiles = 0;
+  let cachedFiles = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < jobs.length; i = next++) {
       const job = jobs[i]!;
@@ -115,12 +151,15 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
       };
       const cacheFile = join(cacheDir, `${cacheKey(job.path, spec)}.json`);
       let result: ProfileResult | undefined;
-      if (existsSync(cacheFile)) result = fromCache(JSON.parse(readFileSync(cacheFile, 'utf8')) as Cached);
-      else {
+      if (existsSync(cacheFile)) {
+        result = fromCache(JSON.parse(readFileSync(cacheFile, 'utf8')) as Cached);
+        cachedFiles++;
+      } else {
         const bytes = new Uint8Array(readFileSync(job.path));
         try {
           result = await pool.run<ProfileTask, ProfileResult>({ ...spec, bytes }, { name: PROFILE_TASK, transferList: [bytes.buffer as ArrayBuffer] });
           writeFileSync(cacheFile, JSON.stringify(toCache(result)));
+          hashedFiles++;
         } catch (error) {
           log(`skipped ${job.path}: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -144,6 +183,41 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
     photos: kept.filter((e) => e.kind === 'photo'),
     distractors: kept.filter((e) => e.kind === 'distractor'),
     hashSeconds: (performance.now() - started) / 1000,
+    hashedFiles,
+    cachedFiles,
+    merged,
+    dedupe: rules,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version },
   };
+}
+
+/** Bumped when the fingerprint or the comparison changes. */
+const DEDUPE_VERSION = 1;
+
+/**
+ * Which files copy an earlier one (dedupe.ts), remembered per file list and rules in the
+ * corpus cache (indices only: no fingerprint is written anywhere).
+ */
+async function corpusCopies(paths: readonly string[], rules: DedupeRules, corpusDir: string, log: (line: string) => void): Promise<number[]> {
+  const key = createHash('sha256')
+    .update(JSON.stringify([DEDUPE_VERSION, rules, paths.map((p) => [p, statSync(p).size, statSync(p).mtimeMs])]))
+    .digest('hex')
+    .slice(0, 32);
+  const file = join(corpusDir, 'cache', `copies-${key}.json`);
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { copyOf: number[] }).copyOf;
+  const prints: (Fingerprint | undefined)[] = new Array(paths.length);
+  let next = 0;
+  const started = performance.now();
+  const one = async (): Promise<void> => {
+    for (let i = next++; i < paths.length; i = next++) {
+      prints[i] = await fingerprint(paths[i]!);
+      if ((i + 1) % 2000 === 0) log(`fingerprints: ${i + 1} of ${paths.length}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, one));
+  const { copyOf } = findCopies(prints, rules);
+  log(`fingerprints and comparison of ${paths.length} files: ${Math.round((performance.now() - started) / 1000)} s`);
+  mkdirSync(join(corpusDir, 'cache'), { recursive: true });
+  writeFileSync(file, JSON.stringify({ copyOf }));
+  return copyOf;
 }

@@ -11,7 +11,8 @@ import { DIHEDRAL_NAMES, type ComputedHash } from '../hashing/types.js';
 import { writeWords } from '../hashing/hamming.js';
 import { hexToBytes } from '../hashing/codec.js';
 import { getProfile, type DerivedHash, type Role } from '../hashing/profile/profile.js';
-import type { WireDerivedSet } from '../hashing/profile/wire.js';
+import { NO_GRAPHIC_GATE } from '../hashing/profile/derive.js';
+import type { Texture } from '../hashing/profile/texture.js';
 import { decodeToPixels } from '../pipeline/decode.js';
 import { hashImageBytes } from '../pipeline/hash-image.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
@@ -27,9 +28,17 @@ export interface PackedSet {
   roles: Uint8Array;
   /** PDQ quality (0..100) of the hash each code comes from (dihedral codes share their hash's). */
   quality: Uint8Array;
+  /** Texture of the hashed box (texture.ts), per code, in 1/250ths: share exactly flat, share on 8 grey levels. */
+  flat: Uint8Array;
+  levels: Uint8Array;
+  /** Hashed box per code, [x0, y0, x1, y1] in fractions of the picture. */
+  boxes: Float32Array;
   /** Derived hashes in the set (a query's whole-picture hash brings 8 dihedral codes). */
   hashes: number;
 }
+
+/** Texture shares as stored in a PackedSet (1/250ths: exact for the gate's two-decimal rules). */
+export const TEXTURE_SCALE = 250;
 
 export interface ProfileTask {
   kind: 'photo' | 'distractor';
@@ -57,43 +66,51 @@ interface Entry {
   role: Role;
   codes: Uint8Array[];
   quality: number;
+  texture: Texture;
+  box: DerivedHash['box'];
 }
+
+const share = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * TEXTURE_SCALE);
 
 function pack(entries: readonly Entry[]): PackedSet {
   const codes = entries.reduce((n, e) => n + e.codes.length, 0);
   const words = new Uint32Array(8 * codes);
   const roles = new Uint8Array(codes);
   const quality = new Uint8Array(codes);
+  const flat = new Uint8Array(codes);
+  const levels = new Uint8Array(codes);
+  const boxes = new Float32Array(4 * codes);
   let k = 0;
   for (const e of entries) {
     for (const code of e.codes) {
       writeWords(code, words, 8 * k);
       quality[k] = e.quality;
+      flat[k] = share(e.texture.flat);
+      levels[k] = share(e.texture.levels);
+      boxes.set([e.box.x0, e.box.y0, e.box.x1, e.box.y1], 4 * k);
       roles[k++] = ROLES.indexOf(e.role);
     }
   }
-  return { words, roles, quality, hashes: entries.length };
+  return { words, roles, quality, flat, levels, boxes, hashes: entries.length };
 }
+
+const entryOf = (h: DerivedHash): Entry => ({ role: h.role, codes: h.hashes, quality: h.quality, texture: h.texture, box: h.box });
 
 export function packSet(set: readonly DerivedHash[]): PackedSet {
-  return pack(set.map((h) => ({ role: h.role, codes: h.hashes, quality: h.quality })));
+  return pack(set.map(entryOf));
 }
 
-/** The service's PDQ hash of the picture as a 'full' entry: its own code, or its 8 dihedral codes. */
-function serviceFull(pdq: ComputedHash, dihedral: boolean): Entry {
+/**
+ * The service's PDQ hash of the picture as a 'full' entry: its own code, or its 8 dihedral
+ * codes, with the texture of the whole picture from the profile's own 'full' entry.
+ */
+function serviceFull(pdq: ComputedHash, dihedral: boolean, set: readonly DerivedHash[]): Entry {
   const hex = dihedral ? [pdq.value, ...DIHEDRAL_NAMES.slice(1).map((d) => pdq.dihedral![d as Exclude<typeof d, 'original'>]!)] : [pdq.value];
-  return { role: 'full', codes: hex.map(hexToBytes), quality: pdq.quality ?? 0 };
+  const whole = set.find((h) => h.role === 'full')!;
+  return { role: 'full', codes: hex.map(hexToBytes), quality: pdq.quality ?? 0, texture: whole.texture, box: whole.box };
 }
 
-const derivedEntries = (set: readonly DerivedHash[]): Entry[] => set.filter((h) => h.role !== 'full').map((h) => ({ role: h.role, codes: h.hashes, quality: h.quality }));
-const wireEntries = (set: WireDerivedSet): Entry[] =>
-  set.hashes
-    .filter((h) => h.role !== 'full')
-    .map((h) => ({
-      role: h.role,
-      codes: [h.value, ...(h.dihedral ? DIHEDRAL_NAMES.slice(1).map((d) => h.dihedral![d as Exclude<typeof d, 'original'>]!) : [])].map(hexToBytes),
-      quality: h.quality,
-    }));
+const derivedEntries = (set: readonly DerivedHash[]): Entry[] => set.filter((h) => h.role !== 'full').map(entryOf);
 
 export async function profileImage(task: ProfileTask): Promise<ProfileResult> {
   const profile = getProfile(task.profile);
@@ -104,27 +121,32 @@ export async function profileImage(task: ProfileTask): Promise<ProfileResult> {
     working = await loadWorkingCopy(task.bytes, task.maxSide);
     original = await encodeLossless(working);
   }
-  // The service's PDQ of the original (registered as the item's 'full' hash), and the profile's derived sets.
+  // The service's PDQ of the original (registered as the item's 'full' hash), and the profile's derived sets,
+  // without the graphic gate: every derived hash keeps its texture, and the analysis applies the gate (the same rule).
+  const ungated = { ...profile.rules, graphic: NO_GRAPHIC_GATE };
   const own = (await hashImageBytes(original, { algorithms: [profile.algorithm], dihedral: true }, DEFAULT_LIMITS)).hashes[0]!;
   const pixels = (await decodeToPixels(original, DEFAULT_LIMITS, { fitInside: profile.decodeSide })).pixels;
   let started = performance.now();
-  const both = profile.both(pixels);
+  const both = profile.both(pixels, ungated);
   const registerMs = performance.now() - started;
-  const registered = pack([serviceFull(own, false), ...derivedEntries(both.registered)]);
-  const queries: (PackedSet | null)[] = [pack([serviceFull(own, true), ...derivedEntries(both.query)])];
+  const registered = pack([serviceFull(own, false, both.registered), ...derivedEntries(both.registered)]);
+  const queries: (PackedSet | null)[] = [pack([serviceFull(own, true, both.query), ...derivedEntries(both.query)])];
   const queryMs: number[] = [];
-  const ownCodes = pack([serviceFull(own, true)]).words;
+  const ownCodes = pack([serviceFull(own, true, both.query)]).words;
   const baseline: ProfileResult['baseline'] = { registered: ownCodes.slice(0, 8), queries: [ownCodes] };
   if (working) {
     for (const name of task.transformations) {
       try {
         const bytes = (await applyTransformation(working, getTransformation(name))).bytes;
+        // As the service's POST /v1/match/image: the PDQ hash with dihedral codes, and the query set from the
+        // shared decode (the decode plan does not depend on the request, so these are the same pixels).
         started = performance.now();
-        // One decode, as the service's POST /v1/match/image: the PDQ hash with dihedral codes and the query set.
-        const hashed = await hashImageBytes(bytes, { algorithms: [profile.algorithm], dihedral: true, profile: { name: profile.name, side: 'query' } }, DEFAULT_LIMITS);
+        const hashed = await hashImageBytes(bytes, { algorithms: [profile.algorithm], dihedral: true }, DEFAULT_LIMITS);
+        const decoded = (await decodeToPixels(bytes, DEFAULT_LIMITS, { fitInside: profile.decodeSide })).pixels;
+        const set = profile.query(decoded, ungated);
         queryMs.push(performance.now() - started);
-        const full = serviceFull(hashed.hashes[0]!, true);
-        queries.push(pack([full, ...wireEntries(hashed.derived!)]));
+        const full = serviceFull(hashed.hashes[0]!, true, set);
+        queries.push(pack([full, ...derivedEntries(set)]));
         baseline.queries.push(pack([full]).words);
       } catch (error) {
         errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
