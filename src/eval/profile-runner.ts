@@ -198,7 +198,7 @@ const DEDUPE_VERSION = 1;
  * Which files copy an earlier one (dedupe.ts), remembered per file list and rules in the
  * corpus cache (indices only: no fingerprint is written anywhere).
  */
-async function corpusCopies(paths: readonly string[], rules: DedupeRules, corpusDir: string, log: (line: string) => void): Promise<number[]> {
+export async function corpusCopies(paths: readonly string[], rules: DedupeRules, corpusDir: string, log: (line: string) => void): Promise<number[]> {
   const key = createHash('sha256')
     .update(JSON.stringify([DEDUPE_VERSION, rules, paths.map((p) => [p, statSync(p).size, statSync(p).mtimeMs])]))
     .digest('hex')
