@@ -307,7 +307,15 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     const name = r.shipped ? `**${r.name}**` : r.name;
     l.push(`| ${name} | ${pct(r.recall.tune)} | ${pct(r.recall.report)} | ${r.falseMatches.tune} | ${r.falseMatches.report} | ${r.falseMatches.all} | ${r.falseMatches.photoBank} |`);
   }
-  l.push('');
+  const clean = s.rules.filter((r) => r.falseMatches.tune === 0).sort((a, b) => b.recall.tune - a.recall.tune);
+  l.push(
+    '',
+    clean.length
+      ? `Selected on the tune half (no false set pair there, then the best recall there): **${clean[0]!.name}**` +
+          (clean[0]!.shipped ? ' — the shipped rule.' : `; the shipped rule is ${s.rules.find((r) => r.shipped)?.name ?? 'not among these'}.`)
+      : 'No rule leaves the tune half without a false set pair.',
+    '',
+  );
   const x = s.extrapolation;
   l.push('## Expected false matches against a bank of 1 M images', '');
   l.push(
