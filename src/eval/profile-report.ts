@@ -87,6 +87,7 @@ export function candidateRules(shippedRule: GraphicRule, derivedFloor: number): 
     ...[0.3, 0.4, 0.5, 0.6, 0.7].map((f) => ({ name: `graphic gate: flat share ≥ ${fmt(f)}`, graphic: { maxFlat: f, maxLevels: WIDE }, derivedFloor })),
     ...[0.6, 0.7, 0.8, 0.9].map((l) => ({ name: `graphic gate: 8-level share ≥ ${fmt(l)}`, graphic: { maxFlat: WIDE, maxLevels: l }, derivedFloor })),
     { name: `graphic gate: flat share ≥ ${fmt(shippedRule.maxFlat)} or 8-level share ≥ ${fmt(shippedRule.maxLevels)} (shipped)`, graphic: shippedRule, derivedFloor },
+    { name: 'shipped graphic gate, and uploads of PDQ quality under the floor match nothing (today\'s matching too)', graphic: shippedRule, fullFloor: true, derivedFloor },
     ...[16, 24].map((single) => ({ name: `two agreeing regions (or one within ${single} bits), no graphic gate`, graphic: null, twoRegions: { single }, derivedFloor })),
     ...[16, 24].map((single) => ({ name: `shipped graphic gate and two agreeing regions (or one within ${single} bits)`, graphic: shippedRule, twoRegions: { single }, derivedFloor })),
   ];

@@ -39,6 +39,12 @@ export interface DecisionRule {
   twoRegions?: { single: number };
   /** Derived query hashes need at least this PDQ quality (the profile's floor). */
   derivedFloor: number;
+  /**
+   * Also hold the whole picture against the whole picture (today's matching) to the floor: an
+   * upload whose own PDQ quality is under it matches nothing (PDQ's authors deem such hashes
+   * unreliable; today's service checks quality only at registration).
+   */
+  fullFloor?: boolean;
 }
 
 const graphicAt = (set: PackedSet, k: number, rule: GraphicRule | null): boolean =>
@@ -46,7 +52,7 @@ const graphicAt = (set: PackedSet, k: number, rule: GraphicRule | null): boolean
 
 /** Whether a code pair may count under the rule (the service's quality floor and the graphic gate). */
 export function allowed(hit: CodeHit, rule: DecisionRule): boolean {
-  if (hit.kind === 'full') return true;
+  if (hit.kind === 'full') return !rule.fullFloor || hit.query.quality[hit.i]! >= rule.derivedFloor;
   if (hit.query.quality[hit.i]! < rule.derivedFloor || graphicAt(hit.query, hit.i, rule.graphic)) return false;
   return hit.registered.roles[hit.j] === FULL || !graphicAt(hit.registered, hit.j, rule.graphic);
 }
