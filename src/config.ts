@@ -421,12 +421,12 @@ export function resolveConfig(...layers: RawConfig[]): Config {
       merged.holdBurstMinutes === undefined
         ? DEFAULTS.holdBurstMinutes
         : integer('hold burst window (minutes)', merged.holdBurstMinutes, 1, 7 * 24 * 60),
-    follow: followSources(merged.follow, merged.followKey, databaseUrl(merged.database)),
+    follow: followSources(merged.follow, merged.followKey),
   };
 }
 
 /** `--follow URL…` with `--follow-key KEY…` (one key for all, or one per URL, in order). */
-function followSources(urls: string | undefined, keys: string | undefined, database: string | undefined): Config['follow'] {
+function followSources(urls: string | undefined, keys: string | undefined): Config['follow'] {
   const list = (raw: string | undefined) => (raw ?? '').split(/[\s,]+/).filter(Boolean);
   const sources = list(urls);
   const secrets = list(keys);
@@ -434,7 +434,6 @@ function followSources(urls: string | undefined, keys: string | undefined, datab
     if (secrets.length > 0) throw new ConfigError('--follow-key needs --follow URL (the Rempart to follow)');
     return [];
   }
-  if (database !== undefined) throw new ConfigError('follower mode keeps its copy in the embedded SQLite store; drop --database');
   if (secrets.length !== 1 && secrets.length !== sources.length) {
     throw new ConfigError(`--follow-key: give one platform key for all sources or one per source (${sources.length}), got ${secrets.length}`);
   }

@@ -9,9 +9,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { hexHashValues } from './helpers/codes.js';
+import { sharedPostgres } from './helpers/postgres.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
 
@@ -157,6 +159,47 @@ describe('follower mode (serve --follow)', () => {
     expect(added.caseNumber).toMatch(/^RMP-/);
   });
 
+  it('keeps its copy in PostgreSQL: two follower replicas on one database both follow adds and withdrawals', async () => {
+    const source = await server();
+    const sourceKey = await source.createPlatformKey('Follower Instance');
+    const values = hexHashValues(47, 3);
+    const early = await register(source, [values[0]!]);
+    const database = sharedPostgres().schemaUrl('follower');
+    // Replicas share the pepper and the data key (from the environment in production).
+    const shared = { pepper: 'follower-replicas-share-this-pepper-of-32-chars', dataKey: Buffer.alloc(32, 5).toString('base64url') };
+    const config = { follow: source.url, followKey: sourceKey, database, ...shared };
+    const [one, two] = [await server(config), await server(config)];
+    await Promise.all([whenReady(one), whenReady(two)]);
+    expect(one.server.rempart.store.backend).toBe('postgres');
+    // Platform keys live in the shared database: one key serves both replicas.
+    const localKey = await one.createPlatformKey('Uploads');
+    for (const replica of [one, two]) expect((await matches(replica, localKey, values[0]!)).map((m) => m.source)).toEqual([source.url]);
+
+    // Whichever replica writes a page first, both indexes take it.
+    await register(source, [values[1]!, values[2]!]);
+    for (const replica of [one, two]) {
+      expect((await eventually(() => matches(replica, localKey, values[2]!), (m) => m.length === 1)).length).toBe(1);
+    }
+    await request(`${source.url}/v1/cases/${early.caseNumber}`, { method: 'DELETE', headers: bearer(early.caseSecret) });
+    for (const replica of [one, two]) expect(await eventually(() => matches(replica, localKey, values[0]!), (m) => m.length === 0)).toEqual([]);
+    // The value left the follower's tables; a third replica started now loads only what is live.
+    const client = new pg.Client({ connectionString: database.replace(/\?schema=.*$/, '') });
+    await client.connect();
+    try {
+      const schema = new URL(database).searchParams.get('schema')!;
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${client.escapeIdentifier(schema)}.followed_hashes WHERE value = $1`, [
+        Buffer.from(values[0]!, 'hex'),
+      ]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+    }
+    const three = await server(config);
+    await whenReady(three);
+    expect(three.server.rempart.indexedHashes()).toBe(2);
+    expect(await matches(three, localKey, values[1]!)).toHaveLength(1);
+  });
+
   it('follows several banks, each match tagged with its own', async () => {
     const a = await server();
     const b = await server();
@@ -202,7 +245,8 @@ describe('follower mode (serve --follow)', () => {
       /one platform key for all sources or one per source \(3\), got 2/,
     );
     expect(() => resolveConfig({ ...base, followKey: 'rk_a' })).toThrow(/needs --follow/);
-    expect(() => resolveConfig({ ...base, follow: 'http://a.example', followKey: 'rk_a', database: 'postgres://x@y/z' })).toThrow(/drop --database/);
+    // Its copy may live in PostgreSQL as well as in the embedded SQLite store.
+    expect(resolveConfig({ ...base, follow: 'http://a.example', followKey: 'rk_a', database: 'postgres://x@y/z' }).follow).toHaveLength(1);
     expect(resolveConfig({ ...base, follow: 'https://a.example/', followKey: 'rk_a' }).follow).toEqual([{ url: 'https://a.example', key: 'rk_a' }]);
   });
 });
@@ -218,8 +262,10 @@ describe.each(STORE_BACKENDS)('follower role: $backend', (backend) => {
     const add = { op: 'add' as const, ref: 'h_1', itemRef: 'i_1', role: 'full', algorithm: 'pdq', bytes, quality: 80 };
     const first = await store.applyFollowed(a.id, [add], 5);
     expect(first.added.map((h) => [h.ref, h.sourceId, h.bytes])).toEqual([['h_1', a.id, bytes]]);
-    // Replayed page (a crash before the cursor moved): nothing twice.
-    expect((await store.applyFollowed(a.id, [add], 5)).added).toEqual([]);
+    // Replayed page (a crash before the cursor moved, or another process on this store): nothing
+    // stored twice, and the page still says what an index that follows it must hold.
+    expect((await store.applyFollowed(a.id, [add], 5)).added.map((h) => h.id)).toEqual([first.added[0]!.id]);
+    expect((await store.followedPage(0, 10)).map((h) => h.ref)).toEqual(['h_1']);
     await store.applyFollowed(b.id, [{ ...add, itemRef: 'i_b' }], 2);
     const facts = await store.followedFacts((await store.followedPage(0, 10)).map((h) => h.id));
     expect([...facts.values()].map((f) => [f.ref, f.itemRef, f.source]).sort()).toEqual([
@@ -228,6 +274,12 @@ describe.each(STORE_BACKENDS)('follower role: $backend', (backend) => {
     ]);
     const removed = await store.applyFollowed(a.id, [{ op: 'remove', ref: 'h_1' }, { op: 'remove', ref: 'h_never' }], 9);
     expect(removed.removed).toEqual([first.added[0]!.id]);
+    // Replayed removal: the same local id (another process's index must drop it too); a replayed
+    // add of a removed ref does not bring it back; an add and its removal in one page cancel out.
+    expect(await store.applyFollowed(a.id, [add, { op: 'remove', ref: 'h_1' }], 9)).toEqual({ added: [], removed: [first.added[0]!.id] });
+    expect((await store.applyFollowed(a.id, [add], 9)).added).toEqual([]);
+    const both = await store.applyFollowed(a.id, [{ ...add, ref: 'h_2' }, { op: 'remove', ref: 'h_2' }], 9);
+    expect([both.added, both.removed.length]).toEqual([[], 1]);
     await store.applyFollowed(a.id, [], 7);
     expect((await store.followSource('https://a.example')).cursor).toBe(9);
     expect((await store.followedPage(0, 10)).map((h) => h.itemRef)).toEqual(['i_b']);

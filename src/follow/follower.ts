@@ -122,7 +122,9 @@ export class Follower {
         const page = await source.feed.read(source.cursor, more ? 0 : (this.options.waitSeconds ?? 25), signal);
         if (page.changes.length > 0 || page.cursor > source.cursor) {
           const { added, removed } = await this.store.applyFollowed(source.id, page.changes, page.cursor);
-          for (const h of added) this.matcher.add(h.algorithm, h.id, h.bytes);
+          // Another process on the same store may have written this page first: the store
+          // returns what the page holds either way, and the index takes what it lacks.
+          for (const h of added) if (!this.matcher.has(h.algorithm, h.id)) this.matcher.add(h.algorithm, h.id, h.bytes);
           for (const id of removed) this.matcher.remove(id);
           source.cursor = page.cursor;
           this.events.emit('applied', { url: source.url, added: added.length, removed: removed.length, cursor: page.cursor });

@@ -58,8 +58,11 @@ export interface FollowStore {
   followSource(url: string): Promise<{ id: number; cursor: number }>;
   /**
    * Applies a page of the source's feed and moves its cursor, in one transaction (a crash
-   * replays the page; adds of a ref already held and removals of one not held are no-ops).
-   * Returns what the index must add and the local ids it must drop.
+   * replays the page; adds of a ref already held and removals of one already removed are
+   * no-ops). Returns what an index that followed the page must hold, whoever wrote it first:
+   * `added`, the rows held now for the page's adds; `removed`, the local ids of its removals
+   * (removed now or before: several processes on one store each apply every page to their own
+   * index, and the first one to write a page must not hide it from the others).
    */
   applyFollowed(sourceId: number, changes: readonly FollowedChange[], cursor: number): Promise<{ added: FollowedHash[]; removed: number[] }>;
   /** Held hashes with local id > afterId, in id order (start-up load). */

@@ -1,10 +1,22 @@
 /** PostgreSQL side of the follower's role (see ../follow.ts, and ../sqlite/follow.ts). */
 import type pg from 'pg';
-import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
+import { type FollowStore, type FollowedChange, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
 import { inTransaction, queries } from './connection.js';
 
+type Add = Extract<FollowedChange, { op: 'add' }>;
 
-export function postgresFollowRole(pool: pg.Pool, now: () => Date): FollowStore {
+/** A page as runs of consecutive adds and removals: one statement per run, not per change (a catch-up page holds 10,000). */
+function runs(changes: readonly FollowedChange[]): FollowedChange[][] {
+  const out: FollowedChange[][] = [];
+  for (const c of changes) {
+    const last = out[out.length - 1];
+    if (last && last[0]!.op === c.op) last.push(c);
+    else out.push([c]);
+  }
+  return out;
+}
+
+export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { onErased?: () => void } = {}): FollowStore {
   // Direct queries report a lost database as DATABASE_UNAVAILABLE (503), as the store's own do.
   const db = queries(pool);
   return {
@@ -14,30 +26,60 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date): FollowStore 
       return rows[0]!;
     },
     async applyFollowed(sourceId, changes, cursor) {
-      return inTransaction(pool, async (client) => {
-        // One follower loop per source and process; the row lock keeps two replicas' pages apart.
+      let erased = false;
+      const result = await inTransaction(pool, async (client) => {
+        // Replicas on one database each apply every page to their own index; the row lock
+        // makes their writes of one source's pages take turns.
         await client.query('SELECT 1 FROM follow_sources WHERE id = $1 FOR UPDATE', [sourceId]);
-        const added: FollowedHash[] = [];
+        const added = new Map<string, FollowedHash>();
         const removed: number[] = [];
-        for (const c of changes) {
-          if (c.op === 'add') {
-            const { rows } = await client.query<FollowedHashRow>(
-              `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality) VALUES ($1, $2, $3, $4, $5, $6, $7)
-               ON CONFLICT (source_id, ref) DO NOTHING RETURNING *`,
-              [sourceId, c.ref, c.itemRef, c.role, c.algorithm, Buffer.from(c.bytes), c.quality],
+        for (const run of runs(changes)) {
+          const refs = run.map((c) => c.ref);
+          if (run[0]!.op === 'add') {
+            const adds = run as Add[];
+            // A ref removed before (by this or another replica) is not added back by a replayed page.
+            await client.query(
+              `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality)
+               SELECT $1, a.ref, a.item_ref, a.role, a.algorithm, a.value, a.quality
+                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int[]) AS a (ref, item_ref, role, algorithm, value, quality)
+                WHERE NOT EXISTS (SELECT 1 FROM followed_removals r WHERE r.source_id = $1 AND r.ref = a.ref)
+               ON CONFLICT (source_id, ref) DO NOTHING`,
+              [
+                sourceId,
+                refs,
+                adds.map((c) => c.itemRef),
+                adds.map((c) => c.role),
+                adds.map((c) => c.algorithm),
+                adds.map((c) => Buffer.from(c.bytes)),
+                adds.map((c) => c.quality),
+              ],
             );
-            if (rows[0]) added.push(followedHashFromRow(rows[0]));
+            const { rows } = await client.query<FollowedHashRow>(
+              'SELECT * FROM followed_hashes WHERE source_id = $1 AND ref = ANY($2::text[]) ORDER BY id',
+              [sourceId, refs],
+            );
+            for (const row of rows) added.set(row.ref, followedHashFromRow(row));
           } else {
-            const { rows } = await client.query<{ id: number }>('DELETE FROM followed_hashes WHERE source_id = $1 AND ref = $2 RETURNING id', [
-              sourceId,
-              c.ref,
-            ]);
-            if (rows[0]) removed.push(rows[0].id);
+            const { rows } = await client.query<{ id: number }>(
+              `WITH gone AS (DELETE FROM followed_hashes WHERE source_id = $1 AND ref = ANY($2::text[]) RETURNING source_id, ref, id),
+                    kept AS (INSERT INTO followed_removals (source_id, ref, id) SELECT source_id, ref, id FROM gone ON CONFLICT DO NOTHING)
+               SELECT id FROM gone
+               UNION ALL
+               SELECT id FROM followed_removals WHERE source_id = $1 AND ref = ANY($2::text[])`,
+              [sourceId, refs],
+            );
+            // `gone` and the earlier removals are disjoint (a held ref has no removal row yet).
+            for (const row of rows) removed.push(row.id);
+            for (const ref of refs) added.delete(ref);
+            erased ||= rows.length > 0;
           }
         }
         await client.query('UPDATE follow_sources SET cursor = $1, updated_at = $2 WHERE id = $3 AND cursor <= $1', [cursor, now(), sourceId]);
-        return { added, removed };
+        return { added: [...added.values()], removed };
       });
+      // Removed values leave the table's files too (VACUUM), as a withdrawal's do at the bank.
+      if (erased) options.onErased?.();
+      return result;
     },
     async followedPage(afterId, limit) {
       const { rows } = await db.query<FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);

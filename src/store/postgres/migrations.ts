@@ -420,6 +420,18 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'follower: the local id each removed followed hash had, so that every process sharing the store drops it from its index',
+    sql: `
+      CREATE TABLE followed_removals (
+        source_id bigint NOT NULL REFERENCES follow_sources (id),
+        ref       text NOT NULL,
+        id        bigint NOT NULL,
+        PRIMARY KEY (source_id, ref)
+      );
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

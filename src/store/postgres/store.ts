@@ -642,7 +642,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresTakedownRole(pool, now, { onErased: () => eraser.request(['reports']) }),
     ...postgresPlatformSettingsRole(pool, { now, audit }),
     ...postgresReviewRole(pool, { now, audit, onErased: () => eraser.request(['held_submissions']) }),
-    ...postgresFollowRole(pool, now),
+    ...postgresFollowRole(pool, now, { onErased: () => eraser.request(['followed_hashes']) }),
 
     async countRequest(key, windowMs) {
       // The database's clock, so that every replica agrees on the window. A count lost in a

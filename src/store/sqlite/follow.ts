@@ -7,11 +7,16 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
   const sql = {
     source: db.prepare<[string], { id: number; cursor: number }>('SELECT id, cursor FROM follow_sources WHERE url = ?'),
     addSource: db.prepare('INSERT INTO follow_sources (url, cursor, updated_at) VALUES (?, 0, ?) ON CONFLICT (url) DO NOTHING'),
-    add: db.prepare<[number, string, string, string, string, Buffer, number | null], FollowedHashRow>(
-      `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (source_id, ref) DO NOTHING RETURNING *`,
+    // A ref removed before (by this or another process) is not added back by a replayed page.
+    add: db.prepare<[number, string, string, string, string, Buffer, number | null, number, string]>(
+      `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality)
+       SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM followed_removals WHERE source_id = ? AND ref = ?)
+       ON CONFLICT (source_id, ref) DO NOTHING`,
     ),
+    held: db.prepare<[number, string], FollowedHashRow>('SELECT * FROM followed_hashes WHERE source_id = ? AND ref = ?'),
     remove: db.prepare<[number, string], { id: number }>('DELETE FROM followed_hashes WHERE source_id = ? AND ref = ? RETURNING id'),
+    keepRemoval: db.prepare('INSERT INTO followed_removals (source_id, ref, id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    removedBefore: db.prepare<[number, string], { id: number }>('SELECT id FROM followed_removals WHERE source_id = ? AND ref = ?'),
     moveCursor: db.prepare('UPDATE follow_sources SET cursor = ?, updated_at = ? WHERE id = ? AND cursor <= ?'),
     page: db.prepare<[number, number], FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > ? ORDER BY id LIMIT ?'),
     facts: db.prepare<[string], { id: number; ref: string; item_ref: string; role: string; algorithm: string; url: string }>(
@@ -21,19 +26,23 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
   };
 
   const applyTx = db.transaction((sourceId: number, changes: Parameters<FollowStore['applyFollowed']>[1], cursor: number) => {
-    const added: FollowedHash[] = [];
+    const added = new Map<string, FollowedHash>();
     const removed: number[] = [];
     for (const c of changes) {
       if (c.op === 'add') {
-        const row = sql.add.get(sourceId, c.ref, c.itemRef, c.role, c.algorithm, Buffer.from(c.bytes), c.quality);
-        if (row) added.push(followedHashFromRow(row));
+        sql.add.run(sourceId, c.ref, c.itemRef, c.role, c.algorithm, Buffer.from(c.bytes), c.quality, sourceId, c.ref);
+        const row = sql.held.get(sourceId, c.ref);
+        if (row) added.set(c.ref, followedHashFromRow(row));
       } else {
         const row = sql.remove.get(sourceId, c.ref);
-        if (row) removed.push(row.id);
+        if (row) sql.keepRemoval.run(sourceId, c.ref, row.id);
+        const id = row?.id ?? sql.removedBefore.get(sourceId, c.ref)?.id;
+        if (id !== undefined) removed.push(id);
+        added.delete(c.ref);
       }
     }
     sql.moveCursor.run(cursor, iso(), sourceId, cursor);
-    return { added, removed };
+    return { added: [...added.values()], removed };
   });
 
   return {

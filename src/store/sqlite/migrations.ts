@@ -326,6 +326,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    name: 'follower: the local id each removed followed hash had, so that every process sharing the store drops it from its index',
+    up(db) {
+      db.exec(`
+        CREATE TABLE followed_removals (
+          source_id INTEGER NOT NULL REFERENCES follow_sources (id),
+          ref       TEXT NOT NULL,
+          id        INTEGER NOT NULL,
+          PRIMARY KEY (source_id, ref)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
