@@ -259,7 +259,7 @@ describe.each(STORE_BACKENDS)('follower role: $backend', (backend) => {
     expect(await store.followSource('https://a.example')).toEqual(a);
     const b = await store.followSource('https://b.example');
     const bytes = Uint8Array.from({ length: 32 }, (_, i) => i);
-    const add = { op: 'add' as const, ref: 'h_1', itemRef: 'i_1', role: 'full', algorithm: 'pdq', bytes, quality: 80 };
+    const add = { op: 'add' as const, ref: 'h_1', itemRef: 'i_1', role: 'region', detail: { box: [0, 0.5, 0.5, 0.5] }, algorithm: 'pdq', bytes, quality: 80 };
     const first = await store.applyFollowed(a.id, [add], 5);
     expect(first.added.map((h) => [h.ref, h.sourceId, h.bytes])).toEqual([['h_1', a.id, bytes]]);
     // Replayed page (a crash before the cursor moved, or another process on this store): nothing
@@ -268,10 +268,11 @@ describe.each(STORE_BACKENDS)('follower role: $backend', (backend) => {
     expect((await store.followedPage(0, 10)).map((h) => h.ref)).toEqual(['h_1']);
     await store.applyFollowed(b.id, [{ ...add, itemRef: 'i_b' }], 2);
     const facts = await store.followedFacts((await store.followedPage(0, 10)).map((h) => h.id));
-    expect([...facts.values()].map((f) => [f.ref, f.itemRef, f.source]).sort()).toEqual([
-      ['h_1', 'i_1', 'https://a.example'],
-      ['h_1', 'i_b', 'https://b.example'],
+    expect([...facts.values()].map((f) => [f.ref, f.itemRef, f.source, f.role, f.detail]).sort()).toEqual([
+      ['h_1', 'i_1', 'https://a.example', 'region', { box: [0, 0.5, 0.5, 0.5] }],
+      ['h_1', 'i_b', 'https://b.example', 'region', { box: [0, 0.5, 0.5, 0.5] }],
     ]);
+    expect((await store.followedPage(0, 1))[0]!.detail).toEqual({ box: [0, 0.5, 0.5, 0.5] });
     const removed = await store.applyFollowed(a.id, [{ op: 'remove', ref: 'h_1' }, { op: 'remove', ref: 'h_never' }], 9);
     expect(removed.removed).toEqual([first.added[0]!.id]);
     // Replayed removal: the same local id (another process's index must drop it too); a replayed

@@ -215,6 +215,7 @@ export const videoMatch = {
   type: 'object',
   properties: {
     item: { type: 'string', description: 'opaque item id (never the case number)' },
+    source: { type: 'string', description: 'follower mode (serve --follow): the bank the matched item is registered at (its base URL)' },
     kind: { type: 'string', enum: ['video', 'image'] },
     exact: { type: 'boolean', description: 'the upload is byte for byte the registered file (same MD5)' },
     matchedSeconds: { type: 'integer', description: 'seconds of the upload with a frame matching the item, at one time offset' },

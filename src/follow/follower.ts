@@ -8,7 +8,9 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIndex, type IndexKind } from '../index/create.js';
+import { ExactIndex } from '../index/exact.js';
 import { Matcher } from '../index/matcher.js';
+import { EXACT_ALGORITHMS } from '../hashing/video/digest.js';
 import type { FollowStore, FollowedFacts } from '../store/follow.js';
 import { RemoteFeed } from './remote-feed.js';
 
@@ -55,7 +57,10 @@ export class Follower {
     private readonly config: readonly FollowSource[],
     private readonly options: FollowerOptions,
   ) {
-    this.matcher = new Matcher(() => createIndex(options.index, { expectedSize: 100_000 }));
+    // As at the bank: exact digests (a video's MD5) by equality, perceptual hashes by distance.
+    this.matcher = new Matcher((algorithm) =>
+      EXACT_ALGORITHMS.has(algorithm) ? new ExactIndex() : createIndex(options.index, { expectedSize: 100_000 }),
+    );
   }
 
   /** Registers the sources and indexes the hashes held from them (no network). */

@@ -19,12 +19,36 @@ interface WireChange {
   id: string;
   item?: string;
   role?: string;
+  detail?: unknown;
   algorithm: string;
   value?: string;
   quality?: number | null;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * What matching reads of a hash's detail, checked: a region's `box` (4 numbers from 0 to 1:
+ * left, top, width, height of the registered picture) and a video frame's time `t`
+ * (seconds). Anything else the source sends is not kept.
+ */
+function parseDetail(detail: unknown, fail: (why: string) => never): Record<string, unknown> | null {
+  if (detail === undefined || detail === null) return null;
+  if (typeof detail !== 'object' || Array.isArray(detail)) return fail(' must be an object');
+  const { box, t } = detail as { box?: unknown; t?: unknown };
+  const kept: Record<string, unknown> = {};
+  if (box !== undefined) {
+    if (!Array.isArray(box) || box.length !== 4 || !box.every((x) => typeof x === 'number' && x >= 0 && x <= 1)) {
+      return fail('.box must be 4 numbers from 0 to 1');
+    }
+    kept.box = box;
+  }
+  if (t !== undefined) {
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) return fail('.t must be a time in seconds');
+    kept.t = t;
+  }
+  return Object.keys(kept).length > 0 ? kept : null;
+}
 
 export class RemoteFeed {
   constructor(
@@ -90,6 +114,7 @@ function parsePage(text: string, url: string, after: number): RemotePage {
       ref: c.id,
       itemRef: c.item ?? c.id,
       role: c.role ?? 'full',
+      detail: parseDetail(c.detail, (why) => fail(`changes[${i}].detail${why}`)),
       algorithm: c.algorithm,
       bytes,
       quality: typeof c.quality === 'number' ? c.quality : null,

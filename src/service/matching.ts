@@ -323,7 +323,8 @@ const asRole = (role: string): Role => (ROLES.includes(role as Role) ? (role as 
 function bestPerItem(matches: MatchOut[]): MatchOut[] {
   const best = new Map<string, MatchOut>();
   for (const m of matches) {
-    const key = m.item ?? m.id;
+    // Keyed by bank too: a follower of several banks may hold two items with one ref.
+    const key = `${m.source ?? ''} ${m.item ?? m.id}`;
     const held = best.get(key);
     if (!held || m.distance < held.distance) best.set(key, m);
   }

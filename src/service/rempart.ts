@@ -194,7 +194,7 @@ export class Rempart {
       matchFacts = {
         async hashFacts(ids: readonly number[]) {
           const found = await follower.facts(ids);
-          return new Map([...found].map(([id, f]) => [id, { id, itemId: 0, detail: null, ...f }]));
+          return new Map([...found].map(([id, f]) => [id, { id, itemId: 0, ...f }]));
         },
       };
     }

@@ -41,6 +41,8 @@ export interface MatchedFrameOut {
 export interface VideoItemMatch {
   /** Opaque item id ("i_…"). */
   item: string;
+  /** Follower mode: the bank the item is registered at (its URL). */
+  source?: string;
   kind: 'video' | 'image';
   /** The upload is byte for byte the registered file (equal MD5). */
   exact: boolean;
@@ -116,19 +118,27 @@ export class VideoMatchService {
     const frameHits: FrameHit[] = [];
     const imageHits = new Map<string, { seconds: Set<number>; hits: { query: number; distance: number; id: number; transform: DihedralName }[] }>();
     const bestIdOf = new Map<string, { id: number; distance: number }>();
+    // Items are keyed by their bank too: a follower of several banks may hold two with one ref.
+    const itemOf = new Map<string, { item: string; source?: string }>();
+    const keyOf = (fact: HashFacts) => {
+      const key = fact.source === undefined ? fact.itemRef : `${fact.source} ${fact.itemRef}`;
+      if (!itemOf.has(key)) itemOf.set(key, { item: fact.itemRef, ...(fact.source === undefined ? {} : { source: fact.source }) });
+      return key;
+    };
     for (const hit of found) {
       const fact = facts.get(hit.id);
       if (!fact) continue; // withdrawn meanwhile
       if (!passesProfile(fact.role, hit.distance, usable[hit.query]!.quality)) continue;
-      const held = bestIdOf.get(fact.itemRef);
-      if (!held || hit.distance < held.distance) bestIdOf.set(fact.itemRef, { id: hit.id, distance: hit.distance });
+      const key = keyOf(fact);
+      const held = bestIdOf.get(key);
+      if (!held || hit.distance < held.distance) bestIdOf.set(key, { id: hit.id, distance: hit.distance });
       if (fact.role === FRAME_ROLE) {
-        frameHits.push({ query: hit.query, reference: fact.itemRef, referenceT: frameTime(fact), distance: hit.distance, transform: hit.transform });
+        frameHits.push({ query: hit.query, reference: key, referenceT: frameTime(fact), distance: hit.distance, transform: hit.transform });
       } else {
-        const entry = imageHits.get(fact.itemRef) ?? { seconds: new Set(), hits: [] };
+        const entry = imageHits.get(key) ?? { seconds: new Set(), hits: [] };
         entry.seconds.add(secondOf(times[hit.query]!));
         entry.hits.push(hit);
-        imageHits.set(fact.itemRef, entry);
+        imageHits.set(key, entry);
       }
     }
 
@@ -137,7 +147,7 @@ export class VideoMatchService {
     for (const m of aggregateFrameHits(times, frameHits, policy)) {
       if (!m.matched) continue;
       out.set(m.reference, {
-        item: m.reference,
+        ...itemOf.get(m.reference)!,
         kind: 'video',
         exact: false,
         matchedSeconds: m.matchedSeconds,
@@ -150,12 +160,12 @@ export class VideoMatchService {
       });
     }
     // A registered image shown in the upload: enough seconds, no time alignment to check.
-    for (const [item, entry] of imageHits) {
+    for (const [key, entry] of imageHits) {
       if (entry.seconds.size < Math.min(policy.minSeconds, querySeconds)) continue;
       const hits = [...entry.hits].sort((a, b) => a.distance - b.distance);
       const best = hits[0]!;
-      out.set(item, {
-        item,
+      out.set(key, {
+        ...itemOf.get(key)!,
         kind: 'image',
         exact: false,
         matchedSeconds: entry.seconds.size,
@@ -169,10 +179,11 @@ export class VideoMatchService {
     for (const id of exactIds) {
       const fact = facts.get(id);
       if (!fact) continue;
-      const held = out.get(fact.itemRef);
+      const key = keyOf(fact);
+      const held = out.get(key);
       if (held) held.exact = true;
-      else out.set(fact.itemRef, { item: fact.itemRef, kind: 'video', exact: true, matchedSeconds: 0, querySeconds, share: 0, bestDistance: 0, frames: [] });
-      bestIdOf.set(fact.itemRef, { id, distance: 0 });
+      else out.set(key, { ...itemOf.get(key)!, kind: 'video', exact: true, matchedSeconds: 0, querySeconds, share: 0, bestDistance: 0, frames: [] });
+      bestIdOf.set(key, { id, distance: 0 });
     }
 
     const matches = [...out.values()].sort(
@@ -180,7 +191,7 @@ export class VideoMatchService {
     );
     if (matches.length > 0) {
       // One count per matched item, not per frame: a 60-frame match is one re-upload caught.
-      const hashIds = matches.map((m) => bestIdOf.get(m.item)!.id);
+      const hashIds = [...out.keys()].map((key) => bestIdOf.get(key)!.id);
       this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm: { pdq: hashIds.length }, truncatedQueries: 0 });
     }
     return matches;

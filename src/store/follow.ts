@@ -12,6 +12,8 @@ export interface FollowedHash {
   ref: string;
   itemRef: string;
   role: string;
+  /** What the source said of it: a region's `box`, a video frame's time `t`. */
+  detail: Record<string, unknown> | null;
   algorithm: string;
   bytes: Uint8Array;
   quality: number | null;
@@ -27,6 +29,8 @@ export interface FollowedHashRow {
   algorithm: string;
   value: Uint8Array;
   quality: number | null;
+  /** JSON text on SQLite, jsonb (parsed) on PostgreSQL. */
+  detail: string | Record<string, unknown> | null;
 }
 
 export const followedHashFromRow = (r: FollowedHashRow): FollowedHash => ({
@@ -35,19 +39,33 @@ export const followedHashFromRow = (r: FollowedHashRow): FollowedHash => ({
   ref: r.ref,
   itemRef: r.item_ref,
   role: r.role,
+  detail: detailOf(r.detail),
   algorithm: r.algorithm,
   bytes: new Uint8Array(r.value),
   quality: r.quality,
 });
 
+export const detailOf = (detail: FollowedHashRow['detail']): Record<string, unknown> | null =>
+  typeof detail === 'string' ? (JSON.parse(detail) as Record<string, unknown>) : detail;
+
 export type FollowedChange =
-  | { op: 'add'; ref: string; itemRef: string; role: string; algorithm: string; bytes: Uint8Array; quality: number | null }
+  | {
+      op: 'add';
+      ref: string;
+      itemRef: string;
+      role: string;
+      detail: Record<string, unknown> | null;
+      algorithm: string;
+      bytes: Uint8Array;
+      quality: number | null;
+    }
   | { op: 'remove'; ref: string };
 
 export interface FollowedFacts {
   ref: string;
   itemRef: string;
   role: string;
+  detail: Record<string, unknown> | null;
   algorithm: string;
   /** The source's base URL: matches say which bank they come from. */
   source: string;

@@ -39,9 +39,10 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { on
             const adds = run as Add[];
             // A ref removed before (by this or another replica) is not added back by a replayed page.
             await client.query(
-              `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality)
-               SELECT $1, a.ref, a.item_ref, a.role, a.algorithm, a.value, a.quality
-                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int[]) AS a (ref, item_ref, role, algorithm, value, quality)
+              `INSERT INTO followed_hashes (source_id, ref, item_ref, role, detail, algorithm, value, quality)
+               SELECT $1, a.ref, a.item_ref, a.role, a.detail, a.algorithm, a.value, a.quality
+                 FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bytea[], $8::int[])
+                   AS a (ref, item_ref, role, detail, algorithm, value, quality)
                 WHERE NOT EXISTS (SELECT 1 FROM followed_removals r WHERE r.source_id = $1 AND r.ref = a.ref)
                ON CONFLICT (source_id, ref) DO NOTHING`,
               [
@@ -49,6 +50,7 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { on
                 refs,
                 adds.map((c) => c.itemRef),
                 adds.map((c) => c.role),
+                adds.map((c) => (c.detail === null ? null : JSON.stringify(c.detail))),
                 adds.map((c) => c.algorithm),
                 adds.map((c) => Buffer.from(c.bytes)),
                 adds.map((c) => c.quality),
@@ -88,12 +90,12 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { on
     async followedFacts(ids) {
       const out = new Map<number, FollowedFacts>();
       if (ids.length === 0) return out;
-      const { rows } = await db.query<{ id: number; ref: string; item_ref: string; role: string; algorithm: string; url: string }>(
-        `SELECT f.id, f.ref, f.item_ref, f.role, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
+      const { rows } = await db.query<{ id: number; ref: string; item_ref: string; role: string; detail: Record<string, unknown> | null; algorithm: string; url: string }>(
+        `SELECT f.id, f.ref, f.item_ref, f.role, f.detail, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
           WHERE f.id = ANY($1::bigint[])`,
         [ids],
       );
-      for (const r of rows) out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, algorithm: r.algorithm, source: r.url });
+      for (const r of rows) out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: r.detail, algorithm: r.algorithm, source: r.url });
       return out;
     },
   };

@@ -432,6 +432,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: "follower: each followed hash keeps its detail (a region's box, a video frame's time); the copy is read again from the start to get them",
+    sql: `
+      ALTER TABLE followed_hashes ADD COLUMN detail jsonb
+        CHECK (detail IS NULL OR (jsonb_typeof(detail) = 'object' AND length(detail::text) <= 1024));
+      DELETE FROM followed_removals;
+      DELETE FROM followed_hashes;
+      UPDATE follow_sources SET cursor = 0;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

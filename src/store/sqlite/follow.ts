@@ -1,6 +1,6 @@
 /** SQLite side of the follower's role (see ../follow.ts). */
 import type Database from 'better-sqlite3';
-import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
+import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, detailOf, followedHashFromRow } from '../follow.js';
 
 
 export function sqliteFollowRole(db: Database.Database, iso: () => string): FollowStore {
@@ -8,9 +8,9 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     source: db.prepare<[string], { id: number; cursor: number }>('SELECT id, cursor FROM follow_sources WHERE url = ?'),
     addSource: db.prepare('INSERT INTO follow_sources (url, cursor, updated_at) VALUES (?, 0, ?) ON CONFLICT (url) DO NOTHING'),
     // A ref removed before (by this or another process) is not added back by a replayed page.
-    add: db.prepare<[number, string, string, string, string, Buffer, number | null, number, string]>(
-      `INSERT INTO followed_hashes (source_id, ref, item_ref, role, algorithm, value, quality)
-       SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM followed_removals WHERE source_id = ? AND ref = ?)
+    add: db.prepare<[number, string, string, string, string | null, string, Buffer, number | null, number, string]>(
+      `INSERT INTO followed_hashes (source_id, ref, item_ref, role, detail, algorithm, value, quality)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM followed_removals WHERE source_id = ? AND ref = ?)
        ON CONFLICT (source_id, ref) DO NOTHING`,
     ),
     held: db.prepare<[number, string], FollowedHashRow>('SELECT * FROM followed_hashes WHERE source_id = ? AND ref = ?'),
@@ -19,8 +19,8 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     removedBefore: db.prepare<[number, string], { id: number }>('SELECT id FROM followed_removals WHERE source_id = ? AND ref = ?'),
     moveCursor: db.prepare('UPDATE follow_sources SET cursor = ?, updated_at = ? WHERE id = ? AND cursor <= ?'),
     page: db.prepare<[number, number], FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > ? ORDER BY id LIMIT ?'),
-    facts: db.prepare<[string], { id: number; ref: string; item_ref: string; role: string; algorithm: string; url: string }>(
-      `SELECT f.id, f.ref, f.item_ref, f.role, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
+    facts: db.prepare<[string], { id: number; ref: string; item_ref: string; role: string; detail: string | null; algorithm: string; url: string }>(
+      `SELECT f.id, f.ref, f.item_ref, f.role, f.detail, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
         WHERE f.id IN (SELECT value FROM json_each(?))`,
     ),
   };
@@ -30,7 +30,7 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     const removed: number[] = [];
     for (const c of changes) {
       if (c.op === 'add') {
-        sql.add.run(sourceId, c.ref, c.itemRef, c.role, c.algorithm, Buffer.from(c.bytes), c.quality, sourceId, c.ref);
+        sql.add.run(sourceId, c.ref, c.itemRef, c.role, c.detail === null ? null : JSON.stringify(c.detail), c.algorithm, Buffer.from(c.bytes), c.quality, sourceId, c.ref);
         const row = sql.held.get(sourceId, c.ref);
         if (row) added.set(c.ref, followedHashFromRow(row));
       } else {
@@ -60,7 +60,7 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
       const out = new Map<number, FollowedFacts>();
       if (ids.length === 0) return out;
       for (const r of sql.facts.all(JSON.stringify(ids))) {
-        out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, algorithm: r.algorithm, source: r.url });
+        out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: detailOf(r.detail), algorithm: r.algorithm, source: r.url });
       }
       return out;
     },

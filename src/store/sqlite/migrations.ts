@@ -340,6 +340,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    name: "follower: each followed hash keeps its detail (a region's box, a video frame's time); the copy is read again from the start to get them",
+    up(db) {
+      // The copy is the source's to give again: emptied and re-read, rather than left without boxes and times.
+      db.exec(`
+        ALTER TABLE followed_hashes ADD COLUMN detail TEXT
+          CHECK (detail IS NULL OR (json_valid(detail) AND json_type(detail) = 'object' AND length(detail) <= 1024));
+        DELETE FROM followed_removals;
+        DELETE FROM followed_hashes;
+        UPDATE follow_sources SET cursor = 0;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
