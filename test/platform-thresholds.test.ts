@@ -86,6 +86,27 @@ describe('per-platform thresholds: stricter than the bank’s, never above the o
     expect((await putThresholds(server, 'rk_nope', { pdq: 10 })).status).toBe(401);
   });
 
+  it('applies a platform’s stricter PDQ threshold to video frames too (uploaded signatures), never a looser one', async () => {
+    // A registered video of 8 one-second frames, and an upload whose every frame is 25 bits from the registered one.
+    const next = seededRandom(11);
+    const codes = Array.from({ length: 8 }, () => randomCode(next));
+    const video = { frames: codes.map((code, t) => ({ t, value: hex(code), quality: 95 })) };
+    expect((await request(`${server.url}/v1/cases`, { body: { videos: [video] } })).status).toBe(201);
+    const copy = { frames: codes.map((code, t) => ({ t, value: hex(flipBits(code, 25, next)), quality: 95 })) };
+    const matchVideo = async (key: string) => {
+      const res = await request(`${server.url}/v1/match/video-hashes`, { headers: bearer(key), body: copy });
+      expect(res.status).toBe(200);
+      return res.body.matches.map((m: { kind: string; bestDistance: number; matchedSeconds: number }) => [m.kind, m.bestDistance, m.matchedSeconds]);
+    };
+    await putThresholds(server, strict, { pdq: null });
+    expect(await matchVideo(strict)).toEqual([['video', 25, 8]]);
+    await putThresholds(server, strict, { pdq: 24 });
+    expect(await matchVideo(strict)).toEqual([]);
+    expect(await matchVideo(plain)).toEqual([['video', 25, 8]]);
+    await putThresholds(server, strict, { pdq: 25 });
+    expect(await matchVideo(strict)).toEqual([['video', 25, 8]]);
+  });
+
   it('lets a platform go looser only as far as the operator allows (REMPART_PLATFORM_MAX_THRESHOLD_PDQ)', async () => {
     const loose = await startTestServer({ config: { platformMaxThresholdOverrides: ['pdq=36'] } });
     try {
@@ -97,6 +118,13 @@ describe('per-platform thresholds: stricter than the bank’s, never above the o
       expect((await putThresholds(loose, key, { pdq: 36 })).body.thresholds.pdq).toEqual({ bank: 31, maximum: 36, chosen: 36, effective: 36 });
       expect(await matchedDistances(loose, key, [far.copies[34]!, far.copies[37]!])).toEqual([34, null]);
       expect(await matchedDistances(loose, other, [far.copies[34]!])).toEqual([null]);
+      // Video frames keep the bank's threshold for a platform that went looser.
+      const next = seededRandom(12);
+      const codes = Array.from({ length: 4 }, () => randomCode(next));
+      await request(`${loose.url}/v1/cases`, { body: { videos: [{ frames: codes.map((c, t) => ({ t, value: hex(c), quality: 95 })) }] } });
+      const copy = { frames: codes.map((c, t) => ({ t, value: hex(flipBits(c, 34, next)), quality: 95 })) };
+      const video = await request(`${loose.url}/v1/match/video-hashes`, { headers: bearer(key), body: copy });
+      expect([video.status, video.body.matches]).toEqual([200, []]);
     } finally {
       await loose.close();
     }

@@ -206,7 +206,7 @@ export class Rempart {
     this.videoMatching = new VideoMatchService(matchFacts, matchIndex, this.events, this, {
       frameThreshold: () => this.matching.thresholdOf('pdq'),
       qualityFloor: config.pdqQualityFloor,
-    });
+    }, this.platformSettings);
     this.sync = new SyncService(this.store);
     this.rateLimits = new RateLimitService(this.store, this.credentials);
     this.webhookDispatcher = new WebhookDispatcher(this.store, this.dataCipher, {

@@ -14,6 +14,7 @@ import type { Matcher } from '../index/matcher.js';
 import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video.js';
 import type { HashFacts, HashStore, PlatformRecord } from '../store/types.js';
 import type { EngineEvents } from './events.js';
+import type { PlatformSettingsService } from './platform-settings.js';
 import { FRAME_ROLE } from './video-items.js';
 
 export interface QueryFrame {
@@ -78,10 +79,19 @@ export class VideoMatchService {
     private readonly events: EngineEvents,
     private readonly hasher: { hashVideo(bytes: Uint8Array, request: VideoHashRequest): Promise<VideoHashes> },
     private readonly settings: { frameThreshold: () => number; qualityFloor: number; policy?: Partial<VideoMatchPolicy> },
+    /** A platform's own (stricter) thresholds; absent: the bank's for everyone. */
+    private readonly platformThresholds?: Pick<PlatformSettingsService, 'effectiveThresholds'>,
   ) {}
 
-  private policy(): VideoMatchPolicy {
-    return { ...DEFAULT_VIDEO_MATCH_POLICY, ...this.settings.policy, frameThreshold: this.settings.frameThreshold() };
+  /**
+   * The bank's policy, with the frame threshold lowered to the platform's PDQ threshold when
+   * it chose a stricter one (never raised: an operator's looser maximum is for images only).
+   */
+  private async policy(platform: PlatformRecord): Promise<VideoMatchPolicy> {
+    const bank = this.settings.frameThreshold();
+    const own = (await this.platformThresholds?.effectiveThresholds(platform))?.pdq;
+    const frameThreshold = own === undefined ? bank : Math.min(bank, own);
+    return { ...DEFAULT_VIDEO_MATCH_POLICY, ...this.settings.policy, frameThreshold };
   }
 
   /** Hashes an uploaded video in memory (every probe frame, 5 a second) and matches it. */
@@ -100,7 +110,7 @@ export class VideoMatchService {
     const frames = query.frames ?? [];
     if (frames.length > maxFrames) throw new RempartError('BAD_REQUEST', `at most ${maxFrames} frames per video, got ${frames.length}`);
     if (frames.length === 0 && query.md5 === undefined) throw new RempartError('BAD_REQUEST', 'a video query needs frames or an md5');
-    const policy = this.policy();
+    const policy = await this.policy(platform);
     const usable = frames.filter((f) => f.quality === undefined || f.quality >= this.settings.qualityFloor);
     const found: { query: number; id: number; distance: number; transform: DihedralName }[] = [];
     usable.forEach((frame, q) => {
@@ -128,7 +138,7 @@ export class VideoMatchService {
     for (const hit of found) {
       const fact = facts.get(hit.id);
       if (!fact) continue; // withdrawn meanwhile
-      if (!passesProfile(fact.role, hit.distance, usable[hit.query]!.quality)) continue;
+      if (!passesProfile(fact.role, hit.distance, usable[hit.query]!.quality, policy.frameThreshold)) continue;
       const key = keyOf(fact);
       const held = bestIdOf.get(key);
       if (!held || hit.distance < held.distance) bestIdOf.set(key, { id: hit.id, distance: hit.distance });
@@ -207,10 +217,10 @@ const DERIVED_ROLES: readonly string[] = ['trimmed', 'window', 'region', 'tilt']
  * frame of known quality at or above the profile's floor. Frames meeting whole pictures
  * (an image's full hash, another video's frames) keep the frame threshold.
  */
-function passesProfile(registeredRole: string, distance: number, quality: number | undefined): boolean {
+function passesProfile(registeredRole: string, distance: number, quality: number | undefined, ceiling: number): boolean {
   if (!DERIVED_ROLES.includes(registeredRole)) return true;
   if (quality === undefined || quality < PDQ_REGIONS.minQuality) return false;
-  return distance <= thresholdFor(PDQ_REGIONS, 'full', registeredRole as Role);
+  return distance <= Math.min(thresholdFor(PDQ_REGIONS, 'full', registeredRole as Role), ceiling);
 }
 
 function round(x: number): number {
