@@ -224,7 +224,9 @@ describe('rempart copy', () => {
     const returned = await copyStore({ postgres }, { sqliteFile: back });
     expect(returned.tables.map((t) => t.name).sort()).toEqual(there.tables.map((t) => t.name).sort());
     const roundTrip = dumpSqlite(back);
-    for (const [name, rows] of original.tables) expect(roundTrip.tables.get(name), name).toEqual(rows);
+    // Burst counting's memory of recent submissions (an hour at most) is not copied.
+    for (const [name, rows] of original.tables) if (name !== 'recent_submissions') expect(roundTrip.tables.get(name), name).toEqual(rows);
+    expect(roundTrip.tables.get('recent_submissions')).toEqual([]);
     expect(roundTrip.counters).toEqual(original.counters);
 
     // A server on the PostgreSQL copy (same pepper and data key): same secrets, keys, cursors and matches.

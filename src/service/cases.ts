@@ -248,6 +248,7 @@ export class CaseService {
         // The index follower may have applied the change log's adds already: add only what is missing.
         for (const h of hashes) if (!this.matcher.has(h.algorithm, h.id)) this.matcher.add(h.algorithm, h.id, h.bytes);
         if (screening && screened.held.length > 0) await screening.hold(created.case.id, screened.held, actor);
+        if ('remember' in screened) await screened.remember(created.case.id);
         const heldHashes = screened.held.reduce((n, g) => n + g.items.reduce((m, item) => m + item.hashes.length, 0), 0);
         this.events.emit('case.registered', { caseId: created.case.id, hashCount: hashes.length, collapsedHashes: collapsed, by });
         return { caseNumber: number, caseSecret, hashCount: hashes.length, heldHashes, createdAt: created.case.createdAt };

@@ -149,12 +149,13 @@ export class Rempart {
       feedbackOf: (refs) => this.feedback.ofRefs(refs),
     });
     const feedbackOfWithdrawn = { eraseWithdrawn: async () => void (await store.eraseFeedbackOfWithdrawnCases()) };
+    const submissionsOfWithdrawn = { eraseWithdrawn: async () => void (await store.eraseSubmissionsOfWithdrawnCases()) };
     this.screen = new SubmissionScreen(this.store, {
       thresholds: config.thresholds,
       burst: config.holdBurst,
       burstWindowMs: config.holdBurstMinutes * 60_000,
       index: config.index,
-    });
+    }, pepper);
     this.review = new ReviewService(this.store, this.matcher);
     // Quarantine: hashes enough platforms dispute go to the review queue.
     this.feedback.disputes = this.review;
@@ -172,7 +173,7 @@ export class Rempart {
       this.events,
       this.matchRecorder,
       {
-        derivedCopies: [this.exchange, feedbackOfWithdrawn, this.review],
+        derivedCopies: [this.exchange, feedbackOfWithdrawn, submissionsOfWithdrawn, this.review],
         platformsBlocking: (caseId) => this.feedback.platformsBlocking(caseId),
         screening: {
           screen: (items, address) => this.screen.screen(items, address),

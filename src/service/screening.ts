@@ -1,7 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { hammingDistance } from '../hashing/hamming.js';
 import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
+import type { BurstStore, SubmittedHash } from '../store/burst.js';
 import type { AllowListStore, HoldReason } from '../store/review.js';
 import type { NewItem } from '../store/types.js';
 
@@ -19,6 +20,8 @@ export interface ScreenedSubmission {
   live: NewItem[];
   /** Items held for review, grouped by reason, with what the reviewer needs to judge. */
   held: { reason: HoldReason; items: NewItem[]; detail: Record<string, unknown> }[];
+  /** Once the case exists: counts this submission in its address's later bursts. */
+  remember(caseId: number): Promise<void>;
 }
 
 /** At most this many recent submissions are remembered per address. */
@@ -37,22 +40,28 @@ function evenSample<T>(all: T[], n: number): T[] {
  * of harmless popular images to get them blocked. Before a victim's submission goes live,
  * this holds back (for an operator's review) each item near a hash of the operators'
  * allow-list, and every item of a submission that is the Nth near-identical one from one
- * address in a short window. Addresses are kept in memory only, as keyed hashes (a key
- * made at start), for the window's length: never stored, never logged.
+ * address in a short window. Addresses are never stored nor logged: only a keyed hash of
+ * each (the key derived from the pepper, so that replicas sharing a store count together),
+ * kept with a sample of the submission's hashes for the window's length, and erased with
+ * the case when it is withdrawn.
  */
 export class SubmissionScreen {
   private allowList = new Matcher(() => createIndex('linear'));
   private labels = new Map<number, string | null>();
   private loadedVersion: string | undefined;
   private loading: Promise<void> | undefined;
-  private readonly addressKey = randomBytes(32);
-  private readonly recent = new Map<string, { at: number; hashes: { algorithm: string; bytes: Uint8Array }[] }[]>();
+  private readonly addressKey: Buffer;
 
   constructor(
-    private readonly store: Pick<AllowListStore, 'allowListPage' | 'allowListVersion'>,
+    private readonly store: Pick<AllowListStore, 'allowListPage' | 'allowListVersion'> &
+      Pick<BurstStore, 'recentSubmissions' | 'rememberSubmission'>,
     private readonly policy: ScreeningPolicy,
+    /** The server's pepper (the same on every replica): the addresses' key is derived from it. */
+    pepper: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.addressKey = createHmac('sha256', pepper).update('rempart:burst-address-key:v1').digest();
+  }
 
   async screen(items: readonly NewItem[], address: string | undefined): Promise<ScreenedSubmission> {
     await this.refreshAllowList();
@@ -74,15 +83,15 @@ export class SubmissionScreen {
     const held: ScreenedSubmission['held'] = [];
     if (nearAllowList.length > 0) held.push({ reason: 'allow_list', items: nearAllowList, detail: { met } });
 
-    const similar = this.rememberAndCount(address, items);
-    if (this.policy.burst > 0 && similar + 1 >= this.policy.burst && live.length > 0) {
+    const burst = await this.countBurst(address, items);
+    if (this.policy.burst > 0 && burst.similar + 1 >= this.policy.burst && live.length > 0) {
       held.push({
         reason: 'burst',
         items: live.splice(0),
-        detail: { similarSubmissions: similar + 1, windowMinutes: Math.round(this.policy.burstWindowMs / 60_000) },
+        detail: { similarSubmissions: burst.similar + 1, windowMinutes: Math.round(this.policy.burstWindowMs / 60_000) },
       });
     }
-    return { live, held };
+    return { live, held, remember: burst.remember };
   }
 
   /** Entries on the allow-list now (for operators' figures). */
@@ -119,32 +128,28 @@ export class SubmissionScreen {
     await this.loading;
   }
 
-  /** How many earlier submissions from this address in the window were near-identical to this one; remembers this one. */
-  private rememberAndCount(address: string | undefined, items: readonly NewItem[]): number {
-    if (address === undefined || this.policy.burst === 0) return 0;
+  /**
+   * How many earlier submissions from this address in the window were near-identical to
+   * this one (two replicas counting the same moment may both miss the other: a burst is
+   * held one submission later at worst), and how to remember this one once its case exists.
+   */
+  private async countBurst(address: string | undefined, items: readonly NewItem[]): Promise<{ similar: number; remember: ScreenedSubmission['remember'] }> {
+    if (address === undefined || this.policy.burst === 0) return { similar: 0, remember: async () => {} };
     const key = createHmac('sha256', this.addressKey).update(address).digest('base64url');
     const now = this.now();
-    this.forgetOlderThan(now - this.policy.burstWindowMs);
+    const since = now - this.policy.burstWindowMs;
     // A video brings thousands of frame hashes: an even sample is enough to tell near-identical submissions.
-    const hashes = evenSample(
+    const hashes: SubmittedHash[] = evenSample(
       items.flatMap((item) => item.hashes.map((h) => ({ algorithm: h.algorithm, bytes: h.bytes }))),
       MAX_COMPARED_PER_SUBMISSION,
     );
-    const earlier = this.recent.get(key) ?? [];
+    const earlier = await this.store.recentSubmissions(key, since, MAX_RECENT_PER_ADDRESS);
     const similar = earlier.filter((e) =>
-      e.hashes.some((a) => hashes.some((b) => a.algorithm === b.algorithm && hammingDistance(a.bytes, b.bytes) <= this.thresholdOf(a.algorithm))),
+      e.some((a) => hashes.some((b) => a.algorithm === b.algorithm && hammingDistance(a.bytes, b.bytes) <= this.thresholdOf(a.algorithm))),
     ).length;
-    earlier.push({ at: now, hashes });
-    if (earlier.length > MAX_RECENT_PER_ADDRESS) earlier.shift();
-    this.recent.set(key, earlier);
-    return similar;
-  }
-
-  private forgetOlderThan(cutoff: number): void {
-    for (const [key, entries] of this.recent) {
-      const kept = entries.filter((e) => e.at > cutoff);
-      if (kept.length === 0) this.recent.delete(key);
-      else if (kept.length !== entries.length) this.recent.set(key, kept);
-    }
+    return {
+      similar,
+      remember: (caseId) => this.store.rememberSubmission({ address: key, caseId, at: now, hashes }, since),
+    };
   }
 }

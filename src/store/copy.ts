@@ -68,9 +68,10 @@ export interface CopyTarget {
 /**
  * Bookkeeping of one backend, never copied: migrations (each side records its own), SQLite's
  * AUTOINCREMENT counters and PostgreSQL's change-log counter (both carried as high-water
- * marks instead), and rate-limit windows (seconds long; SQLite keeps them in memory).
+ * marks instead), rate-limit windows (seconds long; SQLite keeps them in memory), and burst
+ * counting's recent submissions (an hour at most; a copy starts counting afresh).
  */
-const NOT_COPIED = new Set(['schema_migrations', 'sqlite_sequence', 'change_log_state', 'rate_limits']);
+const NOT_COPIED = new Set(['schema_migrations', 'sqlite_sequence', 'change_log_state', 'rate_limits', 'recent_submissions']);
 
 /** Tables a migration fills with a starting row: the source's row replaces it. */
 export const SEEDED_TABLES = new Set(['exchange_state']);

@@ -17,6 +17,7 @@ import type { FeedbackStore } from './feedback.js';
 import type { PlatformSettingsStore } from './platform-settings.js';
 import type { AllowListStore, ReviewStore } from './review.js';
 import type { FollowStore } from './follow.js';
+import type { BurstStore } from './burst.js';
 import type { PackedPage } from './packed-pages.js';
 import type { OperatorStore, PlatformDirectoryStore, ReportStore, TemplateStore } from './takedown.js';
 import type { WebhookStore } from './webhooks.js';
@@ -356,6 +357,7 @@ export interface Store
     AllowListStore,
     ReviewStore,
     FollowStore,
+    BurstStore,
     MaintenanceStore {
   readonly backend: StoreBackend;
   /** Where the data lives, safe to log (a file path, or a URL without its password). */

@@ -13,7 +13,7 @@ import type { ErasureEvent, ErasureStatus } from '../types.js';
  * Tables whose rows hold hash values (or their refs) after a withdrawal, and `reports`,
  * whose old row versions hold a victim's sealed description, contact and answer.
  */
-export const ERASED_TABLES = ['hashes', 'changes', 'items', 'exchange_records', 'exchange_members', 'reports', 'held_submissions', 'followed_hashes'] as const;
+export const ERASED_TABLES = ['hashes', 'changes', 'items', 'exchange_records', 'exchange_members', 'reports', 'held_submissions', 'followed_hashes', 'recent_submissions'] as const;
 const RETRY_MS = 1_000;
 const STALL_AFTER_MS = 10_000;
 

@@ -38,6 +38,7 @@ import { postgresWebhookRole } from './webhooks.js';
 import { postgresPlatformSettingsRole } from './platform-settings.js';
 import { postgresReviewRole } from './review.js';
 import { postgresFollowRole } from './follow.js';
+import { postgresBurstRole } from './burst.js';
 import { migratePostgres } from './migrations.js';
 import { ChangeNotifier, changesChannel } from './notify.js';
 
@@ -643,6 +644,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...postgresPlatformSettingsRole(pool, { now, audit }),
     ...postgresReviewRole(pool, { now, audit, onErased: () => eraser.request(['held_submissions']) }),
     ...postgresFollowRole(pool, now, { onErased: () => eraser.request(['followed_hashes']) }),
+    ...postgresBurstRole(pool, { onErased: () => eraser.request(['recent_submissions']) }),
 
     async countRequest(key, windowMs) {
       // The database's clock, so that every replica agrees on the window. A count lost in a

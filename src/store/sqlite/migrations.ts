@@ -353,6 +353,23 @@ export const MIGRATIONS: readonly Migration[] = [
         UPDATE follow_sources SET cursor = 0;
       `);
     },
+  },  {
+    version: 12,
+    name: 'abuse controls: recent submissions per address (a keyed hash) for burst counting, shared by every process on the store',
+    up(db) {
+      db.exec(`
+        CREATE TABLE recent_submissions (
+          id      INTEGER PRIMARY KEY AUTOINCREMENT,
+          address TEXT NOT NULL,
+          case_id INTEGER NOT NULL,
+          at      INTEGER NOT NULL,
+          hashes  TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX recent_submissions_address ON recent_submissions (address, at);
+        CREATE INDEX recent_submissions_at ON recent_submissions (at);
+        CREATE INDEX recent_submissions_case ON recent_submissions (case_id);
+      `);
+    },
   },
 ];
 

@@ -14,6 +14,7 @@ import { sqliteFeedbackRole } from './feedback.js';
 import { sqlitePlatformSettingsRole } from './platform-settings.js';
 import { sqliteReviewRole } from './review.js';
 import { sqliteFollowRole } from './follow.js';
+import { sqliteBurstRole } from './burst.js';
 import type {
   Actor,
   AuditEntry,
@@ -327,6 +328,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...sqlitePlatformSettingsRole(db, { iso, audit }),
     ...sqliteReviewRole(db, { iso, audit, onErased: () => eraser.request() }),
     ...sqliteFollowRole(db, iso),
+    ...sqliteBurstRole(db, { onErased: () => eraser.request() }),
 
     async createCase(input, actor) {
       try {
