@@ -37,10 +37,16 @@ async function server(config: Record<string, string> = {}, dataDir?: string): Pr
   return started;
 }
 
-/** A pass-through proxy in front of a source that records the URLs the follower asks for. */
-async function recordingProxy(target: string): Promise<{ url: string; paths: string[] }> {
+/** A pass-through proxy in front of a source that records the URLs the follower asks for; `down` makes it answer 503. */
+async function recordingProxy(target: string): Promise<{ url: string; paths: string[]; down: boolean }> {
   const paths: string[] = [];
+  const state = { url: '', paths, down: false };
   const proxy = http.createServer((req, res) => {
+    if (state.down) {
+      req.resume();
+      res.writeHead(503).end();
+      return;
+    }
     paths.push(req.url ?? '');
     const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -55,7 +61,8 @@ async function recordingProxy(target: string): Promise<{ url: string; paths: str
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise((resolve) => proxy.close(() => resolve())));
-  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, paths };
+  state.url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  return state;
 }
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
@@ -200,6 +207,50 @@ describe('follower mode (serve --follow)', () => {
     expect(await matches(three, localKey, values[1]!)).toHaveLength(1);
   });
 
+  it('forwards platforms’ feedback to the bank, at least once: queued while the bank is away, sent after a restart', async () => {
+    const source = await server();
+    const sourceKey = await source.createPlatformKey('Follower Instance');
+    const values = hexHashValues(48, 2);
+    await register(source, values);
+    const proxy = await recordingProxy(source.url);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-'));
+    const config = { follow: proxy.url, followKey: sourceKey };
+    const first = await server(config, dataDir);
+    await whenReady(first);
+    const localKey = await first.createPlatformKey('Uploads');
+    const [a, b] = [(await matches(first, localKey, values[0]!))[0]!.id, (await matches(first, localKey, values[1]!))[0]!.id];
+    const atSource = async (ref: string) => (await source.server.rempart.feedback.forHash(ref)).map((f) => [f.platform, f.value, f.tags]);
+
+    // Reported to the follower: at the bank within moments, from the platform whose key the follower uses.
+    const sent = await request(`${first.url}/v1/feedback`, {
+      headers: bearer(localKey),
+      body: { feedback: [{ id: a, outcome: 'blocked', tags: ['reviewed'] }, { id: 'h_unknown', outcome: 'blocked' }] },
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toEqual({ recorded: 1, unknown: ['h_unknown'] });
+    expect(await eventually(() => atSource(a), (f) => f.length === 1)).toEqual([['Follower Instance', 'Blocked', ['reviewed']]]);
+
+    // The bank is away: the report waits in the follower's store, through a restart.
+    proxy.down = true;
+    const queued = await request(`${first.url}/v1/feedback`, { headers: bearer(localKey), body: { feedback: [{ id: b, outcome: 'not_blocked' }] } });
+    expect(queued.body).toEqual({ recorded: 1, unknown: [] });
+    await first.close();
+    expect(await atSource(b)).toEqual([]);
+    const second = await server(config, dataDir);
+    await whenReady(second);
+    proxy.down = false;
+    expect(await eventually(() => atSource(b), (f) => f.length === 1, 30_000)).toEqual([['Follower Instance', 'NotBlocked', []]]);
+    // Once: the first report is not sent again.
+    expect(proxy.paths.filter((p) => p === '/v1/feedback')).toHaveLength(2);
+
+    // StopNCII's SubmitFeedback (by value) belongs to the bank.
+    const byValue = await request(`${second.url}/stopncii/v1/SubmitFeedback`, {
+      headers: { 'x-functions-key': localKey },
+      body: { count: 1, hashFeedbacks: [{ hashValue: values[0], feedbackValue: 'Blocked' }] },
+    });
+    expect(byValue.status).toBe(403);
+  });
+
   it('follows several banks, each match tagged with its own', async () => {
     const a = await server();
     const b = await server();
@@ -283,6 +334,22 @@ describe.each(STORE_BACKENDS)('follower role: $backend', (backend) => {
     expect([both.added, both.removed.length]).toEqual([[], 1]);
     await store.applyFollowed(a.id, [], 7);
     expect((await store.followSource('https://a.example')).cursor).toBe(9);
+
+    // Feedback queued per source of the hash (or item) it names, in order, until dropped.
+    const queued = await store.queueFollowedFeedback([
+      { ref: 'i_b', value: 'Blocked', tags: ['t'] },
+      { ref: 'h_gone', value: 'Blocked', tags: [] },
+      { ref: 'h_1', value: 'NotBlocked', tags: [] },
+    ]);
+    expect(queued).toEqual({ queued: ['i_b', 'h_1'], unknown: ['h_gone'] });
+    expect(await store.queuedFeedback(a.id, 10)).toEqual([]);
+    const waiting = await store.queuedFeedback(b.id, 10);
+    expect(waiting.map((f) => [f.ref, f.value, f.tags])).toEqual([
+      ['i_b', 'Blocked', ['t']],
+      ['h_1', 'NotBlocked', []],
+    ]);
+    await store.dropQueuedFeedback([waiting[0]!.id]);
+    expect((await store.queuedFeedback(b.id, 10)).map((f) => f.ref)).toEqual(['h_1']);
     expect((await store.followedPage(0, 10)).map((h) => h.itemRef)).toEqual(['i_b']);
   });
 });

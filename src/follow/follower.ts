@@ -12,6 +12,8 @@ import { ExactIndex } from '../index/exact.js';
 import { Matcher } from '../index/matcher.js';
 import { EXACT_ALGORITHMS } from '../hashing/video/digest.js';
 import type { FollowStore, FollowedFacts } from '../store/follow.js';
+import type { NewFeedback } from '../store/feedback.js';
+import { FeedbackForwarder, type ForwarderOptions } from './feedback-forwarder.js';
 import { RemoteFeed } from './remote-feed.js';
 
 export interface FollowSource {
@@ -26,6 +28,8 @@ export interface FollowerOptions {
   /** First pause after a failed read (doubles up to maxRetryMs). */
   retryMs?: number;
   maxRetryMs?: number;
+  /** Sending platforms' feedback on to the banks. */
+  forwarding?: ForwarderOptions;
 }
 
 export interface SourceStatus {
@@ -51,6 +55,7 @@ export class Follower {
   private loaded = false;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
+  private forwarder: FeedbackForwarder | undefined;
 
   constructor(
     private readonly store: FollowStore,
@@ -71,6 +76,11 @@ export class Follower {
       // A source read before (cursor > 0) is served from the local copy at once, even if it is unreachable now.
       this.sources.push({ id, url: source.url, cursor, caughtUp: cursor > 0, lastError: null, feed: new RemoteFeed(source.url, source.key) });
     }
+    this.forwarder = new FeedbackForwarder(
+      this.store,
+      this.sources.map((s, i) => ({ id: s.id, url: s.url, key: this.config[i]!.key })),
+      this.options.forwarding,
+    );
     let hashes = 0;
     // A bank no longer followed keeps its rows (following it again resumes) but matches nothing.
     const followed = new Set(this.sources.map((s) => s.id));
@@ -92,11 +102,23 @@ export class Follower {
   start(): void {
     if (this.loops.length > 0) return;
     this.loops = this.sources.map((source) => this.follow(source));
+    this.forwarder?.start();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.all(this.loops);
+    await Promise.all([...this.loops, this.forwarder?.stop()]);
+  }
+
+  /** Sends platforms' feedback on followed hashes to their banks (queued durably first). */
+  forwardFeedback(entries: readonly NewFeedback[]): Promise<{ queued: string[]; unknown: string[] }> {
+    if (!this.forwarder) throw new Error('the follower is not loaded');
+    return this.forwarder.queue(entries);
+  }
+
+  /** The feedback sender's events ('forwarded', 'failed', 'dropped'), once loaded. */
+  get forwarding(): EventEmitter | undefined {
+    return this.forwarder?.events;
   }
 
   /** Ready to answer: the local copy is indexed and each source has been read to its end once (now or before a restart). */

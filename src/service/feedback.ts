@@ -26,6 +26,11 @@ export interface FeedbackPolicy {
   maxBatch: number;
 }
 
+/** Follower mode: reports on followed hashes go to their banks (src/follow/feedback-forwarder.ts). */
+export interface FeedbackForwarding {
+  forwardFeedback(entries: readonly NewFeedback[]): Promise<{ queued: string[]; unknown: string[] }>;
+}
+
 /** Where hashes that enough platforms dispute are sent (the review queue). */
 export interface DisputeHandler {
   disputed(refs: readonly string[], reporters: ReadonlyMap<string, number>): Promise<void>;
@@ -52,6 +57,8 @@ type FeedbackRoles = Pick<
 export class FeedbackService {
   /** Set once the review queue exists (quarantine). */
   disputes: DisputeHandler | undefined;
+  /** Set in follower mode: reports are the banks' to keep, not this instance's. */
+  forwarding: FeedbackForwarding | undefined;
 
   constructor(
     private readonly store: FeedbackRoles,
@@ -71,6 +78,11 @@ export class FeedbackService {
       }
       return { ref: item.id, value, tags: checkTags(item.tags ?? [], `feedback[${i}].tags`) };
     });
+    if (this.forwarding) {
+      // The bank keeps the reports (and moves its feed records); nothing is recorded here.
+      const { queued, unknown } = await this.forwarding.forwardFeedback(entries);
+      return { recorded: queued, unknown, itemHashRefs: [] };
+    }
     return this.record(platform, entries);
   }
 

@@ -191,6 +191,8 @@ export class Rempart {
     if (config.follow.length > 0) {
       const follower = new Follower(this.store, config.follow, { index: config.index });
       this.follower = follower;
+      // Platforms' feedback on followed hashes goes on to the bank each comes from.
+      this.feedback.forwarding = follower;
       matchIndex = follower.matcher;
       matchFacts = {
         async hashFacts(ids: readonly number[]) {
@@ -323,7 +325,10 @@ export class Rempart {
       // Read-only: the local copy of the followed banks, then their feeds.
       const copy = await this.follower.load();
       if (options.follow !== false) {
-        if (options.onError) this.follower.events.on('failed', options.onError);
+        if (options.onError) {
+          this.follower.events.on('failed', options.onError);
+          this.follower.forwarding?.on('failed', options.onError).on('dropped', options.onError);
+        }
         this.follower.start();
       }
       return { ...copy, seq: 0 };

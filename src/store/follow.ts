@@ -1,3 +1,4 @@
+import type { FeedbackValue, NewFeedback } from './feedback.js';
 /**
  * A follower's copy of other Rempart banks (`serve --follow`): per source, the cursor in its
  * change feed and the hashes it holds now, so that a restart resumes where it stopped and
@@ -71,6 +72,14 @@ export interface FollowedFacts {
   source: string;
 }
 
+/** A platform's report on a followed hash, waiting to be sent to the bank it comes from. */
+export interface QueuedFeedback {
+  id: number;
+  ref: string;
+  value: FeedbackValue;
+  tags: string[];
+}
+
 export interface FollowStore {
   /** The source of that base URL, created at cursor 0 the first time. */
   followSource(url: string): Promise<{ id: number; cursor: number }>;
@@ -87,4 +96,14 @@ export interface FollowStore {
   followedPage(afterId: number, limit: number): Promise<FollowedHash[]>;
   /** What matching reports of local ids (absent: removed meanwhile). */
   followedFacts(ids: readonly number[]): Promise<Map<number, FollowedFacts>>;
+  /**
+   * Queues platforms' reports on followed hashes (or items) for their banks, durably: each
+   * ref is looked up among the hashes held (by hash or item ref) and queued for its source;
+   * refs held from no source are `unknown`.
+   */
+  queueFollowedFeedback(entries: readonly NewFeedback[]): Promise<{ queued: string[]; unknown: string[] }>;
+  /** The oldest reports waiting for one source, in queue order. */
+  queuedFeedback(sourceId: number, limit: number): Promise<QueuedFeedback[]>;
+  /** Reports the source has acknowledged. */
+  dropQueuedFeedback(ids: readonly number[]): Promise<void>;
 }

@@ -93,7 +93,7 @@ export const stopNciiRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
               hashRecords: { type: 'array', items: hashRecord },
             },
           },
-          ...errors(400, 401),
+          ...errors(400, 401, 403),
         },
       },
     },
@@ -147,11 +147,12 @@ export const stopNciiRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
               unknownHashValues: { type: 'array', items: { type: 'string' } },
             },
           },
-          ...errors(400, 401),
+          ...errors(400, 401, 403),
         },
       },
     },
     async (request) => {
+      refuseOnFollower(rempart, 'send feedback by id to its POST /v1/feedback (it goes on to the bank), or to the bank');
       const body = request.body as { count: number; hashFeedbacks: { hashValue: string; feedbackValue: string; tags?: string[] }[] };
       return rempart.stopncii.submitFeedback(platformOf(request), body);
     },

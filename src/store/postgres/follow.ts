@@ -1,5 +1,6 @@
 /** PostgreSQL side of the follower's role (see ../follow.ts, and ../sqlite/follow.ts). */
 import type pg from 'pg';
+import type { FeedbackValue } from '../feedback.js';
 import { type FollowStore, type FollowedChange, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
 import { inTransaction, queries } from './connection.js';
 
@@ -82,6 +83,31 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { on
       // Removed values leave the table's files too (VACUUM), as a withdrawal's do at the bank.
       if (erased) options.onErased?.();
       return result;
+    },
+    async queueFollowedFeedback(entries) {
+      return inTransaction(pool, async (client) => {
+        const queued: string[] = [];
+        const unknown: string[] = [];
+        for (const e of entries) {
+          const { rowCount } = await client.query(
+            `INSERT INTO followed_feedback (source_id, ref, value, tags, queued_at)
+             SELECT DISTINCT source_id, $1::text, $2::text, $3::jsonb, $4::timestamptz FROM followed_hashes WHERE ref = $1::text OR item_ref = $1::text`,
+            [e.ref, e.value, JSON.stringify(e.tags), now()],
+          );
+          ((rowCount ?? 0) > 0 ? queued : unknown).push(e.ref);
+        }
+        return { queued, unknown };
+      });
+    },
+    async queuedFeedback(sourceId, limit) {
+      const { rows } = await db.query<{ id: number; ref: string; value: FeedbackValue; tags: string[] }>(
+        'SELECT id, ref, value, tags FROM followed_feedback WHERE source_id = $1 ORDER BY id LIMIT $2',
+        [sourceId, limit],
+      );
+      return rows;
+    },
+    async dropQueuedFeedback(ids) {
+      if (ids.length > 0) await db.query('DELETE FROM followed_feedback WHERE id = ANY($1::bigint[])', [ids]);
     },
     async followedPage(afterId, limit) {
       const { rows } = await db.query<FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);

@@ -1,5 +1,6 @@
 /** SQLite side of the follower's role (see ../follow.ts). */
 import type Database from 'better-sqlite3';
+import type { FeedbackValue } from '../feedback.js';
 import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, detailOf, followedHashFromRow } from '../follow.js';
 
 
@@ -19,6 +20,14 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     removedBefore: db.prepare<[number, string], { id: number }>('SELECT id FROM followed_removals WHERE source_id = ? AND ref = ?'),
     moveCursor: db.prepare('UPDATE follow_sources SET cursor = ?, updated_at = ? WHERE id = ? AND cursor <= ?'),
     page: db.prepare<[number, number], FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > ? ORDER BY id LIMIT ?'),
+    sourceOfRef: db.prepare<[string, string], { source_id: number }>(
+      `SELECT DISTINCT source_id FROM followed_hashes WHERE ref = ? OR item_ref = ?`,
+    ),
+    queueFeedback: db.prepare('INSERT INTO followed_feedback (source_id, ref, value, tags, queued_at) VALUES (?, ?, ?, ?, ?)'),
+    queued: db.prepare<[number, number], { id: number; ref: string; value: string; tags: string }>(
+      'SELECT id, ref, value, tags FROM followed_feedback WHERE source_id = ? ORDER BY id LIMIT ?',
+    ),
+    dropQueued: db.prepare('DELETE FROM followed_feedback WHERE id IN (SELECT value FROM json_each(?))'),
     facts: db.prepare<[string], { id: number; ref: string; item_ref: string; role: string; detail: string | null; algorithm: string; url: string }>(
       `SELECT f.id, f.ref, f.item_ref, f.role, f.detail, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
         WHERE f.id IN (SELECT value FROM json_each(?))`,
@@ -45,7 +54,27 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     return { added: [...added.values()], removed };
   });
 
+  const queueTx = db.transaction((entries: Parameters<FollowStore['queueFollowedFeedback']>[0]) => {
+    const queued: string[] = [];
+    const unknown: string[] = [];
+    for (const e of entries) {
+      const sources = sql.sourceOfRef.all(e.ref, e.ref);
+      for (const { source_id } of sources) sql.queueFeedback.run(source_id, e.ref, e.value, JSON.stringify(e.tags), iso());
+      (sources.length > 0 ? queued : unknown).push(e.ref);
+    }
+    return { queued, unknown };
+  });
+
   return {
+    async queueFollowedFeedback(entries) {
+      return queueTx(entries);
+    },
+    async queuedFeedback(sourceId, limit) {
+      return sql.queued.all(sourceId, limit).map((r) => ({ id: r.id, ref: r.ref, value: r.value as FeedbackValue, tags: JSON.parse(r.tags) as string[] }));
+    },
+    async dropQueuedFeedback(ids) {
+      if (ids.length > 0) sql.dropQueued.run(JSON.stringify(ids));
+    },
     async followSource(url) {
       sql.addSource.run(url, iso());
       return sql.source.get(url)!;

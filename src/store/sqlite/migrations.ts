@@ -370,6 +370,24 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX recent_submissions_case ON recent_submissions (case_id);
       `);
     },
+  },  {
+    version: 13,
+    name: "follower: platforms' feedback on followed hashes, queued until the bank they come from has it",
+    up(db) {
+      db.exec(`
+        CREATE TABLE followed_feedback (
+          id        INTEGER PRIMARY KEY AUTOINCREMENT,
+          source_id INTEGER NOT NULL REFERENCES follow_sources (id),
+          ref       TEXT NOT NULL,
+          value     TEXT NOT NULL,
+          tags      TEXT NOT NULL CHECK (json_valid(tags)),
+          queued_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX followed_feedback_source ON followed_feedback (source_id, id);
+        CREATE INDEX followed_hashes_ref ON followed_hashes (ref);
+        CREATE INDEX followed_hashes_item ON followed_hashes (item_ref);
+      `);
+    },
   },
 ];
 
