@@ -116,8 +116,14 @@ export interface Config {
   /** The Nth near-identical submission from one address within holdBurstMinutes is held for review; 0 = never. */
   holdBurst: number;
   holdBurstMinutes: number;
-  /** Follower mode: other Rempart banks whose feeds this read-only instance keeps its index equal to. */
-  follow: { url: string; key: string }[];
+  /**
+   * Follower mode: other Rempart banks whose feeds this read-only instance keeps its index
+   * equal to. With a `webhookSecret` (the secret the bank gave for this follower's
+   * `feed.changes` webhook), a bank is read when its webhook says it changed (and every
+   * followPollSeconds at the latest) instead of by long-poll.
+   */
+  follow: { url: string; key: string; webhookSecret?: string }[];
+  followPollSeconds: number;
 }
 
 export const DEFAULTS = {
@@ -175,7 +181,7 @@ export class ConfigError extends Error {
 }
 
 /** Settings as strings, from the environment or flags (undefined = not given). */
-export type RawConfig = Partial<Record<keyof Config | 'followKey', string>> & {
+export type RawConfig = Partial<Record<keyof Config | 'followKey' | 'followWebhookSecret', string>> & {
   thresholdOverrides?: string[];
   platformMaxThresholdOverrides?: string[];
 };
@@ -265,6 +271,8 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     holdBurstMinutes: env.REMPART_HOLD_BURST_MINUTES,
     follow: env.REMPART_FOLLOW,
     followKey: env.REMPART_FOLLOW_KEY,
+    followWebhookSecret: env.REMPART_FOLLOW_WEBHOOK_SECRET,
+    followPollSeconds: env.REMPART_FOLLOW_POLL_SECONDS,
   };
   const perAlgorithm = (prefix: string) =>
     listAlgorithms()
@@ -421,18 +429,26 @@ export function resolveConfig(...layers: RawConfig[]): Config {
       merged.holdBurstMinutes === undefined
         ? DEFAULTS.holdBurstMinutes
         : integer('hold burst window (minutes)', merged.holdBurstMinutes, 1, 7 * 24 * 60),
-    follow: followSources(merged.follow, merged.followKey),
+    follow: followSources(merged.follow, merged.followKey, merged.followWebhookSecret),
+    followPollSeconds:
+      merged.followPollSeconds === undefined ? 60 : integer('follow poll (seconds)', merged.followPollSeconds, 1, 3600),
   };
 }
 
 /** `--follow URL…` with `--follow-key KEY…` (one key for all, or one per URL, in order). */
-function followSources(urls: string | undefined, keys: string | undefined): Config['follow'] {
+function followSources(urls: string | undefined, keys: string | undefined, webhookSecrets: string | undefined): Config['follow'] {
   const list = (raw: string | undefined) => (raw ?? '').split(/[\s,]+/).filter(Boolean);
   const sources = list(urls);
   const secrets = list(keys);
+  // One webhook secret per bank, in order; "-" for a bank followed by long-poll.
+  const hooks = list(webhookSecrets);
   if (sources.length === 0) {
     if (secrets.length > 0) throw new ConfigError('--follow-key needs --follow URL (the Rempart to follow)');
+    if (hooks.length > 0) throw new ConfigError('--follow-webhook-secret needs --follow URL (the Rempart to follow)');
     return [];
+  }
+  if (hooks.length !== 0 && hooks.length !== sources.length) {
+    throw new ConfigError(`--follow-webhook-secret: give one per --follow URL (${sources.length}, "-" for none), got ${hooks.length}`);
   }
   if (secrets.length !== 1 && secrets.length !== sources.length) {
     throw new ConfigError(`--follow-key: give one platform key for all sources or one per source (${sources.length}), got ${secrets.length}`);
@@ -449,7 +465,8 @@ function followSources(urls: string | undefined, keys: string | undefined): Conf
     const base = url.toString().replace(/\/+$/, '');
     if (seen.has(base)) throw new ConfigError(`--follow: "${base}" is given twice`);
     seen.add(base);
-    return { url: base, key: secrets.length === 1 ? secrets[0]! : secrets[i]! };
+    const hook = hooks[i];
+    return { url: base, key: secrets.length === 1 ? secrets[0]! : secrets[i]!, ...(hook && hook !== '-' ? { webhookSecret: hook } : {}) };
   });
 }
 

@@ -251,6 +251,50 @@ describe('follower mode (serve --follow)', () => {
     expect(byValue.status).toBe(403);
   });
 
+  it('webhook-triggered: reads the bank when its signed feed.changes webhook arrives, instead of long-polling', async () => {
+    const source = await server();
+    const sourceKey = await source.createPlatformKey('Hooked Follower');
+    // The follower's port, reserved so that the bank's webhook can name it before the follower starts.
+    const port = await new Promise<number>((resolve) => {
+      const probe = http.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const bank = source.server.rempart;
+    const operatorActor = { kind: 'operator', id: 'test' } as const;
+    const hook = await bank.webhooks.setEndpoint('Hooked Follower', `http://127.0.0.1:${port}/v1/follow/webhook`, operatorActor);
+    const platform = (await bank.platforms.list()).find((p) => p.name === 'Hooked Follower')!;
+    await bank.feedWebhooks.subscribe(platform, true, operatorActor);
+    const proxy = await recordingProxy(source.url);
+    // An hour between reads unless a webhook comes: only the webhook can explain a quick convergence.
+    const follower = await server({ follow: proxy.url, followKey: sourceKey, followWebhookSecret: hook.secret, followPollSeconds: '3600', port: String(port) });
+    await whenReady(follower);
+    const localKey = await follower.createPlatformKey('Uploads');
+
+    const values = hexHashValues(49, 2);
+    for (const value of values) {
+      await register(source, [value]);
+      expect((await eventually(() => matches(follower, localKey, value), (m) => m.length === 1)).map((m) => m.source)).toEqual([proxy.url]);
+    }
+    const reads = proxy.paths.filter((p) => p.startsWith('/v1/sync'));
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+    expect(reads.filter((p) => !p.includes('&wait=0'))).toEqual([]);
+
+    // Only the bank's signature wakes it.
+    const forged = await fetch(`${follower.url}/v1/follow/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-rempart-timestamp': String(Math.floor(Date.now() / 1000)), 'x-rempart-signature': 'v1=00' },
+      body: '{"after":0,"cursor":1}',
+    });
+    expect(forged.status).toBe(401);
+    const plain = await server();
+    expect((await fetch(`${plain.url}/v1/follow/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    expect(() => resolveConfig({ dataDir: os.tmpdir(), follow: 'http://a.example,http://b.example', followKey: 'rk_a', followWebhookSecret: 'whsec_x' })).toThrow(
+      /one per --follow URL \(2, "-" for none\), got 1/,
+    );
+  });
+
   it('follows several banks, each match tagged with its own', async () => {
     const a = await server();
     const b = await server();

@@ -16,6 +16,7 @@ import { hashingRoutes } from './routes/hashing.js';
 import { healthRoutes } from './routes/health.js';
 import { noticeRoutes } from './routes/notices.js';
 import { feedbackRoutes } from './routes/feedback.js';
+import { followRoutes } from './routes/follow.js';
 import { platformRoutes } from './routes/platforms.js';
 import { STOPNCII_BASE_PATH, stopNciiRoutes } from './routes/stopncii.js';
 import { reportRoutes } from './routes/reports.js';
@@ -101,6 +102,7 @@ export async function buildApp(rempart: ApiEngine, options: AppOptions = {}): Pr
   await app.register(caseRoutes, { rempart });
   await app.register(platformRoutes, { rempart });
   await app.register(feedbackRoutes, { rempart });
+  await app.register(followRoutes, { rempart });
   await app.register(stopNciiRoutes, { rempart, prefix: STOPNCII_BASE_PATH });
   await app.register(reportRoutes, { rempart });
   await app.register(noticeRoutes, { rempart });

@@ -27,4 +27,5 @@ export type ApiEngine = Pick<
   | 'erasureStatus'
   | 'reports'
   | 'notices'
+  | 'follower'
 >;

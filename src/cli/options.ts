@@ -32,7 +32,13 @@ export function withServiceOptions(command: Command): Command {
     .addOption(new Option('--index <kind>', 'matcher implementation').choices(['mih', 'linear']).env('REMPART_INDEX'))
     .addOption(new Option('--log-level <level>', 'pino log level').env('REMPART_LOG_LEVEL'))
     .addOption(new Option('--follow <url...>', "follower mode: keep a read-only copy of these Rempart banks' hash lists and match against it"))
-    .addOption(new Option('--follow-key <key...>', 'platform API key(s) at the followed bank(s): one for all, or one per --follow URL'));
+    .addOption(new Option('--follow-key <key...>', 'platform API key(s) at the followed bank(s): one for all, or one per --follow URL'))
+    .addOption(
+      new Option(
+        '--follow-webhook-secret <secret...>',
+        "read a bank when its feed.changes webhook (to this server's POST /v1/follow/webhook) says it changed, not by long-poll: the bank's webhook secret, one per --follow URL (\"-\": long-poll)",
+      ),
+    );
 }
 
 interface Flags {
@@ -47,6 +53,7 @@ interface Flags {
   logLevel?: string;
   follow?: string[];
   followKey?: string[];
+  followWebhookSecret?: string[];
 }
 
 /** Environment first, then flags (commander has already folded in the flags' env vars). */
@@ -63,6 +70,7 @@ export function configFromFlags(flags: Flags, env: NodeJS.ProcessEnv = process.e
     thresholdOverrides: flags.threshold ?? [],
     follow: flags.follow?.join(','),
     followKey: flags.followKey?.join(','),
+    followWebhookSecret: flags.followWebhookSecret?.join(','),
   };
   return resolveConfig(rawConfigFromEnv(env), fromFlags);
 }

@@ -14,17 +14,22 @@ import { EXACT_ALGORITHMS } from '../hashing/video/digest.js';
 import type { FollowStore, FollowedFacts } from '../store/follow.js';
 import type { NewFeedback } from '../store/feedback.js';
 import { FeedbackForwarder, type ForwarderOptions } from './feedback-forwarder.js';
+import { verifyWebhookSignature } from '../webhooks/signature.js';
 import { RemoteFeed } from './remote-feed.js';
 
 export interface FollowSource {
   url: string;
   key: string;
+  /** Webhook-triggered: the secret of the bank's `feed.changes` webhook to this follower (no long-poll). */
+  webhookSecret?: string;
 }
 
 export interface FollowerOptions {
   index: IndexKind;
   /** Long-poll wait asked of the source (seconds). */
   waitSeconds?: number;
+  /** Webhook-triggered sources: read at the latest this long after the last read (ms), webhook or not. */
+  pollMs?: number;
   /** First pause after a failed read (doubles up to maxRetryMs). */
   retryMs?: number;
   maxRetryMs?: number;
@@ -43,6 +48,10 @@ export interface SourceStatus {
 interface SourceState extends SourceStatus {
   id: number;
   feed: RemoteFeed;
+  webhookSecret: string | undefined;
+  /** A webhook said the bank changed since the last read began. */
+  woken: boolean;
+  wake: (() => void) | undefined;
 }
 
 const LOAD_PAGE = 10_000;
@@ -74,7 +83,17 @@ export class Follower {
     for (const source of this.config) {
       const { id, cursor } = await this.store.followSource(source.url);
       // A source read before (cursor > 0) is served from the local copy at once, even if it is unreachable now.
-      this.sources.push({ id, url: source.url, cursor, caughtUp: cursor > 0, lastError: null, feed: new RemoteFeed(source.url, source.key) });
+      this.sources.push({
+        id,
+        url: source.url,
+        cursor,
+        caughtUp: cursor > 0,
+        lastError: null,
+        feed: new RemoteFeed(source.url, source.key),
+        webhookSecret: source.webhookSecret,
+        woken: false,
+        wake: undefined,
+      });
     }
     this.forwarder = new FeedbackForwarder(
       this.store,
@@ -126,6 +145,18 @@ export class Follower {
     return this.loaded && this.sources.every((s) => s.caughtUp);
   }
 
+  /**
+   * A signed `feed.changes` webhook arrived: the bank whose secret signs it is read now.
+   * Returns its URL, or undefined when no webhook-triggered bank's secret signs it.
+   */
+  webhook(timestamp: string | undefined, body: string, signature: string | undefined): string | undefined {
+    const source = this.sources.find((s) => s.webhookSecret !== undefined && verifyWebhookSignature(s.webhookSecret, timestamp, body, signature));
+    if (!source) return undefined;
+    source.woken = true;
+    source.wake?.();
+    return source.url;
+  }
+
   status(): SourceStatus[] {
     return this.sources.map(({ url, cursor, caughtUp, lastError }) => ({ url, cursor, caughtUp, lastError }));
   }
@@ -138,6 +169,21 @@ export class Follower {
     return this.matcher.size();
   }
 
+  private untilWoken(source: SourceState): Promise<void> {
+    if (source.woken) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        source.wake = undefined;
+        this.abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.pollMs ?? 60_000);
+      source.wake = done;
+      this.abort.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   private async follow(source: SourceState): Promise<void> {
     const signal = this.abort.signal;
     const firstRetry = this.options.retryMs ?? 500;
@@ -145,8 +191,13 @@ export class Follower {
     let more = true;
     while (!signal.aborted) {
       try {
-        // Catching up: no wait. Caught up: long-poll, so a new change arrives within moments.
-        const page = await source.feed.read(source.cursor, more ? 0 : (this.options.waitSeconds ?? 25), signal);
+        // Catching up: no wait. Caught up: long-poll, so a new change arrives within moments;
+        // or, webhook-triggered, wait for the bank's webhook (or the poll interval) and read.
+        if (!more && source.webhookSecret !== undefined) await this.untilWoken(source);
+        if (signal.aborted) break;
+        source.woken = false;
+        const wait = more || source.webhookSecret !== undefined ? 0 : (this.options.waitSeconds ?? 25);
+        const page = await source.feed.read(source.cursor, wait, signal);
         if (page.changes.length > 0 || page.cursor > source.cursor) {
           const { added, removed } = await this.store.applyFollowed(source.id, page.changes, page.cursor);
           // Another process on the same store may have written this page first: the store

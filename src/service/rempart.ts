@@ -189,7 +189,7 @@ export class Rempart {
     let matchFacts: Pick<Store, 'hashFacts'> = this.store;
     let matchIndex = this.matcher;
     if (config.follow.length > 0) {
-      const follower = new Follower(this.store, config.follow, { index: config.index });
+      const follower = new Follower(this.store, config.follow, { index: config.index, pollMs: config.followPollSeconds * 1000 });
       this.follower = follower;
       // Platforms' feedback on followed hashes goes on to the bank each comes from.
       this.feedback.forwarding = follower;
