@@ -14,6 +14,7 @@ import { EXACT_ALGORITHMS } from '../hashing/video/digest.js';
 import type { FollowStore, FollowedFacts } from '../store/follow.js';
 import type { NewFeedback } from '../store/feedback.js';
 import { FeedbackForwarder, type ForwarderOptions } from './feedback-forwarder.js';
+import { RempartError } from '../errors.js';
 import { verifyWebhookSignature } from '../webhooks/signature.js';
 import { RemoteFeed } from './remote-feed.js';
 
@@ -131,7 +132,7 @@ export class Follower {
 
   /** Sends platforms' feedback on followed hashes to their banks (queued durably first). */
   forwardFeedback(entries: readonly NewFeedback[]): Promise<{ queued: string[]; unknown: string[] }> {
-    if (!this.forwarder) throw new Error('the follower is not loaded');
+    if (!this.forwarder) throw new RempartError('NOT_READY', 'the follower is loading its copy of the banks; retry in a moment');
     return this.forwarder.queue(entries);
   }
 
@@ -150,6 +151,7 @@ export class Follower {
    * Returns its URL, or undefined when no webhook-triggered bank's secret signs it.
    */
   webhook(timestamp: string | undefined, body: string, signature: string | undefined): string | undefined {
+    if (!this.loaded) throw new RempartError('NOT_READY', 'the follower is loading its copy of the banks; retry in a moment');
     const source = this.sources.find((s) => s.webhookSecret !== undefined && verifyWebhookSignature(s.webhookSecret, timestamp, body, signature));
     if (!source) return undefined;
     source.woken = true;

@@ -54,7 +54,7 @@ export const feedbackRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
               unknown: { type: 'array', items: { type: 'string' }, description: 'ids that name no live hash (withdrawn, or never issued)' },
             },
           },
-          ...errors(...BODY_ERRORS, 401),
+          ...errors(...BODY_ERRORS, 401, 503),
         },
       },
     },

@@ -23,7 +23,7 @@ export const followRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (a
           'Set at the bank as the webhook URL of the platform whose key this follower uses (`rempart webhook set NAME URL`, ' +
           '`rempart webhook feed NAME on`), with the secret given to the follower as --follow-webhook-secret. ' +
           'Verified by X-Rempart-Timestamp and X-Rempart-Signature; 404 on an instance that follows no bank by webhook.',
-        response: { 204: { type: 'null', description: 'the bank will be read now' }, ...errors(...BODY_ERRORS, 401, 404) },
+        response: { 204: { type: 'null', description: 'the bank will be read now' }, ...errors(...BODY_ERRORS, 401, 404, 503) },
       },
     },
     async (request, reply) => {
