@@ -295,6 +295,30 @@ describe('follower mode (serve --follow)', () => {
     );
   });
 
+  it('refuses a page whose detail is malformed (indexes nothing of it) and keeps retrying the bank', async () => {
+    const value = hexHashValues(50, 1)[0]!;
+    const add = (detail: unknown) => ({ seq: 1, op: 'add', id: 'h_x', item: 'i_x', role: 'region', detail, algorithm: 'pdq', value, quality: 90, at: '' });
+    let detail: unknown = { box: [0, 0, 0.5, 0.5, 0.5] };
+    const bank = http.createServer((req, res) => {
+      req.resume();
+      const after = Number(new URL(req.url!, 'http://x').searchParams.get('after'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(after === 0 ? { changes: [add(detail)], cursor: 1, more: false } : { changes: [], cursor: after, more: false }));
+    });
+    await new Promise<void>((resolve) => bank.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => bank.close(() => resolve())));
+    const url = `http://127.0.0.1:${(bank.address() as AddressInfo).port}`;
+    const follower = await server({ follow: url, followKey: 'rk_whatever' });
+    const failed = await eventually(async () => follower.server.rempart.follower!.status()[0]!, (s) => s.lastError !== null);
+    expect(failed.lastError).toMatch(/changes\[0\]\.detail\.box must be 4 numbers from 0 to 1/);
+    expect(follower.server.rempart.indexedHashes()).toBe(0);
+    // The bank mends its page: the next attempt takes it, box and all.
+    detail = { box: [0, 0, 0.5, 0.5], extra: 'not kept' };
+    await eventually(async () => follower.server.rempart.indexedHashes(), (n) => n === 1);
+    const [held] = await follower.server.rempart.store.followedPage(0, 10);
+    expect(held!.detail).toEqual({ box: [0, 0, 0.5, 0.5] });
+  });
+
   it('follows several banks, each match tagged with its own', async () => {
     const a = await server();
     const b = await server();
