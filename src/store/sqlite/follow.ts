@@ -9,10 +9,10 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     source: db.prepare<[string], { id: number; cursor: number }>('SELECT id, cursor FROM follow_sources WHERE url = ?'),
     addSource: db.prepare('INSERT INTO follow_sources (url, cursor, updated_at) VALUES (?, 0, ?) ON CONFLICT (url) DO NOTHING'),
     // A ref removed before (by this or another process) is not added back by a replayed page.
-    add: db.prepare<[number, string, string, string, string | null, string, Buffer, number | null, number, string]>(
+    add: db.prepare<[number, string, string, string, string | null, string, Buffer, number | null, number, string], FollowedHashRow>(
       `INSERT INTO followed_hashes (source_id, ref, item_ref, role, detail, algorithm, value, quality)
        SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM followed_removals WHERE source_id = ? AND ref = ?)
-       ON CONFLICT (source_id, ref) DO NOTHING`,
+       ON CONFLICT (source_id, ref) DO NOTHING RETURNING *`,
     ),
     held: db.prepare<[number, string], FollowedHashRow>('SELECT * FROM followed_hashes WHERE source_id = ? AND ref = ?'),
     remove: db.prepare<[number, string], { id: number }>('DELETE FROM followed_hashes WHERE source_id = ? AND ref = ? RETURNING id'),
@@ -39,8 +39,10 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     const removed: number[] = [];
     for (const c of changes) {
       if (c.op === 'add') {
-        sql.add.run(sourceId, c.ref, c.itemRef, c.role, c.detail === null ? null : JSON.stringify(c.detail), c.algorithm, Buffer.from(c.bytes), c.quality, sourceId, c.ref);
-        const row = sql.held.get(sourceId, c.ref);
+        // New (the common case), or held already (a replayed page, or another process wrote it first).
+        const row =
+          sql.add.get(sourceId, c.ref, c.itemRef, c.role, c.detail === null ? null : JSON.stringify(c.detail), c.algorithm, Buffer.from(c.bytes), c.quality, sourceId, c.ref) ??
+          sql.held.get(sourceId, c.ref);
         if (row) added.set(c.ref, followedHashFromRow(row));
       } else {
         const row = sql.remove.get(sourceId, c.ref);
