@@ -2,6 +2,7 @@
  * What the analysts' console API answers, as types only: shared by the casework service and
  * the console page (which cannot import Node code), like case-shapes.ts for the victim's page.
  */
+import type { HoldReason, HoldStatus } from '../store/review.js';
 
 /** One report in the analysts' queue. */
 export interface QueueEntry {
@@ -17,4 +18,18 @@ export interface QueueEntry {
   awaitingAnswer: number;
   removed: number;
   overdueNotices: number;
+}
+
+/** What an operator sees of a held submission (never the hash values): `rempart review list`, the console's review queue. */
+export interface HeldView {
+  ref: string;
+  caseNumber: string;
+  reason: HoldReason;
+  /** allow_list: `{met: [{item, allowListed, label, distance}]}`; burst: `{similarSubmissions, windowMinutes}`; dispute: `{items, notBlocked}`. */
+  detail: Record<string, unknown>;
+  hashCount: number;
+  status: HoldStatus;
+  heldAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
 }

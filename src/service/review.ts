@@ -5,6 +5,7 @@ import type { Matcher } from '../index/matcher.js';
 import type { AllowListEntry, AllowListStore, HeldSubmission, HoldStatus, ReviewStore } from '../store/review.js';
 import type { Actor, CaseStore } from '../store/types.js';
 import { ERASURE_WAIT_MS, withItem } from './cases.js';
+import type { HeldView } from './console-shapes.js';
 import type { ScreenedSubmission } from './screening.js';
 
 const MAX_LABEL = 200;
@@ -13,18 +14,7 @@ export interface AllowListInput extends WireHash {
   label?: string | null;
 }
 
-/** What an operator sees of a held submission (never the hash values). */
-export interface HeldView {
-  ref: string;
-  caseNumber: string;
-  reason: HeldSubmission['reason'];
-  detail: Record<string, unknown>;
-  hashCount: number;
-  status: HoldStatus;
-  heldAt: string;
-  decidedAt: string | null;
-  decidedBy: string | null;
-}
+export type { HeldView } from './console-shapes.js';
 
 /**
  * Operators' side of the abuse controls: the allow-list of benign hashes, and the queue

@@ -14,7 +14,7 @@ import { consoleRoutes } from './console-routes.js';
 /** What the operator side uses of the engine. */
 export type OperatorEngine = Pick<
   Rempart,
-  'config' | 'operators' | 'casework' | 'notices' | 'templates' | 'reporting' | 'webhooks' | 'platforms' | 'cases'
+  'config' | 'operators' | 'casework' | 'notices' | 'templates' | 'reporting' | 'webhooks' | 'platforms' | 'cases' | 'review'
 >;
 
 export async function buildOperatorApp(

@@ -228,6 +228,25 @@ export const consoleRoutes: FastifyPluginAsync<{ rempart: OperatorEngine }> = as
     },
   );
 
+  // The review queue (as `rempart review`): submissions held out of the bank (near the
+  // allow-list, a burst from one address, disputed by platforms) until released or rejected.
+  app.get(
+    '/review',
+    { schema: { querystring: body({ status: { type: 'string', enum: ['held', 'released', 'rejected', 'all'], default: 'held' } }) } },
+    async (request) => {
+      const { status } = request.query as { status: 'held' | 'released' | 'rejected' | 'all' };
+      return { held: await rempart.review.list(status === 'all' ? undefined : status, 500) };
+    },
+  );
+
+  app.post('/review/:ref/release', { schema: { params: refParams } }, async (request) =>
+    rempart.review.release((request.params as { ref: string }).ref, operatorOf(request).actor),
+  );
+
+  app.post('/review/:ref/reject', { schema: { params: refParams } }, async (request) =>
+    rempart.review.reject((request.params as { ref: string }).ref, operatorOf(request).actor),
+  );
+
   app.get('/templates', async () => ({ templates: await rempart.templates.list() }));
 
   app.put(

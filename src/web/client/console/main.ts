@@ -1,6 +1,6 @@
 /**
  * The analysts' console: log in (password + TOTP code), then the queue of reports, a
- * report's links and actions, notices (overdue ones highlighted), platforms, answer
+ * report's links and actions, the review queue of held submissions, notices (overdue ones highlighted), platforms, answer
  * templates and the hotline's figures. Plain TypeScript, keyboard first: every action is a
  * real button or link, every field has a label, each view change moves focus to its heading.
  */
@@ -10,9 +10,10 @@ import type { Session, Shell } from './types.js';
 import { button, errorRegion, field, h } from './ui.js';
 import { renderReport } from './report-view.js';
 import { renderNotices, renderPlatforms, renderQueue, renderStats, renderTemplates } from './views.js';
+import { renderReview } from './review-view.js';
 import { CONSOLE_LANGUAGES, type ConsoleLanguage, consoleLanguage, setConsoleLanguage, t, textsOf } from './i18n.js';
 
-const ROUTES = ['queue', 'notices', 'platforms', 'templates', 'stats'] as const;
+const ROUTES = ['queue', 'review', 'notices', 'platforms', 'templates', 'stats'] as const;
 
 /** Français / English: changing it draws the current view again in that language. */
 function languageSwitch(onChange: () => void): HTMLElement {
@@ -114,6 +115,7 @@ function openConsole(root: HTMLElement, session: Session): void {
     }
     try {
       if (name === 'report' && arg) await renderReport(shell, arg);
+      else if (name === 'review') await renderReview(shell);
       else if (name === 'notices') await renderNotices(shell);
       else if (name === 'platforms') await renderPlatforms(shell);
       else if (name === 'templates') await renderTemplates(shell);

@@ -6,7 +6,7 @@ export interface Session {
   expiresAt: string;
 }
 
-export type { QueueEntry } from '../../../service/console-shapes.js';
+export type { HeldView, QueueEntry } from '../../../service/console-shapes.js';
 
 export interface LinkEvent {
   at: string;
