@@ -105,6 +105,19 @@ describe('StopNCII-compatible exchange over HTTP', () => {
     expect(page.nextSetTimestamp).toBeGreaterThanOrEqual(recordA.lastModtimestamp);
   });
 
+  it('answers a base URL entered with a trailing slash (the client then asks for …/v1//FetchHashes), found with the real client', async () => {
+    const [value] = randomHashes(7, 1);
+    await register(server, [value!]);
+    const slashed = new StopNciiClient(`${server.url}/stopncii/v1/`, key);
+    const copy = newLocalCopy();
+    await syncOnce(slashed, copy);
+    expect(copyValues(copy).has(value!)).toBe(true);
+    expect(await slashed.submitFeedback([{ hashValue: value!, feedbackValue: 'Blocked' }])).toMatchObject({ recorded: 1, unknownHashValues: [] });
+    // Only the documented spelling is in the OpenAPI document.
+    const paths = Object.keys((await request(`${server.url}/openapi.json`)).body.paths);
+    expect(paths.filter((p) => p.includes('FetchHashes'))).toEqual(['/stopncii/v1/FetchHashes']);
+  });
+
   it('keeps a copy equal to the bank through the checkpoint loop while cases are registered and withdrawn during paging', async () => {
     const client = feed(server, key);
     const copy = newLocalCopy();

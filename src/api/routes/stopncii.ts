@@ -43,6 +43,15 @@ const hashRecord = {
 /** A digit string: parsed here, so the query's meaning never depends on ajv's type coercion. */
 const digits = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
 
+/**
+ * The client requests `"/".join((base_url, endpoint))`: a base URL entered with a trailing
+ * slash (`…/stopncii/v1/`, easy to paste into HMA) asks for `…/stopncii/v1//FetchHashes`.
+ * Both spellings are served; the second is left out of the API documentation.
+ */
+function spellings(endpoint: string): string[] {
+  return [`/${endpoint}`, `//${endpoint}`];
+}
+
 function platformOf(request: FastifyRequest): PlatformRecord {
   return request.platform!;
 }
@@ -61,10 +70,11 @@ export const stopNciiRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     request.platform = await rempart.platforms.authenticateKey(key);
   });
 
-  app.get(
-    '/FetchHashes',
+  for (const url of spellings('FetchHashes')) app.get(
+    url,
     {
       schema: {
+        hide: url !== '/FetchHashes',
         tags: ['stopncii'],
         summary: 'StopNCII-compatible FetchHashes: hash records modified at or after startTimestamp',
         description:
@@ -108,10 +118,11 @@ export const stopNciiRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     },
   );
 
-  app.post(
-    '/SubmitFeedback',
+  for (const url of spellings('SubmitFeedback')) app.post(
+    url,
     {
       schema: {
+        hide: url !== '/SubmitFeedback',
         tags: ['stopncii'],
         summary: 'StopNCII-compatible SubmitFeedback: what you did with hashes, by hash value',
         description:
