@@ -13,7 +13,8 @@ keeps the public rate limit (REMPART_RATE_LIMIT, 60 a minute per address), start
 REMPART_RATE_LIMIT=0 or keep --hashes small: each 1,000 hashes is one registration.
 
 What is checked (one line each, exit status 1 if any check fails):
-  auth        a wrong key is refused (401) on FetchHashes and SubmitFeedback
+  auth        a wrong key is refused (401) on FetchHashes and SubmitFeedback; a base URL
+              entered with a trailing slash still works
   full fetch  from startTimestamp 10, pageSize 800, several pages, through the exchange
               wrapper's fetch_iter with HMA's checkpoint-rewind assertion; every record
               deserialises (the client silently drops a record it cannot read: a logged
@@ -206,6 +207,14 @@ def main() -> None:
             check(False, "auth", f"{name} with a wrong key succeeded")
         except requests.HTTPError as error:
             check(error.response.status_code == 401, "auth", f"{name} with a wrong key: HTTP {error.response.status_code}")
+
+    # A base URL pasted with a trailing slash: the client then asks for …/v1//FetchHashes.
+    slashed = api.StopNCIIAPI("unused", args.key, base_url_override=feed_base + "/")
+    try:
+        page = slashed.fetch_hashes(page_size=1)
+        check(True, "auth", f"base_url_override with a trailing slash ({feed_base}/): FetchHashes answers ({page.count} record)")
+    except requests.HTTPError as error:
+        check(False, "auth", f"base_url_override with a trailing slash: HTTP {error.response.status_code}")
 
     # -- seed ----------------------------------------------------------------------------
     cases: t.List[dict] = []
