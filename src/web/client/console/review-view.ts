@@ -41,31 +41,25 @@ export async function renderReview(shell: Shell, shown: Shown = 'held', notice =
   const rows = held.map((entry) => {
     const actions = h('td', {});
     if (entry.status === 'held') {
+      /** Sends the decision, then lists again with what happened (or shows why it failed). */
+      const decide = (action: 'release' | 'reject', done: string) => async () => {
+        error.clear();
+        try {
+          await call('POST', `review/${entry.ref}/${action}`);
+          await again(done);
+        } catch (failure) {
+          error.show(failure);
+        }
+      };
       const showActions = () => {
         actions.replaceChildren(
-          button(t.releaseButton, async () => {
-            error.clear();
-            try {
-              await call('POST', `review/${entry.ref}/release`);
-              await again(t.released(entry.ref));
-            } catch (failure) {
-              error.show(failure);
-            }
-          }, { 'aria-label': t.release(entry.ref) }),
+          button(t.releaseButton, decide('release', t.released(entry.ref)), { 'aria-label': t.release(entry.ref) }),
           ' ',
           button(t.rejectButton, () => askToReject(), { class: 'danger', 'aria-label': t.reject(entry.ref) }),
         );
       };
       const askToReject = () => {
-        const confirm = button(t.confirmRejectButton, async () => {
-          error.clear();
-          try {
-            await call('POST', `review/${entry.ref}/reject`);
-            await again(t.rejected(entry.ref));
-          } catch (failure) {
-            error.show(failure);
-          }
-        }, { class: 'danger' });
+        const confirm = button(t.confirmRejectButton, decide('reject', t.rejected(entry.ref)), { class: 'danger' });
         actions.replaceChildren(h('p', {}, t.confirmReject(entry.hashCount)), confirm, ' ', button(t.cancel, () => showActions()));
         confirm.focus();
       };
