@@ -7,7 +7,8 @@ import { pdqFromDecimated } from '../pdq.js';
 import { AreaSampler, relativeBox, sampleRotated, type Box, type LumaImage } from './luma-image.js';
 import { findContentBox, trimsSomething, DEFAULT_TRIM_RULES, type TrimRules } from './trim.js';
 import { detectTilt, innerScale } from './tilt.js';
-import { findSegments, DEFAULT_SEGMENT_RULES, type SegmentRules } from './segments.js';
+import { regionsOf, stableSegments, DEFAULT_SEGMENT_RULES, type Segment, type SegmentRules } from './segments.js';
+import { dominantOrientation, DEFAULT_ORIENTATION_RULES, type Orientation, type OrientationRules } from './orientation.js';
 import { isGraphic, measureTexture, type GraphicRule, type Texture } from './texture.js';
 
 /** What a derived hash was computed from. */
@@ -15,9 +16,9 @@ export type Role = 'full' | 'trimmed' | 'window' | 'region' | 'tilt';
 
 export interface DerivedHash {
   readonly role: Role;
-  /** The hashed box, in fractions of the (oriented) picture; for 'tilt', the box before turning. */
+  /** The hashed box, in fractions of the (oriented) picture; for a turned window, the box before turning. */
   readonly box: Box;
-  /** Turn of the hashed window, radians ('tilt' only). */
+  /** Turn of the hashed window, radians ('tilt', and upright regions). */
   readonly angle?: number;
   /** 32 bytes; with `dihedral`, the 8 dihedral hashes (own first). */
   readonly hashes: Uint8Array[];
@@ -31,6 +32,21 @@ export interface DerivedHash {
 export interface DeriveRules {
   readonly trim: TrimRules;
   readonly segments: SegmentRules;
+  readonly orientation: OrientationRules;
+  /**
+   * Upright regions: when the picture's content has a direction (coherence) and it is
+   * turned from the frame by at least `minDegrees` (less is within PDQ's tolerance) and at
+   * most `maxDegrees`, its regions are also boxed and hashed in the frame turned by it.
+   */
+  readonly upright: {
+    readonly minCoherence: number;
+    readonly minDegrees: number;
+    readonly maxDegrees: number;
+    /** Largest turn an upright window is hashed for (registered, and queried from the content's orientation). */
+    readonly maxTiltDegrees: number;
+    /** Scale of the centred upright window: one scale on both sides, so that they meet whatever the two turns are. */
+    readonly windowScale: number;
+  };
   /** Centred windows registered, as shares of each side of the (trimmed) picture. */
   readonly windowScales: readonly number[];
   /** Also register the centred square (and the centred 4:5 / 5:4 of non-square pictures). */
@@ -47,6 +63,8 @@ export const NO_GRAPHIC_GATE: GraphicRule = { maxFlat: Number.POSITIVE_INFINITY,
 export const DEFAULT_DERIVE_RULES: DeriveRules = {
   trim: DEFAULT_TRIM_RULES,
   segments: DEFAULT_SEGMENT_RULES,
+  orientation: DEFAULT_ORIENTATION_RULES,
+  upright: { minCoherence: 0.02, minDegrees: 0.3, maxDegrees: 45, maxTiltDegrees: 10, windowScale: 0.76 },
   windowScales: [0.96, 0.92, 0.88, 0.84, 0.8, 0.76],
   aspectWindows: true,
   minQuality: 50,
@@ -80,12 +98,12 @@ class Hasher {
     const { hashes, quality } = pdqFromDecimated(this.sampler.sampleBox(box, this.cells), dihedral);
     return { role, box: relativeBox(box, this.image.width, this.image.height), hashes, quality, texture: measureTexture(this.image, box) };
   }
-  turned(box: Box, angle: number, dihedral: boolean): DerivedHash {
+  turned(role: Role, box: Box, angle: number, dihedral: boolean): DerivedHash {
     const centre = { x: (box.x0 + box.x1) / 2, y: (box.y0 + box.y1) / 2 };
     sampleRotated(this.image, centre, (box.x1 - box.x0) / 2, (box.y1 - box.y0) / 2, angle, this.cells);
     const { hashes, quality } = pdqFromDecimated(this.cells, dihedral);
     // The texture of the box before turning: the same content, give or take its corners.
-    return { role: 'tilt', box: relativeBox(box, this.image.width, this.image.height), angle, hashes, quality, texture: measureTexture(this.image, box) };
+    return { role, box: relativeBox(box, this.image.width, this.image.height), angle, hashes, quality, texture: measureTexture(this.image, box) };
   }
 }
 
@@ -99,16 +117,54 @@ function crop(image: LumaImage, box: Box): LumaImage {
   return { width, height, data };
 }
 
-/** Regions of the picture inside `content`, boxes in the coordinates of `image`. */
-function regionHashes(hasher: Hasher, image: LumaImage, content: Box, rules: DeriveRules): DerivedHash[] {
-  const inner = crop(image, content);
-  return findSegments(inner, rules.segments).map((s) =>
-    hasher.box('region', { x0: s.box.x0 + content.x0, y0: s.box.y0 + content.y0, x1: s.box.x1 + content.x0, y1: s.box.y1 + content.y0 }, false),
-  );
+/** What both sets of a picture are derived from: its sampler, its content box, its orientation and its regions. */
+interface Analysis {
+  readonly hasher: Hasher;
+  readonly content: Box;
+  readonly orientation: Orientation;
+  readonly regions: DerivedHash[];
 }
 
-/** The registered set of a picture whose hasher, content box and regions are already at hand. */
-function registeredFrom(hasher: Hasher, content: Box, regions: DerivedHash[], rules: DeriveRules): DerivedHash[] {
+/** Whether the content is turned from its frame enough, and clearly enough, to be hashed upright too (up to `maxDegrees`). */
+function turnedEnough(orientation: Orientation, upright: DeriveRules['upright'], maxDegrees = upright.maxDegrees): boolean {
+  const degrees = Math.abs((orientation.angle * 180) / Math.PI);
+  return orientation.coherence >= upright.minCoherence && degrees >= upright.minDegrees && degrees <= maxDegrees;
+}
+
+/**
+ * The centred window of the upright picture at the upright window scale, when the turn
+ * leaves it whole (undefined otherwise). A picture not turned enough registers its
+ * axis-aligned window of that scale instead (one of `windowScales`).
+ */
+function uprightWindow(hasher: Hasher, frame: Box, orientation: Orientation, rules: DeriveRules, role: Role): DerivedHash | undefined {
+  if (!turnedEnough(orientation, rules.upright, rules.upright.maxTiltDegrees)) return undefined;
+  const scale = rules.upright.windowScale;
+  if (innerScale(frame.x1 - frame.x0, frame.y1 - frame.y0, orientation.angle) < scale) return undefined;
+  return hasher.turned(role, centred(frame, scale, scale), orientation.angle, false);
+}
+
+/**
+ * Regions of the picture inside `content`, boxes in the coordinates of `image`: boxed in
+ * the picture's frame, and, when its content is turned from the frame, also boxed and
+ * hashed upright (in the frame turned by the content's own orientation), so that a tilted
+ * copy, whose regions are upright again after the same measure, meets them.
+ */
+function analyse(image: LumaImage, rules: DeriveRules): Analysis {
+  const hasher = new Hasher(image);
+  const content = findContentBox(image, rules.trim);
+  const inner = crop(image, content);
+  const orientation = dominantOrientation(inner, rules.orientation);
+  const segments = stableSegments(inner, rules.segments);
+  const shift = (s: Segment): Box => ({ x0: s.box.x0 + content.x0, y0: s.box.y0 + content.y0, x1: s.box.x1 + content.x0, y1: s.box.y1 + content.y0 });
+  const regions = regionsOf(segments, inner.width, inner.height, rules.segments).map((s) => hasher.box('region', shift(s), false));
+  if (turnedEnough(orientation, rules.upright)) {
+    for (const s of regionsOf(segments, inner.width, inner.height, rules.segments, orientation.angle)) regions.push(hasher.turned('region', shift(s), orientation.angle, false));
+  }
+  return { hasher, content, orientation, regions };
+}
+
+/** The registered set of an analysed picture. */
+function registeredFrom({ hasher, content, orientation, regions }: Analysis, rules: DeriveRules): DerivedHash[] {
   const { image } = hasher;
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
   const out: DerivedHash[] = [hasher.box('full', whole, false)];
@@ -120,6 +176,8 @@ function registeredFrom(hasher: Hasher, content: Box, regions: DerivedHash[], ru
       if (w) out.push(hasher.box('window', w, false));
     }
   }
+  const upright = uprightWindow(hasher, content, orientation, rules, 'window');
+  if (upright) out.push(upright);
   out.push(...regions);
   return kept(out, rules);
 }
@@ -140,41 +198,60 @@ function kept(set: DerivedHash[], rules: DeriveRules): DerivedHash[] {
   return out;
 }
 
-/** The query set of a picture whose hasher, content box and regions are already at hand. */
-function queryFrom(hasher: Hasher, content: Box, regions: DerivedHash[], rules: DeriveRules): DerivedHash[] {
+/**
+ * Upright windows of a tilted upload, for registered windows. When the turn shows in
+ * filled corners (then the frame is the original's), it is undone and the largest
+ * registered window it left whole is hashed. Otherwise the content's own orientation
+ * gives the turn: the window at the upright scale meets the original's upright window
+ * (any turn of the original, frame kept, corners filled or not); and, taking the
+ * original as upright, the window a cut back to the largest rectangle of the picture's
+ * proportions inside the turn (what editors do) makes of a registered window.
+ */
+function tiltWindows({ hasher, orientation }: Analysis, rules: DeriveRules): DerivedHash[] {
+  const { image } = hasher;
+  const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
+  const scales = [1, ...rules.windowScales];
+  const tilt = detectTilt(image);
+  if (tilt) {
+    const fits = innerScale(image.width, image.height, tilt.angle);
+    const scale = scales.find((s) => s <= fits);
+    return scale === undefined ? [] : [hasher.turned('tilt', centred(whole, scale, scale), tilt.angle, true)];
+  }
+  const out: DerivedHash[] = [];
+  const kept = uprightWindow(hasher, whole, orientation, rules, 'tilt');
+  if (!kept) return out;
+  out.push(kept);
+  // Cut back: this frame is `fits` of the original's, so a registered window of scale s is s / fits of it.
+  const fits = innerScale(image.width, image.height, orientation.angle);
+  const cut = scales.map((s) => s / fits).find((s) => s <= fits);
+  if (cut !== undefined) out.push(hasher.turned('tilt', centred(whole, cut, cut), orientation.angle, false));
+  return out;
+}
+
+/** The query set of an analysed picture. */
+function queryFrom(analysis: Analysis, rules: DeriveRules): DerivedHash[] {
+  const { hasher, content, regions } = analysis;
   const { image } = hasher;
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
   const out: DerivedHash[] = [hasher.box('full', whole, true)];
   if (trimsSomething(content, image.width, image.height)) out.push(hasher.box('trimmed', content, true));
-  const tilt = detectTilt(image);
-  if (tilt) {
-    // Undo the turn and keep the largest registered window that the turn left whole.
-    const fits = innerScale(image.width, image.height, tilt.angle);
-    const scale = [1, ...rules.windowScales].find((s) => s <= fits);
-    if (scale !== undefined) out.push(hasher.turned(centred(whole, scale, scale), tilt.angle, true));
-  }
+  out.push(...tiltWindows(analysis, rules));
   out.push(...regions);
   return kept(out, rules);
 }
 
 /** Everything registered for one picture. */
 export function registeredSet(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): DerivedHash[] {
-  const hasher = new Hasher(image);
-  const content = findContentBox(image, rules.trim);
-  return registeredFrom(hasher, content, regionHashes(hasher, image, content, rules), rules);
+  return registeredFrom(analyse(image, rules), rules);
 }
 
 /** Everything an upload is searched with: whole-picture hashes with their dihedral variants, and regions. */
 export function querySet(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): DerivedHash[] {
-  const hasher = new Hasher(image);
-  const content = findContentBox(image, rules.trim);
-  return queryFrom(hasher, content, regionHashes(hasher, image, content, rules), rules);
+  return queryFrom(analyse(image, rules), rules);
 }
 
 /** Both sets of one picture, sharing the trimming, the segmentation and the sampler (evaluation). */
 export function bothSets(image: LumaImage, rules: DeriveRules = DEFAULT_DERIVE_RULES): { registered: DerivedHash[]; query: DerivedHash[] } {
-  const hasher = new Hasher(image);
-  const content = findContentBox(image, rules.trim);
-  const regions = regionHashes(hasher, image, content, rules);
-  return { registered: registeredFrom(hasher, content, regions, rules), query: queryFrom(hasher, content, regions, rules) };
+  const analysis = analyse(image, rules);
+  return { registered: registeredFrom(analysis, rules), query: queryFrom(analysis, rules) };
 }

@@ -54,8 +54,18 @@ export interface Segment {
   readonly cy: number;
   readonly sx: number;
   readonly sy: number;
+  /** Covariance of x and y over the segment (its spread along a turned axis). */
+  readonly sxy: number;
   readonly box: Box;
+  /**
+   * Turn of the region box (radians, the sense of a tilt): the box is `box` turned by this
+   * angle about its centre. 0 for regions boxed in the picture's own frame.
+   */
+  readonly angle: number;
 }
+
+/** A stable segment's moments, before a region box is drawn around it. */
+export type SegmentMoments = Omit<Segment, 'box' | 'angle'>;
 
 /** 3 × 3 box blur: the JPEG noise of a re-encode must not split or join segments. */
 function blur3(image: LumaImage): Float32Array {
@@ -93,6 +103,7 @@ class Scratch {
   readonly sumY: Float64Array;
   readonly sumXX: Float64Array;
   readonly sumYY: Float64Array;
+  readonly sumXY: Float64Array;
   readonly border: Uint8Array;
   constructor(n: number) {
     this.parent = new Int32Array(n);
@@ -101,14 +112,15 @@ class Scratch {
     this.sumY = new Float64Array(n);
     this.sumXX = new Float64Array(n);
     this.sumYY = new Float64Array(n);
+    this.sumXY = new Float64Array(n);
     this.border = new Uint8Array(n);
   }
 }
 
 /** Segments of one level: 4-connected pieces of pixels on the same side of `level`. */
-function segmentsAt(data: Float32Array, w: number, h: number, level: number, rules: SegmentRules, scratch: Scratch): Omit<Segment, 'box'>[] {
+function segmentsAt(data: Float32Array, w: number, h: number, level: number, rules: SegmentRules, scratch: Scratch): SegmentMoments[] {
   const n = w * h;
-  const { parent, count, sumX, sumY, sumXX, sumYY, border } = scratch;
+  const { parent, count, sumX, sumY, sumXX, sumYY, sumXY, border } = scratch;
   for (let i = 0; i < n; i++) parent[i] = i;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -131,6 +143,7 @@ function segmentsAt(data: Float32Array, w: number, h: number, level: number, rul
   sumY.fill(0);
   sumXX.fill(0);
   sumYY.fill(0);
+  sumXY.fill(0);
   border.fill(0);
   for (let y = 0; y < h; y++) {
     const py = y + 0.5;
@@ -143,10 +156,11 @@ function segmentsAt(data: Float32Array, w: number, h: number, level: number, rul
       sumY[root]! += py;
       sumXX[root]! += px * px;
       sumYY[root]! += py * py;
+      sumXY[root]! += px * py;
       if (edgeRow || x === 0 || x === w - 1) border[root] = 1;
     }
   }
-  const out: Omit<Segment, 'box'>[] = [];
+  const out: SegmentMoments[] = [];
   for (let root = 0; root < n; root++) {
     const c = count[root]!;
     if (c === 0 || border[root]) continue;
@@ -162,51 +176,73 @@ function segmentsAt(data: Float32Array, w: number, h: number, level: number, rul
       cy,
       sx: Math.sqrt(Math.max(0, sumXX[root]! / c - cx * cx)),
       sy: Math.sqrt(Math.max(0, sumYY[root]! / c - cy * cy)),
+      sxy: sumXY[root]! / c - cx * cy,
     });
   }
   return out;
 }
 
 /**
- * The stable segments of a picture and their region boxes, in the coordinates of
- * `image`. Boxes that would leave the picture are dropped: a region is hashed only
- * where all of it is seen.
+ * The stable segments of a picture (moments in the coordinates of `image`): pieces found
+ * again, nearly unchanged, at the next level. Largest first.
  */
-export function findSegments(image: LumaImage, rules: SegmentRules = DEFAULT_SEGMENT_RULES): Segment[] {
+export function stableSegments(image: LumaImage, rules: SegmentRules = DEFAULT_SEGMENT_RULES): SegmentMoments[] {
   const small = shrinkLuma(image, rules.side);
   const { width: w, height: h } = small;
   const data = blur3(small);
   const scratch = new Scratch(w * h);
   const diagonal = Math.hypot(w, h);
   const byLevel = rules.levels.map((level) => segmentsAt(data, w, h, level, rules, scratch));
-  const same = (a: Omit<Segment, 'box'>, b: Omit<Segment, 'box'>): boolean =>
+  const same = (a: SegmentMoments, b: SegmentMoments): boolean =>
     a.bright === b.bright &&
     Math.hypot(a.cx - b.cx, a.cy - b.cy) <= rules.centroidTolerance * diagonal &&
     Math.abs(a.sx - b.sx) <= rules.spreadTolerance * a.sx &&
     Math.abs(a.sy - b.sy) <= rules.spreadTolerance * a.sy;
-  const stable: Omit<Segment, 'box'>[] = [];
+  const stable: SegmentMoments[] = [];
   byLevel.forEach((segments, i) => {
     const next = byLevel[i + 1] ?? [];
     for (const s of segments) if (next.some((t) => same(s, t))) stable.push(s);
   });
   const scale = image.width / w;
-  const minHalf = (rules.minBoxShare * Math.min(image.width, image.height)) / 2;
+  return stable
+    .sort((a, b) => b.area - a.area || a.level - b.level)
+    .map((s) => ({ ...s, cx: s.cx * scale, cy: s.cy * scale, sx: s.sx * scale, sy: s.sy * scale, sxy: s.sxy * scale * scale }));
+}
+
+/**
+ * Region boxes around stable segments, in the frame turned by `angle` (0: the picture's
+ * own frame): centroid ± `spread` standard deviations along each turned axis. Boxes that
+ * would leave the picture are dropped: a region is hashed only where all of it is seen.
+ */
+export function regionsOf(segments: readonly SegmentMoments[], width: number, height: number, rules: SegmentRules = DEFAULT_SEGMENT_RULES, angle = 0): Segment[] {
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const minHalf = (rules.minBoxShare * Math.min(width, height)) / 2;
   const out: Segment[] = [];
-  for (const s of stable.sort((a, b) => b.area - a.area || a.level - b.level)) {
-    const cx = s.cx * scale;
-    const cy = s.cy * scale;
-    const hx = rules.spread * s.sx * scale;
-    const hy = rules.spread * s.sy * scale;
+  for (const s of segments) {
+    // Spread along the turned axes u = (cos, sin) and v = (−sin, cos).
+    const su = Math.sqrt(Math.max(0, s.sx * s.sx * cos * cos + 2 * s.sxy * cos * sin + s.sy * s.sy * sin * sin));
+    const sv = Math.sqrt(Math.max(0, s.sx * s.sx * sin * sin - 2 * s.sxy * cos * sin + s.sy * s.sy * cos * cos));
+    const hx = rules.spread * su;
+    const hy = rules.spread * sv;
     // Too small a box holds too little to tell pictures apart. (Enlarging it instead
     // would tie its size to the frame, which a crop changes.)
     if (Math.min(hx, hy) < minHalf) continue;
-    const box = { x0: cx - hx, y0: cy - hy, x1: cx + hx, y1: cy + hy };
-    if (box.x0 < 0 || box.y0 < 0 || box.x1 > image.width || box.y1 > image.height) continue;
+    // The turned box's extent along the picture's axes.
+    const ex = hx * Math.abs(cos) + hy * Math.abs(sin);
+    const ey = hx * Math.abs(sin) + hy * Math.abs(cos);
+    if (s.cx - ex < 0 || s.cy - ey < 0 || s.cx + ex > width || s.cy + ey > height) continue;
+    const box = { x0: s.cx - hx, y0: s.cy - hy, x1: s.cx + hx, y1: s.cy + hy };
     // One region per place: a segment seen at several levels gives near-identical boxes.
     const duplicate = out.some((o) => Math.abs(o.box.x0 - box.x0) + Math.abs(o.box.x1 - box.x1) + Math.abs(o.box.y0 - box.y0) + Math.abs(o.box.y1 - box.y1) < 0.01 * (hx + hy));
     if (duplicate) continue;
-    out.push({ ...s, cx, cy, sx: s.sx * scale, sy: s.sy * scale, box });
+    out.push({ ...s, box, angle });
     if (out.length >= rules.maxRegions) break;
   }
   return out;
+}
+
+/** The stable segments of a picture and their region boxes in its own frame. */
+export function findSegments(image: LumaImage, rules: SegmentRules = DEFAULT_SEGMENT_RULES): Segment[] {
+  return regionsOf(stableSegments(image, rules), image.width, image.height, rules);
 }
