@@ -49,6 +49,12 @@ export interface DeriveRules {
   };
   /** Centred windows registered, as shares of each side of the (trimmed) picture. */
   readonly windowScales: readonly number[];
+  /**
+   * Centred windows of an upload's content searched beside the whole: half a step of the
+   * registered scales, so that a centred crop of any amount lands within a quarter step of
+   * a registered window through one of them (PDQ tolerates about 1 % per edge).
+   */
+  readonly queryWindowScales: readonly number[];
   /** Also register the centred square (and the centred 4:5 / 5:4 of non-square pictures). */
   readonly aspectWindows: boolean;
   /** Derived hashes below this PDQ quality are not registered or queried (flat regions). */
@@ -66,6 +72,7 @@ export const DEFAULT_DERIVE_RULES: DeriveRules = {
   orientation: DEFAULT_ORIENTATION_RULES,
   upright: { minCoherence: 0.02, minDegrees: 0.3, maxDegrees: 45, maxTiltDegrees: 10, windowScale: 0.76 },
   windowScales: [0.96, 0.92, 0.88, 0.84, 0.8, 0.76],
+  queryWindowScales: [0.98],
   aspectWindows: true,
   minQuality: 50,
   graphic: { maxFlat: 0.5, maxLevels: 0.9 },
@@ -235,6 +242,7 @@ function queryFrom(analysis: Analysis, rules: DeriveRules): DerivedHash[] {
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
   const out: DerivedHash[] = [hasher.box('full', whole, true)];
   if (trimsSomething(content, image.width, image.height)) out.push(hasher.box('trimmed', content, true));
+  for (const s of rules.queryWindowScales) out.push(hasher.box('window', centred(content, s, s), false));
   out.push(...tiltWindows(analysis, rules));
   out.push(...regions);
   return kept(out, rules);
