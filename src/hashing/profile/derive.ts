@@ -7,7 +7,7 @@ import { pdqFromDecimated } from '../pdq.js';
 import { AreaSampler, relativeBox, sampleRotated, type Box, type LumaImage } from './luma-image.js';
 import { findContentBox, trimsSomething, DEFAULT_TRIM_RULES, type TrimRules } from './trim.js';
 import { detectTilt, innerScale } from './tilt.js';
-import { regionsOf, stableSegments, DEFAULT_SEGMENT_RULES, type Segment, type SegmentRules } from './segments.js';
+import { regionsOf, stableSegments, DEFAULT_SEGMENT_RULES, type Segment, type SegmentMoments, type SegmentRules } from './segments.js';
 import { dominantOrientation, DEFAULT_ORIENTATION_RULES, type Orientation, type OrientationRules } from './orientation.js';
 import { isGraphic, measureTexture, type GraphicRule, type Texture } from './texture.js';
 
@@ -129,6 +129,8 @@ interface Analysis {
   readonly hasher: Hasher;
   readonly content: Box;
   readonly orientation: Orientation;
+  /** Stable segments of the content (coordinates inside the content box). */
+  readonly segments: readonly SegmentMoments[];
   readonly regions: DerivedHash[];
 }
 
@@ -150,11 +152,18 @@ function uprightWindow(hasher: Hasher, frame: Box, orientation: Orientation, rul
   return hasher.turned(role, centred(frame, scale, scale), orientation.angle, false);
 }
 
+/** Region hashes of the content's segments, boxed in the frame turned by `angle` (0: the picture's own frame). */
+function regionHashesAt(hasher: Hasher, content: Box, segments: readonly SegmentMoments[], angle: number, rules: DeriveRules): DerivedHash[] {
+  const shift = (s: Segment): Box => ({ x0: s.box.x0 + content.x0, y0: s.box.y0 + content.y0, x1: s.box.x1 + content.x0, y1: s.box.y1 + content.y0 });
+  const boxes = regionsOf(segments, content.x1 - content.x0, content.y1 - content.y0, rules.segments, angle);
+  return boxes.map((s) => (angle === 0 ? hasher.box('region', shift(s), false) : hasher.turned('region', shift(s), angle, false)));
+}
+
 /**
- * Regions of the picture inside `content`, boxes in the coordinates of `image`: boxed in
- * the picture's frame, and, when its content is turned from the frame, also boxed and
- * hashed upright (in the frame turned by the content's own orientation), so that a tilted
- * copy, whose regions are upright again after the same measure, meets them.
+ * The picture's sampler, content box, orientation and regions: boxed in the picture's
+ * frame, and, when its content is turned from the frame, also boxed and hashed upright
+ * (in the frame turned by the content's own orientation), so that a tilted copy, whose
+ * regions are upright again after the same measure, meets them.
  */
 function analyse(image: LumaImage, rules: DeriveRules): Analysis {
   const hasher = new Hasher(image);
@@ -162,12 +171,20 @@ function analyse(image: LumaImage, rules: DeriveRules): Analysis {
   const inner = crop(image, content);
   const orientation = dominantOrientation(inner, rules.orientation);
   const segments = stableSegments(inner, rules.segments);
-  const shift = (s: Segment): Box => ({ x0: s.box.x0 + content.x0, y0: s.box.y0 + content.y0, x1: s.box.x1 + content.x0, y1: s.box.y1 + content.y0 });
-  const regions = regionsOf(segments, inner.width, inner.height, rules.segments).map((s) => hasher.box('region', shift(s), false));
-  if (turnedEnough(orientation, rules.upright)) {
-    for (const s of regionsOf(segments, inner.width, inner.height, rules.segments, orientation.angle)) regions.push(hasher.turned('region', shift(s), orientation.angle, false));
-  }
-  return { hasher, content, orientation, regions };
+  const regions = regionHashesAt(hasher, content, segments, 0, rules);
+  if (turnedEnough(orientation, rules.upright)) regions.push(...regionHashesAt(hasher, content, segments, orientation.angle, rules));
+  return { hasher, content, orientation, segments, regions };
+}
+
+/**
+ * Upright regions of an upload whose orientation lies near ±45°, in the frame a quarter
+ * turn away: the orientation is read modulo a quarter turn, so a small tilt of a picture
+ * at 44° reads as −43°, and its upright frame is then a quarter turn from the original's.
+ */
+function wrappedRegions({ hasher, content, orientation, segments }: Analysis, rules: DeriveRules): DerivedHash[] {
+  const degrees = (orientation.angle * 180) / Math.PI;
+  if (!turnedEnough(orientation, rules.upright) || Math.abs(degrees) < 45 - rules.upright.maxTiltDegrees) return [];
+  return regionHashesAt(hasher, content, segments, orientation.angle - Math.sign(orientation.angle) * (Math.PI / 2), rules);
 }
 
 /** The registered set of an analysed picture. */
@@ -244,7 +261,7 @@ function queryFrom(analysis: Analysis, rules: DeriveRules): DerivedHash[] {
   if (trimsSomething(content, image.width, image.height)) out.push(hasher.box('trimmed', content, true));
   for (const s of rules.queryWindowScales) out.push(hasher.box('window', centred(content, s, s), false));
   out.push(...tiltWindows(analysis, rules));
-  out.push(...regions);
+  out.push(...regions, ...wrappedRegions(analysis, rules));
   return kept(out, rules);
 }
 
