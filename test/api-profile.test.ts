@@ -27,7 +27,7 @@ describe('matching profile over HTTP', () => {
   const match = (bytes: Buffer, profile = true) =>
     request(`${server.url}/v1/match/image?dihedral=true${profile ? '' : '&profile=none'}`, { raw: bytes, contentType: 'image/png', headers: bearer(apiKey) });
 
-  it('registers the item POST /v1/hash answers and catches a cropped, a padded and a screenshotted copy', async () => {
+  it('registers the item POST /v1/hash answers and catches a cropped, a padded, a screenshotted and two tilted copies', async () => {
     const hashed = await request(`${server.url}/v1/hash`, { raw: photo, contentType: 'image/jpeg' });
     expect(hashed.status).toBe(200);
     const derived = hashed.body.derived;
@@ -68,7 +68,24 @@ describe('matching profile over HTTP', () => {
       .png()
       .toBuffer();
 
-    for (const [name, copy] of [['cropped', cropped], ['padded', padded], ['screenshot', screenshot]] as const) {
+    // Tilted copies: turned 3° and cut back to the original size (black corners), and turned
+    // −4° and cut back to the largest rectangle inside (no corners to read the turn from).
+    const turn = async (degrees: number, inner: boolean): Promise<Buffer> => {
+      const turned = await sharp(photo).rotate(degrees, { background: '#000000' }).png().toBuffer({ resolveWithObject: true });
+      const a = (Math.abs(degrees) * Math.PI) / 180;
+      const scale = inner ? Math.min(width! / (width! * Math.cos(a) + height! * Math.sin(a)), height! / (height! * Math.cos(a) + width! * Math.sin(a))) : 1;
+      const w = Math.floor(width! * scale) - (inner ? 2 : 0);
+      const h = Math.floor(height! * scale) - (inner ? 2 : 0);
+      return sharp(turned.data)
+        .extract({ left: Math.floor((turned.info.width - w) / 2), top: Math.floor((turned.info.height - h) / 2), width: w, height: h })
+        .png()
+        .toBuffer();
+    };
+    const tilted = await turn(3, false);
+    const tiltedInner = await turn(-4, true);
+
+    const copies = [['cropped', cropped], ['padded', padded], ['screenshot', screenshot], ['tilted', tilted], ['tilted-inner', tiltedInner]] as const;
+    for (const [name, copy] of copies) {
       const plain = await match(copy, false);
       expect(plain.status, name).toBe(200);
       const found = await match(copy);
@@ -83,8 +100,8 @@ describe('matching profile over HTTP', () => {
       expect(answer.distance, name).toBeLessThanOrEqual(31);
       if (name === 'cropped') expect(answer.role).not.toBe('full');
     }
-    // Today's matching misses the padded copy; the profile does not.
-    expect((await match(padded, false)).body.matched).toBe(false);
+    // Today's matching misses the padded and the tilted copies; the profile does not.
+    for (const copy of [padded, tilted, tiltedInner]) expect((await match(copy, false)).body.matched).toBe(false);
     // Everything today's matching found is still found, through the registered 'full' hash.
     const reencoded = await sharp(photo).jpeg({ quality: 60 }).toBuffer();
     const plain = await match(reencoded, false);

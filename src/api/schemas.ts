@@ -107,7 +107,7 @@ export const derivedSet = {
         properties: {
           role: { type: 'string', enum: ['full', 'trimmed', 'window', 'region', 'tilt'] },
           box: { type: 'array', items: { type: 'number' }, description: '[x0, y0, x1, y1] in fractions of the picture' },
-          angle: { type: 'number', description: 'degrees (tilt only)' },
+          angle: { type: 'number', description: "turn of the hashed box in degrees (tilts, and upright windows and regions: boxed along the content's own orientation)" },
           algorithm: { type: 'string' },
           value: { type: 'string' },
           quality: { type: 'integer' },

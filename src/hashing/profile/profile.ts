@@ -67,8 +67,9 @@ function pdqProfile(rules: DeriveRules): MatchingProfile {
     bits: 256,
     decodeSide: 1024,
     description:
-      'PDQ of the whole picture, of its trimmed content, of centred windows and of content-anchored regions; ' +
-      'queries add the trimmed content, the upright window of a tilted copy and their own regions',
+      'PDQ of the whole picture, of its trimmed content, of centred windows and of content-anchored regions (also boxed ' +
+      "upright, along the content's own orientation); queries add the trimmed content, a window between registered scales, " +
+      'the upright windows of a tilted copy and their own regions',
     minQuality: rules.minQuality,
     // 'full' is PDQ's default (unchanged matching of the whole picture); the others are set by `rempart eval-profile` (docs/matching.md).
     thresholds: { full: 31, whole: 31, region: 31 },

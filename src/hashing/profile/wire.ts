@@ -10,7 +10,7 @@ export interface WireDerivedHash {
   role: Role;
   /** [x0, y0, x1, y1] in fractions of the picture as displayed (4 decimals). */
   box: [number, number, number, number];
-  /** Turn of the hashed window in degrees ('tilt' only). */
+  /** Turn of the hashed box in degrees: tilts, and upright windows and regions (boxed along the content's own orientation). */
   angle?: number;
   algorithm: string;
   value: string;
