@@ -177,6 +177,18 @@ describe('findSegments (content-anchored regions)', () => {
     expect(found).toBeGreaterThanOrEqual(Math.min(3, after.length));
   });
 
+  it('keeps a region an eighth of the short side across: small enough to survive a crop of 15 % off any side', () => {
+    const width = 600;
+    const height = 450;
+    const data = Buffer.alloc(width * height * 3, 220);
+    // A dark disc of radius 22 px: its box (± 2.5 σ, σ = r / 2) is 55 px, 12 % of the short side.
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x + 0.5 - 250) ** 2 + (y + 0.5 - 200) ** 2 <= 22 * 22) data.fill(40, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    const [region] = findSegments(luma({ data, width, height, channels: 3 }));
+    expect(region).toBeDefined();
+    expect(region!.cx).toBeCloseTo(250, 0);
+    expect((region!.box.x1 - region!.box.x0) / height).toBeCloseTo(0.12, 1);
+  });
+
   it('finds no region in a flat picture', () => {
     const flat: Raw = { data: Buffer.alloc(200 * 150 * 3, 90), width: 200, height: 150, channels: 3 };
     expect(findSegments(luma(flat))).toEqual([]);

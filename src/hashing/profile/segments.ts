@@ -37,7 +37,7 @@ export const DEFAULT_SEGMENT_RULES: SegmentRules = {
   minArea: 0.001,
   maxArea: 0.3,
   spread: 2.5,
-  minBoxShare: 0.15,
+  minBoxShare: 0.1,
   centroidTolerance: 1,
   spreadTolerance: 10,
   maxRegions: 16,
