@@ -102,6 +102,32 @@ describe('feed.changes webhooks', () => {
     expect(all.filter((d) => d.eventType === 'feed.changes').length).toBe(2);
   });
 
+  it('write nothing per registration while nobody subscribed; the first subscriber hears of changes from then on', async () => {
+    const running = await server();
+    const hooks = await receiver();
+    const key = await hookedPlatform(running, 'Late', hooks);
+    const { store, feedWebhooks } = running.server.rempart;
+    const register = (seed: number) =>
+      request(`${running.url}/v1/cases`, { body: { hashes: hexHashValues(seed, 1).map((value) => ({ algorithm: 'pdq', value, quality: 90 })) } });
+
+    await feedWebhooks.runOnce();
+    const idle = await store.getSetting('feed_webhooks.cursor');
+    expect(idle).toBeDefined();
+    for (const seed of [41, 42, 43]) expect((await register(seed)).status).toBe(201);
+    expect(await feedWebhooks.runOnce()).toBe(0);
+    // No subscriber: the cursor did not move (no settings commit on every registration).
+    expect(await store.getSetting('feed_webhooks.cursor')).toBe(idle);
+
+    expect((await request(`${running.url}/v1/settings/feed-webhook`, { method: 'PUT', headers: bearer(key), body: { enabled: true } })).status).toBe(200);
+    const subscribedAt = await store.lastSeq();
+    expect((await register(44)).status).toBe(201);
+    const [event] = await hooks.waitFor(1);
+    const range = event!.json.data as { after: number; cursor: number };
+    // Only what was written after subscribing is announced, not the three registrations before it.
+    expect(range.after).toBe(subscribedAt);
+    expect((await readRange(running, key, range.after, range.cursor)).map((c) => c.value)).toEqual(hexHashValues(44, 1));
+  });
+
   it('announce after a restart what was written while the server was down (the CLI), once', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-feed-hooks-'));
     const hooks = await receiver();

@@ -12,6 +12,8 @@ export interface FeedChangesData {
 }
 
 const CURSOR_SETTING = 'feed_webhooks.cursor';
+/** How stale another replica's (or the CLI's) subscription change may be seen; this process sees its own at once. */
+const SUBSCRIBERS_TTL_MS = 2_000;
 const subscriptionSetting = (platformId: number) => `platform.${platformId}.feed_webhook`;
 
 type FeedWebhookStore = Pick<Store, 'lastSeq' | 'watchChanges' | 'getSetting' | 'setSetting' | 'listPlatforms' | 'audit'>;
@@ -22,13 +24,16 @@ type FeedWebhookStore = Pick<Store, 'lastSeq' | 'watchChanges' | 'getSetting' | 
  * range, the platform reads it through `/v1/sync` as usual. Announcements coalesce (one
  * pass at a time; changes arriving during a pass make one more pass), the range already
  * announced is kept in the store so a restart neither repeats nor skips it, and delivery
- * is the webhook module's (durable, retried, at least once).
+ * is the webhook module's (durable, retried, at least once). Replicas on one database
+ * may each announce the same range: at least once, not exactly once.
  */
 export class FeedWebhooks {
   private stopWatching: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** Subscribers read at most every SUBSCRIBERS_TTL_MS: a pass runs per burst of registrations. */
+  private subscriberCache: { readAt: number; platforms: PlatformRecord[] } | undefined;
 
   constructor(
     private readonly store: FeedWebhookStore,
@@ -79,8 +84,12 @@ export class FeedWebhooks {
     }
     const after = Number(stored);
     if (seq <= after) return 0;
+    const subscribers = await this.subscribers();
+    // Nobody to tell: leave the cursor where it is rather than commit a settings write per
+    // registration; the first subscriber moves it to the head when it subscribes (below).
+    if (subscribers.length === 0) return 0;
     let queued = 0;
-    for (const platform of await this.subscribers()) {
+    for (const platform of subscribers) {
       const data: FeedChangesData = { after, cursor: seq };
       if (await this.dispatcher.enqueue(platform.id, FEED_EVENT, data)) queued++;
     }
@@ -95,13 +104,25 @@ export class FeedWebhooks {
 
   /** Turns `feed.changes` webhooks on or off for a platform (they go to its webhook URL). */
   async subscribe(platform: Pick<PlatformRecord, 'id' | 'name'>, enabled: boolean, actor: Actor): Promise<void> {
+    this.subscriberCache = undefined;
+    if (enabled && (await this.subscribers()).length === 0) {
+      // The cursor stood still while nobody subscribed: the first subscriber hears of changes
+      // from now on (it reads the past through /v1/sync), not of everything since then.
+      await this.store.setSetting(CURSOR_SETTING, String(await this.store.lastSeq()));
+    }
     await this.store.setSetting(subscriptionSetting(platform.id), enabled ? 'on' : 'off');
+    this.subscriberCache = undefined;
     await this.store.audit(actor, 'platform.feed_webhook', platform.name, { enabled });
   }
 
   private async subscribers(): Promise<PlatformRecord[]> {
+    const cached = this.subscriberCache;
+    if (cached && Date.now() - cached.readAt < SUBSCRIBERS_TTL_MS) return cached.platforms;
+    const readAt = Date.now();
     const active = (await this.store.listPlatforms()).filter((p) => p.revokedAt === null);
     const flags = await Promise.all(active.map((p) => this.subscribed(p)));
-    return active.filter((_, i) => flags[i]);
+    const platforms = active.filter((_, i) => flags[i]);
+    this.subscriberCache = { readAt, platforms };
+    return platforms;
   }
 }
