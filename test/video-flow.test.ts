@@ -22,6 +22,8 @@ const SPECS = {
   trimmed: { shots: SHOTS, start: 1.3 },
   mirrored: { shots: SHOTS, mirror: true },
   unrelated: { shots: [{ seed: 51, seconds: 3 }, { seed: 52, seconds: 3 }] },
+  // 5 % cropped off each side (and scaled back to the size: what an editor's crop tool gives).
+  cropped: { shots: SHOTS, filters: 'crop=trunc(iw*0.9/2)*2:trunc(ih*0.9/2)*2,scale=320:180' },
   // A meme-style repost: a white caption bar (18 % of the height, with "text") added on top.
   captioned: {
     shots: SHOTS,
@@ -66,10 +68,12 @@ afterAll(async () => {
 });
 
 describe('a registered video', () => {
-  it('is one case with the photo: every frame above the quality floor, the MD5 and the photo’s hashes', () => {
+  it('is one case with the photo: every frame and frame window above the quality floor, the MD5 and the photo’s hashes', () => {
     const usable = original.frames.filter((f: { quality: number }) => f.quality >= 50).length;
+    const windows = original.frames.filter((f: { window: { quality: number } }) => f.window.quality >= 50).length;
     expect(usable).toBeGreaterThan(8);
-    expect(registered.hashCount).toBe(usable + 1 + 2);
+    expect(windows).toBeGreaterThan(8);
+    expect(registered.hashCount).toBe(usable + windows + 1 + 2);
   });
 
   it('matches the same file exactly (MD5) and by its frames', async () => {
@@ -111,6 +115,24 @@ describe('a registered video', () => {
     expect(body.matches[0].offset).toBe(0);
   });
 
+  it('matches a copy cropped 5 % on each side through the frames’ centred windows, and only through them', async () => {
+    const { body } = await matchVideo(videos.cropped);
+    expect(body.matched).toBe(true);
+    expect(Math.abs(body.matches[0].offset)).toBeLessThanOrEqual(0.2); // within a probe interval
+    // The same registration without its windows does not catch that copy: the windows do.
+    const withoutWindows = original.frames.map(({ window: _window, ...frame }: { window?: unknown }) => frame);
+    const bare = await startTestServer();
+    try {
+      const key = await bare.createPlatformKey();
+      expect((await request(`${bare.url}/v1/cases`, { body: { videos: [{ md5: original.md5, frames: withoutWindows }] } })).status).toBe(201);
+      const miss = await request(`${bare.url}/v1/match/video`, { raw: videos.cropped, contentType: 'video/mp4', headers: bearer(key) });
+      expect(miss.body.matched).toBe(false);
+      expect(withoutWindows.length).toBe(original.frames.length);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('does not match an unrelated video', async () => {
     const { body } = await matchVideo(videos.unrelated, '?dihedral=true');
     expect(body).toMatchObject({ matched: false, matches: [] });
@@ -136,11 +158,15 @@ describe('a registered video', () => {
     const { body } = await request(`${server.url}/v1/sync?after=0&limit=1000`, { headers: bearer(apiKey) });
     const adds = body.changes.filter((c: { op: string }) => c.op === 'add');
     const frames = adds.filter((c: { role: string }) => c.role === 'frame');
+    const windows = adds.filter((c: { role: string; item: string }) => c.role === 'window' && c.item === frames[0]?.item);
     const file = adds.find((c: { role: string }) => c.role === 'file');
     expect(file).toMatchObject({ algorithm: 'video-md5', value: original.md5 });
-    expect(frames.length).toBe(registered.hashCount - 3);
-    expect(new Set(frames.map((f: { item: string }) => f.item))).toEqual(new Set([file.item]));
+    expect(frames.length + windows.length).toBe(registered.hashCount - 3);
+    expect(windows.length).toBeGreaterThan(frames.length / 2);
+    expect(new Set([...frames, ...windows].map((f: { item: string }) => f.item))).toEqual(new Set([file.item]));
     expect(frames.every((f: { detail: { t: number } }) => typeof f.detail.t === 'number')).toBe(true);
+    // A window carries its frame's time and its box in fractions of the frame.
+    expect(windows.every((w: { detail: { t: number; box: number[] } }) => typeof w.detail.t === 'number' && w.detail.box.join() === '0.05,0.05,0.95,0.95')).toBe(true);
   });
 
   it('stops matching once the case is withdrawn', async () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { hammingDistance, hexToBytes } from '../src/hashing/index.js';
 import { pdq } from '../src/hashing/pdq.js';
+import type { Pixels } from '../src/hashing/types.js';
 import {
   aggregateFrameHits,
   compareSignatures,
@@ -31,6 +32,20 @@ const frames = videoFrames(SHOTS);
 const signature = hashVideoFrames(frames);
 const FLOOR = 50;
 
+/** The centred `scale` of each side of a frame, as a crop tool cuts it (whole pixels). */
+function cropCentre(pixels: Pixels, scale: number): Pixels {
+  const width = Math.round(pixels.width * scale);
+  const height = Math.round(pixels.height * scale);
+  const x0 = Math.round((pixels.width - width) / 2);
+  const y0 = Math.round((pixels.height - height) / 2);
+  const data = new Uint8Array(width * height * pixels.channels);
+  for (let y = 0; y < height; y++) {
+    const from = ((y0 + y) * pixels.width + x0) * pixels.channels;
+    data.set(pixels.data.subarray(from, from + width * pixels.channels), y * width * pixels.channels);
+  }
+  return { width, height, channels: pixels.channels, data };
+}
+
 describe('VideoHasher', () => {
   it('keeps every sampleEvery-th probe frame (2.5 a second) and the first frame after each cut', () => {
     expect(signature.probeFrames).toBe(frames.length);
@@ -50,6 +65,20 @@ describe('VideoHasher', () => {
       const expected = pdq.hash(frames[index]!);
       expect(frame.value).toBe(expected.value);
       expect(frame.quality).toBe(expected.quality);
+    }
+  });
+
+  it('hashes the centred window (90 % of each side) of each kept frame when registering: PDQ of that crop', () => {
+    expect(signature.frames.every((f) => f.window === undefined)).toBe(true);
+    const withWindows = hashVideoFrames(frames, { windows: true });
+    expect(withWindows.frames.map((f) => f.value)).toEqual(signature.frames.map((f) => f.value));
+    for (const frame of withWindows.frames) {
+      const crop = cropCentre(frames[Math.round(frame.t * FPS)]!, VIDEO_PROFILE.windowScale);
+      expect(crop.width).toBe(230);
+      const expected = pdq.hash(crop);
+      expect(frame.window).toEqual({ value: expected.value, quality: expected.quality });
+      // The window is another picture than the frame: a cropped copy needs it.
+      if (frame.quality >= FLOOR) expect(hammingDistance(hexToBytes(frame.window!.value), hexToBytes(frame.value))).toBeGreaterThan(20);
     }
   });
 

@@ -51,7 +51,7 @@ describe.skipIf(!ENABLED)('hashing a 1-minute 1080p video in the browser (REMPAR
       runs.push({
         elapsedMs: Number(await item.getAttribute('data-elapsed-ms')),
         progressSteps: seen.size,
-        frames: await item.locator('code[data-algorithm="pdq"]').count(),
+        frames: await item.locator('code[data-algorithm="pdq"][data-role="frame"]').count(),
         decoder: await item.getAttribute('data-decoder'),
       });
       await context.close();

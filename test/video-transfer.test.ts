@@ -36,11 +36,15 @@ describe('ExactIndex (video MD5)', () => {
 });
 
 describe('rempart export / import with videos', () => {
-  it('exports frames (role frame, detail.t) and the MD5 (role file) under one item, and imports them back as one video', async () => {
+  it('exports frames (role frame, detail.t), their windows (role window, detail.t and box) and the MD5 (role file) under one item, and imports them back as one video', async () => {
     const random = seededRandom(77);
     const source = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-video-export-'));
     const target = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-video-import-'));
-    const video = { md5: hex(random, 32), frames: Array.from({ length: 6 }, (_, i) => ({ t: i, value: hex(random, 64), quality: 80 })) };
+    // Frames with their centred windows; the window of frame 5 is kept although the frame itself is under the floor.
+    const video = {
+      md5: hex(random, 32),
+      frames: Array.from({ length: 6 }, (_, i) => ({ t: i, value: hex(random, 64), quality: i === 5 ? 20 : 80, window: { value: hex(random, 64), quality: 70 } })),
+    };
     const rempart = await Rempart.open(resolveConfig({ dataDir: source, secretCost: '10' }));
     try {
       await rempart.cases.register([], [video]);
@@ -51,14 +55,18 @@ describe('rempart export / import with videos', () => {
     const exported = await runCli(['export', '--data-dir', source]);
     expect(exported.code).toBe(0);
     const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(12);
     expect(new Set(rows.map((r) => r.item)).size).toBe(1);
     expect(rows.find((r) => r.role === 'file')).toMatchObject({ algorithm: 'video-md5', value: video.md5 });
-    expect(rows.filter((r) => r.role === 'frame').map((r) => r.detail.t)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(rows.filter((r) => r.role === 'frame').map((r) => r.detail.t)).toEqual([0, 1, 2, 3, 4]);
+    const windows = rows.filter((r) => r.role === 'window');
+    expect(windows.map((r) => r.detail.t)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(windows.map((r) => r.value)).toEqual(video.frames.map((f) => f.window.value));
+    expect(windows[0].detail.box).toEqual([0.05, 0.05, 0.95, 0.95]);
 
     const imported = await runCli(['import', '-', '--data-dir', target], { input: exported.stdout });
     expect(imported.code).toBe(0);
-    expect(JSON.parse(imported.stdout).hashCount).toBe(7);
+    expect(JSON.parse(imported.stdout).hashCount).toBe(12);
     const again = (await runCli(['export', '--data-dir', target])).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(new Set(again.map((r) => r.item)).size).toBe(1);
     expect(again.map((r) => `${r.role}:${r.algorithm}:${r.value}`).sort()).toEqual(rows.map((r) => `${r.role}:${r.algorithm}:${r.value}`).sort());

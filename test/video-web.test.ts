@@ -61,21 +61,26 @@ describe('a video on the victim’s page', () => {
 
     // What the page will send, as it shows it, against the server's ffmpeg decode of the same file.
     const shown = await item.locator('code').evaluateAll((codes) =>
-      codes.map((c) => ({ algorithm: c.getAttribute('data-algorithm'), t: Number(c.getAttribute('data-t')), value: c.textContent! })),
+      codes.map((c) => ({ algorithm: c.getAttribute('data-algorithm'), role: c.getAttribute('data-role'), t: Number(c.getAttribute('data-t')), value: c.textContent! })),
     );
     const response = await fetch(`${server.url}/v1/hash`, { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: new Uint8Array(bytes) });
-    const serverSide = (await response.json()) as { md5: string; frames: { t: number; value: string; quality: number }[] };
+    const serverSide = (await response.json()) as { md5: string; frames: { t: number; value: string; quality: number; window?: { value: string } }[] };
     expect(shown.find((c) => c.algorithm === 'video-md5')!.value).toBe(serverSide.md5);
-    const browserFrames = shown.filter((c) => c.algorithm === 'pdq');
+    const browserFrames = shown.filter((c) => c.algorithm === 'pdq' && c.role === 'frame');
     const serverFrames = serverSide.frames.filter((f) => f.quality >= 50);
     expect(browserFrames.map((f) => f.t)).toEqual(serverFrames.map((f) => f.t));
     const distances = browserFrames.map((f, i) => hammingDistance(hexToBytes(f.value), hexToBytes(serverFrames[i]!.value)));
+    // Each frame's centred window (for cropped copies), computed by the same code on both sides.
+    const browserWindows = shown.filter((c) => c.algorithm === 'pdq' && c.role === 'window');
+    expect(browserWindows.map((w) => w.t)).toEqual(serverFrames.map((f) => f.t));
+    const windowDistances = browserWindows.map((w, i) => hammingDistance(hexToBytes(w.value), hexToBytes(serverFrames[i]!.window!.value)));
     writeOutput(
       'video-agreement.json',
-      `${JSON.stringify({ distances, elapsedMs: await item.getAttribute('data-elapsed-ms'), browser: browserFrames, server: serverFrames }, null, 2)}\n`,
+      `${JSON.stringify({ distances, windowDistances, elapsedMs: await item.getAttribute('data-elapsed-ms'), browser: browserFrames, server: serverFrames }, null, 2)}\n`,
     );
     // The same frames, decoded and resized by two different decoders (measured: max 4, mean 1.5).
     expect(Math.max(...distances)).toBeLessThanOrEqual(8);
+    expect(Math.max(...windowDistances)).toBeLessThanOrEqual(8);
 
     await page.getByRole('button', { name: /Send the fingerprints of 0 images and 1 video/ }).click();
     await page.getByTestId('created').waitFor();
@@ -102,6 +107,7 @@ describe('a video on the victim’s page', () => {
     const body = JSON.parse(posts[0]!.body!.toString());
     expect(Object.keys(body)).toEqual(['videos']);
     expect(Object.keys(body.videos[0]).sort()).toEqual(['frames', 'md5']);
+    expect(body.videos[0].frames.every((f: { window?: { value: string } }) => typeof f.window?.value === 'string')).toBe(true);
   });
 
   it('says plainly when the browser cannot read a video format here, and leaves it out', async () => {

@@ -129,6 +129,15 @@ export const imageInfo = {
 
 export const VIDEO_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/x-msvideo', 'application/octet-stream'];
 
+/** A registered frame's centred window (90 % of each side): matched as the frame, for cropped copies. */
+const frameWindow = {
+  type: 'object',
+  required: ['value', 'quality'],
+  properties: { value: { ...hexHash, description: 'PDQ hash of the centred window (64 hex)' }, quality: { type: 'integer' } },
+  additionalProperties: false,
+  description: "registration only: PDQ of the frame's centred window (90 % of each side), matched as the frame for cropped copies",
+} as const;
+
 export const videoFrame = {
   type: 'object',
   required: ['t', 'value', 'quality', 'origin'],
@@ -137,6 +146,7 @@ export const videoFrame = {
     value: { ...hexHash, description: 'PDQ hash of the frame (64 hex)' },
     quality: { type: 'integer', description: 'PDQ quality 0..100' },
     origin: { type: 'string', enum: ['interval', 'cut', 'probe'], description: 'regular sample, first frame after a scene cut, or (queries) any probe frame' },
+    window: frameWindow,
     dihedral: dihedralHashes,
   },
 } as const;
@@ -175,6 +185,7 @@ export const videoRegistration = {
           value: hexHash,
           quality: { type: 'integer' },
           origin: { type: 'string', enum: ['interval', 'cut', 'probe'] },
+          window: frameWindow,
           dihedral: dihedralHashes,
         },
       },

@@ -2,7 +2,7 @@ import { parseHash, type ParsedHash, type WireHash, bytesToHex } from '../hashin
 import { RempartError } from '../errors.js';
 import type { Matcher } from '../index/matcher.js';
 import type { Actor, CaseRecord, CaseStore, NewHash, NewItem } from '../store/types.js';
-import { FRAME_ROLE, videoToItem, type VideoItemInput } from './video-items.js';
+import { FRAME_ROLE, videoToItem, WINDOW_ROLE, type VideoItemInput } from './video-items.js';
 import type { CaseStatus, RegisteredCase, WithdrawnCase } from './case-shapes.js';
 import { type Credentials, newCaseNumber, newCaseSecret, normaliseCaseNumber } from './credentials.js';
 import type { EngineEvents } from './events.js';
@@ -139,7 +139,7 @@ export class CaseService {
     return this.create(this.withinCaseLimits([...images, ...this.validateVideos(videos)]), (number) => ({ kind: 'victim', id: number }), 'victim', origin);
   }
 
-  /** Checks videos as sent by the victim's device; each becomes one item (frames with role 'frame', MD5 with role 'file'). */
+  /** Checks videos as sent by the victim's device; each becomes one item (frames 'frame', their windows 'window', MD5 'file'). */
   validateVideos(videos: readonly VideoItemInput[], maxVideos = this.policy.maxVideos ?? 20): NewItem[] {
     if (videos.length > maxVideos) throw new RempartError('BAD_REQUEST', `a case takes at most ${maxVideos} videos per request, got ${videos.length}`);
     return videos.map((video, i) => {
@@ -150,8 +150,9 @@ export class CaseService {
       });
       // Frames are PDQ hashes like any other: values no picture produces are refused here too.
       for (const hash of item.hashes) {
-        const implausible = hash.role === FRAME_ROLE ? implausibility(hash.algorithm, hash.bytes) : undefined;
-        if (implausible) throw new RempartError('IMPLAUSIBLE_HASH', `videos[${i}]: frame at ${String((hash.detail as { t?: number } | undefined)?.t)} s: ${implausible}`);
+        const implausible = hash.role === FRAME_ROLE || hash.role === WINDOW_ROLE ? implausibility(hash.algorithm, hash.bytes) : undefined;
+        const what = hash.role === WINDOW_ROLE ? 'window of the frame' : 'frame';
+        if (implausible) throw new RempartError('IMPLAUSIBLE_HASH', `videos[${i}]: ${what} at ${String((hash.detail as { t?: number } | undefined)?.t)} s: ${implausible}`);
       }
       return item;
     });

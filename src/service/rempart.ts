@@ -294,11 +294,12 @@ export class Rempart {
 
   /**
    * Hashes an upload that may be an image or a video, told apart by its bytes (never by
-   * a Content-Type): a video is sampled for registration (1 frame a second and scene cuts).
+   * a Content-Type): a video is sampled for registration (2.5 frames a second and scene
+   * cuts, each with its centred window).
    */
   hashMedia = (bytes: Uint8Array, options: Parameters<HashingPool['hashImage']>[1] = {}): Promise<ImageHashes | VideoHashes> =>
     sniffVideoFormat(bytes)
-      ? this.hashVideo(bytes, { dihedral: options?.dihedral === true, keep: 'samples' })
+      ? this.hashVideo(bytes, { dihedral: options?.dihedral === true, keep: 'samples', windows: true })
       : this.hashImage(bytes, options);
 
   /** Whether withdrawn values may still be in the store's files. */

@@ -7,7 +7,8 @@ import type { ChangeLogStore } from '../store/types.js';
  * hashes per item: report one match per item); `role` says what it was computed from: 'full'
  * for an image's whole picture; 'trimmed', 'window', 'region' for a matching profile's derived
  * hashes, with their box in `detail.box` (docs/matching.md); 'frame' for a video frame with its
- * time in `detail.t`, 'file' for a video's MD5; a video's MD5 (`video-md5`) is 32 hex.
+ * time in `detail.t` ('window' with `detail.t` and `detail.box`: that frame's centred window),
+ * 'file' for a video's MD5; a video's MD5 (`video-md5`) is 32 hex.
  */
 export type WireChange =
   | {

@@ -15,7 +15,7 @@ import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video
 import type { HashFacts, HashStore, PlatformRecord } from '../store/types.js';
 import type { EngineEvents } from './events.js';
 import type { PlatformSettingsService } from './platform-settings.js';
-import { FRAME_ROLE } from './video-items.js';
+import { isVideoFrameRole } from './video-items.js';
 
 export interface QueryFrame {
   t: number;
@@ -142,7 +142,7 @@ export class VideoMatchService {
       const key = keyOf(fact);
       const held = bestIdOf.get(key);
       if (!held || hit.distance < held.distance) bestIdOf.set(key, { id: hit.id, distance: hit.distance });
-      if (fact.role === FRAME_ROLE) {
+      if (isVideoFrameRole(fact.role, fact.detail)) {
         frameHits.push({ query: hit.query, reference: key, referenceT: frameTime(fact), distance: hit.distance, transform: hit.transform });
       } else {
         const entry = imageHits.get(key) ?? { seconds: new Set(), hits: [] };

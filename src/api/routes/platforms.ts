@@ -279,7 +279,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
                       description:
                         "'full' (an image's whole picture: match it alone at the algorithm's threshold), 'trimmed', 'window', 'region' " +
                         "(a matching profile's derived hashes, box in detail.box: see docs/matching.md before matching them), " +
-                        "'frame' (a video frame, time in detail.t), 'file' (a video's MD5)",
+                        "'frame' (a video frame, time in detail.t; a 'window' with detail.t is that frame's centred window), 'file' (a video's MD5)",
                     },
                     detail: { type: ['object', 'null'], additionalProperties: true },
                     algorithm: { type: 'string' },

@@ -104,6 +104,8 @@ async function readJsonLines(file: string): Promise<{ items: WireItem[]; videos:
   const images = new Map<string, WireItem>();
   const single = new Set<string>();
   const videos = new Map<string, VideoItemInput>();
+  /** Frames' windows per video, by time: put back on their frames at the end. */
+  const windows = new Map<string, Map<number, { value: string; quality: number }>>();
   let n = 0;
   for await (const line of lines) {
     n++;
@@ -118,11 +120,16 @@ async function readJsonLines(file: string): Promise<{ items: WireItem[]; videos:
     if (typeof algorithm !== 'string' || typeof value !== 'string') {
       throw new Error(`${file}:${n}: each line needs "algorithm" and "value" strings`);
     }
-    if ((role === 'frame' || role === 'file') && typeof item === 'string') {
+    const videoWindow = role === 'window' && typeof detail?.t === 'number';
+    if ((role === 'frame' || role === 'file' || videoWindow) && typeof item === 'string') {
       const video = videos.get(item) ?? { frames: [] };
       videos.set(item, video);
       if (role === 'file') video.md5 = value;
-      else video.frames.push({ t: Number(detail?.t), value, quality: quality ?? 0 });
+      else if (videoWindow) {
+        const byTime = windows.get(item) ?? new Map();
+        windows.set(item, byTime);
+        byTime.set(Number(detail!.t), { value, quality: quality ?? 0 });
+      } else video.frames.push({ t: Number(detail?.t), value, quality: quality ?? 0 });
       continue;
     }
     if (item !== undefined && typeof item !== 'string') throw new Error(`${file}:${n}: "item" must be a string`);
@@ -144,6 +151,17 @@ async function readJsonLines(file: string): Promise<{ items: WireItem[]; videos:
       items.push(image);
     }
     image.hashes.push(hash);
+  }
+  for (const [item, byTime] of windows) {
+    const video = videos.get(item)!;
+    for (const frame of video.frames) {
+      const window = byTime.get(frame.t);
+      if (window) frame.window = window;
+      byTime.delete(frame.t);
+    }
+    // A window registered without its frame (the frame was under the quality floor): a
+    // frame of quality 0 carries it back, and is itself left out again on import.
+    for (const [t, window] of byTime) video.frames.push({ t, value: window.value, quality: 0, window });
   }
   return { items, videos: [...videos.values()] };
 }

@@ -33,6 +33,13 @@ export interface VideoProfile {
   readonly summaryQuality: number;
   /** At most this many frames are kept (regular samples first); longer videos are refused upstream. */
   readonly maxFrames: number;
+  /**
+   * Registration also hashes the centred window of each kept frame covering this share of
+   * each side (role 'window'): a copy cropped by a few per cent at each edge shows about
+   * that window, which its frames then meet (per-frame PDQ of the whole picture moves too
+   * much under a crop). The matching profile's centred windows do the same for images.
+   */
+  readonly windowScale: number;
 }
 
 export const VIDEO_PROFILE: VideoProfile = Object.freeze({
@@ -44,7 +51,14 @@ export const VIDEO_PROFILE: VideoProfile = Object.freeze({
   minCutGap: 3,
   summaryQuality: 30,
   maxFrames: 3600,
+  windowScale: 0.9,
 });
+
+/** The registered window of a frame, [x0, y0, x1, y1] in fractions of the frame. */
+export function windowBox(profile: VideoProfile = VIDEO_PROFILE): [number, number, number, number] {
+  const margin = Math.round(((1 - profile.windowScale) / 2) * 1e6) / 1e6;
+  return [margin, margin, 1 - margin, 1 - margin];
+}
 
 /** Seconds of video shown by probe frame `index`. */
 export function probeTime(index: number, profile: VideoProfile = VIDEO_PROFILE): number {

@@ -15,6 +15,11 @@ export interface VideoFrameHash {
   /** PDQ quality 0..100 (frames below the service's floor are never registered or queried). */
   quality: number;
   origin: FrameOrigin;
+  /**
+   * Registration: PDQ hash and quality of the frame's centred window (profile.windowScale
+   * of each side; see windowBox), matched as the frame at the same time.
+   */
+  window?: { value: string; quality: number };
   /** The 7 other dihedral hashes of the frame, when asked for (mirror/rotation matching). */
   dihedral?: Partial<Record<Exclude<DihedralName, 'original'>, string>>;
 }

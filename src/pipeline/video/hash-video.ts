@@ -32,6 +32,8 @@ export interface VideoHashRequest {
   keep: 'samples' | 'every-probe';
   /** Look for static bands and, when found, hash the video again without them (queries). */
   bands?: boolean;
+  /** Also hash each kept frame's centred window (registration: see VideoProfile.windowScale). */
+  windows?: boolean;
 }
 
 /** MD5 of the bytes, the video's frames decoded by ffmpeg and hashed as they arrive. */
@@ -42,7 +44,7 @@ export async function hashVideoBytes(
   ffmpeg: string,
   profile: VideoProfile = VIDEO_PROFILE,
 ): Promise<VideoHashes> {
-  const hasher = new VideoHasher({ dihedral: request.dihedral, keep: request.keep, profile, bands: request.bands === true });
+  const hasher = new VideoHasher({ dihedral: request.dihedral, keep: request.keep, profile, bands: request.bands === true, windows: request.windows === true });
   const decoded = await decodeVideoFrames(bytes, limits, { ffmpeg, profile }, (pixels) => hasher.push(pixels));
   const md5 = createHash('md5').update(bytes).digest('hex');
   const signature = hasher.finish();

@@ -65,7 +65,7 @@ export class VideoHashingPool {
     });
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const view = own ? bytes : new Uint8Array(bytes);
-    const task: HashVideoTask = { bytes: view, dihedral: request.dihedral, keep: request.keep, bands: request.bands === true, limits: this.limits, ffmpeg };
+    const task: HashVideoTask = { bytes: view, dihedral: request.dihedral, keep: request.keep, bands: request.bands === true, windows: request.windows === true, limits: this.limits, ffmpeg };
     let result: HashVideoTaskResult;
     try {
       result = await this.#piscina.run(task, { name: HASH_VIDEO_TASK, transferList: [view.buffer as ArrayBuffer] });

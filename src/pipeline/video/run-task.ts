@@ -20,6 +20,6 @@ export type HashVideoTaskResult = TaskResult<VideoHashes>;
 
 export function runHashVideoTask(task: HashVideoTask): Promise<HashVideoTaskResult> {
   return settle(() =>
-    hashVideoBytes(task.bytes, { dihedral: task.dihedral, keep: task.keep, bands: task.bands === true }, task.limits, task.ffmpeg, task.profile),
+    hashVideoBytes(task.bytes, { dihedral: task.dihedral, keep: task.keep, bands: task.bands === true, windows: task.windows === true }, task.limits, task.ffmpeg, task.profile),
   );
 }

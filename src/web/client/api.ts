@@ -22,10 +22,10 @@ export interface AlgorithmsResponse {
 
 import type { ReportInput, ReportLinkInput, VictimReport } from '../../service/report-shapes.js';
 
-/** A video as registered: its MD5 and sampled frames (PDQ hash, time, quality). */
+/** A video as registered: its MD5 and sampled frames (PDQ hash, time, quality, and the frame's centred window). */
 export interface VideoRegistration {
   md5: string;
-  frames: { t: number; value: string; quality: number; origin: string }[];
+  frames: { t: number; value: string; quality: number; origin: string; window?: { value: string; quality: number } }[];
 }
 
 // The server's own shapes (types only: nothing of the server enters the bundle).

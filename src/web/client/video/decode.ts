@@ -58,7 +58,7 @@ function drawer(rotation: VideoTrackInfo['rotation']) {
 
 export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void): Promise<DecodedSignature> {
   if (typeof VideoDecoder === 'undefined') throw new VideoDecodeError('unsupported', 'this browser has no WebCodecs VideoDecoder');
-  const hasher = new VideoHasher({ keep: 'samples' });
+  const hasher = new VideoHasher({ keep: 'samples', windows: true });
   let track: VideoTrackInfo | undefined;
   let size: { width: number; height: number } | undefined;
   let draw: ReturnType<typeof drawer> | undefined;

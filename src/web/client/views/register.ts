@@ -135,7 +135,12 @@ export function createRegisterView(context: RegisterContext): HTMLElement {
     const ready = items.filter((item) => item.state === 'ready');
     const videos: VideoRegistration[] = ready.flatMap((item) =>
       item instanceof VideoItem && item.video
-        ? [{ md5: item.video.md5, frames: item.video.frames.map(({ t, value, quality, origin }) => ({ t, value, quality, origin })) }]
+        ? [
+            {
+              md5: item.video.md5,
+              frames: item.video.frames.map(({ t, value, quality, origin, window }) => ({ t, value, quality, origin, ...(window ? { window } : {}) })),
+            },
+          ]
         : [],
     );
     // One item per image: its whole-picture hashes and the matching profile's derived set

@@ -80,8 +80,14 @@ export class VideoItem {
     for (const frame of video.frames) {
       list.append(
         h('dt', {}, `pdq ${frame.t.toFixed(1)} s (${frame.quality}/100)`),
-        h('dd', {}, h('code', { 'data-algorithm': 'pdq', 'data-t': frame.t }, frame.value)),
+        h('dd', {}, h('code', { 'data-algorithm': 'pdq', 'data-role': 'frame', 'data-t': frame.t }, frame.value)),
       );
+      if (frame.window) {
+        list.append(
+          h('dt', {}, `pdq ${frame.t.toFixed(1)} s, centre (${frame.window.quality}/100)`),
+          h('dd', {}, h('code', { 'data-algorithm': 'pdq', 'data-role': 'window', 'data-t': frame.t }, frame.window.value)),
+        );
+      }
     }
     return h('details', {}, bindText(h('summary', {}), (m) => m.showHashes), list);
   }
