@@ -3,7 +3,7 @@
  * matching policy, the search for the policy with no false match and the best recall,
  * and how the whole-video summaries alone would do.
  */
-import { SERVICE_DENSITY, type PairRecord, type RegistrationDensity, type VideoEvalResults } from './runner.js';
+import { type PairRecord, type RegistrationDensity, type VideoEvalResults } from './runner.js';
 
 export interface PolicyChoice {
   frameThreshold: number;
@@ -14,7 +14,12 @@ export interface PolicyChoice {
   density?: RegistrationDensity;
 }
 
-function pairsAt(results: VideoEvalResults, density: RegistrationDensity = SERVICE_DENSITY): PairRecord[] {
+/** The service's registration in this run (older results: what the service did then). */
+export function serviceDensityOf(results: VideoEvalResults): RegistrationDensity {
+  return results.serviceDensity ?? '1fps';
+}
+
+function pairsAt(results: VideoEvalResults, density: RegistrationDensity = serviceDensityOf(results)): PairRecord[] {
   return results.pairs.filter((p) => (p.density ?? '1fps') === density);
 }
 

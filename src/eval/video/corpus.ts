@@ -7,7 +7,7 @@
  *   30 fps, H.264 with the index at the end (as phones write it). Each photo is used once.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { listImageFiles } from '../corpus.js';
 import { runFfmpeg } from './ffmpeg-run.js';
 
@@ -15,6 +15,20 @@ export interface CorpusVideo {
   name: string;
   path: string;
   source: 'opencv-doc' | 'photos' | 'folder';
+  /** Photos the video was built from (photo videos). */
+  photos?: string[];
+}
+
+/**
+ * A corpus photo as an impostor image for the videos it is not in (`video`: the one it
+ * was built into, if any): registered as an image against every video upload, and posted
+ * as a still against every registered video.
+ */
+export interface ImpostorImage {
+  name: string;
+  path: string;
+  /** The corpus video showing this picture (its pairs with that video are not impostors). */
+  video?: string;
 }
 
 const OPENCV_DATA = 'unpacked/opencv-doc/usr/share/doc/opencv-doc/examples/data';
@@ -157,9 +171,21 @@ export async function buildVideoCorpus(options: BuildOptions): Promise<CorpusVid
       log(`building ${name} from ${shots.length} photos`);
       return runFfmpeg({ binary: options.ffmpeg, args: photoVideoArgs(shots, partial) });
     });
-    videos.push({ name, path, source: 'photos' });
+    videos.push({ name, path, source: 'photos', photos: shots.map((s) => s.photo) });
   }
   return videos;
+}
+
+/** Every corpus photo, each tagged with the video built from it (for the impostor images). */
+export function corpusPhotos(corpusDir: string, videos: readonly CorpusVideo[]): ImpostorImage[] {
+  const photosDir = join(resolve(corpusDir), 'photos');
+  if (!existsSync(photosDir)) return [];
+  const owner = new Map<string, string>();
+  for (const v of videos) for (const p of v.photos ?? []) owner.set(p, v.name);
+  return listImageFiles(photosDir).map((path) => {
+    const video = owner.get(path);
+    return { name: `photo:${basename(path)}`, path, ...(video ? { video } : {}) };
+  });
 }
 
 /** Videos already in a folder (for `--videos DIR`): .mp4 .mov .webm .mkv .avi files. */

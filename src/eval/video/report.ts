@@ -1,6 +1,7 @@
 /** The video evaluation as Markdown: corpus, recall per transformation, false matches, summaries, speed. */
-import { evaluatePolicy, recallByTransformation, searchPolicies, summaryAnalysis, type PolicyChoice } from './analyse.js';
-import { REGISTRATION_DENSITIES, SERVICE_DENSITY, type VideoEvalResults } from './runner.js';
+import { evaluatePolicy, recallByTransformation, searchPolicies, serviceDensityOf, summaryAnalysis, type PolicyChoice } from './analyse.js';
+import { impostorImageFalseMatches } from './impostor-images.js';
+import { REGISTRATION_DENSITIES, type VideoEvalResults } from './runner.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -9,14 +10,17 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
   const seconds = results.registered.reduce((n, r) => n + r.duration, 0);
   const frames = results.registered.reduce((n, r) => n + r.frames, 0);
   const hashing = results.registered.reduce((n, r) => n + r.hashSeconds, 0);
+  const windows = results.registered.reduce((n, r) => n + (r.windows ?? 0), 0);
+  const service = serviceDensityOf(results);
   lines.push(`# Video evaluation (${results.createdAt})`, '');
   lines.push(
     `${results.registered.length} videos (${results.registered.filter((r) => r.source === 'opencv-doc').length} real from opencv-doc, ` +
       `${results.registered.filter((r) => r.source === 'photos').length} built from photos, ` +
       `${results.registered.filter((r) => r.source === 'folder').length} from a folder), ${seconds.toFixed(0)} s in all; ` +
-      `${frames} frames registered at ${results.serviceDensity ?? '1fps'} (${((60 * frames) / seconds).toFixed(0)} per minute, ` +
-      `${results.registered.reduce((n, r) => n + r.cutFrames, 0)} of them scene cuts). ` +
-      `${results.queries.length} queries, ${results.pairs.filter((p) => !p.genuine && (p.density ?? '1fps') === SERVICE_DENSITY).length} impostor pairs.`,
+      `${frames} frames registered at ${service} (${((60 * frames) / seconds).toFixed(0)} per minute, ` +
+      `${results.registered.reduce((n, r) => n + r.cutFrames, 0)} of them scene cuts)` +
+      (windows > 0 ? `, and ${windows} frame windows (${((60 * windows) / seconds).toFixed(0)} per minute). ` : '. ') +
+      `${results.queries.length} queries, ${results.pairs.filter((p) => !p.genuine && (p.density ?? '1fps') === service).length} impostor pairs.`,
     '',
   );
 
@@ -25,7 +29,7 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
   lines.push(
     `## Recall at the default policy`,
     '',
-    `Registered at ${SERVICE_DENSITY} (the service's sampling) plus cut frames. Frame threshold ${choice.frameThreshold}, at least ${choice.minSeconds} matched seconds and ${pct(choice.minShare)} of the query's seconds, at one time offset (±1.5 s window).`,
+    `Registered at ${service} (the service's sampling) plus cut frames. Frame threshold ${choice.frameThreshold}, at least ${choice.minSeconds} matched seconds and ${pct(choice.minShare)} of the query's seconds, at one time offset (±1.5 s window).`,
     '',
     '| transformation | family | queries | recall | recall with dihedral matching |',
     '|---|---|---|---|---|',
@@ -42,6 +46,25 @@ export function videoSummaryMarkdown(results: VideoEvalResults, choice: PolicyCh
   );
   for (const example of [...plain.falseMatchExamples, ...dihedral.falseMatchExamples].slice(0, 10)) lines.push(`- ${example}`);
   lines.push('');
+
+  const images = results.impostorImages;
+  if (images) {
+    const f = impostorImageFalseMatches(images, choice.minSeconds);
+    lines.push(
+      '## Impostor images',
+      '',
+      `${images.images} images (corpus photos, each against the videos it is not in, and distractors: icons, clipart, screenshots, game art, wallpapers), ` +
+        `${images.usable} of PDQ quality ≥ the floor; whole-picture PDQ, frame threshold ${images.radius}.`,
+      '',
+      '| used as | impostor pairs | false matches | with dihedral matching |',
+      '|---|---|---|---|',
+      `| a still posted as an image, against every registered video (frames and windows; one hit is enough) | ${images.stillPairs} | ${f.stills} | ${f.stillsDihedral} |`,
+      `| a registered image, against every video upload (frames of ≥ ${choice.minSeconds} seconds) | ${images.registeredPairs} | ${f.registered} | ${f.registeredDihedral} |`,
+      '',
+    );
+    for (const example of f.examples) lines.push(`- ${example}`);
+    if (f.examples.length) lines.push('');
+  }
 
   for (const withDihedral of [false, true]) {
     lines.push(`## Best policies with no false match${withDihedral ? ' (dihedral matching)' : ''}`, '');

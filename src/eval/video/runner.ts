@@ -24,7 +24,8 @@ import { hashImageBytes } from '../../pipeline/hash-image.js';
 import { DEFAULT_LIMITS } from '../../pipeline/limits.js';
 import { hashVideoBytes } from '../../pipeline/video/hash-video.js';
 import { DEFAULT_VIDEO_LIMITS, type VideoLimits } from '../../pipeline/video/limits.js';
-import type { CorpusVideo } from './corpus.js';
+import type { CorpusVideo, ImpostorImage } from './corpus.js';
+import { measureImpostorImages, type ImpostorImageRecords } from './impostor-images.js';
 import { runFfmpeg } from './ffmpeg-run.js';
 import { getVideoTransformation, VIDEO_TRANSFORMATIONS, variantArgs, type VideoTransformation } from './transforms.js';
 
@@ -56,19 +57,23 @@ export interface QueryRecord {
 
 /** What matching one query against one registered video gives, at each frame threshold. */
 /**
- * How densely the registered side is sampled: regular samples at 1, 2.5 or 5 a second
- * (on the 5 fps probe grid), plus cut frames, to measure what density buys (stills between
- * samples, motion). The service registers at SERVICE_DENSITY (VIDEO_PROFILE.sampleEvery).
+ * How the registered side is sampled: regular samples at 1, 2.5 or 5 a second (on the
+ * 5 fps probe grid), plus cut frames, to measure what density buys (stills between
+ * samples, motion); '+windows' also registers each kept frame's centred window
+ * (VideoProfile.windowScale), for crops. The service registers SERVICE_DENSITY
+ * (VIDEO_PROFILE.sampleEvery, windows on); the others are same-run baselines.
  */
-export const REGISTRATION_DENSITIES = ['1fps', '2.5fps', '5fps'] as const;
+export const REGISTRATION_DENSITIES = ['1fps', '2.5fps', '5fps', '2.5fps+windows'] as const;
 export type RegistrationDensity = (typeof REGISTRATION_DENSITIES)[number];
-export const SERVICE_DENSITY: RegistrationDensity = '2.5fps';
-const PROBES_PER_SAMPLE: Record<RegistrationDensity, number> = { '1fps': 5, '2.5fps': 2, '5fps': 1 };
+export const SERVICE_DENSITY: RegistrationDensity = '2.5fps+windows';
+const PROBES_PER_SAMPLE: Record<RegistrationDensity, number> = { '1fps': 5, '2.5fps': 2, '5fps': 1, '2.5fps+windows': 2 };
 
 function atDensity(signature: VideoSignature, density: RegistrationDensity): VideoSignature {
   const every = PROBES_PER_SAMPLE[density];
+  const windows = density.endsWith('+windows');
   const keep = (frame: VideoSignature['frames'][number]) => frame.origin === 'cut' || Math.round(frame.t * 5) % every === 0;
-  return { ...signature, frames: signature.frames.filter(keep) };
+  const frames = signature.frames.filter(keep).map(({ window, ...frame }) => (windows && window ? { ...frame, window } : frame));
+  return { ...signature, frames };
 }
 
 export interface PairRecord {
@@ -94,6 +99,8 @@ export interface RegisteredRecord {
   /** Frames registered at the service's density (SERVICE_DENSITY and cut frames). */
   frames: number;
   usableFrames: number;
+  /** Windows registered beside them (quality at or above the floor). */
+  windows?: number;
   cutFrames: number;
   bytes: number;
   hashSeconds: number;
@@ -107,6 +114,8 @@ export interface VideoEvalResults {
   registered: RegisteredRecord[];
   queries: QueryRecord[];
   pairs: PairRecord[];
+  /** Photos and distractor images as impostors of the videos (when asked). */
+  impostorImages?: ImpostorImageRecords;
   errors: { name: string; message: string }[];
 }
 
@@ -119,6 +128,8 @@ export interface VideoEvalOptions {
   /** Seconds past a whole second at which stills are taken, in turn (default STILL_OFFSETS). */
   stillOffsets?: readonly number[];
   limits?: VideoLimits;
+  /** Images to use as impostors: posted as stills, and registered against every upload (impostor-images.ts). */
+  impostorImages?: readonly ImpostorImage[];
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -127,11 +138,18 @@ interface Query {
   signature: VideoSignature;
 }
 
+/** What registering these frames stores: each usable frame and each usable window, at its frame's time. */
+function registeredHashes(frames: VideoSignature['frames']): { t: number; bytes: Uint8Array }[] {
+  const out = usableFrames(frames, QUALITY_FLOOR).map((f) => ({ t: f.t, bytes: hexToBytes(f.value) }));
+  for (const f of frames) if (f.window && f.window.quality >= QUALITY_FLOOR) out.push({ t: f.t, bytes: hexToBytes(f.window.value) });
+  return out;
+}
+
 /** Hits of every usable query frame (and its variants) on one registered signature, at the largest threshold. */
 function frameHits(query: VideoSignature, reference: VideoSignature, dihedral: boolean): { times: number[]; hits: FrameHit[] } {
   const maxThreshold = FRAME_THRESHOLDS[FRAME_THRESHOLDS.length - 1]!;
   const queries = usableFrames(query.frames, QUALITY_FLOOR);
-  const refs = usableFrames(reference.frames, QUALITY_FLOOR).map((f) => ({ t: f.t, bytes: hexToBytes(f.value) }));
+  const refs = registeredHashes(reference.frames);
   const hits: FrameHit[] = [];
   queries.forEach((frame, index) => {
     for (const variant of frameVariants(frame, dihedral)) {
@@ -180,7 +198,8 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
   const references: VideoSignature[] = [];
   const queries: Query[] = [];
   const errors: VideoEvalResults['errors'] = [];
-  const total = options.videos.length * (1 + stills + transformations.length);
+  const impostors = options.impostorImages ?? [];
+  const total = options.videos.length * (1 + stills + transformations.length) + impostors.length;
   let done = 0;
   const step = (label: string) => options.onProgress?.(++done, total, label);
 
@@ -188,7 +207,7 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
     const bytes = readFileSync(video.path);
     let started = performance.now();
     // Every probe frame is kept, so that denser registrations can be measured too.
-    const original = await hashVideoBytes(new Uint8Array(bytes), { dihedral: false, keep: 'every-probe' }, limits, options.ffmpeg);
+    const original = await hashVideoBytes(new Uint8Array(bytes), { dihedral: false, keep: 'every-probe', windows: true }, limits, options.ffmpeg);
     const signature = original.signature;
     const service = atDensity(signature, SERVICE_DENSITY);
     registered.push({
@@ -197,6 +216,7 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
       duration: signature.duration,
       frames: service.frames.length,
       usableFrames: usableFrames(service.frames, QUALITY_FLOOR).length,
+      windows: service.frames.filter((f) => f.window && f.window.quality >= QUALITY_FLOOR).length,
       cutFrames: service.frames.filter((f) => f.origin === 'cut').length,
       bytes: bytes.length,
       hashSeconds: (performance.now() - started) / 1000,
@@ -273,9 +293,28 @@ export async function runVideoEvaluation(options: VideoEvalOptions): Promise<Vid
     });
   }
 
+  let impostorImages: ImpostorImageRecords | undefined;
+  if (impostors.length > 0) {
+    const base = done;
+    impostorImages = await measureImpostorImages({
+      images: impostors,
+      registered: references.map((signature, r) => ({ name: registered[r]!.name, signature: atDensity(signature, SERVICE_DENSITY) })),
+      queries: queries
+        .filter((q) => q.record.family !== STILL_FAMILY)
+        .map((q) => ({ name: q.record.name, video: q.record.video, signature: q.signature })),
+      qualityFloor: QUALITY_FLOOR,
+      radius: DEFAULT_VIDEO_MATCH_POLICY.frameThreshold,
+      onProgress: (n) => {
+        done = base + n - 1;
+        step('impostor images');
+      },
+    });
+  }
+
   return {
     createdAt: new Date().toISOString(),
     serviceDensity: SERVICE_DENSITY,
+    ...(impostorImages ? { impostorImages } : {}),
     thresholds: FRAME_THRESHOLDS,
     registered,
     queries: queries.map((q) => q.record),

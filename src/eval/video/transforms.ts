@@ -13,7 +13,7 @@ export interface SourceInfo {
 export interface VideoTransformation {
   readonly name: string;
   /** Group in the report; targets are set per family. */
-  readonly family: 're-encode' | 'resize' | 'trim' | 'clip' | 'frame-rate' | 'crop' | 'caption' | 'mirror' | 'chain';
+  readonly family: 're-encode' | 'resize' | 'trim' | 'clip' | 'frame-rate' | 'crop' | 'crop-other' | 'caption' | 'mirror' | 'chain';
   readonly description: string;
   /** Input options (before -i): seeking. */
   readonly input?: (source: SourceInfo) => string[];
@@ -83,6 +83,28 @@ export const VIDEO_TRANSFORMATIONS: readonly VideoTransformation[] = [
     description: '5 % cropped off each side',
     format: 'mp4',
     output: () => [...filters('crop=trunc(iw*0.9/2)*2:trunc(ih*0.9/2)*2'), ...h264()],
+  },
+  // Crops the registered window (90 % of each side) is not made for: are they caught anyway?
+  {
+    name: 'crop-3pc',
+    family: 'crop-other',
+    description: '3 % cropped off each side',
+    format: 'mp4',
+    output: () => [...filters('crop=trunc(iw*0.94/2)*2:trunc(ih*0.94/2)*2'), ...h264()],
+  },
+  {
+    name: 'crop-8pc',
+    family: 'crop-other',
+    description: '8 % cropped off each side',
+    format: 'mp4',
+    output: () => [...filters('crop=trunc(iw*0.84/2)*2:trunc(ih*0.84/2)*2'), ...h264()],
+  },
+  {
+    name: 'crop-bottom-10pc',
+    family: 'crop-other',
+    description: '10 % cropped off the bottom (a watermark or a subtitle strip removed)',
+    format: 'mp4',
+    output: () => [...filters('crop=iw:trunc(ih*0.9/2)*2:0:0'), ...h264()],
   },
   {
     name: 'caption-bar',
