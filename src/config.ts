@@ -113,6 +113,8 @@ export interface Config {
   videoMemoryBytes: number;
   /** Videos decoded at once (each ffmpeg already uses every core). */
   videoConcurrency: number;
+  /** Longest wait of a video for a free decoder before 503 OVERLOADED with Retry-After. */
+  videoQueueTimeoutSeconds: number;
   /** The Nth near-identical submission from one address within holdBurstMinutes is held for review; 0 = never. */
   holdBurst: number;
   holdBurstMinutes: number;
@@ -164,6 +166,7 @@ export const DEFAULTS = {
   videoCpuSeconds: 600,
   videoMemoryBytes: 3 * 1024 * 1024 * 1024,
   videoConcurrency: 1,
+  videoQueueTimeoutSeconds: 60,
   queueTimeoutSeconds: 10,
   requestTimeoutSeconds: 120,
   headersTimeoutSeconds: 10,
@@ -267,6 +270,7 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RawConfi
     videoCpuSeconds: env.REMPART_VIDEO_CPU_SECONDS,
     videoMemoryBytes: env.REMPART_VIDEO_MEMORY_BYTES,
     videoConcurrency: env.REMPART_VIDEO_CONCURRENCY,
+    videoQueueTimeoutSeconds: env.REMPART_VIDEO_QUEUE_TIMEOUT,
     holdBurst: env.REMPART_HOLD_BURST,
     holdBurstMinutes: env.REMPART_HOLD_BURST_MINUTES,
     follow: env.REMPART_FOLLOW,
@@ -424,6 +428,7 @@ export function resolveConfig(...layers: RawConfig[]): Config {
     videoCpuSeconds: optional(merged.videoCpuSeconds, DEFAULTS.videoCpuSeconds, 'video CPU seconds', 1, 7 * 24 * 3600),
     videoMemoryBytes: optional(merged.videoMemoryBytes, DEFAULTS.videoMemoryBytes, 'video memory bytes', 64 * 1024 * 1024, 2 ** 40),
     videoConcurrency: optional(merged.videoConcurrency, DEFAULTS.videoConcurrency, 'video concurrency', 1, 64),
+    videoQueueTimeoutSeconds: optional(merged.videoQueueTimeoutSeconds, DEFAULTS.videoQueueTimeoutSeconds, 'video queue timeout (seconds)', 1, 3600),
     holdBurst: merged.holdBurst === undefined ? DEFAULTS.holdBurst : integer('hold burst (submissions)', merged.holdBurst, 0, 1000),
     holdBurstMinutes:
       merged.holdBurstMinutes === undefined

@@ -5,6 +5,7 @@ import { Matcher } from '../src/index/matcher.js';
 import { newCaseNumber } from '../src/service/credentials.js';
 import { EngineEvents } from '../src/service/events.js';
 import { MatchService } from '../src/service/matching.js';
+import { VideoMatchService } from '../src/service/video-matching.js';
 import { collapseNearDuplicateItems, implausibility, popcount } from '../src/service/registration-rules.js';
 import { openStore } from '../src/store/open.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
@@ -110,6 +111,17 @@ describe('videos at registration (issue 10 item 6)', () => {
     const response = await request(`${server.url}/v1/cases`, { body: { hashes: [{ algorithm: 'pdq', value: REAL, quality: 90 }], videos: [{ frames: still }] } });
     expect(response.status).toBe(201);
     expect(response.body.hashCount).toBe(7);
+  });
+
+  it('collapses a video sent twice in one case, or again with every frame a few bits off, and keeps a different video', async () => {
+    const values = [REAL, flip(REAL, 0, 9), flip(REAL, 20, 30, 40, 50), flip(REAL, 60, 70, 80, 90, 100, 110, 120, 130)];
+    // Far apart from each other (≥ 8 bits): none collapses into another within the video.
+    const video = { frames: frames(values) };
+    const reencoded = { frames: frames(values.map((v) => flip(v, 200, 201, 202))) };
+    const other = { frames: frames(values.map((v) => flip(v, ...Array.from({ length: 40 }, (_, b) => 140 + b)))) };
+    const response = await request(`${server.url}/v1/cases`, { body: { videos: [video, video, reencoded, other] } });
+    expect(response.status).toBe(201);
+    expect(response.body.hashCount).toBe(8);
   });
 });
 
@@ -248,6 +260,54 @@ describe('matching stays bounded against a clustered index (issue 10 items 5, 6)
     }
     // 1.8 GB before: the server held every match of every hash at once.
     expect(peak - baseline).toBeLessThan(400 * 2 ** 20);
+  });
+});
+
+describe('video matching stays bounded against a clustered index (issue 10 items 5, 6, for videos)', () => {
+  let server: TestServer;
+  let apiKey: string;
+  /** 1,000 frames a few bits from REAL, at 5 a second. */
+  const cluster = Array.from({ length: 1000 }, (_, i) => flip(REAL, i % 256, (i * 7 + 3) % 256, (i * 13 + 5) % 256));
+
+  beforeAll(async () => {
+    const dataDir = tempDir();
+    const store = await openStore({ dataDir });
+    const hashes = cluster.map((value, i) => ({ algorithm: 'pdq', bytes: hexToBytes(value), quality: 90, role: 'frame', detail: { t: i / 5 } }));
+    for (let c = 0; c < 2; c++) {
+      await store.createCase({ number: newCaseNumber(), secretHash: 'scrypt$10$x$y', items: [{ kind: 'video', hashes }] }, { kind: 'operator', id: 'old' });
+    }
+    await store.close();
+    server = await startTestServer({ dataDir });
+    apiKey = await server.createPlatformKey();
+    expect(server.server.rempart.indexedHashes()).toBe(2000);
+  });
+  afterAll(() => server.close());
+
+  it('weighs the closest hits of each frame up to the cap, and says that the list was cut', async () => {
+    const frames = Array.from({ length: 600 }, (_, i) => ({ t: i / 5, value: REAL, quality: 90 }));
+    const response = await request(`${server.url}/v1/match/video-hashes`, { headers: bearer(apiKey), body: { frames, dihedral: false } });
+    expect(response.status).toBe(200);
+    expect(response.body.truncated).toBe(true);
+    for (const match of response.body.matches) expect(match.frames.length).toBeLessThanOrEqual(10);
+    // A query that meets fewer hashes than the cap is not truncated.
+    const one = await request(`${server.url}/v1/match/video-hashes`, { headers: bearer(apiKey), body: { frames: [{ t: 0, value: flip(REAL, ...Array.from({ length: 60 }, (_, b) => b * 4)), quality: 90 }] } });
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ matched: false, truncated: false });
+  });
+
+  it('refuses a video whose matching outlasts the budget with 503 OVERLOADED and Retry-After', async () => {
+    const matcher = new Matcher(() => createIndex('linear'));
+    cluster.forEach((value, i) => matcher.add('pdq', i + 1, hexToBytes(value)));
+    const store = { hashFacts: async () => new Map() };
+    const hasher = { hashVideo: () => Promise.reject(new Error('not used')) };
+    const platform = { id: 1, name: 'p', keyId: 'k', createdAt: '', revokedAt: null };
+    const frames = Array.from({ length: 50 }, (_, i) => ({ t: i / 5, value: REAL, quality: 90 }));
+    const settings = { frameThreshold: () => 31, qualityFloor: 50 };
+    const strict = new VideoMatchService(store, matcher, new EngineEvents(), hasher, { ...settings, limits: { maxMatchesPerFrame: 50, budgetMs: 0, sliceMs: 0 } });
+    const error = await strict.match(platform, { frames }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'OVERLOADED', statusCode: 503, retryAfterSeconds: expect.any(Number) });
+    const roomy = new VideoMatchService(store, matcher, new EngineEvents(), hasher, { ...settings, limits: { maxMatchesPerFrame: 50, budgetMs: 60_000, sliceMs: 0 } });
+    expect(await roomy.match(platform, { frames })).toEqual({ matches: [], truncated: true });
   });
 });
 

@@ -4,6 +4,8 @@ import { bearer, request, startTestServer, type TestServer } from './helpers/ser
 import { scene } from './helpers/photos.js';
 import { slowPng } from './helpers/images.js';
 import { Admission } from '../src/pipeline/admission.js';
+import { runFfmpeg } from '../src/eval/video/ffmpeg-run.js';
+import { FFMPEG, makeVideo } from './helpers/videos.js';
 
 interface SlowClient {
   /** Resolves when the server closes the connection: what it sent, and after how long. */
@@ -150,6 +152,42 @@ describe('waiting for a hashing thread', () => {
       await server.close();
     }
   });
+});
+
+describe('waiting for a video decoder', () => {
+  it('is capped: past REMPART_VIDEO_QUEUE_TIMEOUT an upload gets 503 OVERLOADED with Retry-After', async () => {
+    // Nearly the longest video accepted (590 s), at 5 frames a second: ~3,000 probe frames to
+    // hash, seconds of work for the only decoder even on a quiet machine (4 s at load 16 here).
+    const slow = await runFfmpeg({
+      binary: FFMPEG,
+      args: ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=5:duration=590', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'matroska', 'pipe:1'],
+      timeoutMs: 300_000,
+    });
+    const small = await makeVideo({ shots: [{ seed: 5, seconds: 2 }] });
+    const server = await startTestServer({ config: { videoConcurrency: '1', videoQueueTimeoutSeconds: '1' } });
+    try {
+      const key = await server.createPlatformKey();
+      const first = request(`${server.url}/v1/hash`, { raw: slow, contentType: 'video/x-matroska' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = performance.now();
+      const waiting = await Promise.all([
+        request(`${server.url}/v1/hash`, { raw: small, contentType: 'video/mp4' }),
+        request(`${server.url}/v1/match/video`, { raw: small, contentType: 'video/mp4', headers: bearer(key) }),
+      ]);
+      const waitedMs = performance.now() - started;
+      for (const response of waiting) {
+        expect(response.status).toBe(503);
+        expect(response.body).toMatchObject({ error: 'OVERLOADED', message: expect.stringMatching(/^video hashing is busy: this request waited 1 s/) });
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+      expect(waitedMs).toBeGreaterThanOrEqual(900);
+      // The slow video itself finishes, and the decoder serves the next one.
+      expect((await first).status).toBe(200);
+      expect((await request(`${server.url}/v1/hash`, { raw: small, contentType: 'video/mp4' })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  }, 300_000);
 });
 
 describe('Admission', () => {

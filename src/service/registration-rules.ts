@@ -77,6 +77,8 @@ export interface CollapseResult<I> {
 
 /** The role of the hash computed from the whole picture; the others (windows, regions…) derive from it. */
 const WHOLE_PICTURE = 'full';
+/** A video's whole pictures are its frames (its windows derive from them). */
+const VIDEO_FRAME = 'frame';
 
 /**
  * Keeps, in order, each item that is not the same picture as an item kept before it. An item
@@ -86,8 +88,11 @@ const WHOLE_PICTURE = 'full';
  * hash: an item's own derived hashes are close to each other by design (its 0.96 and 0.92
  * windows) and none of them is ever dropped; an item without a whole-picture hash is kept.
  * Exact duplicates are within any radius, so they always collapse.
+ * Videos are compared with videos only, by their frames: a video every frame of which lies
+ * within the radius of a frame of one video kept before it is the same video again (sent
+ * twice, or re-encoded), and goes whole; frames of one video never collapse into each other.
  */
-export function collapseNearDuplicateItems<H extends CollapsibleHash, I extends { hashes: readonly H[] }>(
+export function collapseNearDuplicateItems<H extends CollapsibleHash, I extends { kind?: string; hashes: readonly H[] }>(
   items: readonly I[],
   radiusOf: (algorithm: string) => number,
 ): CollapseResult<I> {
@@ -97,11 +102,15 @@ export function collapseNearDuplicateItems<H extends CollapsibleHash, I extends 
   const kept: I[] = [];
   let collapsed = 0;
   for (const item of items) {
-    const whole = item.hashes.filter((hash) => (hash.role ?? WHOLE_PICTURE) === WHOLE_PICTURE);
+    const video = item.kind === 'video';
+    const wholeRole = video ? VIDEO_FRAME : WHOLE_PICTURE;
+    // Videos and images are indexed apart: a photo is never "the same" as one frame of a video.
+    const keyOf = (algorithm: string) => (video ? `video:${algorithm}` : algorithm);
+    const whole = item.hashes.filter((hash) => (hash.role ?? WHOLE_PICTURE) === wholeRole);
     // Kept items that every whole-picture hash of this one is close to (undefined: not looked yet).
     let sameAs: Set<number> | undefined;
     for (const hash of whole) {
-      const group = byAlgorithm.get(hash.algorithm);
+      const group = byAlgorithm.get(keyOf(hash.algorithm));
       const near = new Set(group ? group.index.search(hash.bytes, group.radius).map((m) => group.owner[m.id]!) : []);
       sameAs = sameAs ? new Set([...sameAs].filter((k) => near.has(k))) : near;
       if (sameAs.size === 0) break;
@@ -111,11 +120,11 @@ export function collapseNearDuplicateItems<H extends CollapsibleHash, I extends 
       continue;
     }
     for (const hash of whole) {
-      let group = byAlgorithm.get(hash.algorithm);
+      let group = byAlgorithm.get(keyOf(hash.algorithm));
       if (!group) {
         // The engine's own exact index: linear for a case, sub-linear for an operator's import.
         group = { index: createIndex('mih', { expectedSize }), radius: radiusOf(hash.algorithm), owner: [] };
-        byAlgorithm.set(hash.algorithm, group);
+        byAlgorithm.set(keyOf(hash.algorithm), group);
       }
       group.index.add(group.owner.length, hash.bytes);
       group.owner.push(kept.length);

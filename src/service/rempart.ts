@@ -209,6 +209,7 @@ export class Rempart {
     this.videoMatching = new VideoMatchService(matchFacts, matchIndex, this.events, this, {
       frameThreshold: () => this.matching.thresholdOf('pdq'),
       qualityFloor: config.pdqQualityFloor,
+      limits: { maxMatchesPerFrame: config.maxMatchesPerHash, budgetMs: config.matchBudgetSeconds * 1000 },
     }, this.platformSettings);
     this.sync = new SyncService(this.store);
     this.rateLimits = new RateLimitService(this.store, this.credentials);
@@ -278,6 +279,7 @@ export class Rempart {
     const c = this.config;
     this.videoHashingPool ??= new VideoHashingPool({
       concurrency: c.videoConcurrency,
+      queueTimeoutMs: c.videoQueueTimeoutSeconds * 1000,
       ffmpegPath: c.ffmpegPath,
       limits: {
         maxVideoBytes: c.maxVideoBytes,

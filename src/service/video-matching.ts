@@ -11,6 +11,7 @@ import { aggregateFrameHits, DEFAULT_VIDEO_MATCH_POLICY, secondOf, type FrameHit
 import { RempartError } from '../errors.js';
 import { PDQ_REGIONS, thresholdFor, type Role } from '../hashing/profile/profile.js';
 import type { Matcher } from '../index/matcher.js';
+import { MATCH_SLICE_MS } from './matching.js';
 import type { VideoHashes, VideoHashRequest } from '../pipeline/video/hash-video.js';
 import type { HashFacts, HashStore, PlatformRecord } from '../store/types.js';
 import type { EngineEvents } from './events.js';
@@ -61,6 +62,26 @@ export interface VideoItemMatch {
   frames: MatchedFrameOut[];
 }
 
+/** What one video query may cost (the image path's MatchLimits: per-hash cap and the work budget). */
+export interface VideoMatchLimits {
+  /** Registered hashes kept per query frame, closest first; past it the answer says `truncated`. */
+  maxMatchesPerFrame: number;
+  /** Matching time one request may take (in slices that let other requests run) before 503 OVERLOADED. */
+  budgetMs: number;
+  /** Longest stretch of matching before other requests get the event loop (default MATCH_SLICE_MS). */
+  sliceMs?: number;
+}
+
+/** The items matched by a video query, and whether any frame's hits were cut at the cap. */
+export interface VideoMatchResult {
+  matches: VideoItemMatch[];
+  /**
+   * Some frame met more registered hashes than the per-frame cap: only the closest were
+   * weighed (a clustered index, or many registrations of one picture).
+   */
+  truncated: boolean;
+}
+
 export interface VideoMatchOptions {
   /** Also match mirrored and rotated copies (each frame's 8 dihedral hashes). */
   dihedral?: boolean;
@@ -78,7 +99,7 @@ export class VideoMatchService {
     private readonly matcher: Matcher,
     private readonly events: EngineEvents,
     private readonly hasher: { hashVideo(bytes: Uint8Array, request: VideoHashRequest): Promise<VideoHashes> },
-    private readonly settings: { frameThreshold: () => number; qualityFloor: number; policy?: Partial<VideoMatchPolicy> },
+    private readonly settings: { frameThreshold: () => number; qualityFloor: number; policy?: Partial<VideoMatchPolicy>; limits: VideoMatchLimits },
     /** A platform's own (stricter) thresholds; absent: the bank's for everyone. */
     private readonly platformThresholds?: Pick<PlatformSettingsService, 'effectiveThresholds'>,
   ) {}
@@ -100,28 +121,55 @@ export class VideoMatchService {
     // Frames without the static bands (a caption bar, letterboxing) are searched beside the
     // frames as uploaded: same times, so a second is matched when either matches.
     const frames = [...video.signature.frames, ...(video.derived?.signature.frames ?? [])];
-    const matches = await this.match(platform, { md5: video.md5, frames }, options, MAX_UPLOAD_FRAMES);
+    const { matches, truncated } = await this.match(platform, { md5: video.md5, frames }, options, MAX_UPLOAD_FRAMES);
     const { signature, derived, ...info } = video;
-    return { video: { ...info, frames: signature.frames.length, ...(derived ? { staticCrop: derived.crop } : {}) }, matches };
+    return { video: { ...info, frames: signature.frames.length, ...(derived ? { staticCrop: derived.crop } : {}) }, matches, truncated };
   }
 
-  /** Matches a signature computed elsewhere (frames with times; the MD5 optional). */
-  async match(platform: PlatformRecord, query: VideoQuery, options: VideoMatchOptions = {}, maxFrames = MAX_QUERY_FRAMES): Promise<VideoItemMatch[]> {
+  /**
+   * Matches a signature computed elsewhere (frames with times; the MD5 optional). Bounded as
+   * image matching is (issue 10): each frame keeps its closest `maxMatchesPerFrame` hits
+   * (the answer says `truncated` when more were in reach), and the search yields every
+   * slice and is refused with 503 OVERLOADED past the budget, never half-answered.
+   */
+  async match(platform: PlatformRecord, query: VideoQuery, options: VideoMatchOptions = {}, maxFrames = MAX_QUERY_FRAMES): Promise<VideoMatchResult> {
     const frames = query.frames ?? [];
     if (frames.length > maxFrames) throw new RempartError('BAD_REQUEST', `at most ${maxFrames} frames per video, got ${frames.length}`);
     if (frames.length === 0 && query.md5 === undefined) throw new RempartError('BAD_REQUEST', 'a video query needs frames or an md5');
     const policy = await this.policy(platform);
     const usable = frames.filter((f) => f.quality === undefined || f.quality >= this.settings.qualityFloor);
+    // Parsed (and refused) before any search: a bad frame late in the list costs nothing.
+    const prepared = usable.map((frame, q) => frameVariants(frame, q, options.dihedral === true));
+    const { maxMatchesPerFrame: cap, budgetMs } = this.settings.limits;
+    const sliceMs = this.settings.limits.sliceMs ?? MATCH_SLICE_MS;
     const found: { query: number; id: number; distance: number; transform: DihedralName }[] = [];
-    usable.forEach((frame, q) => {
-      const { variants, transforms } = frameVariants(frame, q, options.dihedral === true);
-      for (const m of this.matcher.searchVariants('pdq', variants, policy.frameThreshold)) {
-        found.push({ query: q, id: m.id, distance: m.distance, transform: transforms[m.variant]! });
+    let truncated = false;
+    const started = performance.now();
+    let sliceStart = started;
+    for (let q = 0; q < prepared.length; q++) {
+      if (performance.now() - sliceStart >= sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+        if (sliceStart - started > budgetMs) {
+          throw new RempartError(
+            'OVERLOADED',
+            `matching this video took longer than the budget of ${budgetMs / 1000} s (${q} of ${prepared.length} frames done); retry later`,
+            { retryAfterSeconds: Math.ceil(budgetMs / 1000) },
+          );
+        }
       }
-    });
-    const exactIds = query.md5 === undefined ? [] : this.matcher.search(VIDEO_MD5, parseMd5(query.md5), 0).map((m) => m.id);
+      const { variants, transforms } = prepared[q]!;
+      // One more than the cap, closest first: the extra one only says that the list was cut.
+      const hits = this.matcher.searchVariants('pdq', variants, policy.frameThreshold, cap + 1);
+      if (hits.length > cap) {
+        hits.length = cap;
+        truncated = true;
+      }
+      for (const m of hits) found.push({ query: q, id: m.id, distance: m.distance, transform: transforms[m.variant]! });
+    }
+    const exactIds = query.md5 === undefined ? [] : this.matcher.search(VIDEO_MD5, parseMd5(query.md5), 0, cap).map((m) => m.id);
     const ids = [...new Set([...found.map((f) => f.id), ...exactIds])];
-    if (ids.length === 0) return [];
+    if (ids.length === 0) return { matches: [], truncated };
     const facts = await this.store.hashFacts(ids);
 
     const times = usable.map((f) => f.t);
@@ -202,9 +250,9 @@ export class VideoMatchService {
     if (matches.length > 0) {
       // One count per matched item, not per frame: a 60-frame match is one re-upload caught.
       const hashIds = [...out.keys()].map((key) => bestIdOf.get(key)!.id);
-      this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm: { pdq: hashIds.length }, truncatedQueries: 0 });
+      this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm: { pdq: hashIds.length }, truncatedQueries: truncated ? 1 : 0 });
     }
-    return matches;
+    return { matches, truncated };
   }
 }
 
@@ -221,6 +269,11 @@ function passesProfile(registeredRole: string, distance: number, quality: number
   if (!DERIVED_ROLES.includes(registeredRole)) return true;
   if (quality === undefined || quality < PDQ_REGIONS.minQuality) return false;
   return distance <= Math.min(thresholdFor(PDQ_REGIONS, 'full', registeredRole as Role), ceiling);
+}
+
+/** Lets queued I/O (other requests, health probes) run before the next slice. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function round(x: number): number {

@@ -170,6 +170,10 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         },
         matched: { type: 'boolean' },
         matches: { type: 'array', items: videoMatch },
+        truncated: {
+          type: 'boolean',
+          description: 'some frame met more registered hashes than the per-frame cap (REMPART_MAX_MATCHES_PER_HASH): only the closest were weighed',
+        },
       },
     },
     ...errors(400, 401, 413, 415, 422, 503),
@@ -195,10 +199,10 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     async (request) => {
       requireReady();
       const { dihedral } = request.query as { dihedral?: boolean };
-      const { video, matches } = await rempart.videoMatching.matchVideoBytes(platformOf(request), mediaBytes(request.body), {
+      const { video, matches, truncated } = await rempart.videoMatching.matchVideoBytes(platformOf(request), mediaBytes(request.body), {
         dihedral: dihedral === true,
       });
-      return { video, matched: matches.length > 0, matches };
+      return { video, matched: matches.length > 0, matches, truncated };
     },
   );
 
@@ -232,8 +236,8 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     async (request) => {
       requireReady();
       const { dihedral, ...query } = request.body as VideoQuery & { dihedral?: boolean };
-      const matches = await rempart.videoMatching.match(platformOf(request), { ...query, frames: query.frames ?? [] }, { dihedral: dihedral === true });
-      return { matched: matches.length > 0, matches };
+      const { matches, truncated } = await rempart.videoMatching.match(platformOf(request), { ...query, frames: query.frames ?? [] }, { dihedral: dihedral === true });
+      return { matched: matches.length > 0, matches, truncated };
     },
   );
 

@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { RempartError } from '../../errors.js';
+import { Admission } from '../admission.js';
 import { unwrapResult } from '../run-task.js';
 import { locateHashWorker } from '../../worker-location.js';
 import { requireFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
@@ -13,6 +14,8 @@ export interface VideoPoolOptions {
   concurrency?: number;
   /** Videos waiting before hashVideo fails with OVERLOADED; default 8. */
   maxQueue?: number;
+  /** Longest wait for a free decoder before hashVideo fails with OVERLOADED (503, Retry-After); default: no limit. */
+  queueTimeoutMs?: number;
   limits?: Partial<VideoLimits>;
   /** ffmpeg executable; default: see ffmpeg-binary.ts. */
   ffmpegPath?: string;
@@ -23,6 +26,9 @@ const QUEUE_FULL = /Task queue is at limit|No task queue available/;
 /**
  * Hashes videos on worker threads of their own, so a long video never holds a thread
  * images are waiting for. Each video is decoded by its own ffmpeg process (see decode.ts).
+ * Videos wait for a decoder in order and against a deadline (Admission), as images wait
+ * for a thread: an upload that would wait longer is refused with 503 OVERLOADED and a
+ * Retry-After rather than held in memory while the queue drains.
  */
 export class VideoHashingPool {
   readonly limits: VideoLimits;
@@ -31,6 +37,7 @@ export class VideoHashingPool {
   #ffmpeg: FfmpegBinary | undefined;
   #piscina: Piscina<HashVideoTask, HashVideoTaskResult> | undefined;
   readonly #concurrency: number;
+  readonly #admission: Admission;
   #closed = false;
 
   constructor(options: VideoPoolOptions = {}) {
@@ -38,6 +45,12 @@ export class VideoHashingPool {
     this.#concurrency = options.concurrency ?? 1;
     this.#maxQueue = options.maxQueue ?? 8;
     this.#ffmpegPath = options.ffmpegPath;
+    this.#admission = new Admission({
+      slots: this.#concurrency,
+      maxWaiting: this.#maxQueue,
+      timeoutMs: options.queueTimeoutMs ?? Infinity,
+      work: 'video hashing',
+    });
   }
 
   /** The ffmpeg in use (found on first use); throws VIDEO_DECODER_MISSING when there is none. */
@@ -66,9 +79,10 @@ export class VideoHashingPool {
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const view = own ? bytes : new Uint8Array(bytes);
     const task: HashVideoTask = { bytes: view, dihedral: request.dihedral, keep: request.keep, bands: request.bands === true, windows: request.windows === true, limits: this.limits, ffmpeg };
+    const piscina = this.#piscina;
     let result: HashVideoTaskResult;
     try {
-      result = await this.#piscina.run(task, { name: HASH_VIDEO_TASK, transferList: [view.buffer as ArrayBuffer] });
+      result = await this.#admission.run(() => piscina.run(task, { name: HASH_VIDEO_TASK, transferList: [view.buffer as ArrayBuffer] }));
     } catch (error) {
       if (error instanceof Error && QUEUE_FULL.test(error.message)) {
         throw new RempartError('OVERLOADED', `video hashing is at capacity (${this.#maxQueue} videos waiting); retry later`);
