@@ -3,21 +3,18 @@
  * frames with the same src/hashing code as the server, and computes its MD5. Only hashes
  * (and progress) go back to the page.
  */
-import { hashVideoFile, VideoDecodeError } from './video/decode.js';
-import { md5OfFile } from './video/md5.js';
+import { VideoDecodeError } from './video/decode.js';
+import { hashVideoAndMd5 } from './video/job.js';
 import type { VideoHashRequest, VideoWorkerMessage } from './video/messages.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-/** Share of the progress bar for decoding; the MD5 pass takes the rest. */
-const DECODE_SHARE = 0.9;
 
 async function hash(request: VideoHashRequest): Promise<VideoWorkerMessage> {
   const started = performance.now();
   const progress = (fraction: number) => scope.postMessage({ id: request.id, kind: 'progress', fraction } satisfies VideoWorkerMessage);
   try {
-    const decoded = await hashVideoFile(request.file, (f) => progress(f * DECODE_SHARE));
-    const md5 = await md5OfFile(request.file, (f) => progress(DECODE_SHARE + f * (1 - DECODE_SHARE)));
-    const { signature } = decoded;
+    const decoded = await hashVideoAndMd5(request.file, progress);
+    const { signature, md5 } = decoded;
     return {
       id: request.id,
       kind: 'done',

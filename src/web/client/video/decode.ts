@@ -31,7 +31,7 @@ export interface DecodedSignature {
 }
 
 /** Draws a decoded frame upright at `size` and returns its RGBA pixels. */
-function drawer(rotation: VideoTrackInfo['rotation']) {
+export function drawer(rotation: VideoTrackInfo['rotation']) {
   let canvas: OffscreenCanvas | undefined;
   let context: OffscreenCanvasRenderingContext2D | undefined;
   return (frame: VideoFrame, size: { width: number; height: number }) => {
@@ -56,38 +56,30 @@ function drawer(rotation: VideoTrackInfo['rotation']) {
   };
 }
 
-export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void): Promise<DecodedSignature> {
+export interface DecodeHandlers {
+  onTrack?: (track: VideoTrackInfo) => void;
+  /** Every decoded frame, in presentation order; the handler owns it (and must close it). */
+  onFrame: (frame: VideoFrame, track: VideoTrackInfo) => void;
+  /** Share of the samples decoded. */
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Demuxes (MP4/MOV) and decodes a video with WebCodecs as fast as the machine allows, with
+ * backpressure on the decode queue. The bare decode: the hashing pipeline adds only what
+ * `onFrame` does, and the timing benchmark measures this loop alone as its baseline.
+ */
+export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Promise<VideoTrackInfo> {
   if (typeof VideoDecoder === 'undefined') throw new VideoDecodeError('unsupported', 'this browser has no WebCodecs VideoDecoder');
-  const hasher = new VideoHasher({ keep: 'samples', windows: true });
   let track: VideoTrackInfo | undefined;
-  let size: { width: number; height: number } | undefined;
-  let draw: ReturnType<typeof drawer> | undefined;
-  let firstTimestamp: number | undefined;
   let decoded = 0;
   let decodeError: Error | undefined;
-
-  const selector = new ProbeSelector<VideoFrame>(
-    (frame) => {
-      if (!size) {
-        const quarter = track!.rotation === 90 || track!.rotation === 270;
-        const width = quarter ? frame.displayHeight : frame.displayWidth;
-        const height = quarter ? frame.displayWidth : frame.displayHeight;
-        size = probeFrameSize(width, height, VIDEO_PROFILE.frameSide);
-        draw = drawer(track!.rotation);
-      }
-      const data = draw!(frame, size);
-      hasher.push({ width: size.width, height: size.height, channels: 4, data });
-      data.fill(0);
-    },
-    (frame) => frame.close(),
-  );
 
   const decoder = new VideoDecoder({
     output: (frame) => {
       decoded++;
-      firstTimestamp ??= frame.timestamp;
-      selector.push(frame, (frame.timestamp - firstTimestamp) / 1e6, (frame.duration ?? 0) / 1e6);
-      if (track) onProgress(Math.min(1, decoded / track.samples));
+      handlers.onFrame(frame, track!);
+      handlers.onProgress?.(Math.min(1, decoded / track!.samples));
     },
     error: (error) => {
       decodeError = error;
@@ -110,6 +102,7 @@ export async function hashVideoFile(file: Blob, onProgress: (fraction: number) =
       file,
       (info) => {
         track = info;
+        handlers.onTrack?.(info);
       },
       async (chunks) => {
         if (decoder.state === 'unconfigured') {
@@ -133,7 +126,41 @@ export async function hashVideoFile(file: Blob, onProgress: (fraction: number) =
   } finally {
     if (decoder.state !== 'closed') decoder.close();
   }
+  return track!;
+}
+
+export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void): Promise<DecodedSignature> {
+  const hasher = new VideoHasher({ keep: 'samples', windows: true });
+  let track: VideoTrackInfo | undefined;
+  let size: { width: number; height: number } | undefined;
+  let draw: ReturnType<typeof drawer> | undefined;
+  let firstTimestamp: number | undefined;
+
+  const selector = new ProbeSelector<VideoFrame>(
+    (frame) => {
+      if (!size) {
+        const quarter = track!.rotation === 90 || track!.rotation === 270;
+        const width = quarter ? frame.displayHeight : frame.displayWidth;
+        const height = quarter ? frame.displayWidth : frame.displayHeight;
+        size = probeFrameSize(width, height, VIDEO_PROFILE.frameSide);
+        draw = drawer(track!.rotation);
+      }
+      const data = draw!(frame, size);
+      hasher.push({ width: size.width, height: size.height, channels: 4, data });
+      data.fill(0);
+    },
+    (frame) => frame.close(),
+  );
+
+  track = await decodeVideoFile(file, {
+    onTrack: (info) => (track = info),
+    onFrame: (frame) => {
+      firstTimestamp ??= frame.timestamp;
+      selector.push(frame, (frame.timestamp - firstTimestamp) / 1e6, (frame.duration ?? 0) / 1e6);
+    },
+    onProgress,
+  });
   selector.finish();
   if (selector.emitted === 0 || !size) throw new VideoDecodeError('empty', 'the video has no picture');
-  return { signature: hasher.finish(), frameWidth: size.width, frameHeight: size.height, decoder: track!.config.codec };
+  return { signature: hasher.finish(), frameWidth: size.width, frameHeight: size.height, decoder: track.config.codec };
 }

@@ -5,7 +5,7 @@
  */
 import { md5 } from 'js-md5';
 
-const SLICE = 8 * 1024 * 1024;
+const SLICE = 4 * 1024 * 1024;
 
 export async function md5OfFile(file: Blob, onProgress: (fraction: number) => void = () => {}): Promise<string> {
   const hash = md5.create();
