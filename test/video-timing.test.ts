@@ -24,7 +24,7 @@ import { FFMPEG } from './helpers/videos.js';
 const ENABLED = process.env.REMPART_VIDEO_TIMING === '1';
 const RUNS = Number(process.env.REMPART_VIDEO_TIMING_RUNS ?? 3);
 
-const STAGES = ['decode', 'draw', 'hash', 'md5', 'page'] as const;
+const STAGES = ['decode', 'draw', 'hash-every-frame', 'hash', 'md5', 'page'] as const;
 
 /** A page of its own (another origin than the victim's page) running the profile worker. */
 async function startProfileServer(): Promise<{ url: string; close(): Promise<void> }> {

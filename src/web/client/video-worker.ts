@@ -29,6 +29,8 @@ async function hash(request: VideoHashRequest): Promise<VideoWorkerMessage> {
       },
       elapsedMs: Math.round(performance.now() - started),
       decoder: decoded.decoder,
+      decodedFrames: decoded.decodedFrames,
+      skippedFrames: decoded.skippedFrames,
     };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

@@ -8,7 +8,7 @@ import { probeFrameSize, ProbeSelector } from '../../../hashing/video/probe.js';
 import { VIDEO_PROFILE } from '../../../hashing/video/profile.js';
 import { VideoHasher } from '../../../hashing/video/signature.js';
 import type { VideoSignature } from '../../../hashing/video/types.js';
-import { demuxMp4, DemuxError, type VideoTrackInfo } from './mp4-demuxer.js';
+import { demuxMp4, DemuxError, type SampleNeeds, type VideoTrackInfo } from './mp4-demuxer.js';
 
 /** Frames queued in the decoder before the demuxer waits. */
 const MAX_DECODE_QUEUE = 12;
@@ -28,6 +28,9 @@ export interface DecodedSignature {
   frameWidth: number;
   frameHeight: number;
   decoder: string;
+  /** Pictures decoded, and left undecoded (no probe frame needed them nor any other picture). */
+  decodedFrames: number;
+  skippedFrames: number;
 }
 
 /** Draws a decoded frame upright at `size` and returns its RGBA pixels. */
@@ -62,24 +65,40 @@ export interface DecodeHandlers {
   onFrame: (frame: VideoFrame, track: VideoTrackInfo) => void;
   /** Share of the samples decoded. */
   onProgress?: (fraction: number) => void;
+  /** The samples `onFrame` will look at: others that no frame depends on are not decoded. */
+  needs?: SampleNeeds;
 }
+
+/**
+ * The samples whose pictures become probe frames: ffmpeg's `fps` pick (ProbeSelector) run
+ * over the track's timeline before decoding, exactly as it runs over the decoded frames.
+ */
+export const probeFrameNeeds: SampleNeeds = (track) => {
+  const needed = new Set<number>();
+  const first = track.timeline[0]?.t ?? 0;
+  const selector = new ProbeSelector<number>((number) => needed.add(number));
+  for (const sample of track.timeline) selector.push(sample.number, sample.t - first, sample.duration);
+  selector.finish();
+  return needed;
+};
 
 /**
  * Demuxes (MP4/MOV) and decodes a video with WebCodecs as fast as the machine allows, with
  * backpressure on the decode queue. The bare decode: the hashing pipeline adds only what
  * `onFrame` does, and the timing benchmark measures this loop alone as its baseline.
  */
-export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Promise<VideoTrackInfo> {
+export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Promise<VideoTrackInfo & { decoded: number; skipped: number }> {
   if (typeof VideoDecoder === 'undefined') throw new VideoDecodeError('unsupported', 'this browser has no WebCodecs VideoDecoder');
   let track: VideoTrackInfo | undefined;
   let decoded = 0;
+  let skipped = 0;
   let decodeError: Error | undefined;
 
   const decoder = new VideoDecoder({
     output: (frame) => {
       decoded++;
       handlers.onFrame(frame, track!);
-      handlers.onProgress?.(Math.min(1, decoded / track!.samples));
+      handlers.onProgress?.(Math.min(1, (decoded + skipped) / track!.samples));
     },
     error: (error) => {
       decodeError = error;
@@ -104,7 +123,8 @@ export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Pro
         track = info;
         handlers.onTrack?.(info);
       },
-      async (chunks) => {
+      async (chunks, left) => {
+        skipped += left;
         if (decoder.state === 'unconfigured') {
           const support = await VideoDecoder.isConfigSupported(track!.config);
           if (!support.supported) throw new VideoDecodeError('unsupported', `this browser cannot decode ${track!.config.codec}`);
@@ -116,6 +136,7 @@ export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Pro
           decoder.decode(chunk);
         }
       },
+      handlers.needs,
     );
     if (decoder.state === 'configured') await decoder.flush();
     if (decodeError) throw decodeError;
@@ -126,10 +147,14 @@ export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Pro
   } finally {
     if (decoder.state !== 'closed') decoder.close();
   }
-  return track!;
+  return { ...track!, decoded, skipped };
 }
 
-export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void): Promise<DecodedSignature> {
+/**
+ * The page's video hashing. `decodeEverything` (timing only) decodes the pictures no probe
+ * frame needs too, as before they were left out.
+ */
+export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void, decodeEverything = false): Promise<DecodedSignature> {
   const hasher = new VideoHasher({ keep: 'samples', windows: true });
   let track: VideoTrackInfo | undefined;
   let size: { width: number; height: number } | undefined;
@@ -152,15 +177,23 @@ export async function hashVideoFile(file: Blob, onProgress: (fraction: number) =
     (frame) => frame.close(),
   );
 
-  track = await decodeVideoFile(file, {
+  const done = await decodeVideoFile(file, {
     onTrack: (info) => (track = info),
     onFrame: (frame) => {
       firstTimestamp ??= frame.timestamp;
       selector.push(frame, (frame.timestamp - firstTimestamp) / 1e6, (frame.duration ?? 0) / 1e6);
     },
     onProgress,
+    ...(decodeEverything ? {} : { needs: probeFrameNeeds }),
   });
   selector.finish();
   if (selector.emitted === 0 || !size) throw new VideoDecodeError('empty', 'the video has no picture');
-  return { signature: hasher.finish(), frameWidth: size.width, frameHeight: size.height, decoder: track.config.codec };
+  return {
+    signature: hasher.finish(),
+    frameWidth: size.width,
+    frameHeight: size.height,
+    decoder: done.config.codec,
+    decodedFrames: done.decoded,
+    skippedFrames: done.skipped,
+  };
 }

@@ -14,6 +14,36 @@ export interface VideoTrackInfo {
   /** Clockwise rotation the player applies (the track matrix): 0, 90, 180 or 270. */
   rotation: 0 | 90 | 180 | 270;
   samples: number;
+  /** Every sample's number, presentation time and duration (seconds), in presentation order. */
+  timeline: { number: number; t: number; duration: number }[];
+}
+
+/**
+ * Which samples the caller will look at (sample numbers), given the track; the others may
+ * be left undecoded when nothing else needs them (see `disposable`). Absent: all.
+ */
+export type SampleNeeds = (track: VideoTrackInfo) => ReadonlySet<number>;
+
+/**
+ * Whether an H.264 sample (AVCC: NAL units prefixed with their length) is a picture no
+ * other picture refers to: every slice has nal_ref_idc 0 (a non-reference B or P frame).
+ * Such a frame can be skipped without changing any other decoded frame (players drop them
+ * when late); encoders with B-frames (x264's default) make many of them.
+ */
+export function disposableAvc(data: Uint8Array, lengthSize: number): boolean {
+  let slices = 0;
+  for (let i = 0; i + lengthSize < data.length; ) {
+    let length = 0;
+    for (let b = 0; b < lengthSize; b++) length = length * 256 + data[i + b]!;
+    const header = data[i + lengthSize]!;
+    const type = header & 0x1f;
+    if (type === 1 || type === 5) {
+      if ((header >> 5) & 3) return false;
+      slices++;
+    }
+    i += lengthSize + length;
+  }
+  return slices > 0;
 }
 
 export class DemuxError extends Error {}
@@ -48,8 +78,13 @@ function rotationOf(matrix: ArrayLike<number>): VideoTrackInfo['rotation'] {
 export async function demuxMp4(
   file: Blob,
   onTrack: (track: VideoTrackInfo) => void,
-  onChunks: (chunks: EncodedVideoChunk[]) => Promise<void>,
+  /** `skipped`: samples of the batch left out (disposable and not needed). */
+  onChunks: (chunks: EncodedVideoChunk[], skipped: number) => Promise<void>,
+  needs?: SampleNeeds,
 ): Promise<void> {
+  let needed: ReadonlySet<number> | undefined;
+  /** AVC NAL length size, when samples may be skipped. */
+  let lengthSize = 0;
   const mp4 = createFile();
   let trackId: number | undefined;
   let failure: Error | undefined;
@@ -72,7 +107,17 @@ export async function demuxMp4(
       codedHeight: track.video?.height ?? track.track_height,
       ...(desc ? { description: desc } : {}),
     };
-    onTrack({ config, rotation: rotationOf(track.matrix as unknown as ArrayLike<number>), samples: total });
+    const table = mp4.getTrackById(track.id).samples ?? [];
+    const timeline = table
+      .map((s) => ({ number: s.number, t: s.cts / s.timescale, duration: s.duration / s.timescale }))
+      .sort((a, b) => a.t - b.t || a.number - b.number);
+    const found: VideoTrackInfo = { config, rotation: rotationOf(track.matrix as unknown as ArrayLike<number>), samples: total, timeline };
+    onTrack(found);
+    if (needs && /^avc[13]\./.test(track.codec) && desc && desc.length > 4 && timeline.length > 0) {
+      // Never the first or last picture shown: they set the times of every other one.
+      needed = new Set([...needs(found), timeline[0]!.number, timeline[timeline.length - 1]!.number]);
+      lengthSize = (desc[4]! & 3) + 1;
+    }
     mp4.setExtractionOptions(track.id, null, { nbSamples: SAMPLES_PER_BATCH });
     mp4.start();
   };
@@ -84,7 +129,8 @@ export async function demuxMp4(
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const chunks = batch.map(
+    const kept = needed ? batch.filter((s) => s.is_sync || needed!.has(s.number) || !disposableAvc(s.data!, lengthSize)) : batch;
+    const chunks = kept.map(
       (s) =>
         new EncodedVideoChunk({
           type: s.is_sync ? 'key' : 'delta',
@@ -93,7 +139,7 @@ export async function demuxMp4(
           data: s.data!,
         }),
     );
-    await onChunks(chunks);
+    await onChunks(chunks, batch.length - kept.length);
     delivered += batch.length;
     mp4.releaseUsedSamples(trackId!, batch[batch.length - 1]!.number + 1);
   };

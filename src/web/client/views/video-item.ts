@@ -53,6 +53,7 @@ export class VideoItem {
     this.video = video;
     this.element.dataset.elapsedMs = String(reply.elapsedMs);
     this.element.dataset.decoder = reply.decoder;
+    this.element.dataset.frames = `${reply.decodedFrames} decoded, ${reply.skippedFrames} skipped`;
     if (video.frames.length === 0) {
       this.setState('low-quality');
       bindText(this.status, (m) => m.videoLowQuality);
