@@ -2,8 +2,8 @@
  * Time for the victim's page to hash a 1-minute 1080p phone video (target: 15 s on a
  * laptop-class machine), measured in Chromium, recorded and not asserted, beside each
  * stage of the pipeline timed alone on the same file in the same browser: the bare decode
- * (demux + WebCodecs, every frame closed at once: the baseline), decode + drawing the probe
- * frames, the hashing, the MD5 (src/web/client/video/profile-worker.ts). Opt-in, as it
+ * (demux + WebCodecs, every frame closed at once: the baseline), decode + reading the probe
+ * frames, the hashing (and as it was before), the MD5 (src/web/client/video/profile-worker.ts). Opt-in, as it
  * builds a 60 s 1080p file first (cached in bench/results/tmp/):
  *
  *   REMPART_VIDEO_TIMING=1 npx vitest run test/video-timing.test.ts
@@ -24,7 +24,7 @@ import { FFMPEG } from './helpers/videos.js';
 const ENABLED = process.env.REMPART_VIDEO_TIMING === '1';
 const RUNS = Number(process.env.REMPART_VIDEO_TIMING_RUNS ?? 3);
 
-const STAGES = ['decode', 'draw', 'hash-every-frame', 'hash', 'md5', 'page'] as const;
+const STAGES = ['decode', 'frames', 'frames-canvas', 'hash', 'hash-before', 'md5', 'page'] as const;
 
 /** A page of its own (another origin than the victim's page) running the profile worker. */
 async function startProfileServer(): Promise<{ url: string; close(): Promise<void> }> {
@@ -56,7 +56,8 @@ describe.skipIf(!ENABLED)('hashing a 1-minute 1080p video in the browser (REMPAR
   let file: string;
 
   beforeAll(async () => {
-    file = await phoneLikeVideo(FFMPEG, path.resolve('bench', 'results', 'tmp', 'phone-1080p-60s.mp4'), 60);
+    // REMPART_VIDEO_TIMING_FILE: another file instead (e.g. a shorter cut for a quick profile).
+    file = process.env.REMPART_VIDEO_TIMING_FILE ?? (await phoneLikeVideo(FFMPEG, path.resolve('bench', 'results', 'tmp', 'phone-1080p-60s.mp4'), 60));
     [server, browser, profile] = await Promise.all([startWebServer(), launchChromium(), startProfileServer()]);
   }, 1_800_000);
   afterAll(async () => {

@@ -31,6 +31,7 @@ async function hash(request: VideoHashRequest): Promise<VideoWorkerMessage> {
       decoder: decoded.decoder,
       decodedFrames: decoded.decodedFrames,
       skippedFrames: decoded.skippedFrames,
+      reads: decoded.reads,
     };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

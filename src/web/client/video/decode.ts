@@ -7,6 +7,7 @@
 import { probeFrameSize, ProbeSelector } from '../../../hashing/video/probe.js';
 import { VIDEO_PROFILE } from '../../../hashing/video/profile.js';
 import { VideoHasher } from '../../../hashing/video/signature.js';
+import { probeFrameFromYuv } from '../../../hashing/video/yuv.js';
 import type { VideoSignature } from '../../../hashing/video/types.js';
 import { demuxMp4, DemuxError, type SampleNeeds, type VideoTrackInfo } from './mp4-demuxer.js';
 
@@ -31,6 +32,8 @@ export interface DecodedSignature {
   /** Pictures decoded, and left undecoded (no probe frame needed them nor any other picture). */
   decodedFrames: number;
   skippedFrames: number;
+  /** Probe frames read from the pictures' planes, and drawn on a canvas (other pixel formats). */
+  reads: { planes: number; canvas: number };
 }
 
 /** Draws a decoded frame upright at `size` and returns its RGBA pixels. */
@@ -57,6 +60,74 @@ export function drawer(rotation: VideoTrackInfo['rotation']) {
     ctx.drawImage(frame, -w / 2, -h / 2, w, h);
     return ctx.getImageData(0, 0, size.width, size.height).data;
   };
+}
+
+/** How probe frames are read from decoded pictures: their YCbCr planes (default), or a canvas. */
+export type FrameReading = 'planes' | 'canvas';
+
+/**
+ * Reads probe frames off decoded pictures, one at a time and in order, while the decoder
+ * goes on: a picture's planes are copied out (VideoFrame.copyTo: I420 or NV12, what software
+ * decoders give) and shrunk and converted by src/hashing/video/yuv.ts, as the server's ffmpeg
+ * does; other pixel formats (hardware frames) are drawn on a canvas. Drawing the full-size
+ * picture on a canvas in a worker cost more than decoding it (software canvas, no GPU).
+ */
+export class ProbeFrameReader {
+  #draw: ReturnType<typeof drawer> | undefined;
+  #work: Promise<void> = Promise.resolve();
+  #last: VideoFrame | undefined;
+  #pixels: Uint8ClampedArray | undefined;
+  /** Pictures read from their planes, and drawn on a canvas. */
+  readonly reads = { planes: 0, canvas: 0 };
+
+  constructor(
+    private readonly rotation: VideoTrackInfo['rotation'],
+    private readonly size: { width: number; height: number },
+    private readonly sink: (pixels: Uint8ClampedArray) => void,
+    private readonly reading: FrameReading = 'planes',
+  ) {}
+
+  /** Queues the probe frame shown by `frame` (the caller may close `frame` at once). */
+  push(frame: VideoFrame): void {
+    const fresh = frame !== this.#last ? frame.clone() : undefined;
+    this.#last = frame;
+    this.#work = this.#work.then(async () => {
+      if (fresh) {
+        try {
+          this.#pixels?.fill(0);
+          this.#pixels = await this.#read(fresh);
+        } finally {
+          fresh.close();
+        }
+      }
+      this.sink(this.#pixels!);
+    });
+  }
+
+  /** Resolves once every queued frame went to the sink; the last pixels are wiped. */
+  async finish(): Promise<void> {
+    await this.#work;
+    this.#pixels?.fill(0);
+    this.#pixels = undefined;
+    this.#last = undefined;
+  }
+
+  async #read(frame: VideoFrame): Promise<Uint8ClampedArray> {
+    const layout = frame.format === 'I420' || frame.format === 'NV12' ? frame.format : undefined;
+    if (this.reading === 'planes' && layout && frame.visibleRect) {
+      const data = new Uint8Array(frame.allocationSize());
+      const planes = await frame.copyTo(data);
+      const { width, height } = frame.visibleRect;
+      const fullRange = frame.colorSpace.fullRange === true;
+      const pixels = probeFrameFromYuv({ width, height, layout, data, planes, fullRange }, this.size.width, this.size.height, this.rotation);
+      data.fill(0);
+      this.reads.planes++;
+      return pixels;
+    }
+    this.reads.canvas++;
+    this.#draw ??= drawer(this.rotation);
+    return this.#draw(frame, this.size);
+  }
 }
 
 export interface DecodeHandlers {
@@ -150,29 +221,31 @@ export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Pro
   return { ...track!, decoded, skipped };
 }
 
-/**
- * The page's video hashing. `decodeEverything` (timing only) decodes the pictures no probe
- * frame needs too, as before they were left out.
- */
-export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void, decodeEverything = false): Promise<DecodedSignature> {
+/** Timing only: how the page worked before (every picture decoded; probe frames drawn on a canvas). */
+export interface HashingVariant {
+  decodeEverything?: boolean;
+  reading?: FrameReading;
+}
+
+/** The page's video hashing: probe frames of the decoded pictures, pushed to the server's VideoHasher. */
+export async function hashVideoFile(file: Blob, onProgress: (fraction: number) => void, variant: HashingVariant = {}): Promise<DecodedSignature> {
   const hasher = new VideoHasher({ keep: 'samples', windows: true });
   let track: VideoTrackInfo | undefined;
   let size: { width: number; height: number } | undefined;
-  let draw: ReturnType<typeof drawer> | undefined;
+  let reader: ProbeFrameReader | undefined;
   let firstTimestamp: number | undefined;
 
   const selector = new ProbeSelector<VideoFrame>(
     (frame) => {
-      if (!size) {
+      if (!reader) {
         const quarter = track!.rotation === 90 || track!.rotation === 270;
         const width = quarter ? frame.displayHeight : frame.displayWidth;
         const height = quarter ? frame.displayWidth : frame.displayHeight;
-        size = probeFrameSize(width, height, VIDEO_PROFILE.frameSide);
-        draw = drawer(track!.rotation);
+        const fitted = probeFrameSize(width, height, VIDEO_PROFILE.frameSide);
+        size = fitted;
+        reader = new ProbeFrameReader(track!.rotation, fitted, (data) => hasher.push({ width: fitted.width, height: fitted.height, channels: 4, data }), variant.reading);
       }
-      const data = draw!(frame, size);
-      hasher.push({ width: size.width, height: size.height, channels: 4, data });
-      data.fill(0);
+      reader.push(frame);
     },
     (frame) => frame.close(),
   );
@@ -184,9 +257,10 @@ export async function hashVideoFile(file: Blob, onProgress: (fraction: number) =
       selector.push(frame, (frame.timestamp - firstTimestamp) / 1e6, (frame.duration ?? 0) / 1e6);
     },
     onProgress,
-    ...(decodeEverything ? {} : { needs: probeFrameNeeds }),
+    ...(variant.decodeEverything ? {} : { needs: probeFrameNeeds }),
   });
   selector.finish();
+  await reader?.finish();
   if (selector.emitted === 0 || !size) throw new VideoDecodeError('empty', 'the video has no picture');
   return {
     signature: hasher.finish(),
@@ -195,5 +269,6 @@ export async function hashVideoFile(file: Blob, onProgress: (fraction: number) =
     decoder: done.config.codec,
     decodedFrames: done.decoded,
     skippedFrames: done.skipped,
+    reads: reader!.reads,
   };
 }

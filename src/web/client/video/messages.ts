@@ -23,5 +23,5 @@ export interface VideoHashes {
 
 export type VideoWorkerMessage =
   | { id: number; kind: 'progress'; fraction: number }
-  | { id: number; kind: 'done'; ok: true; video: VideoHashes; elapsedMs: number; decoder: string; decodedFrames: number; skippedFrames: number }
+  | { id: number; kind: 'done'; ok: true; video: VideoHashes; elapsedMs: number; decoder: string; decodedFrames: number; skippedFrames: number; reads: { planes: number; canvas: number } }
   | { id: number; kind: 'done'; ok: false; failure: VideoFailure; detail: string };

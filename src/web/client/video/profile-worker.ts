@@ -2,30 +2,29 @@
  * Not part of the page: the worker the browser timing benchmark (test/video-timing.test.ts)
  * runs beside the page's own, to time each stage of the video pipeline on the same file in
  * the same browser: the bare decode (demux + WebCodecs, every frame closed at once: the
- * baseline), decode + picking and drawing the probe frames, the whole hashing (as the page
- * does it, and decoding every picture as it did before), the MD5 alone, and the page's
- * worker job (hashing and MD5).
+ * baseline), decode + reading the probe frames (from the YCbCr planes, or by canvas), the
+ * whole hashing (as the page does it, and as it did before: every picture decoded, probe
+ * frames drawn on a canvas), the MD5 alone, and the page's worker job (hashing and MD5).
  */
 import { probeFrameSize, ProbeSelector } from '../../../hashing/video/probe.js';
 import { VIDEO_PROFILE } from '../../../hashing/video/profile.js';
-import { decodeVideoFile, drawer, hashVideoFile } from './decode.js';
+import { decodeVideoFile, hashVideoFile, probeFrameNeeds, ProbeFrameReader, type FrameReading } from './decode.js';
 import { md5OfFile } from './md5.js';
 import { hashVideoAndMd5 } from './job.js';
 
-export type ProfileMode = 'decode' | 'draw' | 'hash' | 'hash-every-frame' | 'md5' | 'page';
+export type ProfileMode = 'decode' | 'frames' | 'frames-canvas' | 'hash' | 'hash-before' | 'md5' | 'page';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-async function drawOnly(file: Blob): Promise<number> {
-  let size: { width: number; height: number } | undefined;
-  let draw: ReturnType<typeof drawer> | undefined;
+/** Decode and probe frames read (the page's way or by canvas), nothing hashed. */
+async function framesOnly(file: Blob, reading: FrameReading): Promise<number> {
+  let reader: ProbeFrameReader | undefined;
   let first: number | undefined;
   let rotation: 0 | 90 | 180 | 270 = 0;
   const selector = new ProbeSelector<VideoFrame>(
     (frame) => {
-      size ??= probeFrameSize(frame.displayWidth, frame.displayHeight, VIDEO_PROFILE.frameSide);
-      draw ??= drawer(rotation);
-      draw(frame, size).fill(0);
+      reader ??= new ProbeFrameReader(rotation, probeFrameSize(frame.displayWidth, frame.displayHeight, VIDEO_PROFILE.frameSide), () => {}, reading);
+      reader.push(frame);
     },
     (frame) => frame.close(),
   );
@@ -35,8 +34,10 @@ async function drawOnly(file: Blob): Promise<number> {
       first ??= frame.timestamp;
       selector.push(frame, (frame.timestamp - first) / 1e6, (frame.duration ?? 0) / 1e6);
     },
+    needs: probeFrameNeeds,
   });
   selector.finish();
+  await reader?.finish();
   return selector.emitted;
 }
 
@@ -47,12 +48,14 @@ async function run(mode: ProfileMode, file: Blob): Promise<{ frames: number }> {
       await decodeVideoFile(file, { onFrame: (frame) => (frames++, frame.close()) });
       return { frames };
     }
-    case 'draw':
-      return { frames: await drawOnly(file) };
+    case 'frames':
+      return { frames: await framesOnly(file, 'planes') };
+    case 'frames-canvas':
+      return { frames: await framesOnly(file, 'canvas') };
     case 'hash':
       return { frames: (await hashVideoFile(file, () => {})).signature.frames.length };
-    case 'hash-every-frame':
-      return { frames: (await hashVideoFile(file, () => {}, true)).signature.frames.length };
+    case 'hash-before':
+      return { frames: (await hashVideoFile(file, () => {}, { decodeEverything: true, reading: 'canvas' })).signature.frames.length };
     case 'md5':
       await md5OfFile(file);
       return { frames: 0 };

@@ -54,6 +54,7 @@ export class VideoItem {
     this.element.dataset.elapsedMs = String(reply.elapsedMs);
     this.element.dataset.decoder = reply.decoder;
     this.element.dataset.frames = `${reply.decodedFrames} decoded, ${reply.skippedFrames} skipped`;
+    this.element.dataset.reads = `${reply.reads.planes} from planes, ${reply.reads.canvas} by canvas`;
     if (video.frames.length === 0) {
       this.setState('low-quality');
       bindText(this.status, (m) => m.videoLowQuality);
