@@ -120,11 +120,30 @@ describe('a video on the victim’s page', () => {
     expect(body.videos[0].frames.every((f: { window?: { value: string } }) => typeof f.window?.value === 'string')).toBe(true);
   });
 
-  it('says plainly when the browser cannot read a video format here, and leaves it out', async () => {
-    const webm = await makeVideo({ shots: [{ seed: 64, seconds: 1.5 }], codec: 'vp9', container: 'webm' });
+  it('reads WebM (VP9) and MKV (H.264) too, with the server’s frame times and hashes', async () => {
+    for (const [container, codec, mimeType, decoder] of [['webm', 'vp9', 'video/webm', /^vp09/], ['mkv', 'h264', 'video/x-matroska', /^avc1/]] as const) {
+      const video = await makeVideo({ shots: [{ seed: 64, seconds: 2.2 }, { seed: 65, seconds: 2 }], width: 480, height: 270, codec, container });
+      const { page } = await openPage(browser, server.url, { locale: 'en-GB' });
+      await page.goto(server.url);
+      await page.locator('#image-input').setInputFiles({ name: `clip.${container}`, mimeType, buffer: video });
+      const item = page.locator('.item[data-kind="video"]');
+      await expect.poll(() => item.getAttribute('data-state'), POLL).not.toBe('hashing');
+      expect(await item.getAttribute('data-state'), container).toBe('ready');
+      expect(await item.getAttribute('data-decoder')).toMatch(decoder);
+      const shown = await item.locator('code[data-role="frame"]').evaluateAll((codes) => codes.map((c) => ({ t: Number(c.getAttribute('data-t')), value: c.textContent! })));
+      const response = await fetch(`${server.url}/v1/hash`, { method: 'POST', headers: { 'content-type': mimeType }, body: new Uint8Array(video) });
+      const serverFrames = ((await response.json()) as { frames: { t: number; value: string; quality: number }[] }).frames.filter((f) => f.quality >= 50);
+      expect(shown.map((f) => f.t), container).toEqual(serverFrames.map((f) => f.t));
+      const distances = shown.map((f, i) => hammingDistance(hexToBytes(f.value), hexToBytes(serverFrames[i]!.value)));
+      expect(Math.max(...distances), container).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('says plainly when the browser cannot read a video format here (AVI), and leaves it out', async () => {
+    const avi = await makeVideo({ shots: [{ seed: 66, seconds: 1.5 }], codec: 'mpeg4', container: 'avi' });
     const { page } = await openPage(browser, server.url, { locale: 'fr-FR' });
     await page.goto(server.url);
-    await page.locator('#image-input').setInputFiles({ name: 'clip.webm', mimeType: 'video/webm', buffer: webm });
+    await page.locator('#image-input').setInputFiles({ name: 'clip.avi', mimeType: 'video/x-msvideo', buffer: avi });
     const item = page.locator('.item[data-kind="video"]');
     await expect.poll(() => item.getAttribute('data-state'), POLL).toBe('failed');
     expect(await item.textContent()).toContain('ne sait pas lire ce format de vidéo');

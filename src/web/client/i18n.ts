@@ -38,7 +38,7 @@ const fr = {
     `Prête : les empreintes de ${frames} images de la vidéo (${seconds} s) et celle du fichier seront envoyées.`,
   videoLowQuality: 'Vidéo trop sombre, floue ou uniforme pour être reconnue de façon fiable : elle ne sera pas envoyée.',
   videoUnsupported:
-    'Ce navigateur ne sait pas lire ce format de vidéo ici. Essayez une vidéo MP4 ou MOV, ou un navigateur récent (Chrome, Edge, Firefox, Safari).',
+    'Ce navigateur ne sait pas lire ce format de vidéo ici. Essayez une vidéo MP4, MOV, WebM ou MKV, ou un navigateur récent (Chrome, Edge, Firefox, Safari).',
   videoFailed: 'Cette vidéo n’a pas pu être lue par le navigateur. Elle ne sera pas envoyée.',
   showHashes: 'Voir les empreintes calculées',
   remove: (name: string) => `Retirer ${name}`,
@@ -161,7 +161,7 @@ const en: Messages = {
   videoReady: (frames, seconds) => `Ready: the fingerprints of ${frames} frames of the video (${seconds} s) and of the file will be sent.`,
   videoLowQuality: 'This video is too dark, blurred or uniform to be recognised reliably: it will not be sent.',
   videoUnsupported:
-    'This browser cannot read this video format here. Try an MP4 or MOV video, or a recent browser (Chrome, Edge, Firefox, Safari).',
+    'This browser cannot read this video format here. Try an MP4, MOV, WebM or MKV video, or a recent browser (Chrome, Edge, Firefox, Safari).',
   videoFailed: 'The browser could not read this video. It will not be sent.',
   showHashes: 'Show the computed fingerprints',
   remove: (name) => `Remove ${name}`,

@@ -9,6 +9,7 @@ import { VIDEO_PROFILE } from '../../../hashing/video/profile.js';
 import { VideoHasher } from '../../../hashing/video/signature.js';
 import { probeFrameFromYuv } from '../../../hashing/video/yuv.js';
 import type { VideoSignature } from '../../../hashing/video/types.js';
+import { demuxMatroska, isMatroska } from './matroska-demuxer.js';
 import { demuxMp4, DemuxError, type SampleNeeds, type VideoTrackInfo } from './mp4-demuxer.js';
 
 /** Frames queued in the decoder before the demuxer waits. */
@@ -165,11 +166,15 @@ export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Pro
   let skipped = 0;
   let decodeError: Error | undefined;
 
+  let firstTimestamp: number | undefined;
   const decoder = new VideoDecoder({
     output: (frame) => {
       decoded++;
+      firstTimestamp ??= frame.timestamp;
+      const { samples, duration } = track!;
+      const fraction = samples > 0 ? (decoded + skipped) / samples : duration ? (frame.timestamp - firstTimestamp) / 1e6 / duration : 0;
       handlers.onFrame(frame, track!);
-      handlers.onProgress?.(Math.min(1, (decoded + skipped) / track!.samples));
+      handlers.onProgress?.(Math.min(1, fraction));
     },
     error: (error) => {
       decodeError = error;
@@ -188,7 +193,9 @@ export async function decodeVideoFile(file: Blob, handlers: DecodeHandlers): Pro
     });
 
   try {
-    await demuxMp4(
+    // WebM and MKV start with EBML's magic number; anything else is read as MP4/MOV.
+    const demux = (await isMatroska(file)) ? demuxMatroska : demuxMp4;
+    await demux(
       file,
       (info) => {
         track = info;

@@ -14,8 +14,10 @@ export interface VideoTrackInfo {
   /** Clockwise rotation the player applies (the track matrix): 0, 90, 180 or 270. */
   rotation: 0 | 90 | 180 | 270;
   samples: number;
-  /** Every sample's number, presentation time and duration (seconds), in presentation order. */
+  /** Every sample's number, presentation time and duration (seconds), in presentation order (empty when unknown). */
   timeline: { number: number; t: number; duration: number }[];
+  /** Seconds, when the container says it but not `samples` (then progress goes by time). */
+  duration?: number;
 }
 
 /**
