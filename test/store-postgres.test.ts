@@ -153,6 +153,54 @@ describe('PostgreSQL migrations', () => {
   });
 });
 
+describe('PostgreSQL registration', () => {
+  /** Statements the server ran (log_statement = all), with the pid of the connection that ran each. */
+  const statementsIn = (log: string) =>
+    [...log.matchAll(/\[(\d+)\] LOG:\s+(?:statement|execute [^:]*): ([^\n]*)/g)].map((m) => ({ pid: m[1]!, sql: m[2]! }));
+
+  it('writes a registration as one statement: case, items, hashes, audit, change log and notification in one round trip', async () => {
+    const server = await startPostgres({ log_statement: 'all' });
+    const url = `${server.url()}?schema=one_statement`;
+    const store = await open(url);
+    const follower = await open(url);
+    let hints = 0;
+    follower.watchChanges(() => hints++);
+    await eventually(() => hints === 1); // the follower's LISTEN connection is up
+    await new Promise((resolve) => setTimeout(resolve, 200)); // start-up statements are logged
+    const before = server.log().length;
+
+    const created = await store.createCase(
+      { number: 'RMP-ONE', secretHash: 's', items: [{ kind: 'image', hashes: [pdq(1), { ...pdq(2), role: 'region', detail: { box: [0, 0, 0.5, 0.5] } }] }, { kind: 'video', hashes: [pdq(3)] }] },
+      victim,
+    );
+    await eventually(() => hints === 2); // notified at commit
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const ran = statementsIn(server.log().slice(before)).filter((s) => !/^(SELECT last_seq|SELECT seq)/.test(s.sql)); // the follower's reads
+    expect(ran).toHaveLength(1);
+    expect(ran[0]!.sql).toMatch(/^WITH new_case AS/);
+
+    // What it wrote is what the transaction used to write.
+    expect(created.case).toMatchObject({ number: 'RMP-ONE', status: 'active', hashCount: 3, matchCount: 0, withdrawnAt: null });
+    expect(await store.getCaseByNumber('RMP-ONE')).toMatchObject({ ...created.case, secretHash: 's' });
+    const hashes = created.items.flatMap((item) => item.hashes);
+    expect(await collect(store.hashes())).toEqual(hashes);
+    expect(hashes.map((h) => h.id)).toEqual([...hashes.map((h) => h.id)].sort((a, b) => a - b));
+    expect(created.items.map((item) => [item.kind, item.hashes.length])).toEqual([['image', 2], ['video', 1]]);
+    expect((await store.changesAfter(0, 10)).map((ch) => [ch.seq, ch.op, ch.hashId, ch.itemRef, ch.role])).toEqual(
+      hashes.map((h, i) => [i + 1, 'add', h.id, h.itemRef, h.role]),
+    );
+    expect(await store.lastSeq()).toBe(3);
+    expect(await store.listAudit()).toMatchObject([{ actor: victim, action: 'case.create', target: 'RMP-ONE', detail: { items: 2, hashes: 3 } }]);
+    // Still a CONFLICT for a taken number, with nothing written.
+    await expect(store.createCase({ number: 'RMP-ONE', secretHash: 't', items: [{ kind: 'image', hashes: [pdq(4)] }] }, victim)).rejects.toThrow(/already taken/);
+    expect(await store.lastSeq()).toBe(3);
+    expect(await store.listAudit()).toHaveLength(1);
+    await store.close();
+    await follower.close();
+    await server.close();
+  });
+});
+
 describe('PostgreSQL change notifications', () => {
   it('wake a store when another one (another replica) commits a change, and only after the commit', async () => {
     const url = sharedPostgres().schemaUrl('notify');

@@ -219,10 +219,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   async function insertItems(client: Queryable, caseId: number, items: readonly NewItem[], at: Date): Promise<StoredItem[]> {
     checkNewItems(items);
     if (items.length === 0) return [];
-    const itemRefs = items.map(() => newItemRef());
+    const plan = planItems(items);
     const itemIds = new Map<string, number>();
     for (let start = 0; start < items.length; start += INSERT_CHUNK) {
-      const refs = itemRefs.slice(start, start + INSERT_CHUNK);
+      const refs = plan.itemRefs.slice(start, start + INSERT_CHUNK);
       const { rows } = await client.query<{ id: number; ref: string }>(
         `INSERT INTO items (ref, case_id, kind, created_at)
          SELECT ref, $2, kind, $4 FROM unnest($1::text[], $3::text[]) AS t(ref, kind) RETURNING id, ref`,
@@ -231,18 +231,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       for (const row of rows) itemIds.set(row.ref, row.id);
     }
 
-    const flat = items.flatMap((item, i) =>
-      item.hashes.map((hash) => ({
-        hash,
-        ref: newHashRef(),
-        itemRef: itemRefs[i]!,
-        itemId: itemIds.get(itemRefs[i]!)!,
-        role: hash.role ?? DEFAULT_HASH_ROLE,
-        detail: detailText(hash.detail),
-        value: toBuffer(hash.bytes),
-        quality: hash.quality ?? null,
-      })),
-    );
+    const flat = plan.hashes;
     const hashIds = new Map<string, number>();
     for (let start = 0; start < flat.length; start += INSERT_CHUNK) {
       const chunk = flat.slice(start, start + INSERT_CHUNK);
@@ -255,7 +244,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         [
           chunk.map((h) => h.ref),
           caseId,
-          chunk.map((h) => h.itemId),
+          chunk.map((h) => itemIds.get(h.itemRef)!),
           chunk.map((h) => h.role),
           chunk.map((h) => h.detail),
           chunk.map((h) => h.hash.algorithm),
@@ -281,30 +270,90 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       })),
       at,
     );
+    return storedItems(caseId, items, plan, itemIds, hashIds, at);
+  }
 
-    const createdAt = at.toISOString();
-    let next = 0;
-    return items.map((item, i) => {
-      const itemRef = itemRefs[i]!;
-      const itemId = itemIds.get(itemRef)!;
-      const hashes = item.hashes.map((): StoredHash => {
-        const h = flat[next++]!;
-        return {
-          id: hashIds.get(h.ref)!,
-          ref: h.ref,
-          caseId,
-          itemId,
-          itemRef,
-          role: h.role,
-          detail: h.hash.detail ?? null,
-          algorithm: h.hash.algorithm,
-          bytes: new Uint8Array(h.value),
-          quality: h.quality,
-          createdAt,
-        };
-      });
-      return { id: itemId, ref: itemRef, caseId, kind: item.kind, createdAt, hashes };
-    });
+  /**
+   * A registration of at most INSERT_CHUNK hashes (every victim's) in one statement: the
+   * case, its items and hashes, the audit entry, the change-log entries and the notification,
+   * as data-modifying CTEs of one INSERT. Outside a transaction block PostgreSQL commits a
+   * statement on its own, with synchronous_commit on (set for every connection): resolved =
+   * committed, as with the transaction, but one round trip instead of ten.
+   */
+  async function createCaseInOneStatement(
+    input: { number: string; secretHash: string; items: readonly NewItem[] },
+    actor: Actor,
+  ): Promise<{ case: CaseRecord; items: StoredItem[] }> {
+    checkNewItems(input.items);
+    const at = now();
+    const plan = planItems(input.items);
+    const hashes = plan.hashes;
+    const { rows } = await db.query<{ id: number; created_at: Date; item_ids: Record<string, number> | null; hash_ids: Record<string, number> | null }>(
+      `WITH new_case AS (
+         INSERT INTO cases (number, secret_hash, created_at) VALUES ($1, $2, $3) RETURNING id, created_at
+       ), new_audit AS (
+         INSERT INTO audit (at, actor_kind, actor_id, action, target, detail)
+         VALUES ($3, $4, $5, 'case.create', $1, jsonb_build_object('items', cardinality($6::text[]), 'hashes', cardinality($8::text[])))
+       ), new_items AS (
+         INSERT INTO items (ref, case_id, kind, created_at)
+         SELECT t.ref, new_case.id, t.kind, $3 FROM new_case, unnest($6::text[], $7::text[]) WITH ORDINALITY AS t(ref, kind, ord)
+          ORDER BY t.ord
+         RETURNING id, ref
+       ), new_hashes AS (
+         INSERT INTO hashes (ref, case_id, item_id, role, detail, algorithm, value, quality, created_at)
+         SELECT t.ref, new_case.id, new_items.id, t.role, t.detail::jsonb, t.algorithm, t.value, t.quality, $3
+           FROM new_case, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::smallint[])
+                WITH ORDINALITY AS t(ref, item_ref, role, detail, algorithm, value, quality, ord)
+           JOIN new_items ON new_items.ref = t.item_ref
+          ORDER BY t.ord
+         RETURNING id, ref
+       ), log_state AS (
+         -- The change log's counter row, locked until the statement commits (see the header).
+         UPDATE change_log_state SET last_seq = last_seq + cardinality($8::text[])
+          WHERE id = 1 AND cardinality($8::text[]) > 0 RETURNING last_seq
+       ), new_changes AS (
+         INSERT INTO changes (seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at)
+         SELECT log_state.last_seq - cardinality($8::text[]) + t.ord, 'add', new_hashes.id, t.ref, t.item_ref, t.role,
+                t.detail::jsonb, t.algorithm, t.value, t.quality, $3
+           FROM log_state, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::smallint[])
+                WITH ORDINALITY AS t(ref, item_ref, role, detail, algorithm, value, quality, ord)
+           JOIN new_hashes ON new_hashes.ref = t.ref
+       )
+       SELECT new_case.id, new_case.created_at,
+              (SELECT json_object_agg(ref, id) FROM new_items) AS item_ids,
+              (SELECT json_object_agg(ref, id) FROM new_hashes) AS hash_ids,
+              (SELECT pg_notify($15, last_seq::text) FROM log_state) AS notified
+         FROM new_case`,
+      [
+        input.number,
+        input.secretHash,
+        at,
+        actor.kind,
+        actor.id,
+        plan.itemRefs,
+        input.items.map((item) => item.kind),
+        hashes.map((h) => h.ref),
+        hashes.map((h) => h.itemRef),
+        hashes.map((h) => h.role),
+        hashes.map((h) => h.detail),
+        hashes.map((h) => h.hash.algorithm),
+        hashes.map((h) => h.value),
+        hashes.map((h) => h.quality),
+        channel,
+      ],
+    );
+    const row = rows[0]!;
+    const items = storedItems(row.id, input.items, plan, new Map(Object.entries(row.item_ids ?? {})), new Map(Object.entries(row.hash_ids ?? {})), row.created_at);
+    const record: CaseRecord = {
+      id: row.id,
+      number: input.number,
+      status: 'active',
+      createdAt: row.created_at.toISOString(),
+      withdrawnAt: null,
+      hashCount: hashes.length,
+      matchCount: 0,
+    };
+    return { case: record, items };
   }
 
   /** The case, locked until the transaction ends (writes to one case never interleave). */
@@ -346,20 +395,24 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     async createCase(input, actor) {
       try {
-        const created = await inTransaction(pool, async (client) => {
-          const at = now();
-          const { rows } = await client.query<{ id: number }>(
-            'INSERT INTO cases (number, secret_hash, created_at) VALUES ($1, $2, $3) RETURNING id',
-            [input.number, input.secretHash, at],
-          );
-          const caseId = rows[0]!.id;
-          const record = toCaseRecord(await caseById(client, caseId));
-          const hashes = input.items.reduce((sum, item) => sum + item.hashes.length, 0);
-          await audit(client, actor, 'case.create', input.number, { items: input.items.length, hashes });
-          // Last: appending to the change log takes the log's lock until COMMIT (see the header).
-          const items = await insertItems(client, caseId, input.items, at);
-          return { case: { ...record, hashCount: countHashes(items) }, items };
-        });
+        const hashCount = input.items.reduce((sum, item) => sum + (Array.isArray(item?.hashes) ? item.hashes.length : 0), 0);
+        const created =
+          input.items.length <= INSERT_CHUNK && hashCount <= INSERT_CHUNK
+            ? await createCaseInOneStatement(input, actor)
+            : await inTransaction(pool, async (client) => {
+                // A bulk import: statements of INSERT_CHUNK rows in one transaction.
+                const at = now();
+                const { rows } = await client.query<{ id: number }>(
+                  'INSERT INTO cases (number, secret_hash, created_at) VALUES ($1, $2, $3) RETURNING id',
+                  [input.number, input.secretHash, at],
+                );
+                const caseId = rows[0]!.id;
+                const record = toCaseRecord(await caseById(client, caseId));
+                await audit(client, actor, 'case.create', input.number, { items: input.items.length, hashes: hashCount });
+                // Last: appending to the change log takes the log's lock until COMMIT (see the header).
+                const items = await insertItems(client, caseId, input.items, at);
+                return { case: { ...record, hashCount: countHashes(items) }, items };
+              });
         if (created.items.length > 0) notifier.hint();
         return created;
       } catch (error) {
@@ -696,6 +749,62 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 /** node-postgres sends Buffers as bytea; a plain Uint8Array is wrapped without a copy. */
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Refs for new items and hashes, and each hash's row values, in registration order. */
+interface ItemsPlan {
+  itemRefs: string[];
+  hashes: { hash: NewItem['hashes'][number]; ref: string; itemRef: string; role: string; detail: string | null; value: Buffer; quality: number | null }[];
+}
+
+function planItems(items: readonly NewItem[]): ItemsPlan {
+  const itemRefs = items.map(() => newItemRef());
+  const hashes = items.flatMap((item, i) =>
+    item.hashes.map((hash) => ({
+      hash,
+      ref: newHashRef(),
+      itemRef: itemRefs[i]!,
+      role: hash.role ?? DEFAULT_HASH_ROLE,
+      detail: detailText(hash.detail),
+      value: toBuffer(hash.bytes),
+      quality: hash.quality ?? null,
+    })),
+  );
+  return { itemRefs, hashes };
+}
+
+/** The stored items of a registration, from the ids the database gave its refs. */
+function storedItems(
+  caseId: number,
+  items: readonly NewItem[],
+  plan: ItemsPlan,
+  itemIds: ReadonlyMap<string, number>,
+  hashIds: ReadonlyMap<string, number>,
+  at: Date,
+): StoredItem[] {
+  const createdAt = at.toISOString();
+  let next = 0;
+  return items.map((item, i) => {
+    const itemRef = plan.itemRefs[i]!;
+    const itemId = itemIds.get(itemRef)!;
+    const hashes = item.hashes.map((): StoredHash => {
+      const h = plan.hashes[next++]!;
+      return {
+        id: hashIds.get(h.ref)!,
+        ref: h.ref,
+        caseId,
+        itemId,
+        itemRef,
+        role: h.role,
+        detail: h.hash.detail ?? null,
+        algorithm: h.hash.algorithm,
+        bytes: new Uint8Array(h.value),
+        quality: h.quality,
+        createdAt,
+      };
+    });
+    return { id: itemId, ref: itemRef, caseId, kind: item.kind, createdAt, hashes };
+  });
 }
 
 function countHashes(items: readonly StoredItem[]): number {
