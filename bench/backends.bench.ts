@@ -15,7 +15,7 @@ import { startServer, type RunningServer } from '../src/api/server.js';
 import { resolveConfig } from '../src/config.js';
 import { bytesToHex } from '../src/hashing/index.js';
 import { Rempart } from '../src/service/rempart.js';
-import { startPostgresServer } from '../test/helpers/postgres-server.js';
+import { benchPostgres, removeAtExit, runBench } from './cleanup.js';
 import { machine, repoRoot } from './machine.js';
 
 const STORED = Number(process.env.BENCH_STORED ?? 100_000);
@@ -76,11 +76,9 @@ async function main() {
     i % 2 === 0 ? { algorithm: 'pdq', value: randomHex(rnd), quality: 100 } : { algorithm: 'blockhash', value: randomHex(rnd) },
   );
 
-  const postgres = await startPostgresServer();
-  const dirs: string[] = [];
+  const postgres = await benchPostgres();
   const open = async (name: string, database: string | undefined): Promise<Backend> => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `rempart-bench-${name}-`));
-    dirs.push(dataDir);
+    const dataDir = removeAtExit(fs.mkdtempSync(path.join(os.tmpdir(), `rempart-bench-${name}-`)));
     const config = resolveConfig({
       dataDir,
       host: '127.0.0.1',
@@ -138,8 +136,6 @@ async function main() {
     console.error(`${scenario}: sqlite p50 ${best[0]!.p50.toFixed(2)} ms, postgres p50 ${best[1]!.p50.toFixed(2)} ms`);
   }
   for (const backend of backends) await backend.server.close();
-  await postgres.close();
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 
   const m = machine();
   const [sqlite, pg] = backends as [Backend, Backend];
@@ -165,7 +161,4 @@ async function main() {
   console.log(lines.join('\n'));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -18,7 +18,7 @@ import { resolveConfig, type Config } from '../src/config.js';
 import { bytesToHex } from '../src/hashing/index.js';
 import { Rempart } from '../src/service/rempart.js';
 import { openStore } from '../src/store/open.js';
-import { startPostgresServer } from '../test/helpers/postgres-server.js';
+import { benchPostgres, removeAtExit, runBench } from './cleanup.js';
 import { machine, repoRoot } from './machine.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000000').split(',').map(Number);
@@ -83,11 +83,9 @@ async function streamPages(backend: Backend): Promise<number> {
 async function main() {
   const root = repoRoot();
   const loadBefore = os.loadavg()[0]!;
-  const postgres = await startPostgresServer();
-  const dirs: string[] = [];
+  const postgres = await benchPostgres();
   const backend = (name: Backend['name'], database?: string): Backend => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-bench-load-'));
-    dirs.push(dataDir);
+    const dataDir = removeAtExit(fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-bench-load-')));
     return {
       name,
       fillMs: 0,
@@ -97,43 +95,38 @@ async function main() {
   const backends = [backend('SQLite'), backend('PostgreSQL', postgres.url())];
   const rows: string[] = [];
   let stored = 0;
-  try {
-    for (const size of SIZES) {
-      const chunks: { algorithm: string; value: string; quality?: number }[][] = [];
-      for (let i = stored; i < size; i += CHUNK) {
-        chunks.push(
-          Array.from({ length: Math.min(CHUNK, size - i) }, (_, j) =>
-            (i + j) % 2 === 0 ? { algorithm: 'pdq', value: randomHex(), quality: 100 } : { algorithm: 'blockhash', value: randomHex() },
-          ),
-        );
-      }
-      for (const b of backends) {
-        const before = b.fillMs;
-        await grow(b, chunks);
-        console.error(`${b.name}: ${size - stored} hashes registered in ${((b.fillMs - before) / 1000).toFixed(1)} s`);
-      }
-      stored = size;
-      const loads: Record<Backend['name'], number[]> = { SQLite: [], PostgreSQL: [] };
-      const streams: Record<Backend['name'], number[]> = { SQLite: [], PostgreSQL: [] };
-      for (let r = 0; r < REPEATS; r++) {
-        for (const b of r % 2 === 0 ? backends : [...backends].reverse()) {
-          const { ms, hashes } = await loadIndex(b);
-          if (hashes !== size) throw new Error(`${b.name} loaded ${hashes} hashes, expected ${size}`);
-          loads[b.name].push(ms);
-          streams[b.name].push(await streamPages(b));
-          console.error(`${b.name} ${size}: index loaded in ${(ms / 1000).toFixed(2)} s, pages alone ${(streams[b.name].at(-1)! / 1000).toFixed(2)} s`);
-        }
-      }
-      const [sqlite, pg] = [median(loads.SQLite), median(loads.PostgreSQL)];
-      rows.push(
-        `| ${size.toLocaleString('en')} | ${(pg / 1000).toFixed(2)} s (${loads.PostgreSQL.map((x) => (x / 1000).toFixed(2)).join(', ')}) | ` +
-          `${(median(streams.PostgreSQL) / 1000).toFixed(2)} s | ${(sqlite / 1000).toFixed(2)} s (${loads.SQLite.map((x) => (x / 1000).toFixed(2)).join(', ')}) | ` +
-          `${(median(streams.SQLite) / 1000).toFixed(2)} s | ${(pg / sqlite).toFixed(2)} | ${((pg / size) * 10_000_000 / 1000).toFixed(1)} s |`,
+  for (const size of SIZES) {
+    const chunks: { algorithm: string; value: string; quality?: number }[][] = [];
+    for (let i = stored; i < size; i += CHUNK) {
+      chunks.push(
+        Array.from({ length: Math.min(CHUNK, size - i) }, (_, j) =>
+          (i + j) % 2 === 0 ? { algorithm: 'pdq', value: randomHex(), quality: 100 } : { algorithm: 'blockhash', value: randomHex() },
+        ),
       );
     }
-  } finally {
-    await postgres.close();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    for (const b of backends) {
+      const before = b.fillMs;
+      await grow(b, chunks);
+      console.error(`${b.name}: ${size - stored} hashes registered in ${((b.fillMs - before) / 1000).toFixed(1)} s`);
+    }
+    stored = size;
+    const loads: Record<Backend['name'], number[]> = { SQLite: [], PostgreSQL: [] };
+    const streams: Record<Backend['name'], number[]> = { SQLite: [], PostgreSQL: [] };
+    for (let r = 0; r < REPEATS; r++) {
+      for (const b of r % 2 === 0 ? backends : [...backends].reverse()) {
+        const { ms, hashes } = await loadIndex(b);
+        if (hashes !== size) throw new Error(`${b.name} loaded ${hashes} hashes, expected ${size}`);
+        loads[b.name].push(ms);
+        streams[b.name].push(await streamPages(b));
+        console.error(`${b.name} ${size}: index loaded in ${(ms / 1000).toFixed(2)} s, pages alone ${(streams[b.name].at(-1)! / 1000).toFixed(2)} s`);
+      }
+    }
+    const [sqlite, pg] = [median(loads.SQLite), median(loads.PostgreSQL)];
+    rows.push(
+      `| ${size.toLocaleString('en')} | ${(pg / 1000).toFixed(2)} s (${loads.PostgreSQL.map((x) => (x / 1000).toFixed(2)).join(', ')}) | ` +
+        `${(median(streams.PostgreSQL) / 1000).toFixed(2)} s | ${(sqlite / 1000).toFixed(2)} s (${loads.SQLite.map((x) => (x / 1000).toFixed(2)).join(', ')}) | ` +
+        `${(median(streams.SQLite) / 1000).toFixed(2)} s | ${(pg / sqlite).toFixed(2)} | ${((pg / size) * 10_000_000 / 1000).toFixed(1)} s |`,
+    );
   }
   const m = machine();
   const [sqliteB, pgB] = backends as [Backend, Backend];
@@ -160,7 +153,4 @@ async function main() {
   console.log(lines.join('\n'));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

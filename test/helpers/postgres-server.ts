@@ -48,6 +48,12 @@ export interface PostgresServer {
   start(): Promise<void>;
   /** Stops the server and deletes its data. */
   close(): Promise<void>;
+  /**
+   * Synchronous last resort for a process that is exiting (nothing asynchronous runs then):
+   * SIGKILL to the postmaster (its backends exit on their own when they see it gone) and
+   * deletes the data.
+   */
+  closeNow(): void;
   /** The server's own log so far. */
   log(): string;
 }
@@ -219,6 +225,11 @@ class ManagedServer implements PostgresServer {
 
   async close(): Promise<void> {
     await this.stop().catch(() => this.kill());
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  closeNow(): void {
+    if (this.running) this.child!.kill('SIGKILL');
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
