@@ -22,8 +22,8 @@ export type NewItemJson = {
   hashes: { algorithm: string; value: string; quality: number | null; role: string; detail: Record<string, unknown> | null }[];
 }[];
 
-export function heldItemsFromJson(json: string): NewItem[] {
-  const items = JSON.parse(json) as NewItemJson;
+/** Held items from the JSON column, once parsed (see ./review-rows.ts). */
+export function heldItemsFromParsed(items: NewItemJson): NewItem[] {
   return items.map((item) => ({
     kind: item.kind,
     hashes: item.hashes.map((h) => ({

@@ -6,24 +6,9 @@
  */
 import type pg from 'pg';
 import { bytesToHex } from '../../hashing/index.js';
-import type { ExchangeMember, ExchangePageQuery, ExchangeRecord, ExchangeStatus, ExchangeStore } from '../exchange.js';
+import type { ExchangeMember, ExchangeStatus, ExchangeStore } from '../exchange.js';
+import { type MemberRow, type RecordRow, type StateRow, clockFrom, mayHaveSeen, toRecord } from '../exchange-rows.js';
 import { type Queryable, inTransaction, queries } from './connection.js';
-
-interface StateRow {
-  applied_seq: number;
-  last_position: number;
-  last_modified: number;
-}
-interface RecordRow {
-  id: number;
-  signal_type: string;
-  value: Buffer;
-  position: number;
-  modified_at: number;
-  exposed_at: number;
-  exposed_position: number;
-  inactive_position: number | null;
-}
 
 const RECORD_COLUMNS = 'id, signal_type, value, position, modified_at, exposed_at, exposed_position, inactive_position';
 
@@ -49,17 +34,6 @@ export function postgresExchangeRole(pool: pg.Pool, options: PostgresExchangeOpt
   }
 
   /** Hands out positions and times in commit order (the state row is locked). */
-  function clockFrom(state: StateRow, nowSeconds: () => number) {
-    const now = nowSeconds();
-    return {
-      next(): { position: number; modified: number } {
-        state.last_position += 1;
-        state.last_modified = Math.max(state.last_modified, Math.floor(now));
-        return { position: state.last_position, modified: state.last_modified };
-      },
-    };
-  }
-
   return {
     async exchangeAppliedSeq() {
       const { rows } = await db.query<StateRow>('SELECT applied_seq FROM exchange_state WHERE id = 1');
@@ -156,7 +130,7 @@ export function postgresExchangeRole(pool: pg.Pool, options: PostgresExchangeOpt
         const kept = scanned.filter((row) => mayHaveSeen(row, query, sessionHigh));
         const members = new Map<number, ExchangeMember[]>();
         if (kept.length > 0) {
-          const { rows: memberRows } = await client.query<{ record_id: number; ref: string; status: ExchangeStatus }>(
+          const { rows: memberRows } = await client.query<MemberRow>(
             `SELECT record_id, ref, status FROM exchange_members WHERE record_id = ANY($1::bigint[]) ORDER BY record_id, ref`,
             [kept.map((r) => r.id)],
           );
@@ -244,23 +218,5 @@ export function postgresExchangeRole(pool: pg.Pool, options: PostgresExchangeOpt
         return rows.length;
       });
     },
-  };
-}
-
-/** See the SQLite side: whether serving this record can matter to the reader. */
-function mayHaveSeen(row: RecordRow, query: ExchangePageQuery, sessionHigh: number): boolean {
-  if (row.inactive_position === null) return true;
-  if (row.exposed_at <= query.startTimestamp) return true;
-  return row.inactive_position > sessionHigh && row.exposed_position <= query.afterPosition;
-}
-
-function toRecord(row: RecordRow, members: ExchangeMember[]): ExchangeRecord {
-  return {
-    signalType: row.signal_type,
-    value: new Uint8Array(row.value),
-    position: row.position,
-    modifiedAt: row.modified_at,
-    active: row.inactive_position === null,
-    members,
   };
 }

@@ -1,14 +1,10 @@
 /** PostgreSQL side of the allow-list and review roles (see ../review.ts, and ../sqlite/review.ts). */
 import type pg from 'pg';
-import {
-  type AllowListStore,
-  type HeldSubmission,
-  type HoldReason,
-  type HoldStatus,
-  type ReviewStore,
-} from '../review.js';
-import { heldItemsFromJson, heldItemsToJson, type NewItemJson } from '../held-items.js';
-import type { Actor, NewItem } from '../types.js';
+import type { AllowListStore, ReviewStore } from '../review.js';
+import { type PostgresColumnTypes, postgresColumns } from '../columns.js';
+import { heldItemsToJson } from '../held-items.js';
+import { type AllowListRow as AllowListRowOf, type HeldRow as HeldRowOf, type LiveHashRow as LiveHashRowOf, reviewRowMappers } from '../review-rows.js';
+import type { Actor } from '../types.js';
 import { type Queryable, inTransaction, queries } from './connection.js';
 
 export interface PostgresReviewContext {
@@ -18,66 +14,12 @@ export interface PostgresReviewContext {
   audit: (client: Queryable, actor: Actor, action: string, target?: string | null, detail?: Record<string, unknown> | null) => Promise<void>;
 }
 
-interface HeldRow {
-  id: number;
-  ref: string;
-  case_id: number;
-  case_number: string;
-  reason: HoldReason;
-  detail: Record<string, unknown>;
-  items: NewItemJson;
-  hash_count: number;
-  status: HoldStatus;
-  held_at: Date;
-  decided_at: Date | null;
-  decided_by: string | null;
-}
-
-
-interface LiveHashRow {
-  item_id: number;
-  item_ref: string;
-  case_id: number;
-  kind: 'image' | 'video';
-  algorithm: string;
-  value: Buffer;
-  quality: number | null;
-  role: string;
-  detail: string | Record<string, unknown> | null;
-}
-
-function groupItems(rows: readonly LiveHashRow[]) {
-  const byItem = new Map<number, { itemId: number; itemRef: string; caseId: number; item: NewItem }>();
-  for (const r of rows) {
-    let entry = byItem.get(r.item_id);
-    if (!entry) {
-      entry = { itemId: r.item_id, itemRef: r.item_ref, caseId: r.case_id, item: { kind: r.kind, hashes: [] } };
-      byItem.set(r.item_id, entry);
-    }
-    const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail;
-    entry.item.hashes.push({ algorithm: r.algorithm, bytes: new Uint8Array(r.value), quality: r.quality, role: r.role, detail });
-  }
-  return [...byItem.values()];
-}
-
 const HELD = 'SELECT h.*, c.number AS case_number FROM held_submissions h JOIN cases c ON c.id = h.case_id';
 
-function toHeld(row: HeldRow): HeldSubmission {
-  return {
-    id: row.id,
-    ref: row.ref,
-    caseId: row.case_id,
-    caseNumber: row.case_number,
-    reason: row.reason,
-    detail: row.detail,
-    items: heldItemsFromJson(JSON.stringify(row.items)),
-    hashCount: row.hash_count,
-    status: row.status,
-    heldAt: row.held_at.toISOString(),
-    decidedAt: row.decided_at?.toISOString() ?? null,
-    decidedBy: row.decided_by,
-  };
-}
+type HeldRow = HeldRowOf<PostgresColumnTypes>;
+type LiveHashRow = LiveHashRowOf<PostgresColumnTypes>;
+const rowMappers = reviewRowMappers(postgresColumns);
+const toHeld = rowMappers.held;
 
 export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext): AllowListStore & ReviewStore {
   // Direct queries report a lost database as DATABASE_UNAVAILABLE (503), as the store's own do.
@@ -111,11 +53,11 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
       });
     },
     async allowListPage(afterId, limit) {
-      const { rows } = await db.query<{ id: number; algorithm: string; value: Buffer; label: string | null; added_at: Date }>(
+      const { rows } = await db.query<AllowListRowOf<PostgresColumnTypes>>(
         'SELECT * FROM allow_list WHERE id > $1 ORDER BY id LIMIT $2',
         [afterId, limit],
       );
-      return rows.map((r) => ({ id: r.id, algorithm: r.algorithm, bytes: new Uint8Array(r.value), label: r.label, addedAt: r.added_at.toISOString() }));
+      return rows.map(rowMappers.allowListEntry);
     },
     async allowListVersion() {
       const { rows } = await db.query<{ max: number; n: number }>('SELECT coalesce(max(id), 0) AS max, count(*) AS n FROM allow_list');
@@ -178,7 +120,7 @@ export function postgresReviewRole(pool: pg.Pool, context: PostgresReviewContext
            FROM wanted w JOIN items i ON i.id = w.id JOIN hashes h ON h.item_id = i.id ORDER BY i.id, h.id`,
         [refs],
       );
-      return groupItems(rows);
+      return rowMappers.liveItems(rows);
     },
     async eraseHeldOfWithdrawnCases() {
       const result = await db.query(`DELETE FROM held_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`);

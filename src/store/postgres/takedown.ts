@@ -12,112 +12,46 @@
 import type pg from 'pg';
 import { RempartError } from '../../errors.js';
 import type {
-  LinkEvent,
   LinkRecord,
   LinkStatus,
   NewLink,
   NoticeLink,
   NoticeRecord,
-  OperatorRecord,
   OperatorStore,
   PlatformDirectoryStore,
-  PlatformNoticeSettings,
   ReportRecord,
   ReportStore,
   TemplateStore,
 } from '../takedown.js';
+import { type PostgresColumnTypes, postgresColumns } from '../columns.js';
+import {
+  type LinkEventRow as LinkEventRowOf,
+  type LinkRow as LinkRowOf,
+  type NoticeLinkRow as NoticeLinkRowOf,
+  type NoticeRow as NoticeRowOf,
+  type OperatorRow as OperatorRowOf,
+  type ReportRow as ReportRowOf,
+  type SessionRow as SessionRowOf,
+  type SettingsRow as SettingsRowOf,
+  type TemplateRow as TemplateRowOf,
+  takedownRowMappers,
+} from '../takedown-rows.js';
 import type { Actor } from '../types.js';
 import { type Queryable, inTransaction } from './connection.js';
 
 const UNIQUE_VIOLATION = '23505';
 
-interface ReportRow {
-  id: number;
-  ref: string;
-  case_id: number;
-  case_number: string;
-  age_bracket: ReportRecord['ageBracket'];
-  language: ReportRecord['language'];
-  description_sealed: string | null;
-  contact_sealed: string | null;
-  answer_sealed: string | null;
-  answer_at: Date | null;
-  answer_by: string | null;
-  status: ReportRecord['status'];
-  created_at: Date;
-  updated_at: Date;
-  closed_at: Date | null;
-  personal_erased_at: Date | null;
-  minor_handled_at: Date | null;
-  minor_handled_by: string | null;
-  minor_referral: string | null;
-}
-interface LinkRow {
-  id: number;
-  ref: string;
-  report_id: number;
-  url: string;
-  host: string;
-  site_hint: string | null;
-  platform_id: number | null;
-  status: LinkStatus;
-  reason: string | null;
-  created_at: Date;
-  updated_at: Date;
-  removed_at: Date | null;
-}
-interface NoticeRow {
-  id: number;
-  ref: string;
-  report_id: number;
-  channel: NoticeRecord['channel'];
-  platform_id: number | null;
-  recipient: string | null;
-  category: NoticeRecord['category'];
-  explanation: string;
-  language: NoticeRecord['language'];
-  created_at: Date;
-  created_by: string;
-  deadline_at: Date;
-  sent_at: Date | null;
-  send_error: string | null;
-  closed_at: Date | null;
-}
-interface NoticeLinkRow {
-  notice_id: number;
-  link_id: number;
-  link_ref: string;
-  url: string;
-  outcome: NoticeLink['outcome'];
-  reason: string | null;
-  answered_at: Date | null;
-  answered_by: string | null;
-}
-interface OperatorRow {
-  id: number;
-  name: string;
-  password_hash: string;
-  totp_sealed: string;
-  totp_last_step: number;
-  failed_logins: number;
-  locked_until: Date | null;
-  created_at: Date;
-  disabled_at: Date | null;
-}
-interface SettingsRow {
-  platform_id: number;
-  domains: string[];
-  notice_email: string | null;
-  deadline_hours: number | null;
-}
-interface SessionRow {
-  token_hash: string;
-  operator_id: number;
-  csrf_token: string;
-  created_at: Date;
-  last_seen_at: Date;
-  expires_at: Date;
-}
+type ReportRow = ReportRowOf<PostgresColumnTypes>;
+type LinkRow = LinkRowOf<PostgresColumnTypes>;
+type NoticeRow = NoticeRowOf<PostgresColumnTypes>;
+type NoticeLinkRow = NoticeLinkRowOf<PostgresColumnTypes>;
+type OperatorRow = OperatorRowOf<PostgresColumnTypes>;
+type SettingsRow = SettingsRowOf<PostgresColumnTypes>;
+type SessionRow = SessionRowOf<PostgresColumnTypes>;
+type LinkEventRow = LinkEventRowOf<PostgresColumnTypes>;
+type TemplateRow = TemplateRowOf<PostgresColumnTypes>;
+const rowMappers = takedownRowMappers(postgresColumns);
+const { report: toReport, link: toLink, notice: toNotice, settings: toSettings, operator: toOperator } = rowMappers;
 
 const REPORT_SELECT = `SELECT r.*, c.number AS case_number FROM reports r JOIN cases c ON c.id = r.case_id`;
 const OPEN_LINK_STATUSES = `('received', 'under_review', 'checked', 'notice_sent')`;
@@ -183,15 +117,7 @@ export function postgresTakedownRole(pool: pg.Pool, now: () => Date, options: Po
     const byNotice = new Map<number, NoticeLink[]>();
     for (const row of linkRows) {
       const list = byNotice.get(row.notice_id) ?? [];
-      list.push({
-        linkId: row.link_id,
-        linkRef: row.link_ref,
-        url: row.url,
-        outcome: row.outcome,
-        reason: row.reason,
-        answeredAt: isoOrNull(row.answered_at),
-        answeredBy: row.answered_by,
-      });
+      list.push(rowMappers.noticeLink(row));
       byNotice.set(row.notice_id, list);
     }
     return rows.map((row) => toNotice(row, byNotice.get(row.id) ?? []));
@@ -271,21 +197,11 @@ export function postgresTakedownRole(pool: pg.Pool, now: () => Date, options: Po
       });
     },
     async linkEvents(reportId) {
-      const { rows } = await pool.query<{ id: number; link_id: number; at: Date; actor_kind: Actor['kind']; actor_id: string; status: LinkStatus; note: string | null; notice_ref: string | null }>(
+      const { rows } = await pool.query<LinkEventRow>(
         `SELECT e.* FROM link_events e JOIN report_links l ON l.id = e.link_id WHERE l.report_id = $1 ORDER BY e.id`,
         [reportId],
       );
-      return rows.map(
-        (row): LinkEvent => ({
-          id: row.id,
-          linkId: row.link_id,
-          at: row.at.toISOString(),
-          actor: { kind: row.actor_kind, id: row.actor_id },
-          status: row.status,
-          note: row.note,
-          noticeRef: row.notice_ref,
-        }),
-      );
+      return rows.map(rowMappers.linkEvent);
     },
     async setLinkPlatform(linkId, platformId) {
       await pool.query('UPDATE report_links SET platform_id = $1 WHERE id = $2', [platformId, linkId]);
@@ -484,27 +400,7 @@ export function postgresTakedownRole(pool: pg.Pool, now: () => Date, options: Po
           [from, to],
         ),
       ]);
-      return {
-        reports: reports.rows.map((r) => ({ createdAt: r.created_at.toISOString(), ageBracket: r.age_bracket })),
-        links: links.rows.map((l) => ({
-          createdAt: l.created_at.toISOString(),
-          removedAt: isoOrNull(l.removed_at),
-          platformId: l.platform_id,
-          status: l.status,
-        })),
-        notices: notices.rows.map((n) => ({
-          createdAt: n.created_at.toISOString(),
-          channel: n.channel,
-          platformId: n.platform_id,
-          category: n.category,
-        })),
-        removals: removals.rows.map((r) => ({
-          removedAt: r.removed_at.toISOString(),
-          linkCreatedAt: r.created_at.toISOString(),
-          firstNoticeAt: isoOrNull(r.first_notice_at),
-          platformId: r.platform_id,
-        })),
-      };
+      return rowMappers.reporting({ reports: reports.rows, links: links.rows, notices: notices.rows, removals: removals.rows });
     },
 
     async getPlatformNoticeSettings(platformId) {
@@ -524,17 +420,8 @@ export function postgresTakedownRole(pool: pg.Pool, now: () => Date, options: Po
     },
 
     async listTemplates() {
-      const { rows } = await pool.query<{ key: string; language: ReportRecord['language']; title: string; body: string; updated_at: Date; updated_by: string }>(
-        'SELECT * FROM answer_templates ORDER BY key, language',
-      );
-      return rows.map((row) => ({
-        key: row.key,
-        language: row.language,
-        title: row.title,
-        body: row.body,
-        updatedAt: row.updated_at.toISOString(),
-        updatedBy: row.updated_by,
-      }));
+      const { rows } = await pool.query<TemplateRow>('SELECT * FROM answer_templates ORDER BY key, language');
+      return rows.map(rowMappers.template);
     },
     async saveTemplate(t) {
       await pool.query(
@@ -610,17 +497,7 @@ export function postgresTakedownRole(pool: pg.Pool, now: () => Date, options: Po
     },
     async getSession(tokenHash) {
       const { rows } = await pool.query<SessionRow>('SELECT * FROM operator_sessions WHERE token_hash = $1', [tokenHash]);
-      const row = rows[0];
-      return (
-        row && {
-          tokenHash: row.token_hash,
-          operatorId: row.operator_id,
-          csrfToken: row.csrf_token,
-          createdAt: row.created_at.toISOString(),
-          lastSeenAt: row.last_seen_at.toISOString(),
-          expiresAt: row.expires_at.toISOString(),
-        }
-      );
+      return rows[0] && rowMappers.session(rows[0]);
     },
     async touchSession(tokenHash, lastSeenAt) {
       await pool.query('UPDATE operator_sessions SET last_seen_at = $1 WHERE token_hash = $2', [lastSeenAt, tokenHash]);
@@ -643,91 +520,3 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   return e.code === UNIQUE_VIOLATION && e.constraint === constraint;
 }
 
-function isoOrNull(date: Date | null): string | null {
-  return date === null ? null : date.toISOString();
-}
-
-function toReport(row: ReportRow): ReportRecord {
-  return {
-    id: row.id,
-    ref: row.ref,
-    caseId: row.case_id,
-    caseNumber: row.case_number,
-    ageBracket: row.age_bracket,
-    language: row.language,
-    descriptionSealed: row.description_sealed,
-    contactSealed: row.contact_sealed,
-    answerSealed: row.answer_sealed,
-    answerAt: isoOrNull(row.answer_at),
-    answerBy: row.answer_by,
-    status: row.status,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    closedAt: isoOrNull(row.closed_at),
-    personalErasedAt: isoOrNull(row.personal_erased_at),
-    minorHandledAt: isoOrNull(row.minor_handled_at),
-    minorHandledBy: row.minor_handled_by,
-    minorReferral: row.minor_referral,
-  };
-}
-
-function toLink(row: LinkRow): LinkRecord {
-  return {
-    id: row.id,
-    ref: row.ref,
-    reportId: row.report_id,
-    url: row.url,
-    host: row.host,
-    siteHint: row.site_hint,
-    platformId: row.platform_id,
-    status: row.status,
-    reason: row.reason,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    removedAt: isoOrNull(row.removed_at),
-  };
-}
-
-function toNotice(row: NoticeRow, links: NoticeLink[]): NoticeRecord {
-  return {
-    id: row.id,
-    ref: row.ref,
-    reportId: row.report_id,
-    channel: row.channel,
-    platformId: row.platform_id,
-    recipient: row.recipient,
-    category: row.category,
-    explanation: row.explanation,
-    language: row.language,
-    createdAt: row.created_at.toISOString(),
-    createdBy: row.created_by,
-    deadlineAt: row.deadline_at.toISOString(),
-    sentAt: isoOrNull(row.sent_at),
-    sendError: row.send_error,
-    closedAt: isoOrNull(row.closed_at),
-    links,
-  };
-}
-
-function toSettings(row: SettingsRow): PlatformNoticeSettings {
-  return {
-    platformId: row.platform_id,
-    domains: row.domains,
-    noticeEmail: row.notice_email,
-    deadlineHours: row.deadline_hours,
-  };
-}
-
-function toOperator(row: OperatorRow): OperatorRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    passwordHash: row.password_hash,
-    totpSealed: row.totp_sealed,
-    totpLastStep: row.totp_last_step,
-    failedLogins: row.failed_logins,
-    lockedUntil: isoOrNull(row.locked_until),
-    createdAt: row.created_at.toISOString(),
-    disabledAt: isoOrNull(row.disabled_at),
-  };
-}

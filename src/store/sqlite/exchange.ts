@@ -5,28 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import { bytesToHex } from '../../hashing/index.js';
-import type { ExchangeChange, ExchangeMember, ExchangePage, ExchangePageQuery, ExchangeRecord, ExchangeStore, ExchangeStatus } from '../exchange.js';
-
-interface StateRow {
-  applied_seq: number;
-  last_position: number;
-  last_modified: number;
-}
-interface RecordRow {
-  id: number;
-  signal_type: string;
-  value: Buffer;
-  position: number;
-  modified_at: number;
-  exposed_at: number;
-  exposed_position: number;
-  inactive_position: number | null;
-}
-interface MemberRow {
-  record_id: number;
-  ref: string;
-  status: ExchangeStatus;
-}
+import type { ExchangeChange, ExchangeMember, ExchangePage, ExchangePageQuery, ExchangeStore, ExchangeStatus } from '../exchange.js';
+import { type MemberRow, type RecordRow, type StateRow, clockFrom, mayHaveSeen, toRecord } from '../exchange-rows.js';
 
 const RECORD_COLUMNS = 'id, signal_type, value, position, modified_at, exposed_at, exposed_position, inactive_position';
 
@@ -107,17 +87,6 @@ export function sqliteExchangeRole(db: Database.Database, options: SqliteExchang
   };
 
   /** Hands out positions and times in commit order (call inside a transaction). */
-  function clockFrom(state: StateRow, nowSeconds: () => number) {
-    const now = nowSeconds();
-    return {
-      next(): { position: number; modified: number } {
-        state.last_position += 1;
-        state.last_modified = Math.max(state.last_modified, Math.floor(now));
-        return { position: state.last_position, modified: state.last_modified };
-      },
-    };
-  }
-
   const applyTx = db.transaction(
     (changes: readonly ExchangeChange[], through: number, clock: { now: () => number; tombstoneSeconds: number }): number => {
       const state = sql.state.get()!;
@@ -226,28 +195,5 @@ export function sqliteExchangeRole(db: Database.Database, options: SqliteExchang
     async touchExchangeRefs(refs, now) {
       return refs.length === 0 ? 0 : touchTx.immediate(refs, now);
     },
-  };
-}
-
-/**
- * Whether serving this record can matter to the reader: always for an active record; for a
- * tombstone, only if the reader may have seen the value active, either in an earlier session
- * (first exposed no later than its checkpoint) or earlier in this one (exposed at a position it
- * has passed, and withdrawn after the session began). A new reader never receives withdrawn values.
- */
-function mayHaveSeen(row: RecordRow, query: ExchangePageQuery, sessionHigh: number): boolean {
-  if (row.inactive_position === null) return true;
-  if (row.exposed_at <= query.startTimestamp) return true;
-  return row.inactive_position > sessionHigh && row.exposed_position <= query.afterPosition;
-}
-
-function toRecord(row: RecordRow, members: ExchangeMember[]): ExchangeRecord {
-  return {
-    signalType: row.signal_type,
-    value: new Uint8Array(row.value),
-    position: row.position,
-    modifiedAt: row.modified_at,
-    active: row.inactive_position === null,
-    members,
   };
 }

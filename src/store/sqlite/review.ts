@@ -1,14 +1,10 @@
 /** SQLite side of the allow-list and review roles (see ../review.ts). */
 import type Database from 'better-sqlite3';
-import {
-  type AllowListStore,
-  type HeldSubmission,
-  type HoldReason,
-  type HoldStatus,
-  type ReviewStore,
-} from '../review.js';
-import { heldItemsFromJson, heldItemsToJson } from '../held-items.js';
-import type { Actor, NewItem } from '../types.js';
+import type { AllowListStore, ReviewStore } from '../review.js';
+import { type SqliteColumnTypes, sqliteColumns } from '../columns.js';
+import { heldItemsToJson } from '../held-items.js';
+import { type AllowListRow as AllowListRowOf, type HeldRow as HeldRowOf, type LiveHashRow as LiveHashRowOf, reviewRowMappers } from '../review-rows.js';
+import type { Actor } from '../types.js';
 
 export interface SqliteReviewContext {
   iso: () => string;
@@ -17,72 +13,18 @@ export interface SqliteReviewContext {
   onErased?: () => void;
 }
 
-interface HeldRow {
-  id: number;
-  ref: string;
-  case_id: number;
-  case_number: string;
-  reason: HoldReason;
-  detail: string;
-  items: string;
-  hash_count: number;
-  status: HoldStatus;
-  held_at: string;
-  decided_at: string | null;
-  decided_by: string | null;
-}
-
-
-interface LiveHashRow {
-  item_id: number;
-  item_ref: string;
-  case_id: number;
-  kind: 'image' | 'video';
-  algorithm: string;
-  value: Buffer;
-  quality: number | null;
-  role: string;
-  detail: string | Record<string, unknown> | null;
-}
-
-function groupItems(rows: readonly LiveHashRow[]) {
-  const byItem = new Map<number, { itemId: number; itemRef: string; caseId: number; item: NewItem }>();
-  for (const r of rows) {
-    let entry = byItem.get(r.item_id);
-    if (!entry) {
-      entry = { itemId: r.item_id, itemRef: r.item_ref, caseId: r.case_id, item: { kind: r.kind, hashes: [] } };
-      byItem.set(r.item_id, entry);
-    }
-    const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail;
-    entry.item.hashes.push({ algorithm: r.algorithm, bytes: new Uint8Array(r.value), quality: r.quality, role: r.role, detail });
-  }
-  return [...byItem.values()];
-}
-
 const HELD_COLUMNS = 'h.*, c.number AS case_number';
 
-function toHeld(row: HeldRow): HeldSubmission {
-  return {
-    id: row.id,
-    ref: row.ref,
-    caseId: row.case_id,
-    caseNumber: row.case_number,
-    reason: row.reason,
-    detail: JSON.parse(row.detail) as Record<string, unknown>,
-    items: heldItemsFromJson(row.items),
-    hashCount: row.hash_count,
-    status: row.status,
-    heldAt: row.held_at,
-    decidedAt: row.decided_at,
-    decidedBy: row.decided_by,
-  };
-}
+type HeldRow = HeldRowOf<SqliteColumnTypes>;
+type LiveHashRow = LiveHashRowOf<SqliteColumnTypes>;
+const rowMappers = reviewRowMappers(sqliteColumns);
+const toHeld = rowMappers.held;
 
 export function sqliteReviewRole(db: Database.Database, context: SqliteReviewContext): AllowListStore & ReviewStore {
   const sql = {
     allowInsert: db.prepare('INSERT INTO allow_list (algorithm, value, label, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     allowDelete: db.prepare('DELETE FROM allow_list WHERE id = ?'),
-    allowPage: db.prepare<[number, number], { id: number; algorithm: string; value: Buffer; label: string | null; added_at: string }>(
+    allowPage: db.prepare<[number, number], AllowListRowOf<SqliteColumnTypes>>(
       'SELECT * FROM allow_list WHERE id > ? ORDER BY id LIMIT ?',
     ),
     allowVersion: db.prepare<[], { max: number; n: number }>('SELECT coalesce(max(id), 0) AS max, count(*) AS n FROM allow_list'),
@@ -150,13 +92,7 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
       return removeTx(ids, actor);
     },
     async allowListPage(afterId, limit) {
-      return sql.allowPage.all(afterId, limit).map((r) => ({
-        id: r.id,
-        algorithm: r.algorithm,
-        bytes: new Uint8Array(r.value),
-        label: r.label,
-        addedAt: r.added_at,
-      }));
+      return sql.allowPage.all(afterId, limit).map(rowMappers.allowListEntry);
     },
     async allowListVersion() {
       const { max, n } = sql.allowVersion.get()!;
@@ -192,7 +128,7 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
     },
     async liveItemsOfRefs(refs) {
       const json = JSON.stringify(refs);
-      return groupItems(sql.liveItems.all(json, json));
+      return rowMappers.liveItems(sql.liveItems.all(json, json));
     },
   };
 }

@@ -7,22 +7,31 @@
 import type Database from 'better-sqlite3';
 import { RempartError } from '../../errors.js';
 import type {
-  AnswerTemplate,
-  LinkEvent,
   LinkRecord,
   LinkStatus,
   NewLink,
   NoticeLink,
   NoticeRecord,
-  OperatorRecord,
   OperatorSession,
   OperatorStore,
   PlatformDirectoryStore,
-  PlatformNoticeSettings,
   ReportRecord,
   ReportStore,
   TemplateStore,
 } from '../takedown.js';
+import { type SqliteColumnTypes, sqliteColumns } from '../columns.js';
+import {
+  type LinkEventRow as LinkEventRowOf,
+  type LinkRow as LinkRowOf,
+  type NoticeLinkRow as NoticeLinkRowOf,
+  type NoticeRow as NoticeRowOf,
+  type OperatorRow as OperatorRowOf,
+  type ReportRow as ReportRowOf,
+  type SessionRow as SessionRowOf,
+  type SettingsRow as SettingsRowOf,
+  type TemplateRow as TemplateRowOf,
+  takedownRowMappers,
+} from '../takedown-rows.js';
 import type { Actor } from '../types.js';
 
 export const TAKEDOWN_MIGRATION_SQL = `
@@ -149,79 +158,17 @@ export const TAKEDOWN_MIGRATION_SQL = `
   ) STRICT, WITHOUT ROWID;
 `;
 
-interface ReportRow {
-  id: number;
-  ref: string;
-  case_id: number;
-  case_number: string;
-  age_bracket: ReportRecord['ageBracket'];
-  language: ReportRecord['language'];
-  description_sealed: string | null;
-  contact_sealed: string | null;
-  answer_sealed: string | null;
-  answer_at: string | null;
-  answer_by: string | null;
-  status: ReportRecord['status'];
-  created_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  personal_erased_at: string | null;
-  minor_handled_at: string | null;
-  minor_handled_by: string | null;
-  minor_referral: string | null;
-}
-interface LinkRow {
-  id: number;
-  ref: string;
-  report_id: number;
-  url: string;
-  host: string;
-  site_hint: string | null;
-  platform_id: number | null;
-  status: LinkStatus;
-  reason: string | null;
-  created_at: string;
-  updated_at: string;
-  removed_at: string | null;
-}
-interface NoticeRow {
-  id: number;
-  ref: string;
-  report_id: number;
-  channel: NoticeRecord['channel'];
-  platform_id: number | null;
-  recipient: string | null;
-  category: NoticeRecord['category'];
-  explanation: string;
-  language: NoticeRecord['language'];
-  created_at: string;
-  created_by: string;
-  deadline_at: string;
-  sent_at: string | null;
-  send_error: string | null;
-  closed_at: string | null;
-}
-interface NoticeLinkRow {
-  notice_id: number;
-  link_id: number;
-  link_ref: string;
-  url: string;
-  outcome: NoticeLink['outcome'];
-  reason: string | null;
-  answered_at: string | null;
-  answered_by: string | null;
-}
-interface OperatorRow {
-  id: number;
-  name: string;
-  password_hash: string;
-  totp_sealed: string;
-  totp_last_step: number;
-  failed_logins: number;
-  locked_until: string | null;
-  created_at: string;
-  disabled_at: string | null;
-}
+type ReportRow = ReportRowOf<SqliteColumnTypes>;
+type LinkRow = LinkRowOf<SqliteColumnTypes>;
+type NoticeRow = NoticeRowOf<SqliteColumnTypes>;
+type NoticeLinkRow = NoticeLinkRowOf<SqliteColumnTypes>;
+type OperatorRow = OperatorRowOf<SqliteColumnTypes>;
+type SettingsRow = SettingsRowOf<SqliteColumnTypes>;
+type SessionRow = SessionRowOf<SqliteColumnTypes>;
+type LinkEventRow = LinkEventRowOf<SqliteColumnTypes>;
+type TemplateRow = TemplateRowOf<SqliteColumnTypes>;
+const rowMappers = takedownRowMappers(sqliteColumns);
+const { report: toReport, link: toLink, notice: toNotice, settings: toSettings, operator: toOperator } = rowMappers;
 
 const REPORT_SELECT = `SELECT r.*, c.number AS case_number FROM reports r JOIN cases c ON c.id = r.case_id`;
 const OPEN_LINK_STATUSES = `('received', 'under_review', 'checked', 'notice_sent')`;
@@ -259,7 +206,7 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
     insertEvent: db.prepare(
       'INSERT INTO link_events (link_id, at, actor_kind, actor_id, status, note, notice_ref) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    eventsOfReport: db.prepare<[number], { id: number; link_id: number; at: string; actor_kind: Actor['kind']; actor_id: string; status: LinkStatus; note: string | null; notice_ref: string | null }>(
+    eventsOfReport: db.prepare<[number], LinkEventRow>(
       `SELECT e.* FROM link_events e JOIN report_links l ON l.id = e.link_id WHERE l.report_id = ? ORDER BY e.id`,
     ),
     setAnswer: db.prepare('UPDATE reports SET answer_sealed = ?, answer_at = ?, answer_by = ?, updated_at = ? WHERE id = ?'),
@@ -321,17 +268,17 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
               (SELECT min(n.created_at) FROM notice_links nl JOIN notices n ON n.id = nl.notice_id WHERE nl.link_id = l.id) AS first_notice_at
          FROM report_links l WHERE l.removed_at >= ? AND l.removed_at < ?`,
     ),
-    settings: db.prepare<[number], { platform_id: number; domains: string; notice_email: string | null; deadline_hours: number | null }>(
+    settings: db.prepare<[number], SettingsRow>(
       'SELECT * FROM platform_notice_settings WHERE platform_id = ?',
     ),
-    allSettings: db.prepare<[], { platform_id: number; domains: string; notice_email: string | null; deadline_hours: number | null }>(
+    allSettings: db.prepare<[], SettingsRow>(
       'SELECT * FROM platform_notice_settings ORDER BY platform_id',
     ),
     upsertSettings: db.prepare(
       `INSERT INTO platform_notice_settings (platform_id, domains, notice_email, deadline_hours) VALUES (?, ?, ?, ?)
        ON CONFLICT (platform_id) DO UPDATE SET domains = excluded.domains, notice_email = excluded.notice_email, deadline_hours = excluded.deadline_hours`,
     ),
-    templates: db.prepare<[], { key: string; language: AnswerTemplate['language']; title: string; body: string; updated_at: string; updated_by: string }>(
+    templates: db.prepare<[], TemplateRow>(
       'SELECT * FROM answer_templates ORDER BY key, language',
     ),
     saveTemplate: db.prepare(
@@ -345,7 +292,7 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
     insertSession: db.prepare(
       'INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    session: db.prepare<[string], { token_hash: string; operator_id: number; csrf_token: string; created_at: string; last_seen_at: string; expires_at: string }>(
+    session: db.prepare<[string], SessionRow>(
       'SELECT * FROM operator_sessions WHERE token_hash = ?',
     ),
     touchSession: db.prepare('UPDATE operator_sessions SET last_seen_at = ? WHERE token_hash = ?'),
@@ -383,15 +330,7 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
     const byNotice = new Map<number, NoticeLink[]>();
     for (const row of sql.noticeLinks.all(JSON.stringify(rows.map((r) => r.id)))) {
       const list = byNotice.get(row.notice_id) ?? [];
-      list.push({
-        linkId: row.link_id,
-        linkRef: row.link_ref,
-        url: row.url,
-        outcome: row.outcome,
-        reason: row.reason,
-        answeredAt: row.answered_at,
-        answeredBy: row.answered_by,
-      });
+      list.push(rowMappers.noticeLink(row));
       byNotice.set(row.notice_id, list);
     }
     return rows.map((row) => toNotice(row, byNotice.get(row.id) ?? []));
@@ -534,17 +473,7 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
       return setLinkStatusTx(linkId, status, e);
     },
     async linkEvents(reportId) {
-      return sql.eventsOfReport.all(reportId).map(
-        (row): LinkEvent => ({
-          id: row.id,
-          linkId: row.link_id,
-          at: row.at,
-          actor: { kind: row.actor_kind, id: row.actor_id },
-          status: row.status,
-          note: row.note,
-          noticeRef: row.notice_ref,
-        }),
-      );
+      return sql.eventsOfReport.all(reportId).map(rowMappers.linkEvent);
     },
     async setLinkPlatform(linkId, platformId) {
       sql.setLinkPlatform.run(platformId, linkId);
@@ -612,27 +541,12 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
       return answerTx(noticeId, linkId, answer);
     },
     async reportingRows(from, to) {
-      return {
-        reports: sql.reportingReports.all(from, to).map((r) => ({ createdAt: r.created_at, ageBracket: r.age_bracket })),
-        links: sql.reportingLinks.all(from, to).map((l) => ({
-          createdAt: l.created_at,
-          removedAt: l.removed_at,
-          platformId: l.platform_id,
-          status: l.status,
-        })),
-        notices: sql.reportingNotices.all(from, to).map((n) => ({
-          createdAt: n.created_at,
-          channel: n.channel,
-          platformId: n.platform_id,
-          category: n.category,
-        })),
-        removals: sql.reportingRemovals.all(from, to).map((r) => ({
-          removedAt: r.removed_at,
-          linkCreatedAt: r.created_at,
-          firstNoticeAt: r.first_notice_at,
-          platformId: r.platform_id,
-        })),
-      };
+      return rowMappers.reporting({
+        reports: sql.reportingReports.all(from, to),
+        links: sql.reportingLinks.all(from, to),
+        notices: sql.reportingNotices.all(from, to),
+        removals: sql.reportingRemovals.all(from, to),
+      });
     },
 
     async getPlatformNoticeSettings(platformId) {
@@ -647,14 +561,7 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
     },
 
     async listTemplates() {
-      return sql.templates.all().map((row) => ({
-        key: row.key,
-        language: row.language,
-        title: row.title,
-        body: row.body,
-        updatedAt: row.updated_at,
-        updatedBy: row.updated_by,
-      }));
+      return sql.templates.all().map(rowMappers.template);
     },
     async saveTemplate(t) {
       sql.saveTemplate.run(t.key, t.language, t.title, t.body, t.updatedAt, t.updatedBy);
@@ -709,16 +616,7 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
     },
     async getSession(tokenHash) {
       const row = sql.session.get(tokenHash);
-      return (
-        row && {
-          tokenHash: row.token_hash,
-          operatorId: row.operator_id,
-          csrfToken: row.csrf_token,
-          createdAt: row.created_at,
-          lastSeenAt: row.last_seen_at,
-          expiresAt: row.expires_at,
-        }
-      );
+      return row && rowMappers.session(row);
     },
     async touchSession(tokenHash, lastSeenAt) {
       sql.touchSession.run(lastSeenAt, tokenHash);
@@ -732,90 +630,5 @@ export function sqliteTakedownStore(db: Database.Database, now: () => Date): Tak
     async deleteExpiredSessions(at, idleBefore) {
       return sql.deleteExpired.run(at, idleBefore).changes;
     },
-  };
-}
-
-function toReport(row: ReportRow): ReportRecord {
-  return {
-    id: row.id,
-    ref: row.ref,
-    caseId: row.case_id,
-    caseNumber: row.case_number,
-    ageBracket: row.age_bracket,
-    language: row.language,
-    descriptionSealed: row.description_sealed,
-    contactSealed: row.contact_sealed,
-    answerSealed: row.answer_sealed,
-    answerAt: row.answer_at,
-    answerBy: row.answer_by,
-    status: row.status,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    closedAt: row.closed_at,
-    personalErasedAt: row.personal_erased_at,
-    minorHandledAt: row.minor_handled_at,
-    minorHandledBy: row.minor_handled_by,
-    minorReferral: row.minor_referral,
-  };
-}
-
-function toLink(row: LinkRow): LinkRecord {
-  return {
-    id: row.id,
-    ref: row.ref,
-    reportId: row.report_id,
-    url: row.url,
-    host: row.host,
-    siteHint: row.site_hint,
-    platformId: row.platform_id,
-    status: row.status,
-    reason: row.reason,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    removedAt: row.removed_at,
-  };
-}
-
-function toNotice(row: NoticeRow, links: NoticeLink[]): NoticeRecord {
-  return {
-    id: row.id,
-    ref: row.ref,
-    reportId: row.report_id,
-    channel: row.channel,
-    platformId: row.platform_id,
-    recipient: row.recipient,
-    category: row.category,
-    explanation: row.explanation,
-    language: row.language,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    deadlineAt: row.deadline_at,
-    sentAt: row.sent_at,
-    sendError: row.send_error,
-    closedAt: row.closed_at,
-    links,
-  };
-}
-
-function toSettings(row: { platform_id: number; domains: string; notice_email: string | null; deadline_hours: number | null }): PlatformNoticeSettings {
-  return {
-    platformId: row.platform_id,
-    domains: JSON.parse(row.domains) as string[],
-    noticeEmail: row.notice_email,
-    deadlineHours: row.deadline_hours,
-  };
-}
-
-function toOperator(row: OperatorRow): OperatorRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    passwordHash: row.password_hash,
-    totpSealed: row.totp_sealed,
-    totpLastStep: row.totp_last_step,
-    failedLogins: row.failed_logins,
-    lockedUntil: row.locked_until,
-    createdAt: row.created_at,
-    disabledAt: row.disabled_at,
   };
 }
