@@ -6,9 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
 import { clientConfig, parseDatabaseUrl, redactUrl } from '../src/store/postgres/connection.js';
 import { POSTGRES_MIGRATIONS, migratePostgres } from '../src/store/postgres/migrations.js';
+import { IndexCopyParser } from '../src/store/postgres/index-copy.js';
 import { openPostgresStore } from '../src/store/postgres/store.js';
 import { openPool } from '../src/store/postgres/connection.js';
 import { SchemaTooNewError } from '../src/store/schema-errors.js';
@@ -198,6 +200,93 @@ describe('PostgreSQL registration', () => {
     await store.close();
     await follower.close();
     await server.close();
+  });
+});
+
+describe('PostgreSQL index pages (one binary COPY)', () => {
+  /** (id, algorithm, hex) of every row of packed pages, in page order. */
+  const rowsOf = (pages: { groups: { algorithm: string; ids: Uint32Array; words: Uint32Array }[] }[]) =>
+    pages.flatMap((page) =>
+      page.groups.flatMap((g) =>
+        [...g.ids].map((id, i) => [id, g.algorithm, [...g.words.subarray(i * 8, i * 8 + 8)].map((w) => w.toString(16).padStart(8, '0')).join('')]),
+      ),
+    );
+
+  it('cuts the COPY stream into pages wherever its chunks end, and checks it ends on a whole row', async () => {
+    const url = sharedPostgres().schemaUrl('copy_parse');
+    const store = await open(url);
+    const values = Array.from({ length: 300 }, (_, i) => ({ algorithm: i % 3 === 0 ? 'blockhash' : 'pdq', bytes: new Uint8Array(randomBytes(32)) }));
+    await register(store, { number: 'RMP-C', secretHash: 's', hashes: values }, victim);
+    const expected = (await collect(store.hashes())).map((h) => [h.id, h.algorithm, Buffer.from(h.bytes).toString('hex')]);
+
+    // The raw bytes PostgreSQL sends for the loader's COPY.
+    const client = new pg.Client(clientConfig(parseDatabaseUrl(url)));
+    await client.connect();
+    const chunks: Buffer[] = [];
+    for await (const chunk of client.query(copyTo('COPY (SELECT id, algorithm, value FROM hashes ORDER BY id) TO STDOUT (FORMAT binary)'))) chunks.push(chunk as Buffer);
+    await client.end();
+    const raw = Buffer.concat(chunks);
+
+    for (const chunkSize of [1, 3, 19, 64, 4096, raw.length]) {
+      const parser = new IndexCopyParser(128);
+      const pages = [];
+      for (let at = 0; at < raw.length; at += chunkSize) pages.push(...parser.push(raw.subarray(at, at + chunkSize)));
+      pages.push(...parser.finish());
+      expect(pages.map((p) => p.rows)).toEqual([128, 128, 44]);
+      expect(rowsOf(pages)).toEqual(
+        // Within a page, rows are grouped by algorithm (each group in id order).
+        [0, 128, 256].flatMap((start) => {
+          const page = expected.slice(start, start + 128);
+          return [...new Set(page.map((r) => r[1]))].flatMap((algorithm) => page.filter((r) => r[1] === algorithm));
+        }),
+      );
+    }
+    const cut = new IndexCopyParser(128);
+    cut.push(raw.subarray(0, raw.length - 40));
+    expect(() => cut.finish()).toThrow(/ended in the middle of a row/);
+    expect(() => new IndexCopyParser(10).push(Buffer.from('not a COPY stream at all'))).toThrow(/not in PostgreSQL binary format/);
+  });
+
+  it('gives its connection back when the reader stops early, so a one-connection pool still serves', async () => {
+    const url = sharedPostgres().schemaUrl('copy_early');
+    const store = await open(url, { poolSize: 1 });
+    await register(store, { number: 'RMP-E', secretHash: 's', hashes: Array.from({ length: 5_000 }, (_, i) => pdq(i)) }, victim);
+    for (const readAhead of [0, 2]) {
+      let pages = 0;
+      for await (const page of store.indexPages({ pageSize: 100, readAhead })) {
+        expect(page.rows).toBe(100);
+        if (++pages === 3) break;
+      }
+      // A client left in the middle of the COPY would block this query forever (pool of one).
+      expect(await store.countHashes()).toBe(5_000);
+    }
+    const all = await collect(store.indexPages({ pageSize: 1_000, readAhead: 2 }));
+    expect(all.map((p) => p.rows)).toEqual([1_000, 1_000, 1_000, 1_000, 1_000]);
+    const after = await collect(store.indexPages({ afterId: all[2]!.lastId, pageSize: 1_000 }));
+    expect(after.map((p) => p.rows)).toEqual([1_000, 1_000]);
+  });
+
+  it('fails with DATABASE_UNAVAILABLE when PostgreSQL dies in the middle of the COPY', async () => {
+    const server = await startPostgres();
+    const url = `${server.url()}?schema=copy_crash`;
+    const store = await open(url, { onConnectionError: () => {} });
+    const { case: c, items } = await store.createCase({ number: 'RMP-K', secretHash: 's', items: [{ kind: 'image', hashes: [pdq(1)] }] }, victim);
+    // 20 MB of rows, more than the socket buffers hold: the server is still sending when it dies.
+    await query(
+      url,
+      `INSERT INTO hashes (ref, case_id, item_id, role, algorithm, value, created_at)
+       SELECT 'h_' || g, $1, $2, 'full', 'pdq', decode(md5(g::text) || md5((-g)::text), 'hex'), now() FROM generate_series(1, 300000) g`,
+      [c.id, items[0]!.id],
+    );
+    const pages = store.indexPages({ pageSize: 100 });
+    const first = await pages.next();
+    expect(first.value?.rows).toBe(100);
+    await server.kill();
+    await expect(
+      (async () => {
+        for (;;) if ((await pages.next()).done) return 'finished';
+      })(),
+    ).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
   });
 });
 

@@ -13,7 +13,6 @@
  */
 import { RempartError } from '../../errors.js';
 import { newHashRef, newItemRef } from '../ids.js';
-import { type HashBatch, packBatch } from '../packed-pages.js';
 import type {
   Actor,
   AuditEntry,
@@ -28,9 +27,10 @@ import type {
   StoredItem,
   Store,
 } from '../types.js';
-import { DEFAULT_HASH_ROLE, HASH_BYTES, checkNewItems, detailText } from '../validation.js';
+import { DEFAULT_HASH_ROLE, checkNewItems, detailText } from '../validation.js';
 import { DEFAULT_POOL_SIZE, type Queryable, inTransaction, openPool, parseDatabaseUrl, queries, redactUrl } from './connection.js';
 import { ERASED_TABLES, VacuumEraser } from './erasure.js';
+import { copyIndexPages } from './index-copy.js';
 import { postgresExchangeRole } from './exchange.js';
 import { postgresFeedbackRole } from './feedback.js';
 import { postgresTakedownRole } from './takedown.js';
@@ -114,16 +114,6 @@ interface AuditRow {
   target: string | null;
   detail: Record<string, unknown> | null;
 }
-interface IndexPageRow {
-  n: number;
-  last: number | null;
-  ids: Buffer | null;
-  algorithms: string | null;
-  bytes: Buffer | null;
-}
-
-type IndexPage = HashBatch & { last: number };
-
 /** A change-log entry to append (its seq is handed out by appendChanges). */
 interface NewChange {
   op: 'add' | 'remove';
@@ -368,27 +358,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return rows[0]!;
   }
 
-  /** Keyset pages of the index's columns, each one aggregated row (a few objects per page). */
-  async function readIndexPage(afterId: number, pageSize: number): Promise<IndexPage | undefined> {
-    const { rows } = await db.query<IndexPageRow>(
-      `SELECT count(*)::int AS n, max(id) AS last,
-              string_agg(int8send(id), ''::bytea ORDER BY id) AS ids,
-              string_agg(algorithm, E'\\n' ORDER BY id) AS algorithms,
-              string_agg(value, ''::bytea ORDER BY id) AS bytes
-         FROM (SELECT id, algorithm, value FROM hashes WHERE id > $1 ORDER BY id LIMIT $2) page`,
-      [afterId, pageSize],
-    );
-    const row = rows[0];
-    if (!row || row.n === 0 || row.last === null) return undefined;
-    if (row.bytes?.byteLength !== row.n * HASH_BYTES || row.ids?.byteLength !== row.n * 8) {
-      throw new Error(`hash page of ${row.n} rows is malformed (${row.bytes?.byteLength ?? 0} value bytes)`);
-    }
-    const ids = new Array<number>(row.n);
-    for (let i = 0; i < row.n; i++) ids[i] = row.ids.readUInt32BE(8 * i) * 2 ** 32 + row.ids.readUInt32BE(8 * i + 4);
-    const bytes = new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength);
-    return { ids, algorithms: row.algorithms!.split('\n'), bytes, last: row.last };
-  }
-
   const store: Store = {
     backend: 'postgres',
     location,
@@ -550,24 +519,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
     },
     async *indexPages(options = {}) {
-      const after = options.afterId ?? 0;
       const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
       if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
         throw new RempartError('BAD_REQUEST', `page size must be a positive integer, got ${pageSize}`);
       }
-      const readAhead = (options.readAhead ?? 0) > 0;
-      let next: Promise<IndexPage | undefined> | undefined = readIndexPage(after, pageSize);
-      while (next) {
-        const page: IndexPage | undefined = await next;
-        if (page === undefined) return;
-        const more: boolean = page.ids.length === pageSize;
-        // Reading ahead: the next page's query runs while the consumer indexes this one
-        // (a failure is caught here only to surface when that page is awaited).
-        next = more && readAhead ? readIndexPage(page.last, pageSize) : undefined;
-        next?.catch(() => {});
-        yield packBatch(page);
-        if (more && !readAhead) next = readIndexPage(page.last, pageSize);
-      }
+      yield* copyIndexPages(pool, options.afterId ?? 0, pageSize, options.readAhead ?? 0);
     },
     async countHashes() {
       const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM hashes');
