@@ -278,7 +278,7 @@ describe('PostgreSQL index pages (one binary COPY)', () => {
        SELECT 'h_' || g, $1, $2, 'full', 'pdq', decode(md5(g::text) || md5((-g)::text), 'hex'), now() FROM generate_series(1, 300000) g`,
       [c.id, items[0]!.id],
     );
-    const pages = store.indexPages({ pageSize: 100 });
+    const pages = store.indexPages({ pageSize: 100 })[Symbol.asyncIterator]();
     const first = await pages.next();
     expect(first.value?.rows).toBe(100);
     await server.kill();
