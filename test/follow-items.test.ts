@@ -7,7 +7,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scene } from './helpers/photos.js';
+import { grainyScene } from './helpers/photos.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
 import { makeVideo } from './helpers/videos.js';
 
@@ -47,7 +47,7 @@ const matchFrames = (server: TestServer, key: string) =>
 const untagged = (matches: { source?: string }[]) => matches.map(({ source: _source, ...rest }) => rest);
 
 beforeAll(async () => {
-  const photo = await scene(17, 960, 720);
+  const photo = await grainyScene(17, 960, 720);
   cropped = await sharp(photo).extract({ left: 67, top: 22, width: 845, height: 612 }).png().toBuffer();
   [video, clip] = await Promise.all([makeVideo({ shots: SHOTS }), makeVideo({ shots: SHOTS, start: 1.3 })]);
 
