@@ -46,6 +46,23 @@ describe('one copy of each picture (dedupe.ts)', () => {
     expect(findCopies(prints).copyOf).toEqual([-1, 0, -1, -1]);
   });
 
+  it('does not take two nearly blank pictures for one (a faint outline on a transparent canvas)', async () => {
+    const faint = async (file: string, body: string) => {
+      const path = join(dir, file);
+      await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300">${body}</svg>`)).png().toFile(path);
+      return path;
+    };
+    // A faint frame keeps the whole canvas after trimming; inside it, a faint star or a faint circle.
+    const frame = '<rect x="1" y="1" width="298" height="298" fill="none" stroke="#e0e0e0" stroke-width="2"/>';
+    const prints = await Promise.all([
+      faint('f-star.png', `${frame}<polygon points="150,30 190,270 30,110 270,110 110,270" fill="none" stroke="#d8d8d8" stroke-width="3"/>`),
+      faint('f-mist.png', `${frame}<circle cx="150" cy="150" r="90" fill="none" stroke="#d8d8d8" stroke-width="3"/>`),
+    ].map(async (p) => fingerprint(await p)));
+    expect(findCopies(prints).copyOf).toEqual([-1, -1]);
+    // On absolute differences alone they would be one picture.
+    expect(findCopies(prints, { maxMeanDifference: 8, maxInkShare: Number.POSITIVE_INFINITY, maxAspectDifference: 0.1 }).copyOf).toEqual([-1, 0]);
+  });
+
   it('keeps an unreadable file apart', async () => {
     const prints = [await fingerprint(join(dir, 'missing.png')), await fingerprint(await drawing('e.png', 200, 0, '#30a030'))];
     expect(prints[0]).toBeUndefined();

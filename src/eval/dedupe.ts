@@ -7,8 +7,9 @@
  * white), its uniform margins trimmed, and the rest shrunk to a 32 × 32 RGB thumbnail,
  * whatever its size and aspect; two images are one picture when their content has nearly
  * the same aspect and their thumbnails differ by at most a few levels per channel on
- * average. The first copy (photos first, then the distractor packages in their order) is
- * kept. Thumbnails are fingerprints of images, never images, but they stay in memory.
+ * average, and by at most a tenth of the fainter one's ink (nearly blank pictures are not
+ * all one picture). The first copy (photos first, then the distractor packages in their
+ * order) is kept. The corpus is public Debian artwork: thumbnails may be cached on disk.
  */
 import sharp from 'sharp';
 
@@ -18,11 +19,17 @@ export const THUMB_SIDE = 32;
 export interface DedupeRules {
   /** Largest mean absolute difference of the thumbnails (levels 0..255, over every channel). */
   maxMeanDifference: number;
+  /**
+   * Largest mean difference as a share of the fainter thumbnail's ink (its mean distance from
+   * white): two nearly blank pictures (a faint star, a wisp of mist, flattened on white) differ
+   * by little in absolute terms and are still different pictures.
+   */
+  maxInkShare: number;
   /** Largest ratio between the two contents' aspect ratios (width / height), minus one. */
   maxAspectDifference: number;
 }
 
-export const DEFAULT_DEDUPE_RULES: DedupeRules = { maxMeanDifference: 8, maxAspectDifference: 0.1 };
+export const DEFAULT_DEDUPE_RULES: DedupeRules = { maxMeanDifference: 8, maxInkShare: 0.1, maxAspectDifference: 0.1 };
 
 export interface Fingerprint {
   /** Width / height of the trimmed content. */
@@ -88,6 +95,7 @@ export interface DedupeResult {
 export function findCopies(prints: readonly (Fingerprint | undefined)[], rules: DedupeRules = DEFAULT_DEDUPE_RULES): DedupeResult {
   const n = prints.length;
   const coarseOf = prints.map((p) => (p ? coarse(p.thumb) : undefined));
+  const inkOf = prints.map((p) => (p ? p.thumb.reduce((sum, v) => sum + 255 - v, 0) / p.thumb.length : 0));
   const copyOf = new Array<number>(n).fill(-1);
   const firsts: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -96,12 +104,13 @@ export function findCopies(prints: readonly (Fingerprint | undefined)[], rules: 
     if (!p || !c) continue;
     for (const j of firsts) {
       const q = prints[j]!;
+      const limit = Math.min(rules.maxMeanDifference, rules.maxInkShare * Math.min(inkOf[i]!, inkOf[j]!));
       if (Math.abs(Math.log(p.aspect / q.aspect)) > Math.log1p(rules.maxAspectDifference)) continue;
       const d = coarseOf[j]!;
       let coarseSum = 0;
       for (let k = 0; k < 16; k++) coarseSum += Math.abs(c[k]! - d[k]!);
-      if (coarseSum / 16 > rules.maxMeanDifference) continue;
-      if (meanDifference(p.thumb, q.thumb, rules.maxMeanDifference) <= rules.maxMeanDifference) {
+      if (coarseSum / 16 > limit) continue;
+      if (meanDifference(p.thumb, q.thumb, limit) <= limit) {
         copyOf[i] = j;
         break;
       }

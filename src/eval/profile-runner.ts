@@ -191,33 +191,48 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
   };
 }
 
-/** Bumped when the fingerprint or the comparison changes. */
-const DEDUPE_VERSION = 1;
+/** Bumped when the comparison changes (DEDUPE_PRINTS_VERSION: when the fingerprint does). */
+const DEDUPE_VERSION = 2;
+const DEDUPE_PRINTS_VERSION = 1;
 
 /**
  * Which files copy an earlier one (dedupe.ts), remembered per file list and rules in the
- * corpus cache (indices only: no fingerprint is written anywhere).
+ * corpus cache; each file's fingerprint is cached too (public Debian artwork and the photo
+ * corpus, both on disk already), keyed by path, size and time.
  */
 export async function corpusCopies(paths: readonly string[], rules: DedupeRules, corpusDir: string, log: (line: string) => void): Promise<number[]> {
-  const key = createHash('sha256')
-    .update(JSON.stringify([DEDUPE_VERSION, rules, paths.map((p) => [p, statSync(p).size, statSync(p).mtimeMs])]))
-    .digest('hex')
-    .slice(0, 32);
+  const stamp = (p: string) => {
+    const st = statSync(p);
+    return `${p}|${st.size}|${st.mtimeMs}`;
+  };
+  const stamps = paths.map(stamp);
+  const key = createHash('sha256').update(JSON.stringify([DEDUPE_VERSION, DEDUPE_PRINTS_VERSION, rules, stamps])).digest('hex').slice(0, 32);
+  mkdirSync(join(corpusDir, 'cache'), { recursive: true });
   const file = join(corpusDir, 'cache', `copies-${key}.json`);
   if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { copyOf: number[] }).copyOf;
+  const printsFile = join(corpusDir, 'cache', `fingerprints-v${DEDUPE_PRINTS_VERSION}.json`);
+  const known = existsSync(printsFile) ? (JSON.parse(readFileSync(printsFile, 'utf8')) as Record<string, { a: number; t: string } | null>) : {};
   const prints: (Fingerprint | undefined)[] = new Array(paths.length);
   let next = 0;
+  let made = 0;
   const started = performance.now();
   const one = async (): Promise<void> => {
     for (let i = next++; i < paths.length; i = next++) {
-      prints[i] = await fingerprint(paths[i]!);
-      if ((i + 1) % 2000 === 0) log(`fingerprints: ${i + 1} of ${paths.length}`);
+      const held = known[stamps[i]!];
+      if (held !== undefined) {
+        prints[i] = held ? { aspect: held.a, thumb: new Uint8Array(Buffer.from(held.t, 'base64')) } : undefined;
+        continue;
+      }
+      const print = await fingerprint(paths[i]!);
+      prints[i] = print;
+      known[stamps[i]!] = print ? { a: print.aspect, t: Buffer.from(print.thumb).toString('base64') } : null;
+      if (++made % 2000 === 0) log(`fingerprints: ${made} made`);
     }
   };
   await Promise.all(Array.from({ length: 4 }, one));
+  if (made > 0) writeFileSync(printsFile, JSON.stringify(known));
   const { copyOf } = findCopies(prints, rules);
-  log(`fingerprints and comparison of ${paths.length} files: ${Math.round((performance.now() - started) / 1000)} s`);
-  mkdirSync(join(corpusDir, 'cache'), { recursive: true });
+  log(`fingerprints (${made} made) and comparison of ${paths.length} files: ${Math.round((performance.now() - started) / 1000)} s`);
   writeFileSync(file, JSON.stringify({ copyOf }));
   return copyOf;
 }
