@@ -7,6 +7,7 @@ import { addPlatformByCli, runCli } from './helpers/process.js';
 import { seededRandom } from './helpers/random.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
+import { PlatformSettingsService } from '../src/service/platform-settings.js';
 import { operator } from './store-helpers.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -168,5 +169,38 @@ describe.each(STORE_BACKENDS)('platform settings role: $backend', (backend) => {
       ['A', { changes: { pdq: 20, blockhash: 5 } }],
       ['A', { changes: { pdq: 18, blockhash: null } }],
     ]);
+  });
+});
+
+describe.each(STORE_BACKENDS)('platform thresholds on the match path: $backend', (backend) => {
+  it('are read from the store at most once per 2 s per platform; a change here applies at once, one through another replica within 2 s', async () => {
+    const handle = await backend.open();
+    const platform = await handle.store.addPlatform({ name: 'P', keyId: 'tp', keyHash: 'h' }, operator);
+    let clock = 1_000_000;
+    let reads = 0;
+    const other = await handle.openAnother();
+    const counted: typeof other = Object.assign(Object.create(Object.getPrototypeOf(other)) as typeof other, other, {
+      platformThresholds: (id: number) => {
+        reads++;
+        return other.platformThresholds(id);
+      },
+    });
+    const here = new PlatformSettingsService(handle.store, { pdq: 31 }, { pdq: 31 }, () => clock);
+    const replica = new PlatformSettingsService(counted, { pdq: 31 }, { pdq: 31 }, () => clock);
+
+    expect((await replica.effectiveThresholds(platform)).pdq).toBe(31);
+    expect((await replica.effectiveThresholds(platform)).pdq).toBe(31);
+    expect(reads).toBe(1);
+
+    await here.setThresholds(platform, { pdq: 20 }, operator);
+    expect((await here.effectiveThresholds(platform)).pdq).toBe(20); // this process: at once
+    clock += 1_999;
+    expect((await replica.effectiveThresholds(platform)).pdq).toBe(31); // the other: its read of 2 s ago
+    clock += 1;
+    expect((await replica.effectiveThresholds(platform)).pdq).toBe(20);
+    expect(reads).toBe(2);
+
+    await replica.setThresholds(platform, { pdq: 25 }, operator);
+    expect((await replica.effectiveThresholds(platform)).pdq).toBe(25);
   });
 });

@@ -2,6 +2,10 @@ import { RempartError } from '../errors.js';
 import { listAlgorithms } from '../hashing/index.js';
 import type { PlatformSettingsStore } from '../store/platform-settings.js';
 import type { Actor, PlatformRecord } from '../store/types.js';
+import { PLATFORM_KEY_CACHE_MS } from './platforms.js';
+
+/** Platforms whose chosen thresholds are kept in memory at most (then the cache starts over). */
+const CHOSEN_CACHE_ENTRIES = 10_000;
 
 export interface ThresholdView {
   /** The bank's threshold (what a platform gets unless it chooses). */
@@ -20,15 +24,24 @@ export interface ThresholdView {
  * operator who later lowers the maximum lowers every choice above it at once.
  */
 export class PlatformSettingsService {
+  /**
+   * Each platform's choice as read at most PLATFORM_KEY_CACHE_MS ago, for the match path:
+   * on PostgreSQL a read per /v1/match was a database round trip on every upload checked.
+   * A change through this process applies at once; through another replica, within that
+   * time, as a key's revocation does.
+   */
+  private readonly chosenCache = new Map<number, { chosen: Record<string, number>; readAt: number }>();
+
   constructor(
     private readonly store: PlatformSettingsStore,
     private readonly bank: Readonly<Record<string, number>>,
     private readonly maximums: Readonly<Record<string, number>>,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The thresholds this platform's matches use, per algorithm. */
   async effectiveThresholds(platform: Pick<PlatformRecord, 'id'>): Promise<Record<string, number>> {
-    const chosen = await this.store.platformThresholds(platform.id);
+    const chosen = await this.chosenRecently(platform.id);
     const effective: Record<string, number> = { ...this.bank };
     for (const [algorithm, threshold] of Object.entries(chosen)) {
       if (algorithm in effective) effective[algorithm] = Math.min(threshold, this.maximumOf(algorithm));
@@ -72,7 +85,18 @@ export class PlatformSettingsService {
       checked[algorithm] = value;
     }
     await this.store.setPlatformThresholds(platform.id, checked, actor);
+    this.chosenCache.delete(platform.id);
     return this.describe(platform);
+  }
+
+  private async chosenRecently(platformId: number): Promise<Record<string, number>> {
+    const now = this.now();
+    const cached = this.chosenCache.get(platformId);
+    if (cached && now - cached.readAt < PLATFORM_KEY_CACHE_MS) return cached.chosen;
+    const chosen = await this.store.platformThresholds(platformId);
+    if (this.chosenCache.size >= CHOSEN_CACHE_ENTRIES) this.chosenCache.clear();
+    this.chosenCache.set(platformId, { chosen, readAt: now });
+    return chosen;
   }
 
   private maximumOf(algorithm: string): number {
