@@ -24,7 +24,11 @@ async function regionsFigure(photo: string, out: string): Promise<void> {
       const x = h.box.x0 * width;
       const y = h.box.y0 * height;
       const dash = h.role === 'window' ? ' stroke-dasharray="6 4"' : '';
-      return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${((h.box.x1 - h.box.x0) * width).toFixed(1)}" height="${((h.box.y1 - h.box.y0) * height).toFixed(1)}" fill="none" stroke="${COLOURS[h.role]}" stroke-width="2"${dash}/>`;
+      const w = (h.box.x1 - h.box.x0) * width;
+      const hh = (h.box.y1 - h.box.y0) * height;
+      // Upright hashes: the box turned about its centre by the content's orientation.
+      const turn = h.angle === undefined ? '' : ` transform="rotate(${((h.angle * 180) / Math.PI).toFixed(2)} ${(x + w / 2).toFixed(1)} ${(y + hh / 2).toFixed(1)})"`;
+      return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${w.toFixed(1)}" height="${hh.toFixed(1)}" fill="none" stroke="${COLOURS[h.role]}" stroke-width="2"${dash}${turn}/>`;
     });
   const legend = ['window', 'region']
     .map((role, i) => `<rect x="10" y="${10 + i * 22}" width="14" height="14" fill="${COLOURS[role]}"/><text x="30" y="${22 + i * 22}" font-family="sans-serif" font-size="14" fill="white" stroke="black" stroke-width="0.4">${role} (${set.filter((h) => h.role === role).length})</text>`)
