@@ -49,18 +49,8 @@ export const followedHashFromRow = (r: FollowedHashRow): FollowedHash => ({
 export const detailOf = (detail: FollowedHashRow['detail']): Record<string, unknown> | null =>
   typeof detail === 'string' ? (JSON.parse(detail) as Record<string, unknown>) : detail;
 
-export type FollowedChange =
-  | {
-      op: 'add';
-      ref: string;
-      itemRef: string;
-      role: string;
-      detail: Record<string, unknown> | null;
-      algorithm: string;
-      bytes: Uint8Array;
-      quality: number | null;
-    }
-  | { op: 'remove'; ref: string };
+/** A change read from a source's feed: an add carries the hash as it will be held, less the local ids. */
+export type FollowedChange = ({ op: 'add' } & Omit<FollowedHash, 'id' | 'sourceId'>) | { op: 'remove'; ref: string };
 
 export interface FollowedFacts {
   ref: string;
