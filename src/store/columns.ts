@@ -43,3 +43,8 @@ export const sqliteColumns: Columns<SqliteColumnTypes> = {
 export function timeOrNull<C extends ColumnTypes>(columns: Columns<C>, value: C['time'] | null): string | null {
   return value === null ? null : columns.time(value);
 }
+
+/** A nullable JSON document, parsed, or null. */
+export function jsonOrNull<C extends ColumnTypes, T>(columns: Columns<C>, value: C['json'] | null): T | null {
+  return value === null ? null : columns.json<T>(value);
+}

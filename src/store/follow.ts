@@ -1,3 +1,4 @@
+import { type ColumnTypes, type Columns, jsonOrNull } from './columns.js';
 import type { FeedbackValue, NewFeedback } from './feedback.js';
 /**
  * A follower's copy of other Rempart banks (`serve --follow`): per source, the cursor in its
@@ -20,8 +21,8 @@ export interface FollowedHash {
   quality: number | null;
 }
 
-/** A row of `followed_hashes` as both backends return it (same columns, same types). */
-export interface FollowedHashRow {
+/** A row of `followed_hashes` as a backend returns it (its `detail` is the backend's JSON column). */
+export interface FollowedHashRow<C extends ColumnTypes> {
   id: number;
   source_id: number;
   ref: string;
@@ -30,24 +31,21 @@ export interface FollowedHashRow {
   algorithm: string;
   value: Uint8Array;
   quality: number | null;
-  /** JSON text on SQLite, jsonb (parsed) on PostgreSQL. */
-  detail: string | Record<string, unknown> | null;
+  detail: C['json'] | null;
 }
 
-export const followedHashFromRow = (r: FollowedHashRow): FollowedHash => ({
+/** The row mapper for a backend, fed its column normaliser. */
+export const followedHashFromRow = <C extends ColumnTypes>(columns: Columns<C>) => (r: FollowedHashRow<C>): FollowedHash => ({
   id: r.id,
   sourceId: r.source_id,
   ref: r.ref,
   itemRef: r.item_ref,
   role: r.role,
-  detail: detailOf(r.detail),
+  detail: jsonOrNull<C, Record<string, unknown>>(columns, r.detail),
   algorithm: r.algorithm,
   bytes: new Uint8Array(r.value),
   quality: r.quality,
 });
-
-export const detailOf = (detail: FollowedHashRow['detail']): Record<string, unknown> | null =>
-  typeof detail === 'string' ? (JSON.parse(detail) as Record<string, unknown>) : detail;
 
 /** A change read from a source's feed: an add carries the hash as it will be held, less the local ids. */
 export type FollowedChange = ({ op: 'add' } & Omit<FollowedHash, 'id' | 'sourceId'>) | { op: 'remove'; ref: string };

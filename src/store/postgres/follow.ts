@@ -1,8 +1,11 @@
 /** PostgreSQL side of the follower's role (see ../follow.ts, and ../sqlite/follow.ts). */
 import type pg from 'pg';
+import { type PostgresColumnTypes, jsonOrNull, postgresColumns } from '../columns.js';
 import type { FeedbackValue } from '../feedback.js';
 import { type FollowStore, type FollowedChange, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
 import { inTransaction, queries } from './connection.js';
+
+const followedHash = followedHashFromRow(postgresColumns);
 
 type Add = Extract<FollowedChange, { op: 'add' }>;
 
@@ -57,11 +60,11 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { on
                 adds.map((c) => c.quality),
               ],
             );
-            const { rows } = await client.query<FollowedHashRow>(
+            const { rows } = await client.query<FollowedHashRow<PostgresColumnTypes>>(
               'SELECT * FROM followed_hashes WHERE source_id = $1 AND ref = ANY($2::text[]) ORDER BY id',
               [sourceId, refs],
             );
-            for (const row of rows) added.set(row.ref, followedHashFromRow(row));
+            for (const row of rows) added.set(row.ref, followedHash(row));
           } else {
             const { rows } = await client.query<{ id: number }>(
               `WITH gone AS (DELETE FROM followed_hashes WHERE source_id = $1 AND ref = ANY($2::text[]) RETURNING source_id, ref, id),
@@ -110,18 +113,18 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { on
       if (ids.length > 0) await db.query('DELETE FROM followed_feedback WHERE id = ANY($1::bigint[])', [ids]);
     },
     async followedPage(afterId, limit) {
-      const { rows } = await db.query<FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
-      return rows.map(followedHashFromRow);
+      const { rows } = await db.query<FollowedHashRow<PostgresColumnTypes>>('SELECT * FROM followed_hashes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+      return rows.map(followedHash);
     },
     async followedFacts(ids) {
       const out = new Map<number, FollowedFacts>();
       if (ids.length === 0) return out;
-      const { rows } = await db.query<{ id: number; ref: string; item_ref: string; role: string; detail: Record<string, unknown> | null; algorithm: string; url: string }>(
+      const { rows } = await db.query<{ id: number; ref: string; item_ref: string; role: string; detail: PostgresColumnTypes['json'] | null; algorithm: string; url: string }>(
         `SELECT f.id, f.ref, f.item_ref, f.role, f.detail, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
           WHERE f.id = ANY($1::bigint[])`,
         [ids],
       );
-      for (const r of rows) out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: r.detail, algorithm: r.algorithm, source: r.url });
+      for (const r of rows) out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: jsonOrNull(postgresColumns, r.detail), algorithm: r.algorithm, source: r.url });
       return out;
     },
   };

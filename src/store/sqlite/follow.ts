@@ -1,7 +1,10 @@
 /** SQLite side of the follower's role (see ../follow.ts). */
 import type Database from 'better-sqlite3';
+import { type SqliteColumnTypes, jsonOrNull, sqliteColumns } from '../columns.js';
 import type { FeedbackValue } from '../feedback.js';
-import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, detailOf, followedHashFromRow } from '../follow.js';
+import { type FollowStore, type FollowedFacts, type FollowedHash, type FollowedHashRow, followedHashFromRow } from '../follow.js';
+
+const followedHash = followedHashFromRow(sqliteColumns);
 
 
 export function sqliteFollowRole(db: Database.Database, iso: () => string): FollowStore {
@@ -9,17 +12,17 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
     source: db.prepare<[string], { id: number; cursor: number }>('SELECT id, cursor FROM follow_sources WHERE url = ?'),
     addSource: db.prepare('INSERT INTO follow_sources (url, cursor, updated_at) VALUES (?, 0, ?) ON CONFLICT (url) DO NOTHING'),
     // A ref removed before (by this or another process) is not added back by a replayed page.
-    add: db.prepare<[number, string, string, string, string | null, string, Buffer, number | null, number, string], FollowedHashRow>(
+    add: db.prepare<[number, string, string, string, string | null, string, Buffer, number | null, number, string], FollowedHashRow<SqliteColumnTypes>>(
       `INSERT INTO followed_hashes (source_id, ref, item_ref, role, detail, algorithm, value, quality)
        SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM followed_removals WHERE source_id = ? AND ref = ?)
        ON CONFLICT (source_id, ref) DO NOTHING RETURNING *`,
     ),
-    held: db.prepare<[number, string], FollowedHashRow>('SELECT * FROM followed_hashes WHERE source_id = ? AND ref = ?'),
+    held: db.prepare<[number, string], FollowedHashRow<SqliteColumnTypes>>('SELECT * FROM followed_hashes WHERE source_id = ? AND ref = ?'),
     remove: db.prepare<[number, string], { id: number }>('DELETE FROM followed_hashes WHERE source_id = ? AND ref = ? RETURNING id'),
     keepRemoval: db.prepare('INSERT INTO followed_removals (source_id, ref, id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
     removedBefore: db.prepare<[number, string], { id: number }>('SELECT id FROM followed_removals WHERE source_id = ? AND ref = ?'),
     moveCursor: db.prepare('UPDATE follow_sources SET cursor = ?, updated_at = ? WHERE id = ? AND cursor <= ?'),
-    page: db.prepare<[number, number], FollowedHashRow>('SELECT * FROM followed_hashes WHERE id > ? ORDER BY id LIMIT ?'),
+    page: db.prepare<[number, number], FollowedHashRow<SqliteColumnTypes>>('SELECT * FROM followed_hashes WHERE id > ? ORDER BY id LIMIT ?'),
     sourceOfRef: db.prepare<[string, string], { source_id: number }>(
       `SELECT DISTINCT source_id FROM followed_hashes WHERE ref = ? OR item_ref = ?`,
     ),
@@ -43,7 +46,7 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
         const row =
           sql.add.get(sourceId, c.ref, c.itemRef, c.role, c.detail === null ? null : JSON.stringify(c.detail), c.algorithm, Buffer.from(c.bytes), c.quality, sourceId, c.ref) ??
           sql.held.get(sourceId, c.ref);
-        if (row) added.set(c.ref, followedHashFromRow(row));
+        if (row) added.set(c.ref, followedHash(row));
       } else {
         const row = sql.remove.get(sourceId, c.ref);
         if (row) sql.keepRemoval.run(sourceId, c.ref, row.id);
@@ -85,13 +88,13 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
       return applyTx(sourceId, changes, cursor);
     },
     async followedPage(afterId, limit) {
-      return sql.page.all(afterId, limit).map(followedHashFromRow);
+      return sql.page.all(afterId, limit).map(followedHash);
     },
     async followedFacts(ids) {
       const out = new Map<number, FollowedFacts>();
       if (ids.length === 0) return out;
       for (const r of sql.facts.all(JSON.stringify(ids))) {
-        out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: detailOf(r.detail), algorithm: r.algorithm, source: r.url });
+        out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: jsonOrNull(sqliteColumns, r.detail), algorithm: r.algorithm, source: r.url });
       }
       return out;
     },
