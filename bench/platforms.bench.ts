@@ -88,6 +88,63 @@ function startFollower(dataDir: string, source: string, key: string, env: Record
   });
 }
 
+/** A follower process, ready (its catch-up done), with a platform key of its own to query it. */
+interface RunningFollower {
+  catchUpSeconds: number;
+  /** Whether the follower matches this PDQ value now. */
+  matches(value: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a follower of `source` on `dataDir` (its store: SQLite there, or the database named
+ * in `env`) and waits until it has caught up with the whole bank.
+ */
+async function launchFollower(dataDir: string, source: string, followKey: string, env: Record<string, string> = {}): Promise<RunningFollower> {
+  const added = spawnSync(process.execPath, [CLI, 'platform', 'add', 'Uploads', '--json', '--data-dir', dataDir], {
+    env: { ...process.env, REMPART_SECRET_COST: '10', ...env },
+    encoding: 'utf8',
+  });
+  const localKey = JSON.parse(added.stdout).apiKey as string;
+  const t = performance.now();
+  const { child, url } = await startFollower(dataDir, source, followKey, env);
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+  try {
+    while ((await fetch(`${url}/health/ready`)).status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    catchUpSeconds: (performance.now() - t) / 1000,
+    async matches(value) {
+      const res = await fetch(`${url}/v1/match`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${localKey}` },
+        body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value }] }),
+      });
+      return ((await res.json()) as { results: { matches: unknown[] }[] }).results[0]!.matches.length > 0;
+    },
+    stop,
+  };
+}
+
+/** Registers one PDQ value on the source as a victim would; resolves when the source has answered. */
+async function register(source: string, value: string): Promise<void> {
+  const created = await fetch(`${source}/v1/cases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value, quality: 90 }] }),
+  });
+  if (created.status !== 201) throw new Error(`registration: ${created.status} ${await created.text()}`);
+}
+
+const waitFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const summary = (values: number[]) => ({ p50: round(pct(values, 0.5)), p90: round(pct(values, 0.9)), p99: round(pct(values, 0.99)), max: round(Math.max(...values)) });
+
 async function main(): Promise<void> {
   const startLoad = os.loadavg()[0]!;
   const results: Record<string, unknown> = { hashes: HASHES, samples: SAMPLES };
@@ -169,24 +226,9 @@ async function main(): Promise<void> {
 
     // A follower in its own process: initial catch-up of the whole bank.
     followerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-bench-'));
-    const added = spawnSync(process.execPath, [CLI, 'platform', 'add', 'Uploads', '--json', '--data-dir', followerDir], {
-      env: { ...process.env, REMPART_SECRET_COST: '10' },
-      encoding: 'utf8',
-    });
-    const localKey = JSON.parse(added.stdout).apiKey as string;
-    t = performance.now();
-    const follower = await startFollower(followerDir, source.url, followerKey);
-    stopFollower = async () => {
-      follower.child.kill('SIGTERM');
-      await new Promise((resolve) => follower.child.once('exit', resolve));
-    };
-    for (;;) {
-      const ready = await fetch(`${follower.url}/health/ready`);
-      if (ready.status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    seconds = (performance.now() - t) / 1000;
-    results.followerCatchUp = { hashes: HASHES, seconds: round(seconds, 2), perSecond: Math.round(HASHES / seconds) };
+    let follower = await launchFollower(followerDir, source.url, followerKey);
+    stopFollower = follower.stop;
+    results.followerCatchUp = { hashes: HASHES, seconds: round(follower.catchUpSeconds, 2), perSecond: Math.round(HASHES / follower.catchUpSeconds) };
 
     // Convergence and webhook latency, one registration at a time.
     const registration: number[] = [];
@@ -194,47 +236,30 @@ async function main(): Promise<void> {
     const webhook: number[] = [];
     const matchRoundTrip: number[] = [];
     const loopbackPost: number[] = [];
-    const matchOnFollower = async (value: string) => {
-      const res = await fetch(`${follower.url}/v1/match`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${localKey}` },
-        body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value }] }),
-      });
-      return ((await res.json()) as { results: { matches: unknown[] }[] }).results[0]!.matches.length > 0;
-    };
     const hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
     for (let i = 0; i < SAMPLES; i++) {
       const value = randomBytes(32).toString('hex');
       const hooksBefore = arrivals.length;
       const sent = performance.now();
-      const created = await fetch(`${source.url}/v1/cases`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value, quality: 90 }] }),
-      });
-      if (created.status !== 201) throw new Error(`registration: ${created.status} ${await created.text()}`);
+      await register(source.url, value);
       const answered = performance.now();
       registration.push(answered - sent);
-      for (;;) {
-        if (await matchOnFollower(value)) break;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
+      while (!(await follower.matches(value))) await waitFor(2);
       convergence.push(performance.now() - answered);
-      while (arrivals.length === hooksBefore) await new Promise((resolve) => setTimeout(resolve, 1));
+      while (arrivals.length === hooksBefore) await waitFor(1);
       webhook.push(arrivals[hooksBefore]! - answered);
       // Let the coalesced announcements of this sample settle before the next.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor(20);
       arrivals.length = 0;
       // Baselines, same conditions: a match the follower answers from what it has, a bare POST.
       let b = performance.now();
-      if (!(await matchOnFollower(value))) throw new Error('the follower lost a hash');
+      if (!(await follower.matches(value))) throw new Error('the follower lost a hash');
       matchRoundTrip.push(performance.now() - b);
       b = performance.now();
       const posted = await fetch(`${hookUrl}/baseline`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ after: i, cursor: i + 1 }) });
       await posted.arrayBuffer();
       loopbackPost.push(performance.now() - b);
     }
-    const summary = (values: number[]) => ({ p50: round(pct(values, 0.5)), p90: round(pct(values, 0.9)), p99: round(pct(values, 0.99)), max: round(Math.max(...values)) });
     results.registrationMs = summary(registration);
     results.convergenceMs = summary(convergence);
     results.webhookMs = summary(webhook);
@@ -246,50 +271,21 @@ async function main(): Promise<void> {
       await stopFollower();
       stopFollower = undefined;
       postgres = await startPostgresServer();
-      const env = { REMPART_DATABASE_URL: postgres.url() };
       postgresFollowerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-follower-pg-bench-'));
-      const pgAdded = spawnSync(process.execPath, [CLI, 'platform', 'add', 'Uploads', '--json', '--data-dir', postgresFollowerDir], {
-        env: { ...process.env, REMPART_SECRET_COST: '10', ...env },
-        encoding: 'utf8',
-      });
-      const pgKey = JSON.parse(pgAdded.stdout).apiKey as string;
-      t = performance.now();
-      const pgFollower = await startFollower(postgresFollowerDir, source.url, followerKey, env);
-      stopFollower = async () => {
-        pgFollower.child.kill('SIGTERM');
-        await new Promise((resolve) => pgFollower.child.once('exit', resolve));
-      };
-      for (;;) {
-        const ready = await fetch(`${pgFollower.url}/health/ready`);
-        if (ready.status === 200) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      seconds = (performance.now() - t) / 1000;
-      results.postgresFollowerCatchUp = { hashes: HASHES, seconds: round(seconds, 2), perSecond: Math.round(HASHES / seconds) };
+      follower = await launchFollower(postgresFollowerDir, source.url, followerKey, { REMPART_DATABASE_URL: postgres.url() });
+      stopFollower = follower.stop;
+      results.postgresFollowerCatchUp = { hashes: HASHES, seconds: round(follower.catchUpSeconds, 2), perSecond: Math.round(HASHES / follower.catchUpSeconds) };
       const pgConvergence: number[] = [];
       const pgMatchRoundTrip: number[] = [];
-      const matchOnPg = async (value: string) => {
-        const res = await fetch(`${pgFollower.url}/v1/match`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${pgKey}` },
-          body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value }] }),
-        });
-        return ((await res.json()) as { results: { matches: unknown[] }[] }).results[0]!.matches.length > 0;
-      };
       for (let i = 0; i < SAMPLES; i++) {
         const value = randomBytes(32).toString('hex');
-        const created = await fetch(`${source.url}/v1/cases`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ hashes: [{ algorithm: 'pdq', value, quality: 90 }] }),
-        });
-        if (created.status !== 201) throw new Error(`registration: ${created.status} ${await created.text()}`);
+        await register(source.url, value);
         const answered = performance.now();
-        while (!(await matchOnPg(value))) await new Promise((resolve) => setTimeout(resolve, 2));
+        while (!(await follower.matches(value))) await waitFor(2);
         pgConvergence.push(performance.now() - answered);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await waitFor(20);
         const b = performance.now();
-        if (!(await matchOnPg(value))) throw new Error('the PostgreSQL follower lost a hash');
+        if (!(await follower.matches(value))) throw new Error('the PostgreSQL follower lost a hash');
         pgMatchRoundTrip.push(performance.now() - b);
       }
       results.postgresFollowerConvergenceMs = summary(pgConvergence);
