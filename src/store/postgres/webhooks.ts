@@ -6,40 +6,22 @@
  * sent by one replica at a time and no replica waits for another.
  */
 import type pg from 'pg';
-import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookStore } from '../webhooks.js';
+import { type PostgresColumnTypes, postgresColumns } from '../columns.js';
+import {
+  type AttemptRow as AttemptRowOf,
+  DELIVERY_COLUMNS as DELIVERY_COLUMN_LIST,
+  type DeliveryRow as DeliveryRowOf,
+  type EndpointRow as EndpointRowOf,
+  webhookRowMappers,
+} from '../webhook-rows.js';
+import type { WebhookStore } from '../webhooks.js';
 import { inTransaction } from './connection.js';
 
-interface EndpointRow {
-  platform_id: number;
-  url: string;
-  secret_sealed: string;
-  created_at: Date;
-  updated_at: Date;
-}
-interface DeliveryRow {
-  id: number;
-  ref: string;
-  platform_id: number;
-  event_type: string;
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: Date;
-  created_at: Date;
-  delivered_at: Date | null;
-  last_error: string | null;
-}
-interface AttemptRow {
-  id: number;
-  delivery_id: number;
-  at: Date;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-}
-
-const DELIVERY_COLUMNS =
-  'id, ref, platform_id, event_type, body, status, attempts, next_attempt_at, created_at, delivered_at, last_error';
+type EndpointRow = EndpointRowOf<PostgresColumnTypes>;
+type DeliveryRow = DeliveryRowOf<PostgresColumnTypes>;
+type AttemptRow = AttemptRowOf<PostgresColumnTypes>;
+const { endpoint: toEndpoint, delivery: toDelivery, attempt: toAttempt } = webhookRowMappers(postgresColumns);
+const DELIVERY_COLUMNS = DELIVERY_COLUMN_LIST.join(', ');
 
 export function postgresWebhookRole(pool: pg.Pool, now: () => Date): WebhookStore {
   return {
@@ -82,7 +64,7 @@ export function postgresWebhookRole(pool: pg.Pool, now: () => Date): WebhookStor
             FOR UPDATE SKIP LOCKED)
          UPDATE webhook_deliveries d SET lease_until = $2 FROM due
           WHERE d.id = due.id AND d.status = 'pending' AND (d.lease_until IS NULL OR d.lease_until <= $1)
-          RETURNING ${DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`,
+          RETURNING ${DELIVERY_COLUMN_LIST.map((c) => `d.${c}`).join(', ')}`,
         [at, leaseUntil, limit],
       );
       return rows.sort((a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime() || a.id - b.id).map(toDelivery);
@@ -147,14 +129,7 @@ export function postgresWebhookRole(pool: pg.Pool, now: () => Date): WebhookStor
     },
     async listAttempts(deliveryId) {
       const { rows } = await pool.query<AttemptRow>('SELECT * FROM webhook_attempts WHERE delivery_id = $1 ORDER BY id', [deliveryId]);
-      return rows.map((row) => ({
-        id: row.id,
-        deliveryId: row.delivery_id,
-        at: row.at.toISOString(),
-        statusCode: row.status_code,
-        error: row.error,
-        durationMs: row.duration_ms,
-      }));
+      return rows.map(toAttempt);
     },
     async requeueDelivery(ref, at) {
       const result = await pool.query(
@@ -163,31 +138,5 @@ export function postgresWebhookRole(pool: pg.Pool, now: () => Date): WebhookStor
       );
       return (result.rowCount ?? 0) > 0;
     },
-  };
-}
-
-function toEndpoint(row: EndpointRow): WebhookEndpoint {
-  return {
-    platformId: row.platform_id,
-    url: row.url,
-    secretSealed: row.secret_sealed,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
-function toDelivery(row: DeliveryRow): WebhookDelivery {
-  return {
-    id: row.id,
-    ref: row.ref,
-    platformId: row.platform_id,
-    eventType: row.event_type,
-    body: row.body,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at.toISOString(),
-    createdAt: row.created_at.toISOString(),
-    deliveredAt: row.delivered_at?.toISOString() ?? null,
-    lastError: row.last_error,
   };
 }

@@ -1,6 +1,14 @@
 /** The WebhookStore role on SQLite (tables from migration `webhooks`, below). */
 import type Database from 'better-sqlite3';
-import type { DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStore } from '../webhooks.js';
+import { type SqliteColumnTypes, sqliteColumns } from '../columns.js';
+import {
+  type AttemptRow as AttemptRowOf,
+  DELIVERY_COLUMNS as DELIVERY_COLUMN_LIST,
+  type DeliveryRow as DeliveryRowOf,
+  type EndpointRow as EndpointRowOf,
+  webhookRowMappers,
+} from '../webhook-rows.js';
+import type { WebhookAttempt, WebhookStore } from '../webhooks.js';
 
 export const WEBHOOKS_MIGRATION_SQL = `
   CREATE TABLE webhook_endpoints (
@@ -39,37 +47,11 @@ export const WEBHOOKS_MIGRATION_SQL = `
   CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);
 `;
 
-interface EndpointRow {
-  platform_id: number;
-  url: string;
-  secret_sealed: string;
-  created_at: string;
-  updated_at: string;
-}
-interface DeliveryRow {
-  id: number;
-  ref: string;
-  platform_id: number;
-  event_type: string;
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string;
-  created_at: string;
-  delivered_at: string | null;
-  last_error: string | null;
-}
-interface AttemptRow {
-  id: number;
-  delivery_id: number;
-  at: string;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-}
-
-const DELIVERY_COLUMNS =
-  'id, ref, platform_id, event_type, body, status, attempts, next_attempt_at, created_at, delivered_at, last_error';
+type EndpointRow = EndpointRowOf<SqliteColumnTypes>;
+type DeliveryRow = DeliveryRowOf<SqliteColumnTypes>;
+type AttemptRow = AttemptRowOf<SqliteColumnTypes>;
+const { endpoint: toEndpoint, delivery: toDelivery, attempt: toAttempt } = webhookRowMappers(sqliteColumns);
+const DELIVERY_COLUMNS = DELIVERY_COLUMN_LIST.join(', ');
 
 export function sqliteWebhookStore(
   db: Database.Database,
@@ -183,43 +165,10 @@ export function sqliteWebhookStore(
       return rows.map(toDelivery);
     },
     async listAttempts(deliveryId) {
-      return sql.attempts.all(deliveryId).map((row) => ({
-        id: row.id,
-        deliveryId: row.delivery_id,
-        at: row.at,
-        statusCode: row.status_code,
-        error: row.error,
-        durationMs: row.duration_ms,
-      }));
+      return sql.attempts.all(deliveryId).map(toAttempt);
     },
     async requeueDelivery(ref, at) {
       return sql.requeue.run(at, ref).changes > 0;
     },
-  };
-}
-
-function toEndpoint(row: EndpointRow): WebhookEndpoint {
-  return {
-    platformId: row.platform_id,
-    url: row.url,
-    secretSealed: row.secret_sealed,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toDelivery(row: DeliveryRow): WebhookDelivery {
-  return {
-    id: row.id,
-    ref: row.ref,
-    platformId: row.platform_id,
-    eventType: row.event_type,
-    body: row.body,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at,
-    lastError: row.last_error,
   };
 }
