@@ -12,17 +12,21 @@
  * (the log entries and the commit: each writes the log last).
  */
 import { RempartError } from '../../errors.js';
+import { type PostgresColumnTypes, postgresColumns } from '../columns.js';
+import {
+  type AuditRow as AuditRowOf,
+  type CaseRow as CaseRowOf,
+  type ChangeRow as ChangeRowOf,
+  type PlatformRow as PlatformRowOf,
+  storeRowMappers,
+} from '../store-rows.js';
 import { newHashRef, newItemRef } from '../ids.js';
 import type {
   Actor,
-  AuditEntry,
   CaseRecord,
-  CaseStatus,
-  Change,
   ErasureEvent,
   HashFacts,
   NewItem,
-  PlatformRecord,
   StoredHash,
   StoredItem,
   Store,
@@ -61,16 +65,12 @@ export interface PostgresStoreOptions {
   onConnectionError?: (error: Error) => void;
 }
 
-interface CaseRow {
-  id: number;
-  number: string;
-  secret_hash: string;
-  status: CaseStatus;
-  created_at: Date;
-  withdrawn_at: Date | null;
-  match_count: number;
-  hash_count: number;
-}
+type CaseRow = CaseRowOf<PostgresColumnTypes>;
+type ChangeRow = ChangeRowOf<PostgresColumnTypes>;
+type PlatformRow = PlatformRowOf<PostgresColumnTypes>;
+type AuditRow = AuditRowOf<PostgresColumnTypes>;
+const { caseRecord: toCaseRecord, change: toChange, platform: toPlatformRecord, audit: toAuditEntry } = storeRowMappers(postgresColumns);
+
 interface HashRow {
   id: number;
   ref: string;
@@ -83,36 +83,6 @@ interface HashRow {
   value: Buffer;
   quality: number | null;
   created_at: Date;
-}
-interface ChangeRow {
-  seq: number;
-  op: 'add' | 'remove';
-  hash_id: number | null;
-  ref: string;
-  item_ref: string;
-  role: string;
-  detail: Record<string, unknown> | null;
-  algorithm: string;
-  value: Buffer | null;
-  quality: number | null;
-  at: Date;
-}
-interface PlatformRow {
-  id: number;
-  name: string;
-  key_id: string;
-  key_hash: string;
-  created_at: Date;
-  revoked_at: Date | null;
-}
-interface AuditRow {
-  id: number;
-  at: Date;
-  actor_kind: Actor['kind'];
-  actor_id: string;
-  action: string;
-  target: string | null;
-  detail: Record<string, unknown> | null;
 }
 /** A change-log entry to append (its seq is handed out by appendChanges). */
 interface NewChange {
@@ -767,18 +737,6 @@ function countHashes(items: readonly StoredItem[]): number {
   return items.reduce((sum, item) => sum + item.hashes.length, 0);
 }
 
-function toCaseRecord(row: CaseRow): CaseRecord {
-  return {
-    id: row.id,
-    number: row.number,
-    status: row.status,
-    createdAt: row.created_at.toISOString(),
-    withdrawnAt: row.withdrawn_at?.toISOString() ?? null,
-    hashCount: row.hash_count,
-    matchCount: row.match_count,
-  };
-}
-
 function toStoredHash(row: HashRow): StoredHash {
   return {
     id: row.id,
@@ -792,44 +750,6 @@ function toStoredHash(row: HashRow): StoredHash {
     bytes: new Uint8Array(row.value),
     quality: row.quality,
     createdAt: row.created_at.toISOString(),
-  };
-}
-
-function toChange(row: ChangeRow): Change {
-  const common = { seq: row.seq, ref: row.ref, itemRef: row.item_ref, role: row.role, algorithm: row.algorithm };
-  if (row.op === 'remove') {
-    const removedBy = row.detail?.removedBy === 'operator' ? { removedBy: 'operator' as const } : {};
-    return { ...common, op: 'remove', hashId: row.hash_id, at: row.at.toISOString(), ...removedBy };
-  }
-  return {
-    ...common,
-    op: 'add',
-    hashId: row.hash_id!,
-    detail: row.detail,
-    bytes: new Uint8Array(row.value!),
-    quality: row.quality,
-    at: row.at.toISOString(),
-  };
-}
-
-function toPlatformRecord(row: PlatformRow): PlatformRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    keyId: row.key_id,
-    createdAt: row.created_at.toISOString(),
-    revokedAt: row.revoked_at?.toISOString() ?? null,
-  };
-}
-
-function toAuditEntry(row: AuditRow): AuditEntry {
-  return {
-    id: row.id,
-    at: row.at.toISOString(),
-    actor: { kind: row.actor_kind, id: row.actor_id },
-    action: row.action,
-    target: row.target,
-    detail: row.detail,
   };
 }
 

@@ -7,6 +7,14 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RempartError } from '../../errors.js';
+import { type SqliteColumnTypes, jsonOrNull, sqliteColumns } from '../columns.js';
+import {
+  type AuditRow as AuditRowOf,
+  type CaseRow as CaseRowOf,
+  type ChangeRow as ChangeRowOf,
+  type PlatformRow as PlatformRowOf,
+  storeRowMappers,
+} from '../store-rows.js';
 import { newHashRef, newItemRef } from '../ids.js';
 import { packBatch } from '../packed-pages.js';
 import { sqliteExchangeRole } from './exchange.js';
@@ -17,14 +25,9 @@ import { sqliteFollowRole } from './follow.js';
 import { sqliteBurstRole } from './burst.js';
 import type {
   Actor,
-  AuditEntry,
-  CaseRecord,
-  CaseStatus,
-  Change,
   ErasureEvent,
   HashFacts,
   NewItem,
-  PlatformRecord,
   StoredHash,
   StoredItem,
   Store,
@@ -55,29 +58,12 @@ export interface SqliteStoreOptions {
   onErasure?: (event: ErasureEvent) => void;
 }
 
-interface CaseRow {
-  id: number;
-  number: string;
-  secret_hash: string;
-  status: CaseStatus;
-  created_at: string;
-  withdrawn_at: string | null;
-  match_count: number;
-  hash_count: number;
-}
-interface ChangeRow {
-  seq: number;
-  op: 'add' | 'remove';
-  hash_id: number | null;
-  ref: string;
-  item_ref: string;
-  role: string;
-  detail: string | null;
-  algorithm: string;
-  value: Buffer | null;
-  quality: number | null;
-  at: string;
-}
+type CaseRow = CaseRowOf<SqliteColumnTypes>;
+type ChangeRow = ChangeRowOf<SqliteColumnTypes>;
+type PlatformRow = PlatformRowOf<SqliteColumnTypes>;
+type AuditRow = AuditRowOf<SqliteColumnTypes>;
+const { caseRecord: toCaseRecord, change: toChange, platform: toPlatformRecord, audit: toAuditEntry } = storeRowMappers(sqliteColumns);
+
 interface HashFactsRow {
   id: number;
   ref: string;
@@ -87,24 +73,6 @@ interface HashFactsRow {
   detail: string | null;
   algorithm: string;
 }
-interface PlatformRow {
-  id: number;
-  name: string;
-  key_id: string;
-  key_hash: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-interface AuditRow {
-  id: number;
-  at: string;
-  actor_kind: Actor['kind'];
-  actor_id: string;
-  action: string;
-  target: string | null;
-  detail: string | null;
-}
-
 const CASE_COLUMNS = `c.id, c.number, c.secret_hash, c.status, c.created_at, c.withdrawn_at, c.match_count,
   (SELECT count(*) FROM hashes h WHERE h.case_id = c.id) AS hash_count`;
 
@@ -500,35 +468,6 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function toCaseRecord(row: CaseRow): CaseRecord {
-  return {
-    id: row.id,
-    number: row.number,
-    status: row.status,
-    createdAt: row.created_at,
-    withdrawnAt: row.withdrawn_at,
-    hashCount: row.hash_count,
-    matchCount: row.match_count,
-  };
-}
-
-function toChange(row: ChangeRow): Change {
-  const common = { seq: row.seq, ref: row.ref, itemRef: row.item_ref, role: row.role, algorithm: row.algorithm };
-  if (row.op === 'remove') {
-    const removedBy = parseDetail(row.detail)?.removedBy === 'operator' ? { removedBy: 'operator' as const } : {};
-    return { ...common, op: 'remove', hashId: row.hash_id, at: row.at, ...removedBy };
-  }
-  return {
-    ...common,
-    op: 'add',
-    hashId: row.hash_id!,
-    detail: parseDetail(row.detail),
-    bytes: new Uint8Array(row.value!),
-    quality: row.quality,
-    at: row.at,
-  };
-}
-
 function toHashFacts(row: HashFactsRow): HashFacts {
   return {
     id: row.id,
@@ -536,30 +475,12 @@ function toHashFacts(row: HashFactsRow): HashFacts {
     itemId: row.item_id,
     itemRef: row.item_ref,
     role: row.role,
-    detail: parseDetail(row.detail),
+    detail: jsonOrNull(sqliteColumns, row.detail),
     algorithm: row.algorithm,
   };
-}
-
-export function parseDetail(text: string | null): Record<string, unknown> | null {
-  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
 }
 
 function countHashes(items: readonly StoredItem[]): number {
   return items.reduce((sum, item) => sum + item.hashes.length, 0);
 }
 
-function toPlatformRecord(row: PlatformRow): PlatformRecord {
-  return { id: row.id, name: row.name, keyId: row.key_id, createdAt: row.created_at, revokedAt: row.revoked_at };
-}
-
-function toAuditEntry(row: AuditRow): AuditEntry {
-  return {
-    id: row.id,
-    at: row.at,
-    actor: { kind: row.actor_kind, id: row.actor_id },
-    action: row.action,
-    target: row.target,
-    detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
-  };
-}
