@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findCopies, fingerprint } from '../src/eval/dedupe.js';
-import { agree, decide, type CodeHit, type DecisionRule } from '../src/eval/profile-rules.js';
+import { agree, decide, routeMinima, shippedRule, type CodeHit, type DecisionRule } from '../src/eval/profile-rules.js';
+import { PDQ_REGIONS } from '../src/hashing/profile/profile.js';
 import { DEFAULT_QUALITY_RULES, fitMarginTail, setDistance, matches } from '../src/eval/profile-analysis.js';
 import { hashingSentence } from '../src/eval/profile-report.js';
 import { ROLES, TEXTURE_SCALE, type PackedSet } from '../src/eval/profile-task.js';
@@ -118,17 +119,43 @@ describe('decision rules (profile-rules.ts)', () => {
       { role: 'region', words: code(random), box: [(0.6 - 0.2) / 0.8, 0.5, (0.9 - 0.2) / 0.8, 0.8] },
       { role: 'region', words: code(random), box: [0.0, 0.0, 0.3, 0.3] }, // elsewhere
     ]);
-    const rule: DecisionRule = { ...shipped, twoRegions: { single: 16 } };
+    const two = { singleRegion: 16, agreeScale: 0.08, agreeOffset: 0.03 };
+    const rule: DecisionRule = { ...shipped, twoRegions: two };
     const a = hit('region', 24, query, 0, reg, 0);
     const b = hit('region', 26, query, 1, reg, 1);
     const stray = hit('region', 24, query, 2, reg, 1);
-    expect(agree(a, b)).toBe(true);
-    expect(agree(a, stray)).toBe(false);
+    expect(agree(a, b, two)).toBe(true);
+    expect(agree(a, stray, two)).toBe(false);
     expect(decide([a, b], rule, t)).toBe(true);
     expect(decide([a, stray], rule, t)).toBe(false);
     expect(decide([a], rule, t)).toBe(false);
     expect(decide([hit('region', 12, query, 0, reg, 0)], rule, t)).toBe(true);
     expect(decide([a], shipped, t)).toBe(true);
+    // Margins: two agreeing pairs count at the larger distance; a lone pair at its distance
+    // raised by the region threshold less the single-region bound (24 + 31 - 16 = 39: 8 bits off).
+    expect(routeMinima([a, b], rule, t).region).toBe(26);
+    expect(routeMinima([a, stray], rule, t).region).toBe(39);
+  });
+
+  it('turns a near-blank upload away altogether when the rule says so, whole picture included', () => {
+    const random = seededRandom(9);
+    const c = code(random);
+    const registered = pack([{ role: 'full', words: c }, { role: 'window', words: code(random) }]);
+    const blank = pack([{ role: 'full', words: c, quality: 30 }]);
+    const full = [hit('full', 4, blank, 0, registered, 0)];
+    expect(decide(full, shipped, t)).toBe(true); // today's matching checks quality at registration only
+    expect(decide(full, { ...shipped, fullFloor: true }, t)).toBe(false);
+    const sharp = pack([{ role: 'full', words: c, quality: 80 }]);
+    expect(decide([hit('full', 4, sharp, 0, registered, 0)], { ...shipped, fullFloor: true }, t)).toBe(true);
+  });
+
+  it("the shipped rule of the eval is the profile's own (the service applies the same)", () => {
+    const rule = shippedRule(PDQ_REGIONS);
+    expect(rule.graphic).toEqual(PDQ_REGIONS.rules.graphic);
+    expect(rule.derivedFloor).toBe(PDQ_REGIONS.minQuality);
+    expect(rule.fullFloor).toBe(PDQ_REGIONS.decision.uploadFloor);
+    expect(rule.twoRegions?.singleRegion).toBe(PDQ_REGIONS.decision.singleRegion);
+    expect(rule.graphicWhole).toBe(PDQ_REGIONS.decision.graphicWhole);
   });
 });
 

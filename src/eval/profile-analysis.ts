@@ -65,6 +65,12 @@ export const queryOpen = (set: PackedSet, i: number, rules: QualityRules): boole
  */
 export const registeredOpen = (set: PackedSet, j: number, rules: QualityRules): boolean => set.roles[j] === FULL || !graphicCode(set, j, rules.graphic);
 
+/** Whether a registered set's whole picture passes the graphic gate (a photograph, a render, a textured wallpaper). */
+export function photoLike(set: PackedSet, rules: QualityRules = DEFAULT_QUALITY_RULES): boolean {
+  const i = set.roles.indexOf(FULL);
+  return i >= 0 && !graphicCode(set, i, rules.graphic);
+}
+
 /** Whether the service would register this set: its full (service PDQ) hash reaches the floor. */
 export function registrable(set: PackedSet, rules: QualityRules = DEFAULT_QUALITY_RULES): boolean {
   for (let i = 0; i < set.roles.length; i++) if (set.roles[i] === FULL) return set.quality[i]! >= rules.registrationFloor;
@@ -166,6 +172,11 @@ export interface ImpostorResults {
   setPairs: Record<Split | 'all', number>;
   /** Set pairs (all) whose registered image is a photo: a bank of what victims register. */
   setPairsPhotoBank: number;
+  /**
+   * Set pairs (all) whose registered image looks like a photograph: a photo, or a distractor
+   * (wallpaper, render, sample picture) whose whole picture passes the graphic gate.
+   */
+  setPairsPhotoLike: number;
   codePairs: Record<Split | 'all', Record<PairKind, number>>;
   /** Code pairs at each distance ≤ radius, per kind (all pairs). */
   codeTail: Record<PairKind, number[]>;
@@ -182,19 +193,22 @@ export interface ImpostorResults {
    * code pairs: what other decision rules are judged on (profile-rules.ts).
    */
   detailRadius: number;
-  detailed: { registered: CorpusEntry['kind']; split: Split | null; hits: CodeHit[] }[];
+  detailed: { query: string; registeredName: string; registered: CorpusEntry['kind']; photoLike: boolean; split: Split | null; hits: CodeHit[] }[];
 }
 
 /** Counts of registered sets and codes, per split. */
 interface RegisteredCounts {
   sets: Record<Split, number>;
+  /** Registered sets whose whole picture is not a flat graphic. */
+  photoLike: Record<Split, number>;
   codes: Record<Split, number>;
   full: Record<Split, number>;
   region: Record<Split, number>;
 }
-const zeroCounts = (): RegisteredCounts => ({ sets: { tune: 0, report: 0 }, codes: { tune: 0, report: 0 }, full: { tune: 0, report: 0 }, region: { tune: 0, report: 0 } });
+const zeroCounts = (): RegisteredCounts => ({ sets: { tune: 0, report: 0 }, photoLike: { tune: 0, report: 0 }, codes: { tune: 0, report: 0 }, full: { tune: 0, report: 0 }, region: { tune: 0, report: 0 } });
 function addCounts(into: RegisteredCounts, split: Split, set: PackedSet, rules: QualityRules): void {
   into.sets[split] += 1;
+  if (photoLike(set, rules)) into.photoLike[split] += 1;
   set.roles.forEach((r, j) => {
     if (!registeredOpen(set, j, rules)) return;
     into.codes[split] += 1;
@@ -266,6 +280,7 @@ export function impostors(
   // Photos are groups of their own with no concept: every registrable photo but the query's own is open to it.
   const registrablePhotos = entries.filter((e, ei) => e.kind === 'photo' && canRegister[ei]).length;
   let setPairsPhotoBank = 0;
+  let setPairsPhotoLike = 0;
   const codePairs = { tune: { full: 0, whole: 0, region: 0 }, report: { full: 0, whole: 0, region: 0 }, all: { full: 0, whole: 0, region: 0 } };
   for (const e of entries) {
     const g = byGroup.get(e.group) ?? zeroCounts();
@@ -299,6 +314,7 @@ export function impostors(
         const regionPairs = nqRegion * region;
         const wholePairs = nqSharp * codes - nqSharpFull * full - regionPairs;
         setPairs.all += sets;
+        setPairsPhotoLike += open('photoLike', split);
         codePairs.all.full += fullPairs;
         codePairs.all.region += regionPairs;
         codePairs.all.whole += wholePairs;
@@ -371,16 +387,19 @@ export function impostors(
     if (entries[qe]!.split === entries[re]!.split) close[entries[qe]!.split].push(pair);
   }
   const detailed: ImpostorResults['detailed'] = [];
+  const variantOfSet: number[] = [];
+  entries.forEach((e) => e.result.queries.forEach((q, qi) => q && variantOfSet.push(qi)));
   for (const [key, hits] of detail) {
     const qe = entries[entryOfSet[Math.floor(key / E)]!]!;
     const re = entries[key % E]!;
-    detailed.push({ registered: re.kind, split: qe.split === re.split ? qe.split : null, hits });
+    const qi = variantOfSet[Math.floor(key / E)]!;
+    detailed.push({ query: `${qe.name} / ${qi === 0 ? 'itself' : `variant ${qi}`}`, registeredName: re.name, registered: re.kind, photoLike: photoLike(re.result.registered, rules), split: qe.split === re.split ? qe.split : null, hits });
   }
   nearest.sort((a, b) => a.distance - b.distance);
   nearest.length = Math.min(nearest.length, 30);
   const unregistrable = { photos: 0, distractors: 0 };
   entries.forEach((e, ei) => !canRegister[ei] && unregistrable[e.kind === 'photo' ? 'photos' : 'distractors']++);
-  const result: ImpostorResults = { radius, setPairs, setPairsPhotoBank, codePairs, codeTail, close, nearest, unregistrable, detailRadius, detailed };
+  const result: ImpostorResults = { radius, setPairs, setPairsPhotoBank, setPairsPhotoLike, codePairs, codeTail, close, nearest, unregistrable, detailRadius, detailed };
   if (closest) result.closest = closest;
   return result;
 }
@@ -452,34 +471,42 @@ export function fitMarginTail(margins: readonly number[], setPairs: number, kMax
 
 export interface Extrapolation {
   bank: number;
-  /** Every registered image (photos and distractors), and photos alone (what victims register). */
-  fits: { all: TailFit; photoBank: TailFit; today: TailFit };
+  /**
+   * Uploads are every query set; the registered side is every registrable image, the
+   * photo-like ones (photos, and distractors whose whole picture passes the graphic gate:
+   * what victims register), the corpus photos alone, and today's matching over every image.
+   */
+  fits: { all: TailFit; photoLike: TailFit; photoBank: TailFit; today: TailFit };
   /** Expected false matches per upload against the bank, and per million uploads (fit over every registered image). */
   perUpload: number;
   perMillionUploads: number;
-  /** The same from the photo bank's fit. */
+  /** The same against a bank of photo-like images, and of the corpus photos alone. */
+  perMillionUploadsPhotoLike: number;
   perMillionUploadsPhotoBank: number;
   /** Today's matching (full against full alone), same method, same run. */
   perMillionUploadsToday: number;
 }
 
-export function extrapolate(impostor: ImpostorResults, thresholds: Thresholds, bank = 1_000_000): Extrapolation {
+/** A set pair's route minima (under the shipped rule), what was registered, and today's full-against-full distance. */
+export type ClosePair = PairMinimum & { registered: CorpusEntry['kind']; photoLike: boolean; today: number };
+
+export function extrapolate(impostor: ImpostorResults, close: readonly ClosePair[], thresholds: Thresholds, bank = 1_000_000): Extrapolation {
   const kMax = impostor.radius - Math.max(thresholds.full, thresholds.whole, thresholds.region);
-  const margins = impostor.close.all.map((m) => marginOf(m, thresholds));
-  const photoMargins = impostor.close.all.filter((m) => m.registered === 'photo').map((m) => marginOf(m, thresholds));
-  const todayMargins = impostor.close.all.map((m) => m.full - thresholds.full);
+  const margins = (keep: (m: ClosePair) => boolean) => close.filter(keep).map((m) => marginOf(m, thresholds));
   const fits = {
-    all: fitMarginTail(margins, impostor.setPairs.all, kMax),
-    photoBank: fitMarginTail(photoMargins, impostor.setPairsPhotoBank, kMax),
-    today: fitMarginTail(todayMargins, impostor.setPairs.all, impostor.radius - thresholds.full),
+    all: fitMarginTail(margins(() => true), impostor.setPairs.all, kMax),
+    photoLike: fitMarginTail(margins((m) => m.photoLike), impostor.setPairsPhotoLike, kMax),
+    photoBank: fitMarginTail(margins((m) => m.registered === 'photo'), impostor.setPairsPhotoBank, kMax),
+    today: fitMarginTail(close.map((m) => m.today - thresholds.full), impostor.setPairs.all, impostor.radius - thresholds.full),
   };
-  const perUpload = bank * fits.all.atThreshold;
+  const perMillion = (f: TailFit) => bank * f.atThreshold * 1e6;
   return {
     bank,
     fits,
-    perUpload,
-    perMillionUploads: perUpload * 1e6,
-    perMillionUploadsPhotoBank: bank * fits.photoBank.atThreshold * 1e6,
-    perMillionUploadsToday: bank * fits.today.atThreshold * 1e6,
+    perUpload: bank * fits.all.atThreshold,
+    perMillionUploads: perMillion(fits.all),
+    perMillionUploadsPhotoLike: perMillion(fits.photoLike),
+    perMillionUploadsPhotoBank: perMillion(fits.photoBank),
+    perMillionUploadsToday: perMillion(fits.today),
   };
 }

@@ -19,7 +19,7 @@ import {
   type Thresholds,
 } from './profile-analysis.js';
 import type { MergedCopy, ProfileRun } from './profile-runner.js';
-import { codeHits, decide, type CodeHit, type DecisionRule } from './profile-rules.js';
+import { codeHits, decide, routeMinima, shippedRule, within, type CodeHit, type DecisionRule, type RouteMinima } from './profile-rules.js';
 import { registrable } from './profile-analysis.js';
 import { popcount32 } from '../hashing/hamming.js';
 import { cropAmount, getTransformation } from './transforms.js';
@@ -50,7 +50,9 @@ export interface ProfileSummary {
      */
     falseByBank: Record<CorpusEntry['kind'], { total: number; todayToo: number }>;
     setPairsPhotoBank: number;
-    closest?: ImpostorResults['closest'];
+    setPairsPhotoLike: number;
+    /** The false set pairs at the shipped thresholds under the shipped rule (up to 40), by name. */
+    falsePairs: { query: string; registered: string; route: string; distance: number }[];
     nearest: ImpostorResults['nearest'];
     unregistrable: ImpostorResults['unregistrable'];
   };
@@ -69,27 +71,32 @@ export interface RuleOutcome {
   shipped: boolean;
   /** Mean recall over the transformations, per half. */
   recall: Record<Split, number>;
-  /** False set pairs: per half (both images in it), over every pair, and with a registered photo. */
-  falseMatches: Record<Split | 'all', number> & { photoBank: number };
+  /** False set pairs: per half (both images in it), over every pair, with a registered photo, with a registered photo-like picture. */
+  falseMatches: Record<Split | 'all', number> & { photoBank: number; photoLike: number };
 }
 
 const WIDE: number = Number.POSITIVE_INFINITY;
 
 /**
  * The rules compared: the quality floor alone (what shipped before the graphic gate), graphic
- * gates on each texture measure alone at several levels, the shipped gate, and requiring two
- * regions that agree on one scale-and-offset (or one very close region) instead of any region.
+ * gates on each texture measure alone at several levels, the graphic gate alone (shipped
+ * before the decision rule), near-blank uploads turned away, region pairs needing a second
+ * agreeing region (or one very close region), and the shipped rule, which does both.
  */
-export function candidateRules(shippedRule: GraphicRule, derivedFloor: number): DecisionRule[] {
+export function candidateRules(shipped: DecisionRule): DecisionRule[] {
   const fmt = (x: number) => x.toFixed(2);
+  const gate = shipped.graphic!;
+  const floor = shipped.derivedFloor;
+  const two = shipped.twoRegions!;
   return [
-    { name: 'quality floor only (no graphic gate)', graphic: null, derivedFloor },
-    ...[0.3, 0.4, 0.5, 0.6, 0.7].map((f) => ({ name: `graphic gate: flat share ≥ ${fmt(f)}`, graphic: { maxFlat: f, maxLevels: WIDE }, derivedFloor })),
-    ...[0.6, 0.7, 0.8, 0.9].map((l) => ({ name: `graphic gate: 8-level share ≥ ${fmt(l)}`, graphic: { maxFlat: WIDE, maxLevels: l }, derivedFloor })),
-    { name: `graphic gate: flat share ≥ ${fmt(shippedRule.maxFlat)} or 8-level share ≥ ${fmt(shippedRule.maxLevels)} (shipped)`, graphic: shippedRule, derivedFloor },
-    { name: 'shipped graphic gate, and uploads of PDQ quality under the floor match nothing (today\'s matching too)', graphic: shippedRule, fullFloor: true, derivedFloor },
-    ...[16, 24].map((single) => ({ name: `two agreeing regions (or one within ${single} bits), no graphic gate`, graphic: null, twoRegions: { single }, derivedFloor })),
-    ...[16, 24].map((single) => ({ name: `shipped graphic gate and two agreeing regions (or one within ${single} bits)`, graphic: shippedRule, twoRegions: { single }, derivedFloor })),
+    { name: 'quality floor only (no graphic gate)', graphic: null, derivedFloor: floor },
+    ...[0.3, 0.5, 0.7].map((f) => ({ name: `graphic gate: flat share ≥ ${fmt(f)}`, graphic: { maxFlat: f, maxLevels: WIDE }, derivedFloor: floor })),
+    ...[0.6, 0.9].map((l) => ({ name: `graphic gate: 8-level share ≥ ${fmt(l)}`, graphic: { maxFlat: WIDE, maxLevels: l }, derivedFloor: floor })),
+    { name: `graphic gate: flat share ≥ ${fmt(gate.maxFlat)} or 8-level share ≥ ${fmt(gate.maxLevels)} (shipped before this rule)`, graphic: gate, derivedFloor: floor },
+    { name: 'graphic gate, and uploads of PDQ quality under the floor match nothing', graphic: gate, derivedFloor: floor, fullFloor: true },
+    ...[16, 24].map((single) => ({ name: `graphic gate and two agreeing regions (or one within ${single} bits)`, graphic: gate, twoRegions: { ...two, singleRegion: single }, derivedFloor: floor })),
+    { name: `two agreeing regions (or one within ${two.singleRegion} bits) and near-blank uploads turned away, no graphic gate`, graphic: null, twoRegions: two, derivedFloor: floor, fullFloor: true },
+    { ...shipped, name: `graphic gate, two agreeing regions (or one within ${two.singleRegion} bits), near-blank uploads turned away (shipped)` },
   ];
 }
 
@@ -99,15 +106,18 @@ function words(a: Uint32Array, i: number, b: Uint32Array, j: number): number {
   return d;
 }
 
-function compareRules(run: ProfileRun, impostor: ImpostorResults, rules: readonly DecisionRule[], shipped: Thresholds, shippedIndex: number): RuleOutcome[] {
-  const radius = impostor.detailRadius;
-  // Genuine code hits of every photo against each of its variants, once.
-  const genuineHits: { split: Split; hits: (CodeHit[] | null)[] }[] = run.photos.map((p) => ({
+/** Code hits of every photo against each of its variants (null: the photo is not registrable or the variant failed). */
+type GenuineHits = { split: Split; hits: (CodeHit[] | null)[] }[];
+
+function genuineHitsOf(run: ProfileRun, radius: number): GenuineHits {
+  return run.photos.map((p) => ({
     split: p.split,
     hits: p.result.queries.slice(1).map((q) => (q && registrable(p.result.registered) ? codeHits(q, p.result.registered, radius, words) : null)),
   }));
-  const transformations = run.transformations.length;
-  return rules.map((rule, r) => {
+}
+
+function compareRules(genuineHits: GenuineHits, transformations: number, impostor: ImpostorResults, rules: readonly DecisionRule[], shipped: Thresholds): RuleOutcome[] {
+  return rules.map((rule) => {
     const recall = { tune: 0, report: 0 };
     for (const split of SPLIT_NAMES) {
       const rows = genuineHits.filter((g) => g.split === split);
@@ -115,18 +125,29 @@ function compareRules(run: ProfileRun, impostor: ImpostorResults, rules: readonl
       for (let t = 0; t < transformations; t++) sum += rows.filter((g) => g.hits[t] && decide(g.hits[t]!, rule, shipped)).length / Math.max(1, rows.length);
       recall[split] = sum / Math.max(1, transformations);
     }
-    const falseMatches = { tune: 0, report: 0, all: 0, photoBank: 0 };
+    const falseMatches = { tune: 0, report: 0, all: 0, photoBank: 0, photoLike: 0 };
     for (const d of impostor.detailed) {
       if (!decide(d.hits, rule, shipped)) continue;
       falseMatches.all++;
       if (d.split) falseMatches[d.split]++;
       if (d.registered === 'photo') falseMatches.photoBank++;
+      if (d.photoLike) falseMatches.photoLike++;
     }
-    return { name: rule.name, shipped: r === shippedIndex, recall, falseMatches };
+    return { name: rule.name, shipped: rule.name.endsWith('(shipped)'), recall, falseMatches };
   });
 }
 
 const SPLIT_NAMES: readonly Split[] = ['tune', 'report'];
+
+/** An impostor set pair under the shipped rule: its route minima, what was registered, and today's full-against-full distance. */
+export type CloseUnderRule = RouteMinima & { registered: CorpusEntry['kind']; photoLike: boolean; split: Split | null; today: number };
+
+/** Today's matching: the closest full-against-full pair, whatever the quality of the upload (257: none). */
+function todayDistance(hits: readonly CodeHit[]): number {
+  let d = 257;
+  for (const h of hits) if (h.kind === 'full') d = Math.min(d, h.distance);
+  return d;
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -136,14 +157,26 @@ const median = (xs: number[]): number => {
 export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, margin: number, thresholds?: Thresholds): ProfileSummary {
   const profile = getProfile(run.profile);
   const shipped: Thresholds = thresholds ?? { ...profile.thresholds };
-  const tuned = tuneThresholds(impostor.close.tune, impostor.radius, margin, profile.thresholds.full);
+  const rule = shippedRule(profile);
+  // Every impostor set pair under the shipped rule (route minima from its code hits within the radius).
+  const close: CloseUnderRule[] = impostor.detailed.map((d) => ({
+    ...routeMinima(d.hits, rule, shipped),
+    registered: d.registered,
+    photoLike: d.photoLike,
+    split: d.split,
+    today: todayDistance(d.hits),
+  }));
+  const tuned = tuneThresholds(close.filter((c) => c.split === 'tune'), impostor.radius, margin, profile.thresholds.full);
   const names = run.transformations.map((t) => t.name);
-  const g = genuine(run.photos, names.length);
+  const genuineHits = genuineHitsOf(run, impostor.detailRadius);
+  const minimaAt = (t: Thresholds): (RouteMinima | null)[][] => genuineHits.map((gh) => gh.hits.map((h) => (h ? routeMinima(h, rule, t) : null)));
+  const g = { minima: minimaAt(shipped), baseline: genuine(run.photos, names.length).baseline };
+  const tunedMinima = minimaAt(tuned);
   const inSplit = (split: Split) => run.photos.map((p, i) => [p, i] as const).filter(([p]) => p.split === split).map(([, i]) => i);
   const report = inSplit('report');
   const all = run.photos.map((_, i) => i);
-  const recall = (rows: number[], t: number, thresholds: Thresholds): number =>
-    rows.length ? rows.filter((i) => matches(g.minima[i]![t]!, thresholds)).length / rows.length : 0;
+  const recall = (rows: number[], t: number, thresholds: Thresholds, minima = g.minima): number =>
+    rows.length ? rows.filter((i) => minima[i]![t] && within(minima[i]![t]!, thresholds)).length / rows.length : 0;
   const before = (rows: number[], t: number): number => (rows.length ? rows.filter((i) => g.baseline[i]![t]! <= BASELINE_THRESHOLD).length / rows.length : 0);
   const perTransformation = run.transformations.map((tr, t) => ({
     name: tr.name,
@@ -167,24 +200,30 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
   const cropAmounts = buckets.map(([lo, hi]) => {
     const ts = run.transformations.map((tr, t) => [tr, t] as const).filter(([tr]) => tr.family === 'crop-random' && cropAmount(getTransformation(tr.name)) >= lo && cropAmount(getTransformation(tr.name)) < hi);
     const pairs = ts.length * report.length;
-    const hits = ts.reduce((s, [, t]) => s + report.filter((i) => matches(g.minima[i]![t]!, shipped)).length, 0);
+    const hits = ts.reduce((s, [, t]) => s + report.filter((i) => g.minima[i]![t] && within(g.minima[i]![t]!, shipped)).length, 0);
     return { range: `${Math.round(lo * 100)}–${Math.round(Math.min(hi, 0.15) * 100)} %`, pairs, recall: pairs ? hits / pairs : 0 };
   });
   const falseMatchesAtShipped = {
-    tune: impostor.close.tune.filter((m) => matches(m, shipped)).length,
-    report: impostor.close.report.filter((m) => matches(m, shipped)).length,
-    all: impostor.close.all.filter((m) => matches(m, shipped)).length,
+    tune: close.filter((m) => m.split === 'tune' && within(m, shipped)).length,
+    report: close.filter((m) => m.split === 'report' && within(m, shipped)).length,
+    all: close.filter((m) => within(m, shipped)).length,
   };
   const falseByBank = { photo: { total: 0, todayToo: 0 }, distractor: { total: 0, todayToo: 0 } };
-  for (const m of impostor.close.all) {
-    if (!matches(m, shipped)) continue;
+  for (const m of close) {
+    if (!within(m, shipped)) continue;
     falseByBank[m.registered].total++;
-    if (m.full <= shipped.full) falseByBank[m.registered].todayToo++;
+    if (m.today <= shipped.full) falseByBank[m.registered].todayToo++;
   }
-  const tunedOverall = mean(run.transformations.map((_, t) => recall(report, t, tuned)));
-  const candidates = candidateRules(profile.rules.graphic, profile.minQuality);
-  const shippedIndex = candidates.findIndex((c) => c.name.endsWith('(shipped)'));
-  const rules = compareRules(run, impostor, candidates, shipped, shippedIndex);
+  const falsePairs = impostor.detailed
+    .map((d, k) => [d, close[k]!] as const)
+    .filter(([, m]) => within(m, shipped))
+    .slice(0, 40)
+    .map(([d, m]) => {
+      const route = (['full', 'whole', 'region'] as const).reduce((a, b) => (m[b] - shipped[b] < m[a] - shipped[a] ? b : a));
+      return { query: d.query, registered: d.registeredName, route, distance: m[route] };
+    });
+  const tunedOverall = mean(run.transformations.map((_, t) => recall(report, t, tuned, tunedMinima)));
+  const rules = compareRules(genuineHits, names.length, impostor, candidateRules(rule), shipped);
   const bySources = new Map<string, number>();
   for (const m of run.merged) {
     const key = `${m.group.replace(/^package:/, '')} → ${m.copyOfGroup.replace(/^package:/, '')}`;
@@ -215,11 +254,11 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
       afterAllPhotos: mean(names.map((_, t) => recall(all, t, shipped))),
     },
     cropAmounts,
-    impostors: { radius: impostor.radius, setPairs: impostor.setPairs, falseMatchesAtShipped, falseByBank, setPairsPhotoBank: impostor.setPairsPhotoBank, nearest: impostor.nearest, unregistrable: impostor.unregistrable, ...(impostor.closest ? { closest: impostor.closest } : {}) },
+    impostors: { radius: impostor.radius, setPairs: impostor.setPairs, falseMatchesAtShipped, falseByBank, setPairsPhotoBank: impostor.setPairsPhotoBank, setPairsPhotoLike: impostor.setPairsPhotoLike, falsePairs, nearest: impostor.nearest, unregistrable: impostor.unregistrable },
     tunedOverall,
     rules,
     copies,
-    extrapolation: extrapolate(impostor, shipped),
+    extrapolation: extrapolate(impostor, close, shipped),
     cost: {
       registeredHashesMean: mean(regSizes),
       registeredHashesMax: Math.max(...regSizes),
@@ -285,11 +324,12 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
       `**${im.setPairs.all.toLocaleString('en')} set pairs** (tune half ${im.setPairs.tune.toLocaleString('en')}, report half ${im.setPairs.report.toLocaleString('en')}), ` +
       `searched exactly up to distance ${im.radius} with the engine's multi-index. False matches at the shipped thresholds: ` +
       `**${im.falseMatchesAtShipped.all}** (tune ${im.falseMatchesAtShipped.tune}, report ${im.falseMatchesAtShipped.report}).` +
-      (im.closest ? ` Closest impostor pair: ${im.closest.query} against ${im.closest.registered}, ${im.closest.kind} pair at ${im.closest.distance}.` : ''),
+      (im.falsePairs.length ? ` They are: ${im.falsePairs.map((f) => `${f.query} against ${f.registered} (${f.route}, ${f.distance})`).join('; ')}.` : ''),
     '',
     '| registered image | set pairs | false matches at the shipped thresholds | of which today\'s matching (full against full) finds too |',
     '|---|---|---|---|',
     `| a photo (what victims register) | ${im.setPairsPhotoBank.toLocaleString('en')} | ${im.falseByBank.photo.total} | ${im.falseByBank.photo.todayToo} |`,
+    `| (photo-like: a photo, or a distractor whose whole picture passes the graphic gate) | ${im.setPairsPhotoLike.toLocaleString('en')} | ${s.rules.find((r) => r.shipped)?.falseMatches.photoLike ?? '—'} | |`,
     `| a distractor (icons, clipart, screenshots, game art, wallpapers) | ${(im.setPairs.all - im.setPairsPhotoBank).toLocaleString('en')} | ${im.falseByBank.distractor.total} | ${im.falseByBank.distractor.todayToo} |`,
     '',
   );
@@ -301,12 +341,12 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
       'Two agreeing regions: region pairs alone match only when two pairs of different regions map the upload onto the registered image with one scale and offset (within 8 % and 3 %). ' +
       'Recall is the mean over the transformations, per half; false matches count impostor set pairs.',
     '',
-    '| rule | recall, tune half | recall, report half | false set pairs: tune half | report half | all | with a registered photo |',
-    '|---|---|---|---|---|---|---|',
+    '| rule | recall, tune half | recall, report half | false set pairs: tune half | report half | all | with a registered photo | with a registered photo-like picture |',
+    '|---|---|---|---|---|---|---|---|',
   );
   for (const r of s.rules) {
     const name = r.shipped ? `**${r.name}**` : r.name;
-    l.push(`| ${name} | ${pct(r.recall.tune)} | ${pct(r.recall.report)} | ${r.falseMatches.tune} | ${r.falseMatches.report} | ${r.falseMatches.all} | ${r.falseMatches.photoBank} |`);
+    l.push(`| ${name} | ${pct(r.recall.tune)} | ${pct(r.recall.report)} | ${r.falseMatches.tune} | ${r.falseMatches.report} | ${r.falseMatches.all} | ${r.falseMatches.photoBank} | ${r.falseMatches.photoLike} |`);
   }
   const clean = s.rules.filter((r) => r.falseMatches.tune === 0).sort((a, b) => b.recall.tune - a.recall.tune);
   l.push(
@@ -337,12 +377,13 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     `| ${label} | ${f.setPairs.toLocaleString('en')} | ${f.observed} | ${f.points.map((p) => `${p.k}: ${p.count}`).join(', ')} | ` +
     `${f.used ? `k = ${f.used.from}…${f.used.to}` : 'too few'} | ${f.used ? `a = ${f.intercept.toFixed(2)}, b = ${f.slope.toFixed(3)}` : '—'} | ${sci(f.atThreshold)} | ${sci(f.upperBound)} | ${sci(perMillion)} |`;
   l.push(row('every registered image, the profile', x.fits.all, x.perMillionUploads));
-  l.push(row('registered photos only, the profile', x.fits.photoBank, x.perMillionUploadsPhotoBank));
+  l.push(row('registered photo-like pictures (photos, and distractors whose whole picture passes the graphic gate), the profile', x.fits.photoLike, x.perMillionUploadsPhotoLike));
+  l.push(row('registered corpus photos only, the profile', x.fits.photoBank, x.perMillionUploadsPhotoBank));
   l.push(row("every registered image, today's matching (full against full)", x.fits.today, x.perMillionUploadsToday));
   l.push(
     '',
     `**Expected false matches: ${sci(x.perUpload)} per upload, ${sci(x.perMillionUploads)} per million uploads** against ${x.bank.toLocaleString('en')} registered images like these ` +
-      `(${sci(x.perMillionUploadsPhotoBank)} against a bank of photos; today's matching, same method, same run: ${sci(x.perMillionUploadsToday)}). ` +
+      `(${sci(x.perMillionUploadsPhotoLike)} against a bank of photo-like pictures, ${sci(x.perMillionUploadsPhotoBank)} against the corpus photos alone; today's matching, same method, same run: ${sci(x.perMillionUploadsToday)}). ` +
       'When false matches were seen, the share at k = 0 is at least the share seen.',
     '',
   );

@@ -6,7 +6,8 @@
  * removed), so the report can show why it won. Pure: no I/O.
  */
 import { isGraphic, type GraphicRule } from '../hashing/profile/texture.js';
-import type { PairKind } from '../hashing/profile/profile.js';
+import type { MatchingProfile, PairKind } from '../hashing/profile/profile.js';
+import { regionsAgree, type DecisionRules, type RelativeBox } from '../hashing/profile/decision.js';
 import { ROLES, TEXTURE_SCALE, type PackedSet } from './profile-task.js';
 
 const FULL = ROLES.indexOf('full');
@@ -34,17 +35,30 @@ export interface DecisionRule {
   graphic: GraphicRule | null;
   /**
    * Region pairs alone match only when two of them agree on one scale-and-offset between the
-   * upload and the registered image, or one is within `single` bits.
+   * upload and the registered image, or one is within `singleRegion` bits (decision.ts).
    */
-  twoRegions?: { single: number };
+  twoRegions?: Pick<DecisionRules, 'singleRegion' | 'agreeScale' | 'agreeOffset'>;
+  /** A flat graphic upload's whole-picture hash meets whole pictures within this distance only. */
+  graphicWhole?: number;
   /** Derived query hashes need at least this PDQ quality (the profile's floor). */
   derivedFloor: number;
   /**
-   * Also hold the whole picture against the whole picture (today's matching) to the floor: an
-   * upload whose own PDQ quality is under it matches nothing (PDQ's authors deem such hashes
-   * unreliable; today's service checks quality only at registration).
+   * An upload whose own whole-picture PDQ quality is under the floor matches nothing, not even
+   * whole picture against whole picture (today's matching checks quality only at registration).
    */
   fullFloor?: boolean;
+}
+
+/** The rule a profile ships: its graphic gate, quality floor and decision rules (the service applies the same). */
+export function shippedRule(profile: MatchingProfile, name = 'shipped'): DecisionRule {
+  const { singleRegion, agreeScale, agreeOffset, uploadFloor, graphicWhole } = profile.decision;
+  return { name, graphic: profile.rules.graphic, twoRegions: { singleRegion, agreeScale, agreeOffset }, derivedFloor: profile.minQuality, fullFloor: uploadFloor, graphicWhole };
+}
+
+/** PDQ quality of an upload's own whole-picture hash (its first 'full' code). */
+export function uploadQuality(set: PackedSet): number {
+  const i = set.roles.indexOf(FULL);
+  return i < 0 ? 0 : set.quality[i]!;
 }
 
 const graphicAt = (set: PackedSet, k: number, rule: GraphicRule | null): boolean =>
@@ -52,42 +66,71 @@ const graphicAt = (set: PackedSet, k: number, rule: GraphicRule | null): boolean
 
 /** Whether a code pair may count under the rule (the service's quality floor and the graphic gate). */
 export function allowed(hit: CodeHit, rule: DecisionRule): boolean {
-  if (hit.kind === 'full') return !rule.fullFloor || hit.query.quality[hit.i]! >= rule.derivedFloor;
+  if (rule.fullFloor && uploadQuality(hit.query) < rule.derivedFloor) return false;
+  if (hit.kind === 'full') return true;
   if (hit.query.quality[hit.i]! < rule.derivedFloor || graphicAt(hit.query, hit.i, rule.graphic)) return false;
   return hit.registered.roles[hit.j] === FULL || !graphicAt(hit.registered, hit.j, rule.graphic);
 }
 
-/** Scale and offset per axis taking the query box of a pair onto its registered box. */
-function mapping(hit: CodeHit): [number, number, number, number] {
-  const q = hit.query.boxes;
-  const r = hit.registered.boxes;
-  const a = 4 * hit.i;
-  const b = 4 * hit.j;
-  const sx = (r[b + 2]! - r[b]!) / Math.max(1e-6, q[a + 2]! - q[a]!);
-  const sy = (r[b + 3]! - r[b + 1]!) / Math.max(1e-6, q[a + 3]! - q[a + 1]!);
-  return [sx, r[b]! - sx * q[a]!, sy, r[b + 1]! - sy * q[a + 1]!];
+const boxOf = (boxes: Float32Array, k: number): RelativeBox => [boxes[4 * k]!, boxes[4 * k + 1]!, boxes[4 * k + 2]!, boxes[4 * k + 3]!];
+
+/** Two region pairs of different regions on both sides whose mappings agree (decision.ts). */
+export function agree(a: CodeHit, b: CodeHit, rules: NonNullable<DecisionRule['twoRegions']>): boolean {
+  if (a.i === b.i || a.j === b.j) return false;
+  const pair = (h: CodeHit) => ({ query: boxOf(h.query.boxes, h.i), registered: boxOf(h.registered.boxes, h.j) });
+  return regionsAgree(pair(a), pair(b), rules);
 }
 
-/** Two region pairs of different regions on both sides whose mappings agree within 8 % in scale and 3 % of the picture in offset. */
-export function agree(a: CodeHit, b: CodeHit): boolean {
-  if (a.i === b.i || a.j === b.j) return false;
-  const [sxa, txa, sya, tya] = mapping(a);
-  const [sxb, txb, syb, tyb] = mapping(b);
-  return Math.abs(Math.log(sxa / sxb)) < 0.08 && Math.abs(Math.log(sya / syb)) < 0.08 && Math.abs(txa - txb) < 0.03 && Math.abs(tya - tyb) < 0.03;
+/** Closest distance per route of a set pair (257: none): what `decide` and the margins are read from. */
+export interface RouteMinima {
+  full: number;
+  whole: number;
+  /**
+   * Region pairs, as the distance the region threshold is held against: the larger distance
+   * of the closest two agreeing pairs, or a lone pair's distance raised by the region
+   * threshold less the single-region distance (so it matches exactly when within the latter).
+   */
+  region: number;
 }
+
+const NONE = 257;
+
+/**
+ * Closest distance per route under the rule at these thresholds (only the region route
+ * depends on them). A set pair matches when some route is within its kind's threshold;
+ * its margin (how far it is from matching) is the least route distance less its threshold.
+ */
+export function routeMinima(hits: readonly CodeHit[], rule: DecisionRule, t: Thresholds): RouteMinima {
+  const out = { full: NONE, whole: NONE, region: NONE };
+  const regions: CodeHit[] = [];
+  const two = rule.twoRegions;
+  for (const h of hits) {
+    if (!allowed(h, rule)) continue;
+    if (h.kind === 'full') {
+      // A graphic upload meets whole pictures within the tighter distance only.
+      const graphic = rule.graphicWhole !== undefined && graphicAt(h.query, h.i, rule.graphic);
+      out.full = Math.min(out.full, h.distance + (graphic ? Math.max(0, t.full - rule.graphicWhole!) : 0));
+    } else if (!two || h.query.roles[h.i] !== REGION) out[h.kind] = Math.min(out[h.kind], h.distance);
+    else {
+      // One upload region alone: within the single-region distance only.
+      out[h.kind] = Math.min(out[h.kind], h.distance + Math.max(0, t[h.kind] - two.singleRegion));
+      if (h.kind === 'region') regions.push(h);
+    }
+  }
+  if (two && regions.length > 1) {
+    regions.sort((a, b) => a.distance - b.distance);
+    for (let y = 1; y < regions.length && regions[y]!.distance < out.region; y++) {
+      for (let x = 0; x < y; x++) if (agree(regions[x]!, regions[y]!, two)) out.region = Math.min(out.region, regions[y]!.distance);
+    }
+  }
+  return out;
+}
+
+/** Whether route minima match at these thresholds. */
+export const within = (m: RouteMinima, t: Thresholds): boolean => m.full <= t.full || m.whole <= t.whole || m.region <= t.region;
 
 /** Whether a set pair with these code hits matches under the rule at these thresholds. */
-export function decide(hits: readonly CodeHit[], rule: DecisionRule, t: Thresholds): boolean {
-  const regions: CodeHit[] = [];
-  for (const h of hits) {
-    if (h.distance > t[h.kind] || !allowed(h, rule)) continue;
-    if (h.kind !== 'region') return true;
-    if (!rule.twoRegions || h.distance <= rule.twoRegions.single) return true;
-    regions.push(h);
-  }
-  for (let x = 0; x < regions.length; x++) for (let y = x + 1; y < regions.length; y++) if (agree(regions[x]!, regions[y]!)) return true;
-  return false;
-}
+export const decide = (hits: readonly CodeHit[], rule: DecisionRule, t: Thresholds): boolean => within(routeMinima(hits, rule, t), t);
 
 /** Every code pair of a query set and a registered set within `radius` (genuine pairs: small sets, a plain scan). */
 export function codeHits(query: PackedSet, registered: PackedSet, radius: number, distance: (a: Uint32Array, i: number, b: Uint32Array, j: number) => number): CodeHit[] {

@@ -8,6 +8,7 @@ import {
 } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
 import { PDQ_REGIONS, getProfile, pairKind, thresholdFor, type MatchingProfile, type Role } from '../hashing/profile/profile.js';
+import { regionsMatch, type RegionPair } from '../hashing/profile/decision.js';
 import type { WireDerivedSet } from '../hashing/profile/wire.js';
 import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
@@ -93,6 +94,11 @@ export interface HashResult {
   truncated: boolean;
 }
 
+/** The matches of one query hash, with the stored ids they came from (announced once the answer is decided). */
+interface Found extends HashResult {
+  hashIds: number[];
+}
+
 /** A search hit before its public ref is known. */
 interface Hit {
   id: number;
@@ -130,7 +136,9 @@ export class MatchService {
       throw new RempartError('BAD_REQUEST', `at most ${this.limits.maxBatch} hashes per call, got ${queries.length}`);
     }
     const prepared = queries.map((q, i) => prepareQuery(q, i, options.dihedral === true));
-    return this.search(platform, prepared);
+    const found = await this.search(platform, prepared);
+    this.announce(platform, prepared, found);
+    return found.map(({ matches, truncated }) => ({ matches, truncated }));
   }
 
   async matchImage(
@@ -145,13 +153,18 @@ export class MatchService {
     });
     const prepared = image.hashes.map((h) => fromComputed(h, options.dihedral === true));
     if (profile && image.derived) {
+      // A near-blank upload (PDQ quality under the floor) is decided by almost no edges: it matches nothing.
+      const own = image.hashes.find((h) => h.algorithm === profile.algorithm);
+      if (profile.decision.uploadFloor && own && (own.quality ?? 0) < profile.minQuality) return { image, matches: [], truncated: false };
       // A flat graphic's hash is decided by a few edges: it would meet windows and regions of unrelated graphics.
       if (image.derived.hashes.some((h) => h.role === 'full' && h.graphic)) for (const p of prepared) if (p.algorithm === profile.algorithm) p.wholeOnly = true;
       prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
     }
-    const results = await this.search(platform, prepared, true);
-    const matches = bestPerItem(results.flatMap((r) => r.matches));
-    return { image, matches, truncated: results.some((r) => r.truncated) };
+    const found = await this.search(platform, prepared, true);
+    const decided = profile ? decideItems(found, profile) : found;
+    this.announce(platform, prepared, decided);
+    const matches = bestPerItem(decided.flatMap((r) => r.matches));
+    return { image, matches, truncated: found.some((r) => r.truncated) };
   }
 
   /**
@@ -163,7 +176,7 @@ export class MatchService {
    * "no match". `describeItems`: also say which item and role each match is (image matching,
    * answered per item).
    */
-  private async search(platform: PlatformRecord, queries: PreparedQuery[], describeItems = false): Promise<HashResult[]> {
+  private async search(platform: PlatformRecord, queries: PreparedQuery[], describeItems = false): Promise<Found[]> {
     const { maxMatchesPerHash: cap, budgetMs } = this.limits;
     const own = await this.platformThresholds?.effectiveThresholds(platform);
     // A platform's threshold caps every search of its algorithm, derived pairs included.
@@ -195,13 +208,11 @@ export class MatchService {
     }
 
     const ids = [...new Set(found.flatMap((hits) => hits.map((h) => h.id)))];
-    if (ids.length === 0) return found.map(() => ({ matches: [], truncated: false }));
+    if (ids.length === 0) return found.map((_, i) => ({ matches: [], truncated: truncated[i]!, hashIds: [] }));
     // One query for the whole batch, and only when something matched (rarely).
     const facts = await this.store.hashFacts(ids);
-    this.announce(platform, queries, found, truncated);
-    return found.map((ms, i) => ({
-      truncated: truncated[i]!,
-      matches: ms
+    return found.map((ms, i) => {
+      const kept = ms
         // A hash withdrawn between search and lookup has no ref any more: drop it.
         .filter((m) => facts.has(m.id))
         // A profile's derived hash meets each registered role under the threshold of that kind of pair.
@@ -212,14 +223,18 @@ export class MatchService {
           // The whole picture against the whole picture keeps the algorithm's (operator's) threshold.
           const queryRole = q.via?.role ?? 'full';
           const registeredRole = asRole(facts.get(m.id)!.role);
-          if (pairKind(queryRole, registeredRole) === 'full') return true;
+          // (A flat graphic upload within the profile's tighter distance only: unrelated graphics collide at PDQ's.)
+          if (pairKind(queryRole, registeredRole) === 'full') return !q.wholeOnly || m.distance <= profile.decision.graphicWhole;
           // A flat or near-blank upload hashes to a near-degenerate code that meets windows and
           // trimmed hashes of unrelated images (eval-profile): derived pairs need a query of known,
           // sufficient quality, as derived registered hashes do.
           if (q.quality === undefined || q.quality < profile.minQuality || q.wholeOnly) return false;
           return m.distance <= Math.min(thresholdFor(profile, queryRole, registeredRole), limitOf(q.algorithm));
-        })
-        .map((m) => {
+        });
+      return {
+        truncated: truncated[i]!,
+        hashIds: kept.map((m) => m.id),
+        matches: kept.map((m) => {
           const fact = facts.get(m.id)!;
           const out: MatchOut = { id: fact.ref, algorithm: queries[i]!.algorithm, distance: m.distance };
           if (describeItems) {
@@ -233,7 +248,8 @@ export class MatchService {
           if (queries[i]!.via) out.via = queries[i]!.via;
           return out;
         }),
-    }));
+      };
+    });
   }
 
   /** `ceiling`: the platform's threshold for the query's algorithm (the bank's unless it chose a stricter one). */
@@ -247,16 +263,18 @@ export class MatchService {
       .map((m) => ({ id: m.id, distance: m.distance, transform: query.transforms[m.variant] }));
   }
 
-  private announce(platform: PlatformRecord, queries: PreparedQuery[], found: Hit[][], truncated: boolean[]): void {
+  /** Announces what is answered (match counters and metrics count returned matches only, never a pair the rules turned down). */
+  private announce(platform: PlatformRecord, queries: PreparedQuery[], found: Found[]): void {
     const hashIds: number[] = [];
     const byAlgorithm: Record<string, number> = {};
-    found.forEach((hits, i) => {
-      if (hits.length === 0) return;
+    found.forEach(({ hashIds: ids }, i) => {
+      if (ids.length === 0) return;
       const { algorithm } = queries[i]!;
-      byAlgorithm[algorithm] = (byAlgorithm[algorithm] ?? 0) + hits.length;
-      for (const h of hits) hashIds.push(h.id);
+      byAlgorithm[algorithm] = (byAlgorithm[algorithm] ?? 0) + ids.length;
+      for (const id of ids) hashIds.push(id);
     });
-    const truncatedQueries = truncated.filter(Boolean).length;
+    const truncatedQueries = found.filter((f) => f.truncated).length;
+    if (hashIds.length === 0 && truncatedQueries === 0) return;
     this.events.emit('matches', { platform: platform.name, hashIds, byAlgorithm, truncatedQueries });
   }
 }
@@ -319,12 +337,42 @@ const ROLES: readonly Role[] = ['full', 'trimmed', 'window', 'region', 'tilt'];
 /** A stored role as a profile role (roles of other kinds of hash, e.g. video frames, count as whole pictures). */
 const asRole = (role: string): Role => (ROLES.includes(role as Role) ? (role as Role) : 'full');
 
+/**
+ * The profile's decision rule per registered item (decision.ts): an item found through the
+ * upload's whole picture, trimmed content or windows is a match; an item found through the
+ * upload's regions only is one when a region is within the single-region distance, or when
+ * two pairs of different regions (region against region) map the upload onto it alike.
+ * Matches of items turned down are dropped.
+ */
+function decideItems(found: Found[], profile: MatchingProfile): Found[] {
+  const regions = new Map<string, RegionPair[]>();
+  const accepted = new Set<string>();
+  found.forEach(({ matches }, q) => {
+    for (const m of matches) {
+      const key = itemKey(m);
+      if (m.via?.role !== 'region' || m.distance <= profile.decision.singleRegion) accepted.add(key);
+      else if (m.role === 'region' && m.box) {
+        let list = regions.get(key);
+        if (!list) regions.set(key, (list = []));
+        list.push({ queryKey: q, registeredKey: m.id, query: m.via.box, registered: m.box, distance: m.distance });
+      }
+    }
+  });
+  for (const [key, pairs] of regions) if (!accepted.has(key) && regionsMatch(pairs, profile.decision)) accepted.add(key);
+  return found.map((f) => {
+    const keep = f.matches.map((m) => accepted.has(itemKey(m)));
+    return { truncated: f.truncated, matches: f.matches.filter((_, k) => keep[k]), hashIds: f.hashIds.filter((_, k) => keep[k]) };
+  });
+}
+
+/** Keyed by bank too: a follower of several banks may hold two items with one ref. */
+const itemKey = (m: MatchOut): string => `${m.source ?? ''} ${m.item ?? m.id}`;
+
 /** One answer per registered item (an image): the closest of its hashes that any search of the upload found. */
 function bestPerItem(matches: MatchOut[]): MatchOut[] {
   const best = new Map<string, MatchOut>();
   for (const m of matches) {
-    // Keyed by bank too: a follower of several banks may hold two items with one ref.
-    const key = `${m.source ?? ''} ${m.item ?? m.id}`;
+    const key = itemKey(m);
     const held = best.get(key);
     if (!held || m.distance < held.distance) best.set(key, m);
   }

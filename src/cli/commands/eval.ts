@@ -184,12 +184,15 @@ export function registerProfileEvalCommand(program: Command): void {
           },
         });
         bar.update(0, { stage: 'impostors', item: '' });
-        const impostor = impostors([...run.photos, ...run.distractors], number('radius', flags.radius, 48), (done, total) => {
+        const radius = number('radius', flags.radius, 48);
+        // Every code pair within the radius is kept: the shipped decision rule, the rules compared and the tail fit are read from them.
+        const progress = (done: number, total: number) => {
           if (done % 200 === 0 || done === total) {
             bar.setTotal(total);
             bar.update(done, { stage: 'impostors', item: '' });
           }
-        });
+        };
+        const impostor = impostors([...run.photos, ...run.distractors], radius, progress, undefined, radius);
         bar.stop();
         const given = list(flags.thresholds)?.map((v) => number('thresholds', v, 0));
         if (given && given.length !== 3) throw new Error('--thresholds takes three numbers: full,whole,region');

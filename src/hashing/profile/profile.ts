@@ -9,6 +9,7 @@
 import type { Pixels } from '../types.js';
 import { lumaOf } from './luma-image.js';
 import { DEFAULT_DERIVE_RULES, bothSets, querySet, registeredSet, type DeriveRules, type DerivedHash, type Role } from './derive.js';
+import type { DecisionRules } from './decision.js';
 
 export type { DerivedHash, Role } from './derive.js';
 
@@ -33,6 +34,8 @@ export interface MatchingProfile {
   readonly thresholds: Readonly<Record<PairKind, number>>;
   /** How the sets are derived (trim, windows, regions, quality and graphic gates). */
   readonly rules: DeriveRules;
+  /** When the pairs found within the thresholds make a match (decision.ts): region pairs, near-blank uploads. */
+  readonly decision: DecisionRules;
   register(pixels: Pixels): DerivedHash[];
   /** `rules`: other derivation rules than the profile's (evaluation: sets without the graphic gate). */
   query(pixels: Pixels, rules?: DeriveRules): DerivedHash[];
@@ -74,6 +77,9 @@ function pdqProfile(rules: DeriveRules): MatchingProfile {
     // 'full' is PDQ's default (unchanged matching of the whole picture); the others are set by `rempart eval-profile` (docs/matching.md).
     thresholds: { full: 31, whole: 31, region: 31 },
     rules,
+    // Chosen by `rempart eval-profile` on its tune half: the distances are the thresholds policy (the closest
+    // impostor of that kind less 25 %), the agreement tolerances the tightest that keep recall (docs/matching.md).
+    decision: { singleRegion: 14, agreeScale: 0.08, agreeOffset: 0.05, uploadFloor: true, graphicWhole: 22 },
     register: (pixels) => registeredSet(lumaOf(pixels), rules),
     query: (pixels, own = rules) => querySet(lumaOf(pixels), own),
     both: (pixels, own = rules) => bothSets(lumaOf(pixels), own),
