@@ -16,7 +16,8 @@ import { killHard, spawnServer, type ServerProcess } from './helpers/process.js'
 import { seededRandom } from './helpers/random.js';
 import { request } from './helpers/server.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
-import { pdq, register, victim } from './store-helpers.js';
+import type { Store } from '../src/store/types.js';
+import { pdq, victim } from './store-helpers.js';
 
 const PEPPER = 'burst-replicas-share-this-pepper-of-32-chars-or-more';
 const DATA_KEY = Buffer.alloc(32, 9).toString('base64url');
@@ -67,29 +68,46 @@ describe('burst counting across replicas on one PostgreSQL database', () => {
 });
 
 describe.each(STORE_BACKENDS)('recent submissions role: $backend', (backend) => {
+  const sample = (seed: number) => [{ algorithm: 'pdq', bytes: pdq(seed).bytes }];
+  /** A victim's case remembered as a submission from `address` at `at` (ms), in the case's own commit. */
+  const submitted = (store: Store, number: string, seed: number, address: string, at: number, forgetBefore = 0) =>
+    store.createCase(
+      { number, secretHash: 's', items: [{ kind: 'image', hashes: [pdq(seed)] }], submission: { address, at, hashes: sample(seed), forgetBefore } },
+      victim,
+    );
+
   it('answers an address’s submissions in the window, newest first; forgets older ones; erases a withdrawn case’s', async () => {
     const handle = await backend.open();
     const { store } = handle;
-    const one = await register(store, { number: 'RMP-B1', secretHash: 's', hashes: [pdq(1)] }, victim);
-    const two = await register(store, { number: 'RMP-B2', secretHash: 's', hashes: [pdq(2)] }, victim);
-    const sample = (seed: number) => [{ algorithm: 'pdq', bytes: pdq(seed).bytes }];
-    await store.rememberSubmission({ address: 'k_a', caseId: one.case.id, at: 1_000, hashes: sample(1) }, 0);
-    await store.rememberSubmission({ address: 'k_b', caseId: two.case.id, at: 1_500, hashes: sample(3) }, 0);
-    await store.rememberSubmission({ address: 'k_a', caseId: two.case.id, at: 2_000, hashes: sample(2) }, 0);
+    await submitted(store, 'RMP-B1', 1, 'k_a', 1_000);
+    await submitted(store, 'RMP-B2', 3, 'k_b', 1_500);
+    const two = await submitted(store, 'RMP-B3', 2, 'k_a', 2_000);
     expect(await store.recentSubmissions('k_a', 0, 10)).toEqual([sample(2), sample(1)]);
     expect(await store.recentSubmissions('k_a', 1_001, 10)).toEqual([sample(2)]);
     expect(await store.recentSubmissions('k_a', 0, 1)).toEqual([sample(2)]);
+    // What screening reads before a submission: the same, with the allow-list's version, in one read.
+    const version = await store.allowListVersion();
+    expect(await store.screeningState('k_a', 0, 10)).toEqual({ allowListVersion: version, recent: [sample(2), sample(1)] });
+    expect(await store.screeningState(undefined, 0, 10)).toEqual({ allowListVersion: version, recent: [] });
 
     // Remembering forgets what is older than the window.
-    await store.rememberSubmission({ address: 'k_c', caseId: two.case.id, at: 3_000, hashes: sample(4) }, 1_600);
+    await submitted(store, 'RMP-B4', 4, 'k_c', 3_000, 1_600);
     expect(await store.recentSubmissions('k_a', 0, 10)).toEqual([sample(2)]);
     expect(await store.recentSubmissions('k_b', 0, 10)).toEqual([]);
 
     // Withdrawn: its submissions (and their values) go with it.
     expect(await handle.cellsContaining(pdq(2).bytes)).toContain('recent_submissions.hashes');
     await store.withdrawCase(two.case.id, victim);
-    expect(await store.eraseSubmissionsOfWithdrawnCases()).toBe(2);
+    expect(await store.eraseSubmissionsOfWithdrawnCases()).toBe(1);
     expect(await handle.cellsContaining(pdq(2).bytes)).toEqual([]);
     expect(await store.recentSubmissions('k_a', 0, 10)).toEqual([]);
+  });
+
+  it('remembers a submission only with its case: a registration that fails remembers nothing', async () => {
+    const { store } = await backend.open();
+    await submitted(store, 'RMP-B5', 5, 'k_d', 1_000);
+    await expect(submitted(store, 'RMP-B5', 6, 'k_e', 1_000)).rejects.toThrow(/already taken/);
+    expect(await store.recentSubmissions('k_e', 0, 10)).toEqual([]);
+    expect(await store.recentSubmissions('k_d', 0, 10)).toEqual([sample(5)]);
   });
 });

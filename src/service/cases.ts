@@ -239,17 +239,17 @@ export class CaseService {
     const secretHash = await this.credentials.hashCaseSecret(caseSecret);
     // Operators' imports are trusted; a victim's submission is screened (allow-list, bursts).
     const screening = by === 'victim' ? this.extras.screening : undefined;
-    const screened = screening ? await screening.screen(items, origin.address) : { live: items, held: [] };
+    const screened: Pick<ScreenedSubmission, 'live' | 'held' | 'submission'> = screening ? await screening.screen(items, origin.address) : { live: items, held: [] };
     for (let attempt = 0; ; attempt++) {
       const number = newCaseNumber();
       const actor = actorFor(number);
       try {
-        const created = await this.store.createCase({ number, secretHash, items: screened.live }, actor);
+        // The submission (burst counting) is remembered in the same commit as the case.
+        const created = await this.store.createCase({ number, secretHash, items: screened.live, ...(screened.submission ? { submission: screened.submission } : {}) }, actor);
         const hashes = created.items.flatMap((item) => item.hashes);
         // The index follower may have applied the change log's adds already: add only what is missing.
         for (const h of hashes) if (!this.matcher.has(h.algorithm, h.id)) this.matcher.add(h.algorithm, h.id, h.bytes);
         if (screening && screened.held.length > 0) await screening.hold(created.case.id, screened.held, actor);
-        if ('remember' in screened) await screened.remember(created.case.id);
         const heldHashes = screened.held.reduce((n, g) => n + g.items.reduce((m, item) => m + item.hashes.length, 0), 0);
         this.events.emit('case.registered', { caseId: created.case.id, hashCount: hashes.length, collapsedHashes: collapsed, by });
         return { caseNumber: number, caseSecret, hashCount: hashes.length, heldHashes, createdAt: created.case.createdAt };

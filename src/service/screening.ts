@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { hammingDistance } from '../hashing/hamming.js';
 import { createIndex } from '../index/create.js';
 import { Matcher } from '../index/matcher.js';
-import type { BurstStore, SubmittedHash } from '../store/burst.js';
+import type { BurstStore, RememberedSubmission, SubmittedHash } from '../store/burst.js';
 import type { AllowListStore, HoldReason } from '../store/review.js';
 import type { NewItem } from '../store/types.js';
 
@@ -20,8 +20,8 @@ export interface ScreenedSubmission {
   live: NewItem[];
   /** Items held for review, grouped by reason, with what the reviewer needs to judge. */
   held: { reason: HoldReason; items: NewItem[]; detail: Record<string, unknown> }[];
-  /** Once the case exists: counts this submission in its address's later bursts. */
-  remember(caseId: number): Promise<void>;
+  /** Written with the case (CaseStore.createCase): counts this submission in its address's later bursts. */
+  submission?: RememberedSubmission;
 }
 
 /** At most this many recent submissions are remembered per address. */
@@ -53,8 +53,7 @@ export class SubmissionScreen {
   private readonly addressKey: Buffer;
 
   constructor(
-    private readonly store: Pick<AllowListStore, 'allowListPage' | 'allowListVersion'> &
-      Pick<BurstStore, 'recentSubmissions' | 'rememberSubmission'>,
+    private readonly store: Pick<AllowListStore, 'allowListPage'> & Pick<BurstStore, 'screeningState'>,
     private readonly policy: ScreeningPolicy,
     /** The server's pepper (the same on every replica): the addresses' key is derived from it. */
     pepper: string,
@@ -64,7 +63,13 @@ export class SubmissionScreen {
   }
 
   async screen(items: readonly NewItem[], address: string | undefined): Promise<ScreenedSubmission> {
-    await this.refreshAllowList();
+    // One read of the store per submission: the allow-list's version and the address's recent submissions.
+    const counting = address !== undefined && this.policy.burst > 0;
+    const now = this.now();
+    const since = now - this.policy.burstWindowMs;
+    const key = counting ? createHmac('sha256', this.addressKey).update(address).digest('base64url') : undefined;
+    const state = await this.store.screeningState(key, since, MAX_RECENT_PER_ADDRESS);
+    await this.refreshAllowList(state.allowListVersion);
     const live: NewItem[] = [];
     const nearAllowList: NewItem[] = [];
     const met: { item: number; allowListed: number; label: string | null; distance: number }[] = [];
@@ -83,15 +88,21 @@ export class SubmissionScreen {
     const held: ScreenedSubmission['held'] = [];
     if (nearAllowList.length > 0) held.push({ reason: 'allow_list', items: nearAllowList, detail: { met } });
 
-    const burst = await this.countBurst(address, items);
-    if (this.policy.burst > 0 && burst.similar + 1 >= this.policy.burst && live.length > 0) {
+    if (key === undefined) return { live, held };
+    // A video brings thousands of frame hashes: an even sample is enough to tell near-identical submissions.
+    const hashes: SubmittedHash[] = evenSample(
+      items.flatMap((item) => item.hashes.map((h) => ({ algorithm: h.algorithm, bytes: h.bytes }))),
+      MAX_COMPARED_PER_SUBMISSION,
+    );
+    const similar = this.countSimilar(state.recent, hashes);
+    if (similar + 1 >= this.policy.burst && live.length > 0) {
       held.push({
         reason: 'burst',
         items: live.splice(0),
-        detail: { similarSubmissions: burst.similar + 1, windowMinutes: Math.round(this.policy.burstWindowMs / 60_000) },
+        detail: { similarSubmissions: similar + 1, windowMinutes: Math.round(this.policy.burstWindowMs / 60_000) },
       });
     }
-    return { live, held, remember: burst.remember };
+    return { live, held, submission: { address: key, at: now, hashes, forgetBefore: since } };
   }
 
   /** Entries on the allow-list now (for operators' figures). */
@@ -103,9 +114,8 @@ export class SubmissionScreen {
     return this.policy.thresholds[algorithm] ?? 0;
   }
 
-  /** Reloads the allow-list when it changed (another process may have imported entries). */
-  private async refreshAllowList(): Promise<void> {
-    const version = await this.store.allowListVersion();
+  /** Reloads the allow-list when its version moved (another process may have changed it). */
+  private async refreshAllowList(version: string): Promise<void> {
     if (version === this.loadedVersion) return;
     this.loading ??= (async () => {
       const matcher = new Matcher(() => createIndex(this.policy.index, { expectedSize: 1000 }));
@@ -129,27 +139,13 @@ export class SubmissionScreen {
   }
 
   /**
-   * How many earlier submissions from this address in the window were near-identical to
-   * this one (two replicas counting the same moment may both miss the other: a burst is
-   * held one submission later at worst), and how to remember this one once its case exists.
+   * How many of the address's earlier submissions in the window were near-identical to this
+   * one (two replicas counting the same moment may both miss the other: a burst is held one
+   * submission later at worst).
    */
-  private async countBurst(address: string | undefined, items: readonly NewItem[]): Promise<{ similar: number; remember: ScreenedSubmission['remember'] }> {
-    if (address === undefined || this.policy.burst === 0) return { similar: 0, remember: async () => {} };
-    const key = createHmac('sha256', this.addressKey).update(address).digest('base64url');
-    const now = this.now();
-    const since = now - this.policy.burstWindowMs;
-    // A video brings thousands of frame hashes: an even sample is enough to tell near-identical submissions.
-    const hashes: SubmittedHash[] = evenSample(
-      items.flatMap((item) => item.hashes.map((h) => ({ algorithm: h.algorithm, bytes: h.bytes }))),
-      MAX_COMPARED_PER_SUBMISSION,
-    );
-    const earlier = await this.store.recentSubmissions(key, since, MAX_RECENT_PER_ADDRESS);
-    const similar = earlier.filter((e) =>
+  private countSimilar(earlier: readonly SubmittedHash[][], hashes: readonly SubmittedHash[]): number {
+    return earlier.filter((e) =>
       e.some((a) => hashes.some((b) => a.algorithm === b.algorithm && hammingDistance(a.bytes, b.bytes) <= this.thresholdOf(a.algorithm))),
     ).length;
-    return {
-      similar,
-      remember: (caseId) => this.store.rememberSubmission({ address: key, caseId, at: now, hashes }, since),
-    };
   }
 }

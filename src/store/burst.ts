@@ -10,11 +10,34 @@ export interface SubmittedHash {
   bytes: Uint8Array;
 }
 
+/**
+ * A victim's submission to remember for burst counting: `CaseStore.createCase` writes it
+ * with the case, in the same commit (one durable write per registration, not two).
+ */
+export interface RememberedSubmission {
+  /** The address's keyed hash. */
+  address: string;
+  /** When, in ms since the epoch. */
+  at: number;
+  /** A sample of the submission's hashes. */
+  hashes: readonly SubmittedHash[];
+  /** Every submission from before this (ms) is forgotten in the same write. */
+  forgetBefore: number;
+}
+
+/** What screening reads before a victim's submission, in one round trip. */
+export interface ScreeningState {
+  /** The allow-list's version (it changes whenever the list does). */
+  allowListVersion: string;
+  /** The address's submissions since `since`, newest first, at most `limit` (none without an address). */
+  recent: SubmittedHash[][];
+}
+
 export interface BurstStore {
   /** The address's submissions since `since` (ms since the epoch), newest first, at most `limit`. */
   recentSubmissions(address: string, since: number, limit: number): Promise<SubmittedHash[][]>;
-  /** Remembers a submission (its case, its time in ms, a sample of its hashes); forgets every submission from before `forgetBefore`. */
-  rememberSubmission(input: { address: string; caseId: number; at: number; hashes: readonly SubmittedHash[] }, forgetBefore: number): Promise<void>;
+  /** The allow-list's version and the address's recent submissions, read together (see ScreeningState). */
+  screeningState(address: string | undefined, since: number, limit: number): Promise<ScreeningState>;
   /** Forgets the submissions of withdrawn cases (their hashes leave with the case); returns how many. */
   eraseSubmissionsOfWithdrawnCases(): Promise<number>;
 }

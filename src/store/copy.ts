@@ -68,10 +68,11 @@ export interface CopyTarget {
 /**
  * Bookkeeping of one backend, never copied: migrations (each side records its own), SQLite's
  * AUTOINCREMENT counters and PostgreSQL's change-log counter (both carried as high-water
- * marks instead), rate-limit windows (seconds long; SQLite keeps them in memory), and burst
- * counting's recent submissions (an hour at most; a copy starts counting afresh).
+ * marks instead), rate-limit windows (seconds long; SQLite keeps them in memory), burst
+ * counting's recent submissions (an hour at most; a copy starts counting afresh), and the
+ * allow-list's version (the target's triggers count the copied rows themselves).
  */
-const NOT_COPIED = new Set(['schema_migrations', 'sqlite_sequence', 'change_log_state', 'rate_limits', 'recent_submissions']);
+const NOT_COPIED = new Set(['schema_migrations', 'sqlite_sequence', 'change_log_state', 'rate_limits', 'recent_submissions', 'allow_list_version']);
 
 /** Tables a migration fills with a starting row: the source's row replaces it. */
 export const SEEDED_TABLES = new Set(['exchange_state']);

@@ -17,7 +17,7 @@ import type { FeedbackStore } from './feedback.js';
 import type { PlatformSettingsStore } from './platform-settings.js';
 import type { AllowListStore, ReviewStore } from './review.js';
 import type { FollowStore } from './follow.js';
-import type { BurstStore } from './burst.js';
+import type { BurstStore, RememberedSubmission } from './burst.js';
 import type { PackedPage } from './packed-pages.js';
 import type { OperatorStore, PlatformDirectoryStore, ReportStore, TemplateStore } from './takedown.js';
 import type { WebhookStore } from './webhooks.js';
@@ -175,12 +175,21 @@ export interface AuditEntry {
   detail: Record<string, unknown> | null;
 }
 
+/** A case to create: its number, its secret's hash, its live items. */
+export interface NewCase {
+  number: string;
+  secretHash: string;
+  items: NewItem[];
+  /** A victim's submission to remember for burst counting, written in the same commit as the case. */
+  submission?: RememberedSubmission;
+}
+
 export interface CaseStore {
   /**
    * Creates a case and its items with their hashes in one transaction, logging an 'add'
-   * change per hash. An item needs at least one hash.
+   * change per hash (and remembering the submission, if any). An item needs at least one hash.
    */
-  createCase(input: { number: string; secretHash: string; items: NewItem[] }, actor: Actor): Promise<{
+  createCase(input: NewCase, actor: Actor): Promise<{
     case: CaseRecord;
     items: StoredItem[];
   }>;

@@ -474,6 +474,25 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX followed_hashes_item ON followed_hashes (item_ref);
     `,
   },
+  {
+    version: 13,
+    name: 'abuse controls: the allow-list version, bumped by a trigger on every change (screening reads one row, not the list)',
+    sql: `
+      CREATE TABLE allow_list_version (
+        id      integer PRIMARY KEY CHECK (id = 1),
+        version bigint NOT NULL
+      );
+      INSERT INTO allow_list_version (id, version) VALUES (1, 0);
+      CREATE FUNCTION allow_list_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE allow_list_version SET version = version + 1 WHERE id = 1;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER allow_list_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON allow_list
+        FOR EACH STATEMENT EXECUTE FUNCTION allow_list_changed();
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

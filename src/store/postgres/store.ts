@@ -26,6 +26,7 @@ import type {
   CaseRecord,
   ErasureEvent,
   HashFacts,
+  NewCase,
   NewItem,
   StoredHash,
   StoredItem,
@@ -42,7 +43,7 @@ import { postgresWebhookRole } from './webhooks.js';
 import { postgresPlatformSettingsRole } from './platform-settings.js';
 import { postgresReviewRole } from './review.js';
 import { postgresFollowRole } from './follow.js';
-import { postgresBurstRole } from './burst.js';
+import { postgresBurstRole, rememberSubmission, rememberSubmissionCtes, submissionParameters } from './burst.js';
 import { migratePostgres } from './migrations.js';
 import { ChangeNotifier, changesChannel } from './notify.js';
 
@@ -50,6 +51,49 @@ const DEFAULT_PAGE_SIZE = 10_000;
 const DEFAULT_AUDIT_LIMIT = 100;
 /** Rows per multi-row INSERT (unnest of arrays): bounded statement size for big imports. */
 const INSERT_CHUNK = 5_000;
+
+/**
+ * A registration of at most INSERT_CHUNK hashes (every victim's) in one statement: the case,
+ * its items and hashes, the audit entry, the change-log entries, the notification and the
+ * submission remembered for burst counting ($16…$19, or nothing), as data-modifying CTEs of
+ * one INSERT. Parameters: see createCaseInOneStatement.
+ */
+const CREATE_CASE_STATEMENT = `WITH new_case AS (
+         INSERT INTO cases (number, secret_hash, created_at) VALUES ($1, $2, $3) RETURNING id, created_at
+       ), new_audit AS (
+         INSERT INTO audit (at, actor_kind, actor_id, action, target, detail)
+         VALUES ($3, $4, $5, 'case.create', $1, jsonb_build_object('items', cardinality($6::text[]), 'hashes', cardinality($8::text[])))
+       ), new_items AS (
+         INSERT INTO items (ref, case_id, kind, created_at)
+         SELECT t.ref, new_case.id, t.kind, $3 FROM new_case, unnest($6::text[], $7::text[]) WITH ORDINALITY AS t(ref, kind, ord)
+          ORDER BY t.ord
+         RETURNING id, ref
+       ), new_hashes AS (
+         INSERT INTO hashes (ref, case_id, item_id, role, detail, algorithm, value, quality, created_at)
+         SELECT t.ref, new_case.id, new_items.id, t.role, t.detail::jsonb, t.algorithm, t.value, t.quality, $3
+           FROM new_case, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::smallint[])
+                WITH ORDINALITY AS t(ref, item_ref, role, detail, algorithm, value, quality, ord)
+           JOIN new_items ON new_items.ref = t.item_ref
+          ORDER BY t.ord
+         RETURNING id, ref
+       ), log_state AS (
+         -- The change log's counter row, locked until the statement commits (see the header).
+         UPDATE change_log_state SET last_seq = last_seq + cardinality($8::text[])
+          WHERE id = 1 AND cardinality($8::text[]) > 0 RETURNING last_seq
+       ), new_changes AS (
+         INSERT INTO changes (seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at)
+         SELECT log_state.last_seq - cardinality($8::text[]) + t.ord, 'add', new_hashes.id, t.ref, t.item_ref, t.role,
+                t.detail::jsonb, t.algorithm, t.value, t.quality, $3
+           FROM log_state, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::smallint[])
+                WITH ORDINALITY AS t(ref, item_ref, role, detail, algorithm, value, quality, ord)
+           JOIN new_hashes ON new_hashes.ref = t.ref
+       ), ${rememberSubmissionCtes(16)}
+       SELECT new_case.id, new_case.created_at,
+              (SELECT json_object_agg(ref, id) FROM new_items) AS item_ids,
+              (SELECT json_object_agg(ref, id) FROM new_hashes) AS hash_ids,
+              (SELECT pg_notify($15, last_seq::text) FROM log_state) AS notified
+         FROM new_case`;
+
 const UNIQUE_VIOLATION = '23505';
 
 export interface PostgresStoreOptions {
@@ -234,57 +278,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   /**
-   * A registration of at most INSERT_CHUNK hashes (every victim's) in one statement: the
-   * case, its items and hashes, the audit entry, the change-log entries and the notification,
-   * as data-modifying CTEs of one INSERT. Outside a transaction block PostgreSQL commits a
-   * statement on its own, with synchronous_commit on (set for every connection): resolved =
-   * committed, as with the transaction, but one round trip instead of ten.
+   * A registration of at most INSERT_CHUNK hashes in one statement (CREATE_CASE_STATEMENT).
+   * Outside a transaction block PostgreSQL commits a statement on its own, with
+   * synchronous_commit on (set for every connection): resolved = committed, as with the
+   * transaction, but one round trip (and one WAL flush) instead of ten, and the victim's
+   * submission remembered in the same commit instead of a second one.
    */
-  async function createCaseInOneStatement(
-    input: { number: string; secretHash: string; items: readonly NewItem[] },
-    actor: Actor,
-  ): Promise<{ case: CaseRecord; items: StoredItem[] }> {
+  async function createCaseInOneStatement(input: NewCase, actor: Actor): Promise<{ case: CaseRecord; items: StoredItem[] }> {
     checkNewItems(input.items);
     const at = now();
     const plan = planItems(input.items);
     const hashes = plan.hashes;
-    const { rows } = await db.query<{ id: number; created_at: Date; item_ids: Record<string, number> | null; hash_ids: Record<string, number> | null }>(
-      `WITH new_case AS (
-         INSERT INTO cases (number, secret_hash, created_at) VALUES ($1, $2, $3) RETURNING id, created_at
-       ), new_audit AS (
-         INSERT INTO audit (at, actor_kind, actor_id, action, target, detail)
-         VALUES ($3, $4, $5, 'case.create', $1, jsonb_build_object('items', cardinality($6::text[]), 'hashes', cardinality($8::text[])))
-       ), new_items AS (
-         INSERT INTO items (ref, case_id, kind, created_at)
-         SELECT t.ref, new_case.id, t.kind, $3 FROM new_case, unnest($6::text[], $7::text[]) WITH ORDINALITY AS t(ref, kind, ord)
-          ORDER BY t.ord
-         RETURNING id, ref
-       ), new_hashes AS (
-         INSERT INTO hashes (ref, case_id, item_id, role, detail, algorithm, value, quality, created_at)
-         SELECT t.ref, new_case.id, new_items.id, t.role, t.detail::jsonb, t.algorithm, t.value, t.quality, $3
-           FROM new_case, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::smallint[])
-                WITH ORDINALITY AS t(ref, item_ref, role, detail, algorithm, value, quality, ord)
-           JOIN new_items ON new_items.ref = t.item_ref
-          ORDER BY t.ord
-         RETURNING id, ref
-       ), log_state AS (
-         -- The change log's counter row, locked until the statement commits (see the header).
-         UPDATE change_log_state SET last_seq = last_seq + cardinality($8::text[])
-          WHERE id = 1 AND cardinality($8::text[]) > 0 RETURNING last_seq
-       ), new_changes AS (
-         INSERT INTO changes (seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at)
-         SELECT log_state.last_seq - cardinality($8::text[]) + t.ord, 'add', new_hashes.id, t.ref, t.item_ref, t.role,
-                t.detail::jsonb, t.algorithm, t.value, t.quality, $3
-           FROM log_state, unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bytea[], $14::smallint[])
-                WITH ORDINALITY AS t(ref, item_ref, role, detail, algorithm, value, quality, ord)
-           JOIN new_hashes ON new_hashes.ref = t.ref
-       )
-       SELECT new_case.id, new_case.created_at,
-              (SELECT json_object_agg(ref, id) FROM new_items) AS item_ids,
-              (SELECT json_object_agg(ref, id) FROM new_hashes) AS hash_ids,
-              (SELECT pg_notify($15, last_seq::text) FROM log_state) AS notified
-         FROM new_case`,
-      [
+    // A prepared statement: every registration runs the same text, parsed and planned once per connection.
+    const { rows } = await db.query<{ id: number; created_at: Date; item_ids: Record<string, number> | null; hash_ids: Record<string, number> | null }>({
+      name: 'rempart_create_case',
+      text: CREATE_CASE_STATEMENT,
+      values: [
         input.number,
         input.secretHash,
         at,
@@ -300,8 +309,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         hashes.map((h) => h.value),
         hashes.map((h) => h.quality),
         channel,
+        ...submissionParameters(input.submission),
       ],
-    );
+    });
     const row = rows[0]!;
     const items = storedItems(row.id, input.items, plan, new Map(Object.entries(row.item_ids ?? {})), new Map(Object.entries(row.hash_ids ?? {})), row.created_at);
     const record: CaseRecord = {
@@ -348,6 +358,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
                 const caseId = rows[0]!.id;
                 const record = toCaseRecord(await caseById(client, caseId));
                 await audit(client, actor, 'case.create', input.number, { items: input.items.length, hashes: hashCount });
+                if (input.submission) await rememberSubmission(client, caseId, input.submission);
                 // Last: appending to the change log takes the log's lock until COMMIT (see the header).
                 const items = await insertItems(client, caseId, input.items, at);
                 return { case: { ...record, hashCount: countHashes(items) }, items };

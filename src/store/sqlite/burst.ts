@@ -1,27 +1,36 @@
 /** SQLite side of the recent-submissions role (see ../burst.ts). */
 import type Database from 'better-sqlite3';
-import type { BurstStore } from '../burst.js';
+import type { BurstStore, RememberedSubmission } from '../burst.js';
 import { decodeSubmittedHashes, encodeSubmittedHashes } from '../burst-codec.js';
+
+/** Remembers a submission with its case: called inside createCase's transaction. */
+export function sqliteSubmissionWriter(db: Database.Database): (caseId: number, submission: RememberedSubmission) => void {
+  const insert = db.prepare('INSERT INTO recent_submissions (address, case_id, at, hashes) VALUES (?, ?, ?, ?)');
+  const forget = db.prepare('DELETE FROM recent_submissions WHERE at < ?');
+  return (caseId, submission) => {
+    forget.run(submission.forgetBefore);
+    insert.run(submission.address, caseId, submission.at, encodeSubmittedHashes(submission.hashes));
+  };
+}
 
 export function sqliteBurstRole(db: Database.Database, options: { onErased?: () => void } = {}): BurstStore {
   const sql = {
     recent: db.prepare<[string, number, number], { hashes: string }>(
       'SELECT hashes FROM recent_submissions WHERE address = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?',
     ),
-    insert: db.prepare('INSERT INTO recent_submissions (address, case_id, at, hashes) VALUES (?, ?, ?, ?)'),
-    forget: db.prepare('DELETE FROM recent_submissions WHERE at < ?'),
+    allowListVersion: db.prepare<[], { version: number }>('SELECT version FROM allow_list_version WHERE id = 1'),
     eraseWithdrawn: db.prepare(`DELETE FROM recent_submissions WHERE case_id IN (SELECT id FROM cases WHERE status = 'withdrawn')`),
   };
-  const rememberTx = db.transaction((input: Parameters<BurstStore['rememberSubmission']>[0], forgetBefore: number) => {
-    sql.forget.run(forgetBefore);
-    sql.insert.run(input.address, input.caseId, input.at, encodeSubmittedHashes(input.hashes));
-  });
+  const recent = (address: string, since: number, limit: number) => sql.recent.all(address, since, limit).map((r) => decodeSubmittedHashes(r.hashes));
   return {
     async recentSubmissions(address, since, limit) {
-      return sql.recent.all(address, since, limit).map((r) => decodeSubmittedHashes(r.hashes));
+      return recent(address, since, limit);
     },
-    async rememberSubmission(input, forgetBefore) {
-      rememberTx(input, forgetBefore);
+    async screeningState(address, since, limit) {
+      return {
+        allowListVersion: String(sql.allowListVersion.get()!.version),
+        recent: address === undefined ? [] : recent(address, since, limit),
+      };
     },
     async eraseSubmissionsOfWithdrawnCases() {
       const erased = sql.eraseWithdrawn.run().changes;

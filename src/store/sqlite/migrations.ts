@@ -389,6 +389,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 14,
+    name: 'abuse controls: the allow-list version, bumped by triggers on every change (screening reads one row, not the list)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE allow_list_version (
+          id      INTEGER PRIMARY KEY CHECK (id = 1),
+          version INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO allow_list_version (id, version) VALUES (1, 0);
+        CREATE TRIGGER allow_list_added AFTER INSERT ON allow_list BEGIN UPDATE allow_list_version SET version = version + 1; END;
+        CREATE TRIGGER allow_list_updated AFTER UPDATE ON allow_list BEGIN UPDATE allow_list_version SET version = version + 1; END;
+        CREATE TRIGGER allow_list_removed AFTER DELETE ON allow_list BEGIN UPDATE allow_list_version SET version = version + 1; END;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -27,7 +27,8 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
     allowPage: db.prepare<[number, number], AllowListRowOf<SqliteColumnTypes>>(
       'SELECT * FROM allow_list WHERE id > ? ORDER BY id LIMIT ?',
     ),
-    allowVersion: db.prepare<[], { max: number; n: number }>('SELECT coalesce(max(id), 0) AS max, count(*) AS n FROM allow_list'),
+    // One row, whatever the list's size: triggers bump it on every change (migration 14).
+    allowVersion: db.prepare<[], { version: number }>('SELECT version FROM allow_list_version WHERE id = 1'),
     hold: db.prepare(
       `INSERT INTO held_submissions (ref, case_id, reason, detail, items, hash_count, status, held_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?)`,
     ),
@@ -95,8 +96,7 @@ export function sqliteReviewRole(db: Database.Database, context: SqliteReviewCon
       return sql.allowPage.all(afterId, limit).map(rowMappers.allowListEntry);
     },
     async allowListVersion() {
-      const { max, n } = sql.allowVersion.get()!;
-      return `${max}:${n}`;
+      return String(sql.allowVersion.get()!.version);
     },
     async holdItems(input, actor) {
       return holdTx(input, actor);

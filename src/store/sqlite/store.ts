@@ -22,11 +22,12 @@ import { sqliteFeedbackRole } from './feedback.js';
 import { sqlitePlatformSettingsRole } from './platform-settings.js';
 import { sqliteReviewRole } from './review.js';
 import { sqliteFollowRole } from './follow.js';
-import { sqliteBurstRole } from './burst.js';
+import { sqliteBurstRole, sqliteSubmissionWriter } from './burst.js';
 import type {
   Actor,
   ErasureEvent,
   HashFacts,
+  NewCase,
   NewItem,
   StoredHash,
   StoredItem,
@@ -210,12 +211,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return row;
   }
 
+  const rememberSubmission = sqliteSubmissionWriter(db);
   const createCaseTx = db.transaction(
-    (input: { number: string; secretHash: string; items: NewItem[] }, actor: Actor) => {
+    (input: NewCase, actor: Actor) => {
       const at = iso();
       const caseId = Number(sql.insertCase.run(input.number, input.secretHash, at).lastInsertRowid);
       const items = insertItems(caseId, input.items, at);
       audit(actor, 'case.create', input.number, { items: items.length, hashes: countHashes(items) });
+      if (input.submission) rememberSubmission(caseId, input.submission);
       return { case: toCaseRecord(existingCase(caseId)), items };
     },
   );
