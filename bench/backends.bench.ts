@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { startServer, type RunningServer } from '../src/api/server.js';
 import { resolveConfig } from '../src/config.js';
 import { bytesToHex } from '../src/hashing/index.js';
@@ -53,6 +55,11 @@ async function time(n: number, run: (i: number) => Promise<unknown>, concurrency
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: (n / total) * 1000 };
 }
 
+function median(values: readonly number[] = []): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)]!;
+}
+
 function randomHex(rnd: () => number): string {
   const bytes = new Uint8Array(32);
   for (let i = 0; i < 32; i++) bytes[i] = Math.floor(rnd() * 256);
@@ -65,6 +72,51 @@ interface Backend {
   key: string;
   fillMs: number;
   startupMs: number;
+  /** The floor of a durable write on this backend: a bare one-row INSERT, committed (no HTTP, no Rempart). */
+  insertOneRow(i: number): Promise<void>;
+  /** Where one-at-a-time registrations spend their time (ms per call, while `recording`). */
+  phases: Map<string, number[]>;
+  close(): Promise<void>;
+}
+
+/** Times every call of `object[method]` into `phases` (under `label`) while `recording()` says so. */
+function timeCalls(object: object, method: string, label: string, phases: Map<string, number[]>, recording: () => boolean): void {
+  const target = object as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const original = target[method]!;
+  target[method] = async function (this: unknown, ...args: unknown[]) {
+    if (!recording()) return original.apply(this, args);
+    const start = performance.now();
+    try {
+      return await original.apply(this, args);
+    } finally {
+      const list = phases.get(label) ?? [];
+      list.push(performance.now() - start);
+      phases.set(label, list);
+    }
+  };
+}
+
+/**
+ * A bare one-row INSERT committed on its own, with the same durability as the store's
+ * (SQLite: WAL, synchronous = FULL, in the same data dir; PostgreSQL: synchronous_commit on,
+ * same server, one connection): what any acknowledged write costs at least.
+ */
+async function floorWriter(backend: 'sqlite' | 'postgres', dataDir: string, url: string | undefined) {
+  if (backend === 'sqlite') {
+    const db = new Database(path.join(dataDir, 'floor.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE floor (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)');
+    const insert = db.prepare('INSERT INTO floor (v) VALUES (?)');
+    return { insertOneRow: async (i: number) => void insert.run(i), close: async () => void db.close() };
+  }
+  const client = new pg.Client({ connectionString: url, options: '-c synchronous_commit=on' });
+  await client.connect();
+  await client.query('CREATE TABLE bench_floor (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v bigint NOT NULL)');
+  return {
+    insertOneRow: async (i: number) => void (await client.query({ name: 'floor', text: 'INSERT INTO bench_floor (v) VALUES ($1)', values: [i] })),
+    close: () => client.end(),
+  };
 }
 
 async function main() {
@@ -98,8 +150,16 @@ async function main() {
     await filler.close();
     const startMs = performance.now();
     const server = await startServer(config, false);
-    return { name, server, key, fillMs, startupMs: performance.now() - startMs };
+    const startupMs = performance.now() - startMs;
+    const floor = await floorWriter(name === 'sqlite' ? 'sqlite' : 'postgres', dataDir, database);
+    const phases = new Map<string, number[]>();
+    const rempart = server.rempart;
+    timeCalls(rempart.credentials, 'hashCaseSecret', 'case secret hashed (scrypt)', phases, () => recordingPhases);
+    timeCalls(rempart.store, 'screeningState', 'screening read (allow-list version, recent submissions)', phases, () => recordingPhases);
+    timeCalls(rempart.store, 'createCase', 'createCase (the one durable write)', phases, () => recordingPhases);
+    return { name, server, key, fillMs, startupMs, phases, ...floor };
   };
+  let recordingPhases = false;
   const backends = [await open('sqlite', undefined), await open('postgres', postgres.url())];
 
   const json = { 'content-type': 'application/json' };
@@ -123,8 +183,19 @@ async function main() {
     ['POST /v1/match, 1 hash, no match', (b) => time(REQUESTS, () => post(b, '/v1/match', miss))],
     ['POST /v1/match, 1 hash, matched', (b) => time(REQUESTS, () => post(b, '/v1/match', one))],
     ['POST /v1/match, 1,000 hashes', (b) => time(REQUESTS / 10, () => post(b, '/v1/match', thousand))],
-    ['POST /v1/cases (1 hash), one at a time', (b) => time(REQUESTS / 2, () => post(b, '/v1/cases', registration(), false))],
+    [
+      'POST /v1/cases (1 hash), one at a time',
+      async (b) => {
+        recordingPhases = true;
+        try {
+          return await time(REQUESTS / 2, () => post(b, '/v1/cases', registration(), false));
+        } finally {
+          recordingPhases = false;
+        }
+      },
+    ],
     [`POST /v1/cases (1 hash), ${IN_FLIGHT} in flight`, (b) => time(REQUESTS, () => post(b, '/v1/cases', registration(), false), IN_FLIGHT)],
+    ['floor: a bare one-row INSERT, committed (no HTTP, no Rempart), one at a time', (b) => time(REQUESTS / 2, (i) => b.insertOneRow(i))],
   ];
   const results: { scenario: string; timings: Timing[] }[] = [];
   for (const [scenario, run] of scenarios) {
@@ -135,7 +206,10 @@ async function main() {
     results.push({ scenario, timings: best });
     console.error(`${scenario}: sqlite p50 ${best[0]!.p50.toFixed(2)} ms, postgres p50 ${best[1]!.p50.toFixed(2)} ms`);
   }
-  for (const backend of backends) await backend.server.close();
+  for (const backend of backends) {
+    await backend.server.close();
+    await backend.close();
+  }
 
   const m = machine();
   const [sqlite, pg] = backends as [Backend, Backend];
@@ -154,6 +228,12 @@ async function main() {
     ...results.map(({ scenario, timings: [s, p] }) =>
       `| ${scenario} | ${s!.p50.toFixed(2)} / ${s!.p99.toFixed(2)} | ${p!.p50.toFixed(2)} / ${p!.p99.toFixed(2)} | ${s!.perSecond.toFixed(0)} / ${p!.perSecond.toFixed(0)} | ${(p!.p50 / s!.p50).toFixed(2)} |`,
     ),
+    '',
+    'Where a one-at-a-time registration spends its time (median per call over both rounds, measured inside the server; the rest is HTTP, JSON, validation, the index):',
+    '',
+    '| phase | SQLite median ms | PostgreSQL median ms |',
+    '|---|---|---|',
+    ...[...sqlite.phases.keys()].map((phase) => `| ${phase} | ${median(sqlite.phases.get(phase)).toFixed(2)} | ${median(pg.phases.get(phase)).toFixed(2)} |`),
     '',
   ];
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
