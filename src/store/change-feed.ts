@@ -55,7 +55,9 @@ export class ChangeFeed {
         if (page.length > 0) {
           cursor = page[page.length - 1]!.seq;
           yield page;
-          continue;
+          // A full page: more may wait. A short one was the end of the log when it was read:
+          // whatever was written since hinted (or the poll finds it), so no read to find nothing.
+          if (page.length >= this.pageSize) continue;
         }
         if (!hinted) await this.waitForHint(signal, (resolve) => (wake = resolve));
         wake = undefined;
