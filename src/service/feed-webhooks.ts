@@ -75,6 +75,11 @@ export class FeedWebhooks {
 
   /** Announces the changes since the last announcement; returns the deliveries queued. */
   async runOnce(): Promise<number> {
+    // Nobody to tell (subscribers are read at most every 2 s): nothing to read or write per
+    // registration; the cursor stands still and the first subscriber moves it to the head
+    // when it subscribes (below).
+    const subscribers = await this.subscribers();
+    if (subscribers.length === 0) return 0;
     const seq = await this.store.lastSeq();
     const stored = await this.store.getSetting(CURSOR_SETTING);
     // The first start announces nothing of the past: subscribers catch up by reading the feed.
@@ -84,10 +89,6 @@ export class FeedWebhooks {
     }
     const after = Number(stored);
     if (seq <= after) return 0;
-    const subscribers = await this.subscribers();
-    // Nobody to tell: leave the cursor where it is rather than commit a settings write per
-    // registration; the first subscriber moves it to the head when it subscribes (below).
-    if (subscribers.length === 0) return 0;
     let queued = 0;
     for (const platform of subscribers) {
       const data: FeedChangesData = { after, cursor: seq };
