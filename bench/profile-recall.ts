@@ -6,7 +6,9 @@
  * need PDQ quality ≥ 50 and pass the profile's own gates (as in the service). No distractor
  * is involved: false matches are `rempart eval-profile`'s job.
  *
- *   node dist/bench/profile-recall.js PHOTOS_DIR [--transformations a,b,…] [--split report|tune|all] [--shard k/n]
+ *   node dist/bench/profile-recall.js PHOTOS_DIR [--transformations a,b,…] [--split report|tune|all] [--shard k/n] [--previous b69c3be|a93bc4e]
+ *
+ * `--previous` names the commit whose derivation rules are compared (default b69c3be).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -22,13 +24,18 @@ import { PDQ_REGIONS } from '../src/hashing/profile/profile.js';
 import { decodeToPixels } from '../src/pipeline/decode.js';
 import { DEFAULT_LIMITS } from '../src/pipeline/limits.js';
 
-/** The derivation before upright hashes, the half-step query window and regions down to a tenth of the short side. */
-export const PREVIOUS_RULES: DeriveRules = {
-  ...DEFAULT_DERIVE_RULES,
+/** The derivation of session 3 (b69c3be): before frame-centred windows of trimmed pictures. */
+export const SESSION3_RULES: DeriveRules = { ...DEFAULT_DERIVE_RULES, frameWindowDegrees: 0 };
+
+/** The derivation before upright hashes, the half-step query window and regions down to a tenth of the short side (a93bc4e). */
+export const SESSION2_RULES: DeriveRules = {
+  ...SESSION3_RULES,
   segments: { ...DEFAULT_DERIVE_RULES.segments, minBoxShare: 0.15 },
   upright: { ...DEFAULT_DERIVE_RULES.upright, minCoherence: Number.POSITIVE_INFINITY },
   queryWindowScales: [],
 };
+
+const PREVIOUS: Record<string, DeriveRules> = { b69c3be: SESSION3_RULES, a93bc4e: SESSION2_RULES };
 
 const THRESHOLD = 31;
 
@@ -47,7 +54,12 @@ const count = (set: readonly DerivedHash[]): number => set.reduce((n, h) => n + 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { transformations: { type: 'string' }, split: { type: 'string', default: 'all' }, shard: { type: 'string', default: '0/1' } },
+    options: {
+      transformations: { type: 'string' },
+      split: { type: 'string', default: 'all' },
+      shard: { type: 'string', default: '0/1' },
+      previous: { type: 'string', default: 'b69c3be' },
+    },
   });
   const dir = positionals[0];
   if (!dir) throw new Error('usage: node dist/bench/profile-recall.js PHOTOS_DIR [--transformations a,b] [--split report|tune|all] [--shard k/n]');
@@ -56,7 +68,9 @@ async function main(): Promise<void> {
   const photos = (await selectPhotos(listImageFiles(dir))).photos.filter(
     (p, i) => (values.split === 'all' || splitOf(basename(p.path)) === values.split) && i % shards === shard,
   );
-  const rules = { previous: PREVIOUS_RULES, current: DEFAULT_DERIVE_RULES } as const;
+  const previous = PREVIOUS[values.previous!];
+  if (!previous) throw new Error(`--previous: one of ${Object.keys(PREVIOUS).join(', ')}`);
+  const rules = { previous, current: DEFAULT_DERIVE_RULES } as const;
   const hits: Record<string, { previous: number; current: number }> = Object.fromEntries(names.map((n) => [n, { previous: 0, current: 0 }]));
   const codes = { previous: { registered: 0, query: 0 }, current: { registered: 0, query: 0 } };
   const decode = async (bytes: Uint8Array): Promise<LumaImage> => lumaOf((await decodeToPixels(bytes, DEFAULT_LIMITS, { fitInside: PDQ_REGIONS.decodeSide })).pixels);
@@ -78,7 +92,7 @@ async function main(): Promise<void> {
   }
   const pct = (n: number): string => `${((100 * n) / photos.length).toFixed(1)} %`;
   const out = [
-    `Photos: ${photos.length} (${values.split} split, shard ${values.shard}), threshold ${THRESHOLD} on every pair, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    `Photos: ${photos.length} (${values.split} split, shard ${values.shard}), previous = ${values.previous} rules, threshold ${THRESHOLD} on every pair, ${((performance.now() - started) / 1000).toFixed(0)} s`,
     '',
     '| transformation | previous derivation | current derivation |',
     '|---|---|---|',

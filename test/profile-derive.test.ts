@@ -12,7 +12,7 @@ import { findContentBox, trimsSomething } from '../src/hashing/profile/trim.js';
 import { detectTilt, innerScale } from '../src/hashing/profile/tilt.js';
 import { findSegments, regionsOf, stableSegments } from '../src/hashing/profile/segments.js';
 import { dominantOrientation } from '../src/hashing/profile/orientation.js';
-import { querySet, registeredSet, type DerivedHash } from '../src/hashing/profile/derive.js';
+import { DEFAULT_DERIVE_RULES, querySet, registeredSet, type DerivedHash } from '../src/hashing/profile/derive.js';
 import { pdqFromDecimated } from '../src/hashing/pdq.js';
 import { scene } from './helpers/images.js';
 import { seededRandom } from './helpers/random.js';
@@ -313,6 +313,40 @@ describe('upright regions (boxes along the turned axes)', () => {
     expect(closest(upright, registered)).toBeLessThanOrEqual(31);
     // Here nothing else in the query set would have found it.
     if (onlyUpright) expect(closest(query.filter((h) => !upright.includes(h)), registered)).toBeGreaterThan(31);
+  });
+});
+
+describe('frame-centred windows of trimmed pictures (tilts keep the frame)', () => {
+  /** A photo under a flat white band of its own: its content box is not its frame. */
+  async function banded(seed: number): Promise<Raw> {
+    const canvas = sharp({ create: { width: 800, height: 600, channels: 3, background: '#ffffff' } });
+    const photo = picture(800, 500, seed);
+    return raw(canvas.composite([{ input: photo.data, raw: { width: 800, height: 500, channels: 3 }, left: 0, top: 100 }]));
+  }
+
+  it.each([3, -3, 6])('meets a %s° tilt with filled corners through the frame window its tilt hash asks for', async (degrees) => {
+    const original = await banded(31);
+    const image = luma(original);
+    expect(trimsSomething(findContentBox(image), 800, 600)).toBe(true);
+    const registered = registeredSet(image);
+    const query = querySet(luma(await tilted(original, degrees, 'frame')));
+    const tilt = query.filter((h) => h.role === 'tilt');
+    expect(tilt.length).toBeGreaterThan(0);
+    expect(closest(tilt, registered, { registered: 'window' })).toBeLessThanOrEqual(31);
+    // Without them, the corner-read tilt hash (centred on the frame) meets none of the content-centred windows.
+    const before = registeredSet(image, { ...DEFAULT_DERIVE_RULES, frameWindowDegrees: 0 });
+    expect(closest(tilt, before)).toBeGreaterThan(31);
+  });
+
+  it('registers them only for trimmed pictures, at most one per registered scale', async () => {
+    const frameWindows = (set: DerivedHash[]): number =>
+      set.filter((h) => h.role === 'window' && h.angle === undefined && Math.abs(h.box.x0 + h.box.x1 - 1) < 1e-9 && Math.abs(h.box.y0 + h.box.y1 - 1) < 1e-9).length;
+    const plain = picture(800, 600, 31);
+    expect(frameWindows(registeredSet(luma(plain)))).toBe(frameWindows(registeredSet(luma(plain), { ...DEFAULT_DERIVE_RULES, frameWindowDegrees: 0 })));
+    const image = luma(await banded(31));
+    const added = registeredSet(image).length - registeredSet(image, { ...DEFAULT_DERIVE_RULES, frameWindowDegrees: 0 }).length;
+    expect(added).toBeGreaterThan(0);
+    expect(added).toBeLessThanOrEqual(DEFAULT_DERIVE_RULES.windowScales.length);
   });
 });
 

@@ -55,6 +55,13 @@ export interface DeriveRules {
    * a registered window through one of them (PDQ tolerates about 1 % per edge).
    */
   readonly queryWindowScales: readonly number[];
+  /**
+   * Pictures whose content is not their whole frame (trimmed flat bands) also register
+   * windows centred on the frame, at the scales a tilt of the frame up to this many degrees
+   * with filled corners makes the query ask for (`tiltWindows`: the tilted copy keeps the
+   * frame, so its tilt windows are centred on the frame, not on the content). 0: none.
+   */
+  readonly frameWindowDegrees: number;
   /** Also register the centred square (and the centred 4:5 / 5:4 of non-square pictures). */
   readonly aspectWindows: boolean;
   /** Derived hashes below this PDQ quality are not registered or queried (flat regions). */
@@ -73,6 +80,7 @@ export const DEFAULT_DERIVE_RULES: DeriveRules = {
   upright: { minCoherence: 0.02, minDegrees: 0.3, maxDegrees: 45, maxTiltDegrees: 10, windowScale: 0.76 },
   windowScales: [0.96, 0.92, 0.88, 0.84, 0.8, 0.76],
   queryWindowScales: [0.98],
+  frameWindowDegrees: 6,
   aspectWindows: true,
   minQuality: 50,
   graphic: { maxFlat: 0.5, maxLevels: 0.9 },
@@ -187,6 +195,35 @@ function wrappedRegions({ hasher, content, orientation, segments }: Analysis, ru
   return regionHashesAt(hasher, content, segments, orientation.angle - Math.sign(orientation.angle) * (Math.PI / 2), rules);
 }
 
+/** Scale of the frame's largest centred window a tilt by `angle` leaves whole, among `scales` (descending). */
+function filledTiltScale(width: number, height: number, angle: number, scales: readonly number[]): number | undefined {
+  const fits = innerScale(width, height, angle);
+  return scales.find((s) => s <= fits);
+}
+
+/** Scale of the registered window a tilt by `angle` cut back to its inner rectangle keeps whole, as a share of the cut frame. */
+function cutBackScale(width: number, height: number, angle: number, scales: readonly number[]): { registered: number; cut: number } | undefined {
+  const fits = innerScale(width, height, angle);
+  const registered = scales.find((s) => s / fits <= fits);
+  return registered === undefined ? undefined : { registered, cut: registered / fits };
+}
+
+/**
+ * Scales of the frame-centred windows that `tiltWindows` asks for on a copy of this
+ * picture tilted by up to `frameWindowDegrees` with its corners filled (a quarter of a
+ * degree apart: neighbouring tilts pick the same scale). A tilt cut back to its inner
+ * rectangle would ask for smaller ones too; measured, they added hashes and no match.
+ */
+function frameWindowScales(width: number, height: number, rules: DeriveRules): number[] {
+  const scales = [1, ...rules.windowScales];
+  const used = new Set<number>();
+  for (let degrees = 0.25; degrees <= rules.frameWindowDegrees; degrees += 0.25) {
+    const filled = filledTiltScale(width, height, (degrees * Math.PI) / 180, scales);
+    if (filled !== undefined && filled < 1) used.add(filled);
+  }
+  return rules.windowScales.filter((s) => used.has(s));
+}
+
 /** The registered set of an analysed picture. */
 function registeredFrom({ hasher, content, orientation, regions }: Analysis, rules: DeriveRules): DerivedHash[] {
   const { image } = hasher;
@@ -202,6 +239,9 @@ function registeredFrom({ hasher, content, orientation, regions }: Analysis, rul
   }
   const upright = uprightWindow(hasher, content, orientation, rules, 'window');
   if (upright) out.push(upright);
+  if (trimsSomething(content, image.width, image.height)) {
+    for (const s of frameWindowScales(image.width, image.height, rules)) out.push(hasher.box('window', centred(whole, s, s), false));
+  }
   out.push(...regions);
   return kept(out, rules);
 }
@@ -237,8 +277,7 @@ function tiltWindows({ hasher, orientation }: Analysis, rules: DeriveRules): Der
   const scales = [1, ...rules.windowScales];
   const tilt = detectTilt(image);
   if (tilt) {
-    const fits = innerScale(image.width, image.height, tilt.angle);
-    const scale = scales.find((s) => s <= fits);
+    const scale = filledTiltScale(image.width, image.height, tilt.angle, scales);
     return scale === undefined ? [] : [hasher.turned('tilt', centred(whole, scale, scale), tilt.angle, true)];
   }
   const out: DerivedHash[] = [];
@@ -246,9 +285,8 @@ function tiltWindows({ hasher, orientation }: Analysis, rules: DeriveRules): Der
   if (!kept) return out;
   out.push(kept);
   // Cut back: this frame is `fits` of the original's, so a registered window of scale s is s / fits of it.
-  const fits = innerScale(image.width, image.height, orientation.angle);
-  const cut = scales.map((s) => s / fits).find((s) => s <= fits);
-  if (cut !== undefined) out.push(hasher.turned('tilt', centred(whole, cut, cut), orientation.angle, false));
+  const cut = cutBackScale(image.width, image.height, orientation.angle, scales);
+  if (cut !== undefined) out.push(hasher.turned('tilt', centred(whole, cut.cut, cut.cut), orientation.angle, false));
   return out;
 }
 
