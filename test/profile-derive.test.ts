@@ -146,6 +146,18 @@ describe('detectTilt (filled corners)', () => {
     expect(detectTilt(luma(marked))).toBeUndefined();
   });
 
+  it.each([3, -3])('reads a turn of %s° when one corner of the picture is as dark as the fill (three corners agree)', async (degrees) => {
+    const shadow = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="90"><rect width="120" height="90" fill="black"/></svg>');
+    const dark = await raw(fromRaw(photo).composite([{ input: shadow, left: 0, top: 0 }]));
+    const turned = await raw(fromRaw(dark).rotate(degrees, { background: '#000000' }));
+    const cut = luma(await raw(fromRaw(turned).extract({ left: Math.floor((turned.width - 400) / 2), top: Math.floor((turned.height - 300) / 2), width: 400, height: 300 })));
+    const tilt = detectTilt(cut);
+    expect(tilt).toBeDefined();
+    expect(Math.abs((tilt!.angle * 180) / Math.PI - degrees)).toBeLessThan(0.3);
+    // Four agreeing corners, as before, do not see it: the dark corner reads no triangle of its own.
+    expect(detectTilt(cut, 4)).toBeUndefined();
+  });
+
   it('undoes the turn: the upright window of a tilted copy hashes like the same window of the original', async () => {
     const big = picture(640, 480, 8);
     const turned = await raw(fromRaw(big).rotate(3, { background: '#000000' }));

@@ -6,7 +6,7 @@
 import { pdqFromDecimated } from '../pdq.js';
 import { AreaSampler, relativeBox, sampleRotated, type Box, type LumaImage } from './luma-image.js';
 import { findContentBox, trimsSomething, DEFAULT_TRIM_RULES, type TrimRules } from './trim.js';
-import { detectTilt, innerScale } from './tilt.js';
+import { detectTilt, innerScale, TILT_CORNERS } from './tilt.js';
 import { regionsOf, stableSegments, DEFAULT_SEGMENT_RULES, type Segment, type SegmentMoments, type SegmentRules } from './segments.js';
 import { dominantOrientation, DEFAULT_ORIENTATION_RULES, type Orientation, type OrientationRules } from './orientation.js';
 import { isGraphic, measureTexture, type GraphicRule, type Texture } from './texture.js';
@@ -62,6 +62,8 @@ export interface DeriveRules {
    * frame, so its tilt windows are centred on the frame, not on the content). 0: none.
    */
   readonly frameWindowDegrees: number;
+  /** Corners of an upload whose filled triangles must agree on one tilt (tilt.ts): 3 of 4, or all 4. */
+  readonly tiltCorners: number;
   /** Also register the centred square (and the centred 4:5 / 5:4 of non-square pictures). */
   readonly aspectWindows: boolean;
   /** Derived hashes below this PDQ quality are not registered or queried (flat regions). */
@@ -81,6 +83,7 @@ export const DEFAULT_DERIVE_RULES: DeriveRules = {
   windowScales: [0.96, 0.92, 0.88, 0.84, 0.8, 0.76],
   queryWindowScales: [0.98],
   frameWindowDegrees: 6,
+  tiltCorners: TILT_CORNERS,
   aspectWindows: true,
   minQuality: 50,
   graphic: { maxFlat: 0.5, maxLevels: 0.9 },
@@ -275,7 +278,7 @@ function tiltWindows({ hasher, orientation }: Analysis, rules: DeriveRules): Der
   const { image } = hasher;
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
   const scales = [1, ...rules.windowScales];
-  const tilt = detectTilt(image);
+  const tilt = detectTilt(image, rules.tiltCorners);
   if (tilt) {
     const scale = filledTiltScale(image.width, image.height, tilt.angle, scales);
     return scale === undefined ? [] : [hasher.turned('tilt', centred(whole, scale, scale), tilt.angle, true)];

@@ -1,9 +1,9 @@
 /**
  * Tilt of a picture turned by a few degrees inside its frame, read from the corners the
  * turn left empty (filled with one colour). Each corner holds a right triangle whose
- * legs run along the frame; their ratio is the tangent of the angle. Four corners that
+ * legs run along the frame; their ratio is the tangent of the angle. Three corners that
  * agree on one angle are needed: a dark vignette or a black object in one corner is not
- * a tilt.
+ * a tilt, and a tilted copy whose own content is as dark as the fill in one corner still is.
  */
 import type { LumaImage } from './luma-image.js';
 
@@ -18,8 +18,10 @@ const TOLERANCE = 14;
 /** Below this the turn is within what PDQ tolerates; above, it is not a small tilt. */
 const MIN_DEGREES = 0.4;
 const MAX_DEGREES = 12;
-/** The four corners' angles must agree within this. */
+/** The corners' angles must agree within this. */
 const AGREEMENT_DEGREES = 0.6;
+/** Corners that must agree by default: three of four (one may hold content as dark as the fill). */
+export const TILT_CORNERS = 3;
 
 const near = (v: number, fill: number): boolean => Math.abs(v - fill) <= TOLERANCE;
 
@@ -70,7 +72,7 @@ function cornerLegs(image: LumaImage, right: boolean, bottom: boolean, fill: num
  * (long horizontal leg) and the other two along the vertical edges; counter-clockwise,
  * the reverse.
  */
-export function detectTilt(image: LumaImage): Tilt | undefined {
+export function detectTilt(image: LumaImage, minCorners = TILT_CORNERS): Tilt | undefined {
   const { width, height, data } = image;
   if (width < 32 || height < 32) return undefined;
   const fill = data[0]!;
@@ -80,23 +82,32 @@ export function detectTilt(image: LumaImage): Tilt | undefined {
   const topRight = cornerLegs(image, true, false, fill);
   const bottomLeft = cornerLegs(image, false, true, fill);
   const bottomRight = cornerLegs(image, true, true, fill);
-  if (!topLeft || !topRight || !bottomLeft || !bottomRight) return undefined;
-  const flat = (c: CornerLegs): number => Math.atan2(c.vertical, c.horizontal);
-  const steep = (c: CornerLegs): number => Math.atan2(c.horizontal, c.vertical);
-  let angles: number[];
-  if (topRight.horizontal > topRight.vertical && bottomLeft.horizontal > bottomLeft.vertical) {
-    // Clockwise: top-right and bottom-left triangles are flat, the others steep.
-    angles = [flat(topRight), flat(bottomLeft), steep(topLeft), steep(bottomRight)];
-  } else if (topLeft.horizontal > topLeft.vertical && bottomRight.horizontal > bottomRight.vertical) {
-    angles = [flat(topLeft), flat(bottomRight), steep(topRight), steep(bottomLeft)].map((a) => -a);
-  } else {
-    return undefined;
-  }
-  const degrees = angles.map((a) => (a * 180) / Math.PI);
-  const spread = Math.max(...degrees) - Math.min(...degrees);
-  const mean = degrees.reduce((s, d) => s + d, 0) / degrees.length;
-  if (spread > AGREEMENT_DEGREES || Math.abs(mean) < MIN_DEGREES || Math.abs(mean) > MAX_DEGREES) return undefined;
+  const flat = (c: CornerLegs | undefined): number | undefined => (c && c.horizontal > c.vertical ? Math.atan2(c.vertical, c.horizontal) : undefined);
+  const steep = (c: CornerLegs | undefined): number | undefined => (c && c.vertical > c.horizontal ? Math.atan2(c.horizontal, c.vertical) : undefined);
+  // Clockwise: the top-right and bottom-left triangles are flat, the others steep; counter-clockwise, the reverse.
+  const clockwise = agreeing([flat(topRight), flat(bottomLeft), steep(topLeft), steep(bottomRight)]);
+  const counter = agreeing([flat(topLeft), flat(bottomRight), steep(topRight), steep(bottomLeft)]).map((a) => -a);
+  const angles = clockwise.length >= counter.length ? clockwise : counter;
+  if (angles.length < minCorners) return undefined;
+  const mean = (angles.reduce((s, a) => s + a, 0) / angles.length) * (180 / Math.PI);
+  if (Math.abs(mean) < MIN_DEGREES || Math.abs(mean) > MAX_DEGREES) return undefined;
   return { angle: (mean * Math.PI) / 180, fill };
+}
+
+/**
+ * The largest set of corner angles that agree within `AGREEMENT_DEGREES`. A corner whose
+ * own content is as dark as the fill runs past its triangle and reads another angle: it is
+ * left out rather than spoiling the others.
+ */
+function agreeing(angles: readonly (number | undefined)[]): number[] {
+  const known = angles.filter((a): a is number => a !== undefined).sort((a, b) => a - b);
+  let best: number[] = [];
+  for (let i = 0; i < known.length; i++) {
+    let j = i;
+    while (j + 1 < known.length && ((known[j + 1]! - known[i]!) * 180) / Math.PI <= AGREEMENT_DEGREES) j++;
+    if (j - i + 1 > best.length) best = known.slice(i, j + 1);
+  }
+  return best;
 }
 
 /**
