@@ -24,8 +24,16 @@ import { PDQ_REGIONS } from '../src/hashing/profile/profile.js';
 import { decodeToPixels } from '../src/pipeline/decode.js';
 import { DEFAULT_LIMITS } from '../src/pipeline/limits.js';
 
-/** The derivation of session 3 (b69c3be): before frame-centred windows of trimmed pictures, tilts read from all four corners. */
-export const SESSION3_RULES: DeriveRules = { ...DEFAULT_DERIVE_RULES, frameWindowDegrees: 0, tiltCorners: 4 };
+/**
+ * The derivation of session 3 (b69c3be): before frame-centred windows of trimmed pictures,
+ * tilts read from all four corners, up to 16 upright regions.
+ */
+export const SESSION3_RULES: DeriveRules = {
+  ...DEFAULT_DERIVE_RULES,
+  frameWindowDegrees: 0,
+  tiltCorners: 4,
+  upright: { ...DEFAULT_DERIVE_RULES.upright, maxRegions: DEFAULT_DERIVE_RULES.segments.maxRegions },
+};
 
 /** The derivation before upright hashes, the half-step query window and regions down to a tenth of the short side (a93bc4e). */
 export const SESSION2_RULES: DeriveRules = {

@@ -310,6 +310,20 @@ describe('upright regions (boxes along the turned axes)', () => {
     expect(h(axisAligned) - h(upright)).toBeGreaterThan(0.2 * h(upright));
   });
 
+  it('hashes only the few largest upright regions (upright.maxRegions), and a tilt still meets them', async () => {
+    const photo = picture(800, 600, 23);
+    const copy = luma(await tilted(photo, -4, 'inner'));
+    const uprightRegions = (set: DerivedHash[]): DerivedHash[] => set.filter((h) => h.role === 'region' && h.angle !== undefined);
+    const uncapped = { ...DEFAULT_DERIVE_RULES, upright: { ...DEFAULT_DERIVE_RULES.upright, maxRegions: 16 } };
+    expect(uprightRegions(querySet(copy, uncapped)).length).toBeGreaterThan(DEFAULT_DERIVE_RULES.upright.maxRegions);
+    const query = uprightRegions(querySet(copy));
+    expect(query.length).toBeGreaterThan(0);
+    expect(query.length).toBeLessThanOrEqual(DEFAULT_DERIVE_RULES.upright.maxRegions);
+    const registered = registeredSet(luma(photo));
+    expect(uprightRegions(registered).length).toBeLessThanOrEqual(DEFAULT_DERIVE_RULES.upright.maxRegions);
+    expect(closest(query, uprightRegions(registered))).toBeLessThanOrEqual(31);
+  });
+
   it.each([
     [3, 'inner', false],
     [-4, 'inner', true],

@@ -58,7 +58,7 @@ export interface ProfileRun {
 }
 
 /** Bumped whenever the derivation changes, so stale cached hashes are never reused. */
-export const CACHE_VERSION = 7;
+export const CACHE_VERSION = 8;
 
 type Cached = Omit<ProfileResult, 'registered' | 'queries' | 'baseline'> & {
   registered: string;

@@ -46,6 +46,12 @@ export interface DeriveRules {
     readonly maxTiltDegrees: number;
     /** Scale of the centred upright window: one scale on both sides, so that they meet whatever the two turns are. */
     readonly windowScale: number;
+    /**
+     * Upright regions hashed per picture (the largest segments first): measured on the tune
+     * half, the ones after the first few found nothing the others had not (cost and
+     * impostor chances without recall).
+     */
+    readonly maxRegions: number;
   };
   /** Centred windows registered, as shares of each side of the (trimmed) picture. */
   readonly windowScales: readonly number[];
@@ -79,7 +85,7 @@ export const DEFAULT_DERIVE_RULES: DeriveRules = {
   trim: DEFAULT_TRIM_RULES,
   segments: DEFAULT_SEGMENT_RULES,
   orientation: DEFAULT_ORIENTATION_RULES,
-  upright: { minCoherence: 0.02, minDegrees: 0.3, maxDegrees: 45, maxTiltDegrees: 10, windowScale: 0.76 },
+  upright: { minCoherence: 0.02, minDegrees: 0.3, maxDegrees: 45, maxTiltDegrees: 10, windowScale: 0.76, maxRegions: 4 },
   windowScales: [0.96, 0.92, 0.88, 0.84, 0.8, 0.76],
   queryWindowScales: [0.98],
   frameWindowDegrees: 6,
@@ -163,10 +169,11 @@ function uprightWindow(hasher: Hasher, frame: Box, orientation: Orientation, rul
   return hasher.turned(role, centred(frame, scale, scale), orientation.angle, false);
 }
 
-/** Region hashes of the content's segments, boxed in the frame turned by `angle` (0: the picture's own frame). */
+/** Region hashes of the content's segments, boxed in the frame turned by `angle` (0: the picture's own frame; turned: the largest few). */
 function regionHashesAt(hasher: Hasher, content: Box, segments: readonly SegmentMoments[], angle: number, rules: DeriveRules): DerivedHash[] {
   const shift = (s: Segment): Box => ({ x0: s.box.x0 + content.x0, y0: s.box.y0 + content.y0, x1: s.box.x1 + content.x0, y1: s.box.y1 + content.y0 });
-  const boxes = regionsOf(segments, content.x1 - content.x0, content.y1 - content.y0, rules.segments, angle);
+  const segmentRules = angle === 0 ? rules.segments : { ...rules.segments, maxRegions: Math.min(rules.segments.maxRegions, rules.upright.maxRegions) };
+  const boxes = regionsOf(segments, content.x1 - content.x0, content.y1 - content.y0, segmentRules, angle);
   return boxes.map((s) => (angle === 0 ? hasher.box('region', shift(s), false) : hasher.turned('region', shift(s), angle, false)));
 }
 
