@@ -50,6 +50,10 @@ describe('matching profile over HTTP', () => {
       hashed.body.hashes.map((h: { algorithm: string; value: string }) => `${h.algorithm}:${h.value}`).sort(),
     );
     expect(item.hashes.length).toBe(hashed.body.hashes.length + derived.hashes.filter((h: { role: string }) => h.role !== 'full').length);
+    // Upright windows and regions keep their turn (degrees): the item, the feed and match answers carry it.
+    const turned = derived.hashes.filter((h: { role: string; angle?: number }) => h.role !== 'full' && h.angle !== undefined);
+    expect(turned.length).toBeGreaterThan(0);
+    for (const h of turned) expect(item.hashes.find((i: { value: string }) => i.value === h.value).angle).toBe(h.angle);
     const created = await request(`${server.url}/v1/cases`, { body: { items: [item] } });
     expect(created.status).toBe(201);
     expect(created.body.hashCount).toBe(item.hashes.length);
@@ -98,6 +102,10 @@ describe('matching profile over HTTP', () => {
       expect(answer.id, name).toMatch(/^h_/);
       expect(['full', 'trimmed', 'window', 'region'], name).toContain(answer.role);
       expect(answer.distance, name).toBeLessThanOrEqual(31);
+      // The matched hash's box, and its turn when it has one.
+      const registeredHash = item.hashes.find((h: { role: string; box?: number[] }) => h.role === answer.role && JSON.stringify(h.box) === JSON.stringify(answer.box));
+      expect(registeredHash, name).toBeDefined();
+      expect(answer.angle, name).toBe(registeredHash.angle);
       if (name === 'cropped') expect(answer.role).not.toBe('full');
     }
     // Today's matching misses the padded and the tilted copies; the profile does not.

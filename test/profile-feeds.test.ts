@@ -37,6 +37,10 @@ describe('sync feed, StopNCII feed and export of items with derived hashes', () 
   const [full, window, region, other, unknownRole] = hexHashValues(101, 5) as [string, string, string, string, string];
   const windowBox = [0.04, 0.04, 0.96, 0.96];
   const regionBox = [0.1, 0.2, 0.55, 0.7];
+  // An upright region: boxed along the content's own orientation, turned by 3.5° (degrees).
+  const uprightBox = [0.3, 0.25, 0.7, 0.75];
+  const uprightAngle = 3.5;
+  const [upright] = hexHashValues(131, 1) as [string];
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -50,6 +54,7 @@ describe('sync feed, StopNCII feed and export of items with derived hashes', () 
               { algorithm: 'pdq', value: full, quality: 90, role: 'full' },
               { algorithm: 'pdq', value: window, quality: 80, role: 'window', box: windowBox },
               { algorithm: 'pdq', value: region, quality: 70, role: 'region', box: regionBox },
+              { algorithm: 'pdq', value: upright, quality: 70, role: 'region', box: uprightBox, angle: uprightAngle },
             ],
           },
           { hashes: [{ algorithm: 'pdq', value: other, quality: 90 }] },
@@ -71,9 +76,21 @@ describe('sync feed, StopNCII feed and export of items with derived hashes', () 
     expect((byValue.get(full) as { detail: unknown }).detail).toBeNull();
     expect(byValue.get(window)).toMatchObject({ role: 'window', detail: { box: windowBox }, item: (byValue.get(full) as { item: string }).item });
     expect(byValue.get(region)).toMatchObject({ role: 'region', detail: { box: regionBox }, item: (byValue.get(full) as { item: string }).item });
+    expect((byValue.get(region) as { detail: object }).detail).not.toHaveProperty('angle');
+    expect(byValue.get(upright)).toMatchObject({ role: 'region', detail: { box: uprightBox, angle: uprightAngle }, item: (byValue.get(full) as { item: string }).item });
     // The second image is an item of its own.
     expect(byValue.get(other)).toMatchObject({ role: 'full' });
     expect((byValue.get(other) as { item: string }).item).not.toBe((byValue.get(full) as { item: string }).item);
+  });
+
+  it('refuses a box turned by more than 45° or by a non-number, naming the field', async () => {
+    for (const angle of [90, 'steep']) {
+      const refused = await request(`${server.url}/v1/cases`, {
+        body: { items: [{ hashes: [{ algorithm: 'pdq', value: unknownRole, quality: 90, role: 'region', box: uprightBox, angle }] }] },
+      });
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).toMatch(/angle/);
+    }
   });
 
   it('the StopNCII feed carries the whole-picture hashes only', async () => {
@@ -89,21 +106,23 @@ describe('sync feed, StopNCII feed and export of items with derived hashes', () 
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     const lines = parseLines(exported.stdout);
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     const line = (value: string) => lines.find((l) => l.value === value)!;
     expect(line(window)).toMatchObject({ role: 'window', detail: { box: windowBox }, item: line(full).item });
     expect(line(region)).toMatchObject({ role: 'region', detail: { box: regionBox }, item: line(full).item });
+    expect(line(upright)).toMatchObject({ role: 'region', detail: { box: uprightBox, angle: uprightAngle }, item: line(full).item });
     expect(line(other).item).not.toBe(line(full).item);
 
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-import-'));
     const imported = await runCli(['import', '-', '--data-dir', elsewhere], { input: exported.stdout });
     expect(imported.stderr).not.toMatch(/rempart:/);
     expect(imported.code).toBe(0);
-    expect(JSON.parse(imported.stdout).hashCount).toBe(4);
+    expect(JSON.parse(imported.stdout).hashCount).toBe(5);
     const again = parseLines((await runCli(['export', '--data-dir', elsewhere])).stdout);
     const copy = (value: string) => again.find((l) => l.value === value)!;
     expect(copy(window)).toMatchObject({ role: 'window', detail: { box: windowBox }, item: copy(full).item });
     expect(copy(region)).toMatchObject({ role: 'region', detail: { box: regionBox }, item: copy(full).item });
+    expect(copy(upright)).toMatchObject({ role: 'region', detail: { box: uprightBox, angle: uprightAngle }, item: copy(full).item });
     expect(copy(full).role).toBe('full');
     expect(copy(other).item).not.toBe(copy(full).item);
     // New ids in the new bank: refs are never carried over.

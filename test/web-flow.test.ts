@@ -205,7 +205,8 @@ describe('victim page, end to end', () => {
     expect(posts.map((r) => new URL(r.url).pathname)).toEqual(['/v1/cases']);
     const sent = JSON.parse(posts[0]!.body!.toString('utf8')) as { items: Array<{ kind: string; hashes: Array<Record<string, unknown>> }> };
     expect(Object.keys(sent)).toEqual(['items']);
-    // One item per ready image; its 'full' hashes are the ones shown to the victim, then hashes and boxes only.
+    // One item per ready image; its 'full' hashes are the ones shown to the victim, then hashes and boxes only
+    // (with the box's turn, in degrees, for upright windows and regions).
     expect(sent.items).toHaveLength(2);
     expect(sent.items.reduce((n, item) => n + item.hashes.length, 0)).toBe(registeredCount);
     const sentFull = sent.items.flatMap((item) => item.hashes.filter((hash) => hash.role === 'full').map((hash) => ({ algorithm: hash.algorithm, value: hash.value })));
@@ -214,8 +215,10 @@ describe('victim page, end to end', () => {
       expect(item.kind).toBe('image');
       expect(item.hashes.some((hash) => hash.role === 'window')).toBe(true);
       for (const hash of item.hashes) {
-        const keys = hash.role === 'full' ? (hash.algorithm === 'pdq' ? ['algorithm', 'quality', 'role', 'value'] : ['algorithm', 'role', 'value']) : ['algorithm', 'box', 'quality', 'role', 'value'];
+        const derivedKeys = typeof hash.angle === 'number' ? ['algorithm', 'angle', 'box', 'quality', 'role', 'value'] : ['algorithm', 'box', 'quality', 'role', 'value'];
+        const keys = hash.role === 'full' ? (hash.algorithm === 'pdq' ? ['algorithm', 'quality', 'role', 'value'] : ['algorithm', 'role', 'value']) : derivedKeys;
         expect(Object.keys(hash).sort()).toEqual(keys);
+        if (hash.angle !== undefined) expect(Math.abs(hash.angle as number)).toBeLessThanOrEqual(45);
         expect(hash.value).toMatch(/^[0-9a-f]{64}$/);
         if (hash.box) expect((hash.box as number[]).every((v) => v >= 0 && v <= 1)).toBe(true);
       }

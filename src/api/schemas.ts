@@ -42,6 +42,7 @@ export const itemHash = {
     ...wireHash.properties,
     role: { type: 'string', enum: [...REGISTERED_ROLES], description: 'what the hash was computed from' },
     box: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[x0, y0, x1, y1] in fractions of the picture' },
+    angle: { type: 'number', description: "turn of the box in degrees (upright windows and regions: boxed along the content's own orientation)" },
   },
 } as const;
 
@@ -212,10 +213,11 @@ export const match = {
     item: { type: 'string', description: 'opaque id of the registered image the hash belongs to: image matching answers once per item' },
     role: { type: 'string', description: "what the registered hash was computed from ('full', 'trimmed', 'window', 'region')" },
     box: { type: 'array', items: { type: 'number' }, description: 'its box in fractions of the registered picture' },
+    angle: { type: 'number', description: 'the turn of that box in degrees, when it was boxed along the content\'s own orientation' },
     via: {
       type: 'object',
       description: "with a matching profile: which of the upload's derived hashes matched",
-      properties: { role: { type: 'string' }, box: { type: 'array', items: { type: 'number' } } },
+      properties: { role: { type: 'string' }, box: { type: 'array', items: { type: 'number' } }, angle: { type: 'number' } },
     },
     source: { type: 'string', description: 'follower mode (serve --follow): the bank the matched hash comes from (its base URL)' },
   },

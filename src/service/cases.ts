@@ -219,7 +219,7 @@ export class CaseService {
           kind: item.kind ?? 'image',
           hashes: hashes.map((hash) => {
             const wire = item.hashes.find((h) => h.algorithm === hash.algorithm && h.value === bytesToHex(hash.bytes))!;
-            return { ...hash, role: checkRole(wire.role), ...(wire.box ? { detail: { box: checkBox(wire.box) } } : {}) };
+            return { ...hash, role: checkRole(wire.role), ...(wire.box ? { detail: detailOf(wire.box, wire.angle) } : {}) };
           }),
         };
       } catch (error) {
@@ -316,7 +316,7 @@ function toStatus(record: CaseRecord): Omit<CaseStatus, 'platformsBlocked' | 'he
 /** One image (or video) and the hashes derived from it, as a victim's device sends them. */
 export interface WireItem {
   kind?: 'image' | 'video';
-  hashes: (WireHash & { role?: string; box?: number[] })[];
+  hashes: (WireHash & { role?: string; box?: number[]; angle?: number })[];
 }
 
 /** What a registered hash may be computed from: the whole picture, or what a matching profile derives (docs/matching.md). */
@@ -331,6 +331,19 @@ function checkRole(role: unknown): string {
 }
 
 /** A region box in fractions of the picture: four numbers, 0 ≤ x0 < x1 ≤ 1, 0 ≤ y0 < y1 ≤ 1. */
+/**
+ * A derived hash's detail: its box, and for a box turned along the content's own
+ * orientation (upright windows and regions) the turn in degrees, so that a platform told
+ * which region matched, or reading the feed, knows the box is turned.
+ */
+function detailOf(box: unknown, angle: unknown): { box: [number, number, number, number]; angle?: number } {
+  if (angle === undefined || angle === null) return { box: checkBox(box) };
+  if (typeof angle !== 'number' || !Number.isFinite(angle) || Math.abs(angle) > 45) {
+    throw new RempartError('BAD_REQUEST', 'angle must be the turn of the box in degrees, between -45 and 45');
+  }
+  return { box: checkBox(box), angle };
+}
+
 function checkBox(box: unknown): [number, number, number, number] {
   const ok =
     Array.isArray(box) &&

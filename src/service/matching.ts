@@ -38,8 +38,10 @@ export interface MatchOut {
   /** What the registered hash was computed from ('full', 'trimmed', 'window', 'region', …), and its box. */
   role?: string;
   box?: [number, number, number, number];
+  /** The turn of that box in degrees, when it was boxed along the content's own orientation (upright windows and regions). */
+  angle?: number;
   /** With a matching profile: which of the upload's derived hashes matched (role, box in fractions). */
-  via?: { role: Role; box: [number, number, number, number] };
+  via?: { role: Role; box: [number, number, number, number]; angle?: number };
   /** Follower mode: the bank (base URL) the matched hash comes from. */
   source?: string;
 }
@@ -242,6 +244,8 @@ export class MatchService {
             out.role = fact.role;
             const box = fact.detail?.box;
             if (Array.isArray(box)) out.box = box as [number, number, number, number];
+            const angle = fact.detail?.angle;
+            if (typeof angle === 'number') out.angle = angle;
           }
           if (m.transform !== undefined) out.transform = m.transform;
           if (fact.source !== undefined) out.source = fact.source;
@@ -328,7 +332,7 @@ function fromDerived(profile: MatchingProfile, set: WireDerivedSet, dihedral: bo
       // The widest threshold this hash may meet; each registered role's own is applied after.
       prepared.radius = Math.max(thresholdFor(profile, h.role, 'region'), thresholdFor(profile, h.role, 'full'));
       prepared.profile = profile;
-      prepared.via = { role: h.role, box: h.box };
+      prepared.via = { role: h.role, box: h.box, ...(h.angle === undefined ? {} : { angle: h.angle }) };
       return prepared;
     });
 }

@@ -6,7 +6,8 @@ import type { ChangeLogStore } from '../store/types.js';
  * `item` is the opaque id of the registered image or video the hash belongs to (several
  * hashes per item: report one match per item); `role` says what it was computed from: 'full'
  * for an image's whole picture; 'trimmed', 'window', 'region' for a matching profile's derived
- * hashes, with their box in `detail.box` (docs/matching.md); 'frame' for a video frame with its
+ * hashes, with their box in `detail.box` (and `detail.angle`, degrees, for a box turned along the
+ * content's own orientation: upright windows and regions; docs/matching.md); 'frame' for a video frame with its
  * time in `detail.t` ('window' with `detail.t` and `detail.box`: that frame's centred window),
  * 'file' for a video's MD5; a video's MD5 (`video-md5`) is 32 hex.
  */

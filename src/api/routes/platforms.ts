@@ -282,7 +282,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
                       type: 'string',
                       description:
                         "'full' (an image's whole picture: match it alone at the algorithm's threshold), 'trimmed', 'window', 'region' " +
-                        "(a matching profile's derived hashes, box in detail.box: see docs/matching.md before matching them), " +
+                        "(a matching profile's derived hashes, box in detail.box, and for a box turned along the content's own orientation its turn in degrees in detail.angle: see docs/matching.md before matching them), " +
                         "'frame' (a video frame, time in detail.t; a 'window' with detail.t is that frame's centred window), 'file' (a video's MD5)",
                     },
                     detail: { type: ['object', 'null'], additionalProperties: true },

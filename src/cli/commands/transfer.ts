@@ -18,7 +18,7 @@ export function registerTransferCommands(program: Command): void {
     .description(
       'print every active hash as JSON lines: {"id","item","role","detail","algorithm","value","quality","createdAt"} ' +
         '(no case numbers; an image is its whole-picture hashes, role "full", and the matching profile\'s derived ones, ' +
-        'roles "trimmed", "window", "region" with detail.box (docs/matching.md); a video is its frames, role "frame" with detail.t, ' +
+        'roles "trimmed", "window", "region" with detail.box (and detail.angle for turned boxes; docs/matching.md); a video is its frames, role "frame" with detail.t, ' +
         'and its MD5, role "file")',
     )
     .option('-o, --output <file>', 'write to this file instead (mode 0600, replaced only once the export is complete)')
@@ -89,7 +89,7 @@ async function writeAtomically(target: string, lines: AsyncIterable<string>): Pr
 interface ExportLine extends Partial<WireHash> {
   item?: string;
   role?: string;
-  detail?: { t?: unknown; box?: unknown } | null;
+  detail?: { t?: unknown; box?: unknown; angle?: unknown } | null;
 }
 
 /**
@@ -137,6 +137,7 @@ async function readJsonLines(file: string): Promise<{ items: WireItem[]; videos:
     const hash: WireItem['hashes'][number] = quality === undefined || quality === null ? { algorithm, value } : { algorithm, value, quality };
     if (role !== undefined) hash.role = role;
     if (detail?.box !== undefined) hash.box = detail.box as number[];
+    if (detail?.angle !== undefined) hash.angle = detail.angle as number;
     if (item === undefined) {
       const key = `${algorithm}:${value.toLowerCase()}`;
       if (single.has(key)) continue;

@@ -14,6 +14,8 @@ export interface ItemHash {
   quality?: number;
   role: Role;
   box?: [number, number, number, number];
+  /** Turn of the box in degrees (upright windows and regions). */
+  angle?: number;
 }
 
 /** What a victim registers for one image (`items[]` of POST /v1/cases). */
@@ -33,7 +35,7 @@ export function registrationItem(hashes: readonly WireHash[], derived?: WireDeri
   const out: ItemHash[] = hashes.map((h) => ({ algorithm: h.algorithm, value: h.value, ...(h.quality === undefined ? {} : { quality: h.quality }), role: 'full' }));
   for (const h of derived?.hashes ?? []) {
     if (h.role === 'full') continue;
-    out.push({ algorithm: h.algorithm, value: h.value, quality: h.quality, role: h.role, box: h.box });
+    out.push({ algorithm: h.algorithm, value: h.value, quality: h.quality, role: h.role, box: h.box, ...(h.angle === undefined ? {} : { angle: h.angle }) });
   }
   return { kind: 'image', hashes: out };
 }
