@@ -4,7 +4,7 @@
  * fraction of a degree (from filled corners, or from the content's own orientation when
  * there are none), and regions follow the content when the frame moves or turns.
  */
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { hammingDistance } from '../src/hashing/hamming.js';
 import { AreaSampler, lumaOf, type LumaImage } from '../src/hashing/profile/luma-image.js';
@@ -14,47 +14,11 @@ import { findSegments, regionsOf, stableSegments } from '../src/hashing/profile/
 import { dominantOrientation } from '../src/hashing/profile/orientation.js';
 import { DEFAULT_DERIVE_RULES, querySet, registeredSet, type DerivedHash } from '../src/hashing/profile/derive.js';
 import { pdqFromDecimated } from '../src/hashing/pdq.js';
-import { scene } from './helpers/images.js';
+import { type RawImage, fromRaw, scene } from './helpers/images.js';
+import { grainyPicture, rawOf } from './helpers/photos.js';
 import { seededRandom } from './helpers/random.js';
 
-interface Raw {
-  data: Buffer;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-}
-
-/** A photo-like picture: smooth shading, textured blobs of different tones, fine noise. */
-function picture(width: number, height: number, seed: number): Raw {
-  const random = seededRandom(seed);
-  const blobs = Array.from({ length: 14 }, () => ({
-    x: (0.1 + 0.8 * random()) * width,
-    y: (0.1 + 0.8 * random()) * height,
-    r: (0.03 + 0.07 * random()) * Math.min(width, height),
-    tone: random() < 0.5 ? 30 + 40 * random() : 190 + 50 * random(),
-  }));
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = 110 + 30 * Math.sin(x / 37 + seed) + 25 * Math.cos(y / 29 - seed);
-      for (const b of blobs) if ((x - b.x) ** 2 + (y - b.y) ** 2 < b.r * b.r) v = b.tone + 10 * Math.sin((x + y) / 5);
-      v += (random() - 0.5) * 6;
-      const i = (y * width + x) * 3;
-      data[i] = Math.max(0, Math.min(255, Math.round(v * 0.9 + 20)));
-      data[i + 1] = Math.max(0, Math.min(255, Math.round(v)));
-      data[i + 2] = Math.max(0, Math.min(255, Math.round(v * 0.8 + 10)));
-    }
-  }
-  return { data, width, height, channels: 3 };
-}
-
-async function raw(pipeline: Sharp): Promise<Raw> {
-  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 3 };
-}
-
-const fromRaw = (image: Raw) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
-const luma = (image: Raw): LumaImage => lumaOf(image);
+const luma = (image: RawImage): LumaImage => lumaOf(image);
 
 function closest(query: DerivedHash[], registered: DerivedHash[], roles?: { query?: string; registered?: string }): number {
   let best = 256;
@@ -69,7 +33,7 @@ function closest(query: DerivedHash[], registered: DerivedHash[], roles?: { quer
 }
 
 describe('findContentBox (trimming borders and bars)', () => {
-  const photo = picture(300, 200, 3);
+  const photo = grainyPicture(300, 200, 3);
 
   it('leaves a picture without a border whole', () => {
     const box = findContentBox(luma(photo));
@@ -82,7 +46,7 @@ describe('findContentBox (trimming borders and bars)', () => {
     ['black letterbox', '#000000', 0, 40],
     ['grey frame', '#808080', 60, 20],
   ])('peels a %s border to the pixel', async (_name, colour, dx, dy) => {
-    const padded = await raw(fromRaw(photo).extend({ left: dx, right: dx, top: dy, bottom: dy, background: colour }));
+    const padded = await rawOf(fromRaw(photo).extend({ left: dx, right: dx, top: dy, bottom: dy, background: colour }));
     const box = findContentBox(luma(padded));
     expect(box.x0).toBeGreaterThanOrEqual(dx - 1);
     expect(box.x0).toBeLessThanOrEqual(dx + 1);
@@ -97,7 +61,7 @@ describe('findContentBox (trimming borders and bars)', () => {
       '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="50"><rect width="300" height="50" fill="white"/>' +
         '<text x="150" y="36" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="28" fill="black">NO WAY</text></svg>',
     );
-    const captioned = await raw(fromRaw(photo).extend({ top: 50, background: '#ffffff' }).composite([{ input: caption, left: 0, top: 0 }]));
+    const captioned = await rawOf(fromRaw(photo).extend({ top: 50, background: '#ffffff' }).composite([{ input: caption, left: 0, top: 0 }]));
     const box = findContentBox(luma(captioned));
     expect(Math.abs(box.y0 - 50)).toBeLessThanOrEqual(1);
     expect([box.x0, box.x1, box.y1]).toEqual([0, 300, 250]);
@@ -108,7 +72,7 @@ describe('findContentBox (trimming borders and bars)', () => {
         '<rect y="24" width="300" height="44" fill="#ffffff"/><text x="10" y="52" font-size="16" font-family="sans-serif" fill="#202124">← Photo</text>' +
         '<rect y="520" width="300" height="40" fill="#202124"/></svg>',
     );
-    const screen = await raw(
+    const screen = await rawOf(
       sharp({ create: { width: 300, height: 560, channels: 3, background: '#000000' } }).composite([
         { input: chrome, left: 0, top: 0 },
         { input: await fromRaw(photo).png().toBuffer(), left: 0, top: 200 },
@@ -121,7 +85,7 @@ describe('findContentBox (trimming borders and bars)', () => {
   });
 
   it('never trims a flat picture to nothing', () => {
-    const flat: Raw = { data: Buffer.alloc(100 * 80 * 3, 200), width: 100, height: 80, channels: 3 };
+    const flat: RawImage = { data: Buffer.alloc(100 * 80 * 3, 200), width: 100, height: 80, channels: 3 };
     const box = findContentBox(luma(flat));
     expect(box.x1 - box.x0).toBeGreaterThanOrEqual(30);
     expect(box.y1 - box.y0).toBeGreaterThanOrEqual(24);
@@ -129,11 +93,11 @@ describe('findContentBox (trimming borders and bars)', () => {
 });
 
 describe('detectTilt (filled corners)', () => {
-  const photo = picture(400, 300, 5);
+  const photo = grainyPicture(400, 300, 5);
 
   it.each([3, -3, 6, -1.5])('reads a turn of %s° from the corners, within 0.3°', async (degrees) => {
-    const turned = await raw(fromRaw(photo).rotate(degrees, { background: '#000000' }));
-    const cut = await raw(fromRaw(turned).extract({ left: Math.floor((turned.width - 400) / 2), top: Math.floor((turned.height - 300) / 2), width: 400, height: 300 }));
+    const turned = await rawOf(fromRaw(photo).rotate(degrees, { background: '#000000' }));
+    const cut = await rawOf(fromRaw(turned).extract({ left: Math.floor((turned.width - 400) / 2), top: Math.floor((turned.height - 300) / 2), width: 400, height: 300 }));
     const tilt = detectTilt(luma(cut));
     expect(tilt).toBeDefined();
     expect(Math.abs((tilt!.angle * 180) / Math.PI - degrees)).toBeLessThan(0.3);
@@ -142,15 +106,15 @@ describe('detectTilt (filled corners)', () => {
   it('sees no tilt in an upright picture, nor in one with a dark corner of its own', async () => {
     expect(detectTilt(luma(photo))).toBeUndefined();
     const corner = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="60" height="40"><polygon points="0,0 60,0 0,40" fill="black"/></svg>');
-    const marked = await raw(fromRaw(photo).composite([{ input: corner, left: 0, top: 0 }]));
+    const marked = await rawOf(fromRaw(photo).composite([{ input: corner, left: 0, top: 0 }]));
     expect(detectTilt(luma(marked))).toBeUndefined();
   });
 
   it.each([3, -3])('reads a turn of %s° when one corner of the picture is as dark as the fill (three corners agree)', async (degrees) => {
     const shadow = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="90"><rect width="120" height="90" fill="black"/></svg>');
-    const dark = await raw(fromRaw(photo).composite([{ input: shadow, left: 0, top: 0 }]));
-    const turned = await raw(fromRaw(dark).rotate(degrees, { background: '#000000' }));
-    const cut = luma(await raw(fromRaw(turned).extract({ left: Math.floor((turned.width - 400) / 2), top: Math.floor((turned.height - 300) / 2), width: 400, height: 300 })));
+    const dark = await rawOf(fromRaw(photo).composite([{ input: shadow, left: 0, top: 0 }]));
+    const turned = await rawOf(fromRaw(dark).rotate(degrees, { background: '#000000' }));
+    const cut = luma(await rawOf(fromRaw(turned).extract({ left: Math.floor((turned.width - 400) / 2), top: Math.floor((turned.height - 300) / 2), width: 400, height: 300 })));
     const tilt = detectTilt(cut);
     expect(tilt).toBeDefined();
     expect(Math.abs((tilt!.angle * 180) / Math.PI - degrees)).toBeLessThan(0.3);
@@ -159,9 +123,9 @@ describe('detectTilt (filled corners)', () => {
   });
 
   it('undoes the turn: the upright window of a tilted copy hashes like the same window of the original', async () => {
-    const big = picture(640, 480, 8);
-    const turned = await raw(fromRaw(big).rotate(3, { background: '#000000' }));
-    const cut = await raw(fromRaw(turned).extract({ left: Math.floor((turned.width - 640) / 2), top: Math.floor((turned.height - 480) / 2), width: 640, height: 480 }));
+    const big = grainyPicture(640, 480, 8);
+    const turned = await rawOf(fromRaw(big).rotate(3, { background: '#000000' }));
+    const cut = await rawOf(fromRaw(turned).extract({ left: Math.floor((turned.width - 640) / 2), top: Math.floor((turned.height - 480) / 2), width: 640, height: 480 }));
     const query = querySet(luma(cut));
     const tilt = query.find((h) => h.role === 'tilt');
     expect(tilt).toBeDefined();
@@ -173,8 +137,8 @@ describe('detectTilt (filled corners)', () => {
 
 describe('findSegments (content-anchored regions)', () => {
   it('moves every region box with the content when the frame is cropped', async () => {
-    const photo = picture(800, 600, 11);
-    const cropped = await raw(fromRaw(photo).extract({ left: 64, top: 30, width: 700, height: 540 }));
+    const photo = grainyPicture(800, 600, 11);
+    const cropped = await rawOf(fromRaw(photo).extract({ left: 64, top: 30, width: 700, height: 540 }));
     const before = findSegments(luma(photo));
     const after = findSegments(luma(cropped));
     expect(before.length).toBeGreaterThanOrEqual(3);
@@ -202,19 +166,19 @@ describe('findSegments (content-anchored regions)', () => {
   });
 
   it('finds no region in a flat picture', () => {
-    const flat: Raw = { data: Buffer.alloc(200 * 150 * 3, 90), width: 200, height: 150, channels: 3 };
+    const flat: RawImage = { data: Buffer.alloc(200 * 150 * 3, 90), width: 200, height: 150, channels: 3 };
     expect(findSegments(luma(flat))).toEqual([]);
   });
 });
 
 describe('registeredSet / querySet', () => {
   it('matches a copy cropped off-grid through a region, and the original through its full hash', async () => {
-    const photo = picture(800, 600, 21);
+    const photo = grainyPicture(800, 600, 21);
     const registered = registeredSet(luma(photo));
     expect(registered[0]!.role).toBe('full');
     expect(registered.some((h) => h.role === 'region')).toBe(true);
     expect(registered.some((h) => h.role === 'window')).toBe(true);
-    const cropped = await raw(fromRaw(photo).extract({ left: 70, top: 0, width: 700, height: 545 }));
+    const cropped = await rawOf(fromRaw(photo).extract({ left: 70, top: 0, width: 700, height: 545 }));
     expect(closest(querySet(luma(cropped)), registered, { query: 'full', registered: 'full' })).toBeGreaterThan(40);
     expect(closest(querySet(luma(cropped)), registered)).toBeLessThanOrEqual(31);
     expect(closest(querySet(luma(photo)), registered, { query: 'full', registered: 'full' })).toBe(0);
@@ -228,11 +192,11 @@ describe('registeredSet / querySet', () => {
   it('does not match an unrelated picture', () => {
     // Both pictures share this generator's diagonal shading, which their upright regions
     // (turned by 45°) both see: the closest pair comes out near 48 bits, far above 31.
-    expect(closest(querySet(luma(picture(640, 480, 31))), registeredSet(luma(picture(640, 480, 32))))).toBeGreaterThan(40);
+    expect(closest(querySet(luma(grainyPicture(640, 480, 31))), registeredSet(luma(grainyPicture(640, 480, 32))))).toBeGreaterThan(40);
   });
 
   it('samples windows as PDQ sees a whole image: the full-box sample hashes close to PDQ of the picture', () => {
-    const photo = luma(picture(512, 384, 41));
+    const photo = luma(grainyPicture(512, 384, 41));
     const sampler = new AreaSampler(photo);
     const a = pdqFromDecimated(sampler.sampleBox({ x0: 0, y0: 0, x1: 512, y1: 384 })).hashes[0]!;
     const b = registeredSet(photo)[0]!.hashes[0]!;
@@ -243,16 +207,16 @@ describe('registeredSet / querySet', () => {
 const degreesOf = (radians: number): number => (radians * 180) / Math.PI;
 
 /** A turn by `degrees` about the centre, cut back to the original size (corners filled black) or to its inner rectangle. */
-async function tilted(image: Raw, degrees: number, cut: 'frame' | 'inner'): Promise<Raw> {
-  const turned = await raw(fromRaw(image).rotate(degrees, { background: '#000000' }));
+async function tilted(image: RawImage, degrees: number, cut: 'frame' | 'inner'): Promise<RawImage> {
+  const turned = await rawOf(fromRaw(image).rotate(degrees, { background: '#000000' }));
   const scale = cut === 'frame' ? 1 : innerScale(image.width, image.height, (degrees * Math.PI) / 180);
   const width = Math.floor(image.width * scale) - (cut === 'frame' ? 0 : 2);
   const height = Math.floor(image.height * scale) - (cut === 'frame' ? 0 : 2);
-  return raw(fromRaw(turned).extract({ left: Math.floor((turned.width - width) / 2), top: Math.floor((turned.height - height) / 2), width, height }));
+  return rawOf(fromRaw(turned).extract({ left: Math.floor((turned.width - width) / 2), top: Math.floor((turned.height - height) / 2), width, height }));
 }
 
 describe("dominantOrientation (the content's own direction)", () => {
-  const photo = picture(640, 480, 13);
+  const photo = grainyPicture(640, 480, 13);
 
   it.each([
     [3, 'frame'],
@@ -271,14 +235,14 @@ describe("dominantOrientation (the content's own direction)", () => {
 
   it('finds no direction in noise', () => {
     const random = seededRandom(5);
-    const noise: Raw = { data: Buffer.from(Array.from({ length: 320 * 240 * 3 }, () => Math.floor(random() * 256))), width: 320, height: 240, channels: 3 };
+    const noise: RawImage = { data: Buffer.from(Array.from({ length: 320 * 240 * 3 }, () => Math.floor(random() * 256))), width: 320, height: 240, channels: 3 };
     expect(dominantOrientation(luma(noise)).coherence).toBeLessThan(0.05);
   });
 });
 
 describe('upright regions (boxes along the turned axes)', () => {
   /** One dark ellipse (semi-axes 120 × 45 px) on a light picture, turned by `degrees`. */
-  function ellipse(degrees: number): Raw {
+  function ellipse(degrees: number): RawImage {
     const width = 600;
     const height = 450;
     const data = Buffer.alloc(width * height * 3, 220);
@@ -311,7 +275,7 @@ describe('upright regions (boxes along the turned axes)', () => {
   });
 
   it('hashes only the few largest upright regions (upright.maxRegions), and a tilt still meets them', async () => {
-    const photo = picture(800, 600, 23);
+    const photo = grainyPicture(800, 600, 23);
     const copy = luma(await tilted(photo, -4, 'inner'));
     const uprightRegions = (set: DerivedHash[]): DerivedHash[] => set.filter((h) => h.role === 'region' && h.angle !== undefined);
     const uncapped = { ...DEFAULT_DERIVE_RULES, upright: { ...DEFAULT_DERIVE_RULES.upright, maxRegions: 16 } };
@@ -329,7 +293,7 @@ describe('upright regions (boxes along the turned axes)', () => {
     [-4, 'inner', true],
     [3, 'frame', false],
   ] as const)('matches a tilt of %s° (%s) through upright hashes, without reading corners', async (degrees, cut, onlyUpright) => {
-    const photo = picture(800, 600, 23);
+    const photo = grainyPicture(800, 600, 23);
     const registered = registeredSet(luma(photo));
     const copy = luma(await tilted(photo, degrees, cut));
     const query = querySet(copy);
@@ -344,10 +308,10 @@ describe('upright regions (boxes along the turned axes)', () => {
 
 describe('frame-centred windows of trimmed pictures (tilts keep the frame)', () => {
   /** A photo under a flat white band of its own: its content box is not its frame. */
-  async function banded(seed: number): Promise<Raw> {
+  async function banded(seed: number): Promise<RawImage> {
     const canvas = sharp({ create: { width: 800, height: 600, channels: 3, background: '#ffffff' } });
-    const photo = picture(800, 500, seed);
-    return raw(canvas.composite([{ input: photo.data, raw: { width: 800, height: 500, channels: 3 }, left: 0, top: 100 }]));
+    const photo = grainyPicture(800, 500, seed);
+    return rawOf(canvas.composite([{ input: photo.data, raw: { width: 800, height: 500, channels: 3 }, left: 0, top: 100 }]));
   }
 
   it.each([3, -3, 6])('meets a %s° tilt with filled corners through the frame window its tilt hash asks for', async (degrees) => {
@@ -367,7 +331,7 @@ describe('frame-centred windows of trimmed pictures (tilts keep the frame)', () 
   it('registers them only for trimmed pictures, at most one per registered scale', async () => {
     const frameWindows = (set: DerivedHash[]): number =>
       set.filter((h) => h.role === 'window' && h.angle === undefined && Math.abs(h.box.x0 + h.box.x1 - 1) < 1e-9 && Math.abs(h.box.y0 + h.box.y1 - 1) < 1e-9).length;
-    const plain = picture(800, 600, 31);
+    const plain = grainyPicture(800, 600, 31);
     expect(frameWindows(registeredSet(luma(plain)))).toBe(frameWindows(registeredSet(luma(plain), { ...DEFAULT_DERIVE_RULES, frameWindowDegrees: 0 })));
     const image = luma(await banded(31));
     const added = registeredSet(image).length - registeredSet(image, { ...DEFAULT_DERIVE_RULES, frameWindowDegrees: 0 }).length;
@@ -378,9 +342,9 @@ describe('frame-centred windows of trimmed pictures (tilts keep the frame)', () 
 
 describe('query windows between registered scales', () => {
   it('meets a centred crop of 5 % a side (scale 0.90, between the registered 0.92 and 0.88) through a window', async () => {
-    const photo = picture(800, 600, 27);
+    const photo = grainyPicture(800, 600, 27);
     const registered = registeredSet(luma(photo));
-    const cropped = luma(await raw(fromRaw(photo).extract({ left: 40, top: 30, width: 720, height: 540 })));
+    const cropped = luma(await rawOf(fromRaw(photo).extract({ left: 40, top: 30, width: 720, height: 540 })));
     const query = querySet(cropped);
     expect(closest(query, registered, { query: 'window', registered: 'window' })).toBeLessThanOrEqual(31);
     // The crop itself sits between the registered windows: PDQ does not bridge the step.

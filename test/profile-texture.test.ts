@@ -5,23 +5,16 @@
  * re-encode; a photo-like picture (texture and sensor noise) keeps every derived hash; and
  * a photo on a large flat canvas is a graphic as a whole while its trimmed content is not.
  */
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { lumaOf } from '../src/hashing/profile/luma-image.js';
 import { isGraphic, measureTexture } from '../src/hashing/profile/texture.js';
 import { DEFAULT_DERIVE_RULES, NO_GRAPHIC_GATE, querySet, registeredSet } from '../src/hashing/profile/derive.js';
 import { hammingDistance } from '../src/hashing/hamming.js';
-import { seededRandom } from './helpers/random.js';
-
-interface Raw {
-  data: Buffer;
-  width: number;
-  height: number;
-  channels: 3;
-}
+import type { RawImage } from './helpers/images.js';
+import { grainyPicture, jpegRoundTrip } from './helpers/photos.js';
 
 /** A flag-like graphic: three bands of exact colours and a disc and a bar as its emblem. */
-function graphic(width: number, height: number): Raw {
+function graphic(width: number, height: number): RawImage {
   const data = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -35,40 +28,15 @@ function graphic(width: number, height: number): Raw {
   return { data, width, height, channels: 3 };
 }
 
-/** A photo-like picture: smooth shading, textured blobs, fine noise on every pixel. */
-function photo(width: number, height: number, seed: number): Raw {
-  const random = seededRandom(seed);
-  const blobs = Array.from({ length: 12 }, () => ({ x: random() * width, y: random() * height, r: (0.04 + 0.08 * random()) * width, tone: 40 + 180 * random() }));
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = 110 + 35 * Math.sin(x / 41 + seed) + 30 * Math.cos(y / 33 - seed);
-      for (const b of blobs) if ((x - b.x) ** 2 + (y - b.y) ** 2 < b.r * b.r) v = b.tone + 12 * Math.sin((x + y) / 6);
-      v += (random() - 0.5) * 8;
-      const i = (y * width + x) * 3;
-      data[i] = Math.max(0, Math.min(255, Math.round(v * 0.9 + 15)));
-      data[i + 1] = Math.max(0, Math.min(255, Math.round(v)));
-      data[i + 2] = Math.max(0, Math.min(255, Math.round(v * 0.8 + 10)));
-    }
-  }
-  return { data, width, height, channels: 3 };
-}
-
-async function jpeg(image: Raw, quality: number): Promise<Raw> {
-  const bytes = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality }).toBuffer();
-  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 3 };
-}
-
 /** `inner` pasted at (x, y) on a flat canvas of one colour. */
-function onCanvas(inner: Raw, width: number, height: number, x: number, y: number): Raw {
+function onCanvas(inner: RawImage, width: number, height: number, x: number, y: number): RawImage {
   const data = Buffer.alloc(width * height * 3, 236);
   for (let r = 0; r < inner.height; r++) inner.data.copy(data, ((y + r) * width + x) * 3, r * inner.width * 3, (r + 1) * inner.width * 3);
   return { data, width, height, channels: 3 };
 }
 
 const rule = DEFAULT_DERIVE_RULES.graphic;
-const whole = (image: Raw) => ({ x0: 0, y0: 0, x1: image.width, y1: image.height });
+const whole = (image: RawImage) => ({ x0: 0, y0: 0, x1: image.width, y1: image.height });
 
 describe('measureTexture / isGraphic', () => {
   it('reads a flat graphic as a graphic, also after a JPEG re-encode, and a photo as none', async () => {
@@ -77,21 +45,21 @@ describe('measureTexture / isGraphic', () => {
     expect(flat.flat).toBeGreaterThan(0.9);
     expect(flat.levels).toBeGreaterThan(0.99);
     expect(isGraphic(flat, rule)).toBe(true);
-    const reencoded = await jpeg(flag, 75);
+    const reencoded = await jpegRoundTrip(flag, 75);
     expect(isGraphic(measureTexture(lumaOf(reencoded), whole(reencoded)), rule)).toBe(true);
 
     for (const seed of [1, 2, 3]) {
-      const picture = photo(480, 320, seed);
+      const picture = grainyPicture(480, 320, seed);
       const t = measureTexture(lumaOf(picture), whole(picture));
       expect(t.flat).toBeLessThan(0.2);
       expect(isGraphic(t, rule)).toBe(false);
-      const j = await jpeg(picture, 50);
+      const j = await jpegRoundTrip(picture, 50);
       expect(isGraphic(measureTexture(lumaOf(j), whole(j)), rule)).toBe(false);
     }
   });
 
   it('measures only inside the box', () => {
-    const picture = onCanvas(photo(200, 200, 4), 600, 400, 350, 100);
+    const picture = onCanvas(grainyPicture(200, 200, 4), 600, 400, 350, 100);
     const image = lumaOf(picture);
     expect(isGraphic(measureTexture(image, { x0: 0, y0: 0, x1: 300, y1: 400 }), rule)).toBe(true);
     expect(isGraphic(measureTexture(image, { x0: 350, y0: 100, x1: 550, y1: 300 }), rule)).toBe(false);
@@ -100,7 +68,7 @@ describe('measureTexture / isGraphic', () => {
 
 describe('the graphic gate in the derived sets', () => {
   it("keeps only a flat graphic's whole-picture hash, marked as a graphic, on both sides", async () => {
-    for (const flag of [graphic(640, 400), await jpeg(graphic(640, 400), 80)]) {
+    for (const flag of [graphic(640, 400), await jpegRoundTrip(graphic(640, 400), 80)]) {
       const image = lumaOf(flag);
       const ungated = registeredSet(image, { ...DEFAULT_DERIVE_RULES, graphic: NO_GRAPHIC_GATE });
       // Without the gate the graphic has windows of quality ≥ 50 (the quality rule alone lets them through).
@@ -113,7 +81,7 @@ describe('the graphic gate in the derived sets', () => {
   });
 
   it("keeps every derived hash of a photo, and its whole-picture hash unmarked", () => {
-    const image = lumaOf(photo(640, 400, 5));
+    const image = lumaOf(grainyPicture(640, 400, 5));
     const gated = registeredSet(image);
     const ungated = registeredSet(image, { ...DEFAULT_DERIVE_RULES, graphic: NO_GRAPHIC_GATE });
     expect(gated.length).toBe(ungated.length);
@@ -123,7 +91,7 @@ describe('the graphic gate in the derived sets', () => {
   });
 
   it('a photo on a large flat canvas: the whole is a graphic, the trimmed photo is not and meets the registered photo', () => {
-    const inner = photo(400, 300, 6);
+    const inner = grainyPicture(400, 300, 6);
     const registered = registeredSet(lumaOf(inner));
     const query = querySet(lumaOf(onCanvas(inner, 1000, 700, 420, 250)));
     expect(query.find((h) => h.role === 'full')!.graphic).toBe(true);
