@@ -125,6 +125,7 @@ describe('eval-profile analysis', () => {
     const unrelated = (a: CorpusEntry, b: CorpusEntry) => a.group !== b.group && (a.concept === undefined || a.concept !== b.concept);
     let setPairs = 0;
     let setPairsPhotoBank = 0;
+    let setPairsPhotoLike = 0;
     const codePairs = { full: 0, whole: 0, region: 0 };
     const close: (PairMinimum & { registered: string })[] = [];
     for (const q of entries) {
@@ -134,6 +135,8 @@ describe('eval-profile analysis', () => {
         for (const set of q.result.queries) {
           setPairs++;
           if (r.kind === 'photo') setPairsPhotoBank++;
+          // A photo-like registered picture: its whole picture passes the graphic gate.
+          if (reg.flat[reg.roles.indexOf(ROLES.indexOf('full'))]! / TEXTURE_SCALE < 0.99) setPairsPhotoLike++;
           const best = { full: 257, whole: 257, region: 257 };
           for (let i = 0; i < set!.roles.length; i++) {
             for (let j = 0; j < reg.roles.length; j++) {
@@ -156,6 +159,9 @@ describe('eval-profile analysis', () => {
     expect(found.setPairs.all).toBe(setPairs);
     expect(found.setPairsPhotoBank).toBe(setPairsPhotoBank);
     expect(setPairsPhotoBank).toBeGreaterThan(0);
+    expect(found.setPairsPhotoLike).toBe(setPairsPhotoLike);
+    expect(setPairsPhotoLike).toBeGreaterThan(0);
+    expect(setPairsPhotoLike).toBeLessThan(setPairs);
     expect(found.codePairs.all).toEqual(codePairs);
     const key = (m: PairMinimum & { registered: string }) => `${m.full}/${m.whole}/${m.region}/${m.registered}`;
     expect(found.close.all.map(key).sort()).toEqual(close.map(key).sort());

@@ -366,9 +366,15 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
       'and read at k = 0; when fewer than 3 margins hold 10 set pairs, the rule-of-three bound (observed + 3) / set pairs stands in. ' +
       'Expected false matches per upload = bank size × that share (one upload meets every bank image once).',
     '',
-    'Assumptions: (1) a bank image and an upload are like the images here (the all-images fit takes graphics as registered images, which is harsher than a bank of victims\' photos; the photo-bank fit takes only photos); ' +
+    'Populations: the uploads are every query set (photo variants, photos, distractors); the registered side is every registrable image, or only the **photo-like** ones ' +
+      '(the corpus photos and the distractors whose whole picture passes the graphic gate: wallpapers, renders, sample photographs; what victims register), or only the corpus photos. ' +
+      'Margins are read under the shipped decision rule (a lone upload region counts at its distance raised by the region threshold less the single-region distance, two agreeing regions at the larger of the two).',
+    '',
+    'Assumptions: (1) a bank image and an upload are like the images here (the all-images fit takes icons, dialogs and checkerboards as registered images, whose degenerate PDQ hashes ' +
+      'crowd just above the thresholds: a plateau, not a tail, which a straight line reads as a high share at k = 0); ' +
       '(2) set pairs are independent; (3) below the data the tail falls at least as fast as the fitted line: a tail made of many weakly dependent bits is concave in log space (Gaussian-like), ' +
-      'so the straight line overestimates; (4) each picture is in the corpus once (copies merged before hashing), so a pair of copies is not counted as an impostor.',
+      'so the straight line overestimates; (4) each picture is in the corpus once (copies merged before hashing), so a pair of copies is not counted as an impostor. ' +
+      'Without 3 margins holding 10 set pairs there is nothing to fit, and only the rule-of-three bound stands: what the number of set pairs alone shows.',
     '',
     '| population | set pairs | false matches seen | share within k bits above the thresholds (k: set pairs) | fit through | log10 share = a + b·k | share at k = 0 | rule-of-three bound | per million uploads against 1 M |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -385,6 +391,12 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     `**Expected false matches: ${sci(x.perUpload)} per upload, ${sci(x.perMillionUploads)} per million uploads** against ${x.bank.toLocaleString('en')} registered images like these ` +
       `(${sci(x.perMillionUploadsPhotoLike)} against a bank of photo-like pictures, ${sci(x.perMillionUploadsPhotoBank)} against the corpus photos alone; today's matching, same method, same run: ${sci(x.perMillionUploadsToday)}). ` +
       'When false matches were seen, the share at k = 0 is at least the share seen.',
+    '',
+    `The target, at most 1 false match per million uploads against 1 M registered images, is a share of ${sci(1e-12)} per set pair. ` +
+      `With no false match seen, the rule of three shows it only from ${sci(3e12)} set pairs (for example 1.7 M uploads against 1.7 M registered images); ` +
+      `this run has ${x.fits.all.setPairs.toLocaleString('en')} set pairs (${x.fits.photoLike.setPairs.toLocaleString('en')} with a photo-like registered picture), ` +
+      `so it shows at most ${sci(x.fits.photoLike.upperBound * x.bank * 1e6)} per million uploads against a bank of photo-like pictures by counting, ` +
+      `and ${x.fits.all.used ? `${sci(x.perMillionUploads)} by extrapolating the all-images tail` : 'nothing more by extrapolation'}.`,
     '',
   );
   const c = s.cost;
