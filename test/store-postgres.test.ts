@@ -160,6 +160,31 @@ describe('PostgreSQL registration', () => {
   const statementsIn = (log: string) =>
     [...log.matchAll(/\[(\d+)\] LOG:\s+(?:statement|execute [^:]*): ([^\n]*)/g)].map((m) => ({ pid: m[1]!, sql: m[2]! }));
 
+  it('wakes its change followers once per registration: its own hint or its NOTIFY, whichever comes first, not both', async () => {
+    const url = sharedPostgres().schemaUrl('own_hint');
+    const writer = await open(url);
+    const other = await open(url);
+    let own = 0;
+    let others = 0;
+    writer.watchChanges(() => own++);
+    other.watchChanges(() => others++);
+    await eventually(() => own === 1 && others === 1); // both LISTEN connections are up (each hints once then)
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 300)); // the NOTIFYs arrive
+
+    await register(writer, { number: 'RMP-OWN-1', secretHash: 's', hashes: [pdq(1)] }, victim);
+    await eventually(() => others === 2);
+    await settle();
+    expect([own, others]).toEqual([2, 2]); // one wake-up each: the writer's at once, the other's by NOTIFY
+
+    // A commit of another process still wakes the writer (its seq is above what the writer hinted).
+    await register(other, { number: 'RMP-OWN-2', secretHash: 's', hashes: [pdq(2)] }, victim);
+    await eventually(() => own === 3);
+    await settle();
+    expect([own, others]).toEqual([3, 3]);
+    await writer.close();
+    await other.close();
+  });
+
   it('writes a registration as one statement: case, items, hashes, audit, change log and notification in one round trip', async () => {
     const server = await startPostgres({ log_statement: 'all' });
     const url = `${server.url()}?schema=one_statement`;

@@ -23,6 +23,14 @@ export class ChangeNotifier {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = FIRST_RETRY_MS;
   private closed = false;
+  /**
+   * The highest seq whose commit has woken the watchers already (this process's own commit,
+   * or a NOTIFY): seqs are handed out in commit order (the log's counter row), so a read
+   * begun after that wake-up sees every entry up to it, and a second wake-up for the same
+   * commit (the NOTIFY of an own commit, or the own hint after its NOTIFY won the race)
+   * would only make every follower read again for nothing.
+   */
+  private wokenUpTo = 0;
 
   constructor(
     private readonly target: DatabaseTarget,
@@ -36,9 +44,22 @@ export class ChangeNotifier {
     return () => void this.watchers.delete(listener);
   }
 
-  /** Tells this process's watchers at once (its own commit; NOTIFY will follow too). */
-  hint(): void {
+  /**
+   * Tells this process's watchers at once (its own commit; NOTIFY will follow too). Given the
+   * last seq the commit logged, wakes them once for it, whichever comes first (see wokenUpTo).
+   */
+  hint(loggedUpTo?: number): void {
+    if (loggedUpTo !== undefined) {
+      if (loggedUpTo <= this.wokenUpTo) return;
+      this.wokenUpTo = loggedUpTo;
+    }
     for (const listener of this.watchers) queueMicrotask(listener);
+  }
+
+  /** A NOTIFY: its payload is the last seq its commit logged. */
+  private notified(payload: string | undefined): void {
+    const seq = Number(payload);
+    this.hint(Number.isSafeInteger(seq) && seq > 0 ? seq : undefined);
   }
 
   /** Whether the LISTEN connection is up (for health checks). */
@@ -59,7 +80,7 @@ export class ChangeNotifier {
   private connect(): Promise<void> {
     this.connecting = (async () => {
       const client = new pg.Client(clientConfig(this.target));
-      client.on('notification', () => this.hint());
+      client.on('notification', (message) => this.notified(message.payload));
       client.on('error', (error) => this.lost(client, error));
       client.on('end', () => this.lost(client));
       try {

@@ -91,7 +91,8 @@ const CREATE_CASE_STATEMENT = `WITH new_case AS (
        SELECT new_case.id, new_case.created_at,
               (SELECT json_object_agg(ref, id) FROM new_items) AS item_ids,
               (SELECT json_object_agg(ref, id) FROM new_hashes) AS hash_ids,
-              (SELECT pg_notify($15, last_seq::text) FROM log_state) AS notified
+              (SELECT pg_notify($15, last_seq::text) FROM log_state) AS notified,
+              (SELECT last_seq FROM log_state) AS last_seq
          FROM new_case`;
 
 const UNIQUE_VIOLATION = '23505';
@@ -284,13 +285,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
    * transaction, but one round trip (and one WAL flush) instead of ten, and the victim's
    * submission remembered in the same commit instead of a second one.
    */
-  async function createCaseInOneStatement(input: NewCase, actor: Actor): Promise<{ case: CaseRecord; items: StoredItem[] }> {
+  async function createCaseInOneStatement(input: NewCase, actor: Actor): Promise<{ case: CaseRecord; items: StoredItem[]; loggedUpTo: number | null }> {
     checkNewItems(input.items);
     const at = now();
     const plan = planItems(input.items);
     const hashes = plan.hashes;
     // A prepared statement: every registration runs the same text, parsed and planned once per connection.
-    const { rows } = await db.query<{ id: number; created_at: Date; item_ids: Record<string, number> | null; hash_ids: Record<string, number> | null }>({
+    const { rows } = await db.query<{
+      id: number;
+      created_at: Date;
+      item_ids: Record<string, number> | null;
+      hash_ids: Record<string, number> | null;
+      last_seq: number | null;
+    }>({
       name: 'rempart_create_case',
       text: CREATE_CASE_STATEMENT,
       values: [
@@ -323,7 +330,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       hashCount: hashes.length,
       matchCount: 0,
     };
-    return { case: record, items };
+    return { case: record, items, loggedUpTo: row.last_seq };
   }
 
   /** The case, locked until the transaction ends (writes to one case never interleave). */
@@ -361,10 +368,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
                 if (input.submission) await rememberSubmission(client, caseId, input.submission);
                 // Last: appending to the change log takes the log's lock until COMMIT (see the header).
                 const items = await insertItems(client, caseId, input.items, at);
-                return { case: { ...record, hashCount: countHashes(items) }, items };
+                return { case: { ...record, hashCount: countHashes(items) }, items, loggedUpTo: null };
               });
-        if (created.items.length > 0) notifier.hint();
-        return created;
+        if (created.items.length > 0) notifier.hint(created.loggedUpTo ?? undefined);
+        return { case: created.case, items: created.items };
       } catch (error) {
         if (isUniqueViolation(error, 'cases_number_key')) {
           throw new RempartError('CONFLICT', `case number ${input.number} is already taken`);
