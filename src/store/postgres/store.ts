@@ -527,14 +527,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async hashFacts(ids) {
       const facts = new Map<number, HashFacts>();
       if (ids.length === 0) return facts;
-      const { rows } = await db.query<{ id: number; ref: string; item_id: number; item_ref: string; role: string; detail: Record<string, unknown> | null; algorithm: string }>(
+      const { rows } = await db.query<{ id: number; ref: string; item_id: number; item_ref: string; role: string; detail: Record<string, unknown> | null; algorithm: string }>({
+        // On every matched upload: a prepared statement (parsed and planned once per connection).
+        name: 'rempart_hash_facts',
         // The item's ref by an index lookup per row, not a join: for a large batch the planner
         // chose a hash join over a sequential scan of every item (1,000 ids among 100k items:
         // 23-39 ms, against 4.5 ms this way; EXPLAIN ANALYZE on PostgreSQL 18).
-        `SELECT h.id, h.ref, h.item_id, (SELECT i.ref FROM items i WHERE i.id = h.item_id) AS item_ref, h.role, h.detail, h.algorithm
-           FROM hashes h WHERE h.id = ANY($1::bigint[])`,
-        [ids],
-      );
+        text: `SELECT h.id, h.ref, h.item_id, (SELECT i.ref FROM items i WHERE i.id = h.item_id) AS item_ref, h.role, h.detail, h.algorithm
+                 FROM hashes h WHERE h.id = ANY($1::bigint[])`,
+        values: [ids],
+      });
       for (const r of rows) {
         facts.set(r.id, { id: r.id, ref: r.ref, itemId: r.item_id, itemRef: r.item_ref, role: r.role, detail: r.detail, algorithm: r.algorithm });
       }
