@@ -14,20 +14,12 @@ import { bearer, request, startTestServer, type TestServer } from './helpers/ser
 import { newLocalCopy, StopNciiClient, syncOnce } from './helpers/stopncii-client.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
 import { operator, pdq } from './store-helpers.js';
+import { eventually } from './helpers/eventually.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const next = seededRandom(1313);
 const code = () => randomCode(next);
 const near = (value: Uint8Array, distance: number) => flipBits(value, distance, next);
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('abuse controls: allow-list and review queue', () => {
   let server: TestServer;

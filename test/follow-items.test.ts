@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grainyScene } from './helpers/photos.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
 import { makeVideo } from './helpers/videos.js';
+import { eventually } from './helpers/eventually.js';
 
 const SHOTS = [
   { seed: 61, seconds: 3.2 },
@@ -27,15 +28,6 @@ let clip: Buffer;
 let clipFrames: unknown[];
 let imageCase: { caseNumber: string; caseSecret: string };
 let videoCase: { caseNumber: string; caseSecret: string };
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const matchImage = (server: TestServer, key: string, bytes: Buffer) =>
   request(`${server.url}/v1/match/image?dihedral=true`, { raw: bytes, contentType: 'image/png', headers: bearer(key) });

@@ -16,6 +16,7 @@ import { hexHashValues } from './helpers/codes.js';
 import { sharedPostgres } from './helpers/postgres.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
 import { STORE_BACKENDS } from './helpers/store-backends.js';
+import { eventually } from './helpers/eventually.js';
 
 let cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -63,15 +64,6 @@ async function recordingProxy(target: string): Promise<{ url: string; paths: str
   cleanups.push(() => new Promise((resolve) => proxy.close(() => resolve())));
   state.url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   return state;
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function register(source: TestServer, values: string[]) {

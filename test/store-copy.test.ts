@@ -22,6 +22,7 @@ import { totpCode } from './helpers/console-client.js';
 import { runCli } from './helpers/process.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers/server.js';
 import { StopNciiClient } from './helpers/stopncii-client.js';
+import { eventually } from './helpers/eventually.js';
 
 const PEPPER = 'store-copy-test-pepper-at-least-32-characters';
 
@@ -94,15 +95,6 @@ async function dumpPostgres(url: string, tables: Iterable<string>): Promise<{ ta
     counters.changes = (await client.query('SELECT last_seq FROM change_log_state')).rows[0].last_seq;
     return { tables: dump, counters };
   });
-}
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const servers: TestServer[] = [];
