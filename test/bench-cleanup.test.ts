@@ -34,13 +34,15 @@ runBench(async () => {
   const postgres = await benchPostgres();
   const tempDir = removeAtExit(fs.mkdtempSync(path.join(os.tmpdir(), 'rempart-bench-cleanup-')));
   console.log(JSON.stringify({ port: postgres.port, dataDir: postgres.dataDir, tempDir }));
+  // The test checks the server is up first, then says go (a line on stdin) or sends a signal.
+  await new Promise((resolve) => process.stdin.once('data', () => { process.stdin.destroy(); resolve(); }));
   if (${JSON.stringify(ending)} === 'throw') throw new Error('the benchmark failed');
   if (${JSON.stringify(ending)} === 'exit') process.exit(3);
   await new Promise((resolve) => setTimeout(resolve, 120_000));
 });
 `,
   );
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += String(chunk)));
@@ -57,6 +59,7 @@ runBench(async () => {
   const code = await new Promise<number | null>((resolve) => {
     child.once('exit', (c) => resolve(c));
     if (signal) child.kill(signal);
+    else child.stdin.write('go\n');
   });
   return { code, started, stderr };
 }
