@@ -12,4 +12,4 @@ sharp.cache(false);
 
 export { evaluateImage };
 export default evaluateImage;
-export { profileImage } from '../src/eval/profile-task.js';
+export { blockhashImage, profileImage } from '../src/eval/profile-task.js';

@@ -14,7 +14,7 @@ import { getProfile } from '../hashing/profile/profile.js';
 import { listImageFiles, selectPhotos } from './corpus.js';
 import { MIN_DISTRACTOR_SIDE, fetchDistractors } from './distractors.js';
 import { DEFAULT_DEDUPE_RULES, findCopies, fingerprint, type DedupeRules, type Fingerprint } from './dedupe.js';
-import { PROFILE_TASK, type PackedSet, type ProfileResult, type ProfileTask } from './profile-task.js';
+import { BLOCKHASH_TASK, PROFILE_TASK, type BlockhashCodes, type PackedSet, type ProfileResult, type ProfileTask } from './profile-task.js';
 import { splitOf, type CorpusEntry } from './profile-analysis.js';
 import { TRANSFORMATIONS } from './transforms.js';
 
@@ -51,6 +51,8 @@ export interface ProfileRun {
   /** Corpus files hashed in this run, and files whose hashes came from the cache of an earlier run. */
   hashedFiles: number;
   cachedFiles: number;
+  /** Corpus files whose blockhash codes (side cache) were computed in this run. */
+  blockhashFiles: number;
   /** Files merged into an earlier copy of the same picture before hashing, and the rule used (null: none). */
   merged: MergedCopy[];
   dedupe: DedupeRules | null;
@@ -109,6 +111,26 @@ function cacheKey(path: string, task: Omit<ProfileTask, 'bytes'>): string {
     .slice(0, 32);
 }
 
+/**
+ * Bumped when the blockhash side pass changes. Its cache sits beside the profile's (same
+ * key fields, its own version), so blockhash codes were added without re-hashing the sets.
+ */
+export const BLOCKHASH_CACHE_VERSION = 1;
+
+function blockhashCacheKey(path: string, task: Omit<ProfileTask, 'bytes'>): string {
+  const stat = statSync(path);
+  return createHash('sha256')
+    .update(JSON.stringify(['blockhash', BLOCKHASH_CACHE_VERSION, path, stat.size, stat.mtimeMs, task.kind, task.maxSide, task.transformations]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+const blockhashToCache = (c: BlockhashCodes) => ({ registered: b64(c.registered), queries: c.queries.map((q) => (q ? b64(q) : null)) });
+const blockhashFromCache = (c: ReturnType<typeof blockhashToCache>): BlockhashCodes => ({
+  registered: words(c.registered),
+  queries: c.queries.map((q) => (q ? words(q) : null)),
+});
+
 export async function runProfileHashing(options: ProfileRunOptions): Promise<ProfileRun> {
   const log = options.log ?? (() => {});
   getProfile(options.profile);
@@ -117,6 +139,8 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
   const distractorFiles = options.distractors > 0 ? await fetchDistractors(options.corpusDir, options.distractors, log) : [];
   const cacheDir = join(options.corpusDir, 'cache', options.profile);
   mkdirSync(cacheDir, { recursive: true });
+  const blockhashDir = join(options.corpusDir, 'cache', 'blockhash');
+  mkdirSync(blockhashDir, { recursive: true });
   const allJobs = [
     ...photos.map((p) => ({ path: p.path, kind: 'photo' as const, group: `photo:${basename(p.path)}`, name: basename(p.path), concept: undefined as string | undefined })),
     // One package reuses its own artwork (an icon with and without a badge, clipart
@@ -140,6 +164,7 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
   let done = 0;
   let hashedFiles = 0;
   let cachedFiles = 0;
+  let blockhashFiles = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < jobs.length; i = next++) {
       const job = jobs[i]!;
@@ -164,6 +189,21 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
           log(`skipped ${job.path}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
+      if (result) {
+        // The service's blockhash of the same pictures (what /v1/match/image also searches), from its own side cache.
+        const sideFile = join(blockhashDir, `${blockhashCacheKey(job.path, spec)}.json`);
+        try {
+          if (existsSync(sideFile)) result.blockhash = blockhashFromCache(JSON.parse(readFileSync(sideFile, 'utf8')) as ReturnType<typeof blockhashToCache>);
+          else {
+            const bytes = new Uint8Array(readFileSync(job.path));
+            result.blockhash = await pool.run<ProfileTask, BlockhashCodes>({ ...spec, bytes }, { name: BLOCKHASH_TASK, transferList: [bytes.buffer as ArrayBuffer] });
+            writeFileSync(sideFile, JSON.stringify(blockhashToCache(result.blockhash)));
+            blockhashFiles++;
+          }
+        } catch (error) {
+          log(`no blockhash codes for ${job.path}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       const name = `${job.kind === 'photo' ? '' : 'distractor:'}${basename(job.path)}`;
       if (result && (job.kind === 'photo' || Math.min(result.width, result.height) >= MIN_DISTRACTOR_SIDE)) {
         entries[i] = { name: job.name, kind: job.kind, group: job.group, split: splitOf(job.name), result, ...(job.concept ? { concept: job.concept } : {}) };
@@ -185,6 +225,7 @@ export async function runProfileHashing(options: ProfileRunOptions): Promise<Pro
     hashSeconds: (performance.now() - started) / 1000,
     hashedFiles,
     cachedFiles,
+    blockhashFiles,
     merged,
     dedupe: rules,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version },

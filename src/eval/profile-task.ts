@@ -19,6 +19,8 @@ import { DEFAULT_LIMITS } from '../pipeline/limits.js';
 import { applyTransformation, encodeLossless, getTransformation, loadWorkingCopy } from './transforms.js';
 
 export const PROFILE_TASK = 'profileImage';
+/** Worker task name of the blockhash side pass (blockhashImage). */
+export const BLOCKHASH_TASK = 'blockhashImage';
 
 export const ROLES: readonly Role[] = ['full', 'trimmed', 'window', 'region', 'tilt'];
 
@@ -60,6 +62,8 @@ export interface ProfileResult {
   /** Deriving both sets of the image itself (after decode), and each variant's hashes and query set (decode included). */
   ms: { register: number; query: number[] };
   errors: string[];
+  /** The service's blockhash codes of the same pictures (the runner's side pass; absent when it was not run). */
+  blockhash?: BlockhashCodes;
 }
 
 interface Entry {
@@ -156,4 +160,47 @@ export async function profileImage(task: ProfileTask): Promise<ProfileResult> {
     }
   }
   return { width: pixels.width, height: pixels.height, registered, queries, baseline, ms: { register: registerMs, query: queryMs }, errors };
+}
+
+/**
+ * The service's blockhash of one corpus file and of each of its variants: what
+ * `POST /v1/match/image` also searches (every registered algorithm hashes the upload) and
+ * what victims also register (`POST /v1/hash`). One code (8 words) per picture; blockhash
+ * has no dihedral codes. Kept beside the profile's sets in a side cache of its own (the
+ * runner's), so adding it did not force a re-hash of the profile's sets.
+ */
+export interface BlockhashCodes {
+  /** The registered picture's code (photos: the lossless working copy, as profileImage registers it). */
+  registered: Uint32Array;
+  /** Index 0: the picture itself as an upload; then one per transformation (null: it failed). */
+  queries: (Uint32Array | null)[];
+}
+
+const blockhashOf = async (bytes: Uint8Array): Promise<Uint32Array> => {
+  const code = hexToBytes((await hashImageBytes(bytes, { algorithms: ['blockhash'], dihedral: false }, DEFAULT_LIMITS)).hashes[0]!.value);
+  const words = new Uint32Array(8);
+  writeWords(code, words, 0);
+  return words;
+};
+
+/** The blockhash side pass of one corpus file: the same pictures as profileImage (same working copy, same transformations). */
+export async function blockhashImage(task: ProfileTask): Promise<BlockhashCodes> {
+  let original: Uint8Array = task.bytes;
+  let working: Awaited<ReturnType<typeof loadWorkingCopy>> | undefined;
+  if (task.kind === 'photo') {
+    working = await loadWorkingCopy(task.bytes, task.maxSide);
+    original = await encodeLossless(working);
+  }
+  const registered = await blockhashOf(original);
+  const queries: (Uint32Array | null)[] = [registered];
+  if (working) {
+    for (const name of task.transformations) {
+      try {
+        queries.push(await blockhashOf((await applyTransformation(working, getTransformation(name))).bytes));
+      } catch {
+        queries.push(null);
+      }
+    }
+  }
+  return { registered, queries };
 }
