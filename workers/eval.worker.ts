@@ -13,3 +13,4 @@ sharp.cache(false);
 export { evaluateImage };
 export default evaluateImage;
 export { blockhashImage, profileImage } from '../src/eval/profile-task.js';
+export { marginTail } from '../src/eval/profile-tail.js';

@@ -23,6 +23,8 @@ import { codeHits, decide, routeMinima, shippedRule, within, type CodeHit, type 
 import { registrable } from './profile-analysis.js';
 import { popcount32 } from '../hashing/hamming.js';
 import { cropAmount, getTransformation } from './transforms.js';
+import type { TailSummary } from './profile-tail.js';
+import { tailMarkdown, type RadiusCheck } from './profile-tail-report.js';
 
 /** Today's service: PDQ with dihedral matching at its default threshold. */
 export const BASELINE_THRESHOLD = 31;
@@ -63,6 +65,9 @@ export interface ProfileSummary {
   /** Copies of one picture merged before hashing: how many, and between which sources. */
   copies: { merged: number; bySources: { sources: string; count: number }[]; examples: MergedCopy[] };
   extrapolation: Extrapolation;
+  /** The brute-force impostor tail far beyond the search radius (profile-tail.ts), and its agreement with the index within the radius. */
+  tail?: TailSummary;
+  tailCheck?: RadiusCheck;
   cost: { registeredHashesMean: number; registeredHashesMax: number; queryCodesMean: number; registerMsMedian: number; queryMsMedian: number };
 }
 
@@ -154,7 +159,23 @@ const median = (xs: number[]): number => {
   return s.length ? s[s.length >> 1]! : 0;
 };
 
-export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, margin: number, thresholds?: Thresholds): ProfileSummary {
+/**
+ * Set pairs within `kMax` bits of matching under the shipped rule, counted from the
+ * multi-index's code pairs (exact up to the radius less the largest threshold), per
+ * population: what the brute-force tail must count too.
+ */
+export function radiusCheck(close: readonly CloseUnderRule[], shipped: Thresholds, radius: number, tail: TailSummary): RadiusCheck {
+  const kMax = radius - Math.max(shipped.full, shipped.whole, shipped.region);
+  const marginOf = (m: RouteMinima) => Math.min(m.full - shipped.full, m.whole - shipped.whole, m.region - shipped.region);
+  const byPopulation = tail.populations.map((p) => ({
+    name: p.name,
+    index: close.filter((c) => (p.name === 'photo-like' ? c.photoLike : true) && marginOf(c) <= kMax).length,
+    bruteForce: p.paths.find((x) => x.row === 'any')!.count[kMax] ?? 0,
+  }));
+  return { kMax, byPopulation };
+}
+
+export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, margin: number, thresholds?: Thresholds, tail?: TailSummary): ProfileSummary {
   const profile = getProfile(run.profile);
   const shipped: Thresholds = thresholds ?? { ...profile.thresholds };
   const rule = shippedRule(profile);
@@ -259,6 +280,7 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
     rules,
     copies,
     extrapolation: extrapolate(impostor, close, shipped),
+    ...(tail ? { tail, tailCheck: radiusCheck(close, shipped, impostor.radius, tail) } : {}),
     cost: {
       registeredHashesMean: mean(regSizes),
       registeredHashesMax: Math.max(...regSizes),
@@ -358,7 +380,8 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     '',
   );
   const x = s.extrapolation;
-  l.push('## Expected false matches against a bank of 1 M images', '');
+  if (s.tail) l.push(...tailMarkdown(s.tail, s.tailCheck), '### Within the search radius only (the multi-index count; the method of session 4)', '');
+  else l.push('## Expected false matches against a bank of 1 M images', '');
   l.push(
     "A set pair's margin is how far it is from matching: the least, over kinds of pair, of its closest allowed distance less that kind's threshold (≤ 0 is a false match). " +
       `Margins are counted exactly up to ${s.impostors.radius - Math.max(s.shipped.full, s.shipped.whole, s.shipped.region)} bits above the thresholds (the search radius, ${s.impostors.radius}, less the largest threshold). ` +

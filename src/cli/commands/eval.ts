@@ -157,8 +157,14 @@ export function registerProfileEvalCommand(program: Command): void {
     .option('--transformations <names>', 'comma-separated subset of transformations')
     .option('--thresholds <full,whole,region>', "report at these thresholds instead of the profile's")
     .option('--out-dir <dir>', 'where profile.md and profile-summary.json go', 'rempart-eval')
+    .option('--tail-reach <bits>', 'impostor margins counted by brute force out to this many bits above the thresholds (0: no brute-force tail)', '48')
+    .option('--tail-bank <bank>', "registered pictures of the brute-force tail: 'photo-like' (what victims register) or 'all' (every registrable picture too, 3x the code pairs)", 'all')
     .action(async (flags: Record<string, string | undefined>) => {
       const { runProfileHashing } = await import('../../eval/profile-runner.js');
+      const { runImpostorTail } = await import('../../eval/profile-tail-run.js');
+      const tailReach = number('tail-reach', flags.tailReach, 48);
+      const tailBank = flags.tailBank ?? 'all';
+      if (tailBank !== 'all' && tailBank !== 'photo-like') throw new Error(`--tail-bank must be 'photo-like' or 'all', got "${tailBank}"`);
       const { impostors } = await import('../../eval/profile-analysis.js');
       const { summariseProfileRun, profileMarkdown } = await import('../../eval/profile-report.js');
       const corpus = flags.corpus ?? DEFAULT_CORPUS;
@@ -193,10 +199,26 @@ export function registerProfileEvalCommand(program: Command): void {
           }
         };
         const impostor = impostors([...run.photos, ...run.distractors], radius, progress, undefined, radius);
-        bar.stop();
         const given = list(flags.thresholds)?.map((v) => number('thresholds', v, 0));
         if (given && given.length !== 3) throw new Error('--thresholds takes three numbers: full,whole,region');
-        const summary = summariseProfileRun(run, impostor, number('margin', flags.margin, 0.25), given ? { full: given[0]!, whole: given[1]!, region: given[2]! } : undefined);
+        const thresholds = given ? { full: given[0]!, whole: given[1]!, region: given[2]! } : undefined;
+        bar.update(0, { stage: 'tail', item: '' });
+        const tail =
+          tailReach > 0
+            ? await runImpostorTail([...run.photos, ...run.distractors], {
+                profile: run.profile,
+                reach: tailReach,
+                bank: tailBank,
+                ...(thresholds ? { thresholds } : {}),
+                ...(flags.threads ? { threads: number('threads', flags.threads, 1) } : {}),
+                onProgress: (done, total) => {
+                  bar.setTotal(total);
+                  bar.update(done, { stage: 'tail', item: '' });
+                },
+              })
+            : undefined;
+        bar.stop();
+        const summary = summariseProfileRun(run, impostor, number('margin', flags.margin, 0.25), thresholds, tail);
         const outDir = resolve(flags.outDir ?? 'rempart-eval');
         mkdirSync(outDir, { recursive: true });
         const markdown = profileMarkdown(summary, run);

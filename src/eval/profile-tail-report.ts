@@ -1,0 +1,152 @@
+/**
+ * The report section of the brute-force impostor tail (profile-tail.ts, tail-bound.ts):
+ * the tail per decision path, the bound and its assumptions with their checks, the
+ * code-pair cross-check, and the expected false matches per million uploads against a bank
+ * of 1 M registered images. Markdown lines; pure.
+ */
+import { TAIL_PATHS, type PathTail, type PopulationTail, type TailSummary } from './profile-tail.js';
+import type { TailBound } from './tail-bound.js';
+
+/** Bank size and uploads the target is stated for: ≤ 1 false match per million uploads against 1 M registered images. */
+export const BANK = 1_000_000;
+export const TARGET_SHARE = 1e-12;
+
+export const PATH_NAMES: Record<PathTail['row'], string> = {
+  full: 'whole picture against whole picture',
+  whole: 'other whole-picture pairs (trimmed, windows, tilt)',
+  lone: 'a lone upload region',
+  agree: 'two agreeing regions',
+  graphic: "a flat-graphic upload's whole picture",
+  any: 'any path (the set pair\'s margin)',
+};
+
+/** Within the multi-index radius both methods see every set pair: their counts must be equal. */
+export interface RadiusCheck {
+  kMax: number;
+  byPopulation: { name: string; index: number; bruteForce: number }[];
+}
+
+const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(1));
+const int = (x: number): string => Math.round(x).toLocaleString('en');
+/** Expected false matches per million uploads against the bank, from a share per set pair. */
+export const perMillion = (share: number): number => share * BANK * 1e6;
+
+/** Columns of the tail table: every 4 bits from 0 to the reach. */
+function columns(reach: number): number[] {
+  const ks: number[] = [];
+  for (let k = 0; k <= reach; k += 4) ks.push(k);
+  if (ks[ks.length - 1] !== reach) ks.push(reach);
+  return ks;
+}
+
+function boundCells(b: TailBound): string {
+  const check = b.concavity;
+  const concave =
+    check.from === null
+      ? 'too few to check'
+      : `${check.ok ? 'concave' : `**not concave**: ${check.violations} rise${check.violations === 1 ? '' : 's'} beyond 3 σ`} over k = ${check.from}…${check.to}` +
+        (check.at !== null ? ` (largest slope rise ${check.largestRise.toFixed(3)} at k = ${check.at}, ${check.sigmas.toFixed(1)} σ)` : '');
+  const how =
+    b.method === 'two-point line'
+      ? `k1 = ${b.k1}: ${int(b.n1)} (≤ ${int(b.n1Upper)}), k2 = ${b.k2}: ${int(b.n2)} (≥ ${int(b.n2Lower)}); design effect ${b.designEffect1.toFixed(1)} / ${b.designEffect2.toFixed(1)}; slope ${b.slope.toFixed(3)} decades per bit`
+      : b.method === 'measured'
+        ? `measured: ${int(b.n1)} within the thresholds (≤ ${int(b.n1Upper)})`
+        : `no line (fewer than the rule's set pairs within reach): the count at k = ${b.k1}, ${int(b.n1)} (≤ ${sci(b.n1Upper)}), bounds S(0) by monotonicity`;
+  return `${how} | ${concave} | ${sci(b.share)} | ${sci(perMillion(b.share))}`;
+}
+
+function populationLines(p: PopulationTail, reach: number, title: string): string[] {
+  const ks = columns(reach);
+  const l: string[] = [];
+  l.push(`**${title}**: ${int(p.setPairs)} set pairs.`, '');
+  l.push(`| path (threshold) | ${ks.map((k) => `k = ${k}`).join(' | ')} |`, `|---|${ks.map(() => '---').join('|')}|`);
+  for (const path of p.paths) {
+    const label = path.row === 'any' ? PATH_NAMES.any : `${PATH_NAMES[path.row]} (${path.threshold})`;
+    l.push(`| ${label} | ${ks.map((k) => int(path.count[k]!)).join(' | ')} |`);
+  }
+  l.push('', '| path | the two points (95 % limits) | log S(k) over the measured range | bound on S(0) per set pair | per million uploads against 1 M |', '|---|---|---|---|---|');
+  for (const path of p.paths) l.push(`| ${PATH_NAMES[path.row]} | ${boundCells(path.bound)} |`);
+  const dominant = [...p.paths.slice(0, TAIL_PATHS.length)].sort((a, b) => b.bound.share - a.bound.share)[0]!;
+  l.push(
+    `| **union over the five paths** | Σ of the bounds above | | **${sci(p.union)}** | **${sci(perMillion(p.union))}** |`,
+    '',
+    `The path that sets the rate: **${PATH_NAMES[dominant.row]}** (${sci(dominant.bound.share)} of ${sci(p.union)}).`,
+    '',
+  );
+  l.push(
+    'Cross-check on code pairs (every code pair of these set pairs, histogrammed by kind; the same bound rule on the share of code pairs within threshold + k; ' +
+      'expected code pairs within the threshold per set pair bounds the path\'s share by the union bound; two agreeing regions by one region pair within their threshold):',
+    '',
+    '| kind of code pair (threshold) | code pairs | within the threshold | within +4 / +8 / +16 | bound on the share of code pairs | expected per set pair |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const c of p.codes) {
+    const name = c.kind === 'regionPair' ? 'region against region (for two agreeing regions)' : PATH_NAMES[c.kind];
+    l.push(`| ${name} (${c.threshold}) | ${int(c.codePairs)} | ${int(c.count[0] ?? 0)} | ${[4, 8, 16].map((k) => int(c.count[k] ?? 0)).join(' / ')} | ${sci(c.bound.share)} (${c.bound.method}${c.bound.k1 !== null && c.bound.method === 'two-point line' ? `, k = ${c.bound.k1}, ${c.bound.k2}` : ''}) | ${sci(c.perSetPair)} |`);
+  }
+  l.push(`| **union** | | | | | **${sci(p.codeUnion)}** (${sci(perMillion(p.codeUnion))} per million uploads against 1 M) |`, '');
+  return l;
+}
+
+export function tailMarkdown(t: TailSummary, check?: RadiusCheck): string[] {
+  const l: string[] = [];
+  const photo = t.populations.find((p) => p.name === 'photo-like')!;
+  const all = t.populations.find((p) => p.name === 'every image');
+  const th = t.thresholds;
+  l.push('## Expected false matches against a bank of 1 M images', '');
+  l.push(
+    `**Bank model.** What victims register are photographs: the headline bank is the **photo-like** registered pictures (the corpus photos, and the distractors whose whole picture passes the graphic gate: wallpapers, renders, sample photographs). ` +
+      'Uploads are every query set (photo variants, photos and every distractor: icons, dialogs, screenshots, clipart, as platforms see them). ' +
+      'The bank of every registrable image, icons and dialogs included, is shown beside it.',
+    '',
+    `**Margins, far beyond the search radius.** Every code pair of every impostor set pair was compared (brute force, ${int(t.codePairs)} code pairs in ${Math.round(t.seconds)} s on the evaluation's worker threads), ` +
+      `and each set pair's margin on each decision path counted out to ${t.reach} bits above the thresholds: its closest allowed code pair on that path less the path's threshold ` +
+      `(whole picture against whole picture ${th.full}, other whole-picture pairs ${th.whole}, a lone upload region ${th.lone}, two agreeing regions ${th.agree} (the larger of the two distances), ` +
+      `a flat-graphic upload's whole picture ${th.graphic}); a set pair's margin is the least over paths: the least uniform raise of the thresholds at which the shipped decision ` +
+      '(src/hashing/profile/decision.ts, read as in src/eval/profile-rules.ts) would accept it. S(k) is the share of set pairs whose margin is at most k; S(0) is the false-match rate per (upload, registered image).',
+    '',
+  );
+  if (check) {
+    l.push(
+      `Agreement with the multi-index search (margins up to ${check.kMax} bits, where it sees every code pair): ` +
+        check.byPopulation.map((c) => `${c.name} ${int(c.index)} set pairs by the index, ${int(c.bruteForce)} by brute force${c.index === c.bruteForce ? '' : ' (**differ**)'}`).join('; ') +
+        '.',
+      '',
+    );
+  }
+  l.push(
+    `**The bound.** Per path, k1 is the lowest k ≥ 1 holding at least ${t.rule.minCount} set pairs and k2 = k1 + ${t.rule.gap}; the straight line through log S at k1 (count at its upper ${Math.round(t.rule.confidence * 100)} % Poisson limit) ` +
+      `and at k2 (count at its lower limit) is read at k = 0. Set pairs of one picture are not independent (a photo is uploaded as its 63 variants and itself; a registered picture meets every upload): ` +
+      'counts are divided by a design effect (Σ of squared per-picture counts over the count, the larger of the upload side and the registered side) before the limits are taken and multiplied back after. ' +
+      'The line never stands above the count at the reach (S is monotone). The union over paths (a sum, whatever their dependence) bounds the rate.',
+    '',
+    '**Assumptions.** (1) log S(k) is concave below the data, between k = 0 and k1 (a log-concave margin: the Hamming distance of independent bits is binomial, and the minimum of i.i.d. log-concave distances is log-concave; ' +
+      'then the chord through two points lies above log S below them). The check: over the measured range, the slope of log S must not rise from one k to the next by more than 3 sampling errors; a rise is a plateau or a mixture ' +
+      '(a cluster of near-identical pictures), where the line is not a bound. (2) Uploads and bank pictures are like these: the corpus photos (95) and the photo-like distractors stand for what victims register, ' +
+      'the 11 k distractors for what platforms see. (3) Each picture is in the corpus once (copies merged before hashing). (4) Clusters are the pictures: the design effect covers variants of one photo, not families of near-identical pictures across packages.',
+    '',
+  );
+  l.push(...populationLines(photo, t.reach, 'Photo-like registered pictures (the headline bank)'));
+  if (all) {
+    l.push(...populationLines(all, t.reach, 'Every registrable image (icons, dialogs, clipart and screenshots registered too)'));
+    const worse = all.paths.slice(0, TAIL_PATHS.length).filter((p) => !p.bound.concavity.ok || p.bound.method !== 'two-point line');
+    l.push(
+      `Why the two banks differ: registered icons, dialogs and checkerboards have degenerate PDQ hashes (decided by a few edges) that crowd close to each other and to graphic uploads; ` +
+        (worse.length ? `here the check flags ${worse.map((p) => PATH_NAMES[p.row]).join(', ')}. ` : 'every path of that bank passes the check here. ') +
+        'Victims do not register icons; the photo-like bank is the model of the target.',
+      '',
+    );
+  }
+  const verdict = photo.union <= TARGET_SHARE;
+  const failing = photo.paths.slice(0, TAIL_PATHS.length).filter((p) => !p.bound.concavity.ok);
+  l.push(
+    `**Expected false matches against 1 M photo-like registered pictures: ≤ ${sci(perMillion(photo.union))} per million uploads** (union of the per-path bounds, ${sci(photo.union)} per set pair; target ≤ 1, a share of ${sci(TARGET_SHARE)}): ` +
+      (verdict ? '**the target is met** under the assumptions above' : '**the target is not shown**') +
+      (failing.length ? `, with the concavity check failing on ${failing.map((p) => PATH_NAMES[p.row]).join(', ')}` : ', every path passing the concavity check') +
+      `. The code-pair cross-check gives ${sci(perMillion(photo.codeUnion))}` +
+      (Math.abs(Math.log10(Math.max(1e-300, photo.codeUnion)) - Math.log10(Math.max(1e-300, photo.union))) > 1 ? ` (more than a factor 10 apart: ${photo.codeUnion > photo.union ? 'counting every code pair of a set pair overcounts: its code pairs are strongly correlated (8 dihedral codes, overlapping regions)' : 'the set-pair line is the looser of the two'})` : ' (within a factor 10)') +
+      (all ? `. Against every registrable image: ≤ ${sci(perMillion(all.union))}.` : '.'),
+    '',
+  );
+  return l;
+}
