@@ -11,7 +11,7 @@ import { codeHits, routeMinima, shippedRule, type Thresholds } from '../src/eval
 import { ROLES, TEXTURE_SCALE, type PackedSet, type ProfileResult } from '../src/eval/profile-task.js';
 import { PDQ_REGIONS, type Role } from '../src/hashing/profile/profile.js';
 import { popcount32 } from '../src/hashing/hamming.js';
-import { addCounts, emptyCounts, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
+import { addCounts, emptyCounts, nameListed, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
 import { concavity, poissonLower, poissonUpper, tailBound } from '../src/eval/tail-bound.js';
 import { tailMarkdown } from '../src/eval/profile-tail-report.js';
 import { radiusCheck, type CloseUnderRule } from '../src/eval/profile-report.js';
@@ -164,6 +164,26 @@ describe('brute-force impostor tail (profile-tail.ts)', () => {
     expect(tail.populations.find((p) => p.name === 'every image')!.paths.find((p) => p.row === 'any')!.count.slice(0, 14)).toEqual(byIndex);
   });
 
+  it('lists the close set pairs of each path by name', () => {
+    const inputs = tailInputs(entries, rule, (s) => registrable(s), (s) => photoLike(s), () => true, 10_000);
+    const chunk = inputs.chunks[0]!;
+    const c = scanTail({ bank: inputs.bank, queries: chunk.queries, thresholds, reach, agreement, listBelow: 10 });
+    const listed = nameListed(c.nearest, chunk.queries, chunk.pictures, inputs.registered, inputs.bank);
+    const every = tail.populations.find((p) => p.name === 'every image')!;
+    TAIL_ROWS.slice(0, 5).forEach((row, r) => expect(listed.filter((x) => x.path === r).length, row).toBe(every.paths[r]!.count[10]));
+    expect(listed.length).toBeGreaterThan(0);
+    for (const x of listed) {
+      expect(x.margin).toBeLessThanOrEqual(10);
+      const q = entries.find((e) => e.name === x.upload)!;
+      const reg = entries.find((e) => e.name === x.registered)!;
+      expect(unrelated(q, reg)).toBe(true);
+    }
+    const named = summariseTail(c, [c.byUpload], inputs.bank, thresholds, reach, 0, undefined, undefined, listed);
+    const near = named.populations.find((p) => p.name === 'every image')!.nearest;
+    expect(near.length).toBeGreaterThan(0);
+    expect(near.every((x, i) => i === 0 || near[i - 1]!.path !== x.path || near[i - 1]!.margin <= x.margin)).toBe(true);
+  });
+
   it('scans the same in one chunk or many (worker threads take chunks)', () => {
     const one = scanAll(entries, reach, 10_000);
     expect(Array.from(one.counts.margins)).toEqual(Array.from(counts.margins));
@@ -235,6 +255,16 @@ describe('the bound (tail-bound.ts)', () => {
     expect(check.violations).toBeGreaterThan(0);
     // A pure binomial tail of the same size passes.
     expect(concavity({ total, count: share.map((s) => Math.round(s * total)) }).ok).toBe(true);
+  });
+
+  it('says when measured points below k1 lie above the line (a cluster of close pairs under a steep bulk)', () => {
+    // 20 set pairs at 3 bits, then a bulk doubling every bit from k = 10.
+    const count = Array.from({ length: 30 }, (_, k) => (k >= 3 ? 20 : 0) + (k >= 10 ? 40 * 2 ** (k - 10) : 0));
+    const b = tailBound({ total: 1e12, count });
+    expect(b.k1).toBe(10);
+    expect(b.aboveLine).toBeGreaterThan(0);
+    // Without the cluster the line holds.
+    expect(tailBound({ total: 1e12, count: count.map((c, k) => (k >= 10 ? c - 20 : 0)) }).aboveLine).toBe(0);
   });
 
   it('widens with the design effect (clustered set pairs count as fewer independent ones)', () => {

@@ -52,7 +52,8 @@ function boundCells(b: TailBound): string {
       : b.method === 'measured'
         ? `measured: ${int(b.n1)} within the thresholds (≤ ${int(b.n1Upper)})`
         : `no line (fewer than the rule's set pairs within reach): the count at k = ${b.k1}, ${int(b.n1)} (≤ ${sci(b.n1Upper)}), bounds S(0) by monotonicity`;
-  return `${how} | ${concave} | ${sci(b.share)} | ${sci(perMillion(b.share))}`;
+  const above = b.aboveLine > 0 ? `; **${b.aboveLine} measured point${b.aboveLine === 1 ? '' : 's'} below k1 above the line** (not a bound)` : '';
+  return `${how} | ${concave}${above} | ${sci(b.share)} | ${sci(perMillion(b.share))}`;
 }
 
 function populationLines(p: PopulationTail, reach: number, title: string): string[] {
@@ -73,6 +74,19 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
     `The path that sets the rate: **${PATH_NAMES[dominant.row]}** (${sci(dominant.bound.share)} of ${sci(p.union)}).`,
     '',
   );
+  if (p.nearest.length) {
+    l.push(
+      'The closest picture pairs per path (an upload picture, the closest of its variants, against a registered picture; margin in bits above the path\'s threshold; how many variants came within 24 bits): ' +
+        TAIL_PATHS.map((path) => {
+          const rows = p.nearest.filter((x) => x.path === path);
+          return rows.length ? `${PATH_NAMES[path]}: ${rows.map((x) => `${x.upload} against ${x.registered} (${x.margin}${x.sets > 1 ? `, ${x.sets} variants` : ''})`).join('; ')}` : '';
+        })
+          .filter(Boolean)
+          .join('. ') +
+        '.',
+      '',
+    );
+  }
   l.push(
     'Cross-check on code pairs (every code pair of these set pairs, histogrammed by kind; the same bound rule on the share of code pairs within threshold + k; ' +
       'expected code pairs within the threshold per set pair bounds the path\'s share by the union bound; two agreeing regions by one region pair within their threshold):',
@@ -129,16 +143,16 @@ export function tailMarkdown(t: TailSummary, check?: RadiusCheck): string[] {
   l.push(...populationLines(photo, t.reach, 'Photo-like registered pictures (the headline bank)'));
   if (all) {
     l.push(...populationLines(all, t.reach, 'Every registrable image (icons, dialogs, clipart and screenshots registered too)'));
-    const worse = all.paths.slice(0, TAIL_PATHS.length).filter((p) => !p.bound.concavity.ok || p.bound.method !== 'two-point line');
+    const worse = all.paths.slice(0, TAIL_PATHS.length).filter((p) => !p.bound.concavity.ok || p.bound.aboveLine > 0);
     l.push(
       `Why the two banks differ: registered icons, dialogs and checkerboards have degenerate PDQ hashes (decided by a few edges) that crowd close to each other and to graphic uploads; ` +
-        (worse.length ? `here the check flags ${worse.map((p) => PATH_NAMES[p.row]).join(', ')}. ` : 'every path of that bank passes the check here. ') +
+        (worse.length ? `here the checks flag ${worse.map((p) => PATH_NAMES[p.row]).join(', ')}. ` : 'every path of that bank passes the checks here. ') +
         'Victims do not register icons; the photo-like bank is the model of the target.',
       '',
     );
   }
   const verdict = photo.union <= TARGET_SHARE;
-  const failing = photo.paths.slice(0, TAIL_PATHS.length).filter((p) => !p.bound.concavity.ok);
+  const failing = photo.paths.slice(0, TAIL_PATHS.length).filter((p) => !p.bound.concavity.ok || p.bound.aboveLine > 0);
   l.push(
     `**Expected false matches against 1 M photo-like registered pictures: ≤ ${sci(perMillion(photo.union))} per million uploads** (union of the per-path bounds, ${sci(photo.union)} per set pair; target ≤ 1, a share of ${sci(TARGET_SHARE)}): ` +
       (verdict ? '**the target is met** under the assumptions above' : '**the target is not shown**') +

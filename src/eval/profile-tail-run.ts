@@ -9,7 +9,7 @@ import { locateEvalWorker } from '../worker-location.js';
 import { getProfile } from '../hashing/profile/profile.js';
 import { photoLike, registrable, type CorpusEntry } from './profile-analysis.js';
 import { shippedRule, type Thresholds } from './profile-rules.js';
-import { addCounts, emptyCounts, MARGIN_TAIL_TASK, pathThresholds, summariseTail, tailInputs, tailShape, type TailCounts, type TailSummary } from './profile-tail.js';
+import { addCounts, emptyCounts, MARGIN_TAIL_TASK, nameListed, pathThresholds, summariseTail, tailInputs, tailShape, type ListedPair, type TailCounts, type TailSummary } from './profile-tail.js';
 
 export interface TailRunOptions {
   profile: string;
@@ -22,6 +22,9 @@ export interface TailRunOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Close set pairs listed per path (to name the closest picture pairs): margins up to this. */
+const LIST_BELOW = 24;
+
 export async function runImpostorTail(entries: readonly CorpusEntry[], options: TailRunOptions): Promise<TailSummary> {
   const profile = getProfile(options.profile);
   const rule = shippedRule(profile);
@@ -31,6 +34,7 @@ export async function runImpostorTail(entries: readonly CorpusEntry[], options: 
   const agreement = { agreeScale: rule.twoRegions!.agreeScale, agreeOffset: rule.twoRegions!.agreeOffset };
   const total = emptyCounts(inputs.bank, 0, tailShape(thresholds, options.reach));
   const byUpload: Uint32Array[] = new Array(inputs.chunks.length);
+  const listed: ListedPair[] = [];
   const threads = options.threads ?? availableParallelism();
   const pool = new WorkerPool({ filename: locateEvalWorker(), threads, maxQueue: inputs.chunks.length + 1, work: 'evaluation' });
   const started = performance.now();
@@ -38,9 +42,10 @@ export async function runImpostorTail(entries: readonly CorpusEntry[], options: 
   try {
     await Promise.all(
       inputs.chunks.map(async (chunk, c) => {
-        const counts = await pool.run<unknown, TailCounts>({ bank: inputs.bank, queries: chunk.queries, thresholds, reach: options.reach, agreement }, { name: MARGIN_TAIL_TASK });
+        const counts = await pool.run<unknown, TailCounts>({ bank: inputs.bank, queries: chunk.queries, thresholds, reach: options.reach, agreement, listBelow: LIST_BELOW }, { name: MARGIN_TAIL_TASK });
         addCounts(total, counts);
         byUpload[c] = counts.byUpload;
+        listed.push(...nameListed(counts.nearest, chunk.queries, chunk.pictures, inputs.registered, inputs.bank));
         options.onProgress?.(++done, inputs.chunks.length);
       }),
     );
@@ -48,5 +53,5 @@ export async function runImpostorTail(entries: readonly CorpusEntry[], options: 
     await pool.close();
   }
   const only = options.bank === 'all' ? undefined : (['photo-like'] as const);
-  return summariseTail(total, byUpload, inputs.bank, thresholds, options.reach, (performance.now() - started) / 1000, undefined, only);
+  return summariseTail(total, byUpload, inputs.bank, thresholds, options.reach, (performance.now() - started) / 1000, undefined, only, listed);
 }

@@ -147,7 +147,12 @@ export interface TailTask {
   reach: number;
   /** The decision's agreement tolerances for two region pairs. */
   agreement: { agreeScale: number; agreeOffset: number };
+  /** Set pairs whose margin on a path is at most this are listed (up to NEAREST_CAP per chunk): what the closest pairs are. */
+  listBelow?: number;
 }
+
+/** Listed set pairs per chunk, at most. */
+export const NEAREST_CAP = 4000;
 
 /**
  * Counts of one chunk (or of everything, once merged). Histograms are flat arrays:
@@ -160,6 +165,8 @@ export interface TailCounts {
   byUpload: Uint32Array;
   byRegistered: Uint32Array;
   codePairs: number;
+  /** Close set pairs, 4 numbers each: path, query set (in its chunk), registered set, margin. */
+  nearest: Int32Array;
 }
 
 const SHARED = typeof SharedArrayBuffer === 'function';
@@ -327,6 +334,7 @@ export function emptyCounts(bank: TailBank, pictures: number, shape: TailShape):
     byUpload: new Uint32Array(pictures * 2 * ROWS * shape.bins),
     byRegistered: new Uint32Array(S * ROWS * shape.bins),
     codePairs: 0,
+    nearest: new Int32Array(0),
   };
 }
 
@@ -358,6 +366,8 @@ export function scanTail(task: TailTask): TailCounts {
   // Region pairs within reach of the agreement path: query code, registered code, distance.
   let pairs = new Int32Array(3 * 256);
   let codePairs = 0;
+  const listBelow = task.listBelow ?? -1;
+  const nearest: number[] = [];
   for (let k = 0; k < q.setHalf.length; k++) {
     const c0 = q.codeStart[k]!;
     const c1 = q.codeStart[k + 1]!;
@@ -450,6 +460,7 @@ export function scanTail(task: TailTask): TailCounts {
         const m = min[r]! >= 1 << 20 ? 1 << 20 : min[r]! - thresholds[r]!;
         margin[r] = m;
         if (m < any) any = m;
+        if (m <= listBelow && nearest.length < 4 * NEAREST_CAP) nearest.push(r, k, s, m);
       }
       margin[ROW_ANY] = any;
       const mBase = (cat * HALVES.length + half) * ROWS;
@@ -467,6 +478,7 @@ export function scanTail(task: TailTask): TailCounts {
     }
   }
   out.codePairs = codePairs;
+  out.nearest = Int32Array.from(nearest);
   return out;
 }
 
@@ -539,6 +551,8 @@ export interface PopulationTail {
   codes: CodeTail[];
   /** Σ over code kinds (region pairs standing for two agreeing regions) of expected code pairs within the threshold per set pair. */
   codeUnion: number;
+  /** Per path, the closest picture pairs (an upload picture, any of its variants, against a registered picture). */
+  nearest: { path: TailPath; upload: string; registered: string; margin: number; sets: number }[];
   /** Tune half only (both pictures in it): set pairs with margin ≤ k, for the thresholds policy. */
   tuneCount: number[];
   tuneSetPairs: number;
@@ -551,6 +565,27 @@ export interface TailSummary {
   codePairs: number;
   seconds: number;
   populations: PopulationTail[];
+}
+
+/** A listed close set pair, named: path index, upload picture, registered picture and its category, margin. */
+export interface ListedPair {
+  path: number;
+  upload: string;
+  registered: string;
+  category: number;
+  margin: number;
+}
+/** Closest picture pairs shown per path. */
+export const NEAREST_SHOWN = 5;
+
+/** Names the close set pairs a chunk listed. */
+export function nameListed(nearest: Int32Array, queries: Pick<TailQueries, 'setPicture'>, pictures: readonly { name: string }[], registered: readonly { name: string }[], bank: Pick<TailBank, 'setCategory'>): ListedPair[] {
+  const out: ListedPair[] = [];
+  for (let x = 0; x + 3 < nearest.length; x += 4) {
+    const s = nearest[x + 2]!;
+    out.push({ path: nearest[x]!, upload: pictures[queries.setPicture[nearest[x + 1]!]!]!.name, registered: registered[s]!.name, category: bank.setCategory[s]!, margin: nearest[x + 3]! });
+  }
+  return out;
 }
 
 /** Code kind → the path whose threshold it is held against. */
@@ -570,6 +605,7 @@ export function summariseTail(
   seconds: number,
   rule: BoundRule = DEFAULT_BOUND_RULE,
   only?: readonly PopulationName[],
+  listed: readonly ListedPair[] = [],
 ): TailSummary {
   const { offset, bins } = tailShape(thresholds, reach);
   const S = bank.setCategory.length;
@@ -634,7 +670,24 @@ export function summariseTail(
     });
     // Two agreeing regions need two region pairs within the threshold: one is already an upper bound.
     const codeUnion = codes.reduce((a, c) => a + c.perSetPair, 0);
-    return { name: pop.name, setPairs, paths, union, codes, codeUnion, tuneCount: cumulative(ROW_ANY, [0]), tuneSetPairs: totalOf(ROW_ANY, [0]) };
+    const pictures = new Map<string, PopulationTail['nearest'][number]>();
+    for (const x of listed) {
+      if (!cats.includes(x.category)) continue;
+      const key = `${x.path}\u0000${x.upload}\u0000${x.registered}`;
+      const held = pictures.get(key);
+      if (!held) pictures.set(key, { path: TAIL_PATHS[x.path]!, upload: x.upload, registered: x.registered, margin: x.margin, sets: 1 });
+      else {
+        held.margin = Math.min(held.margin, x.margin);
+        held.sets++;
+      }
+    }
+    const nearest = TAIL_PATHS.flatMap((path) =>
+      [...pictures.values()]
+        .filter((x) => x.path === path)
+        .sort((a, b) => a.margin - b.margin)
+        .slice(0, NEAREST_SHOWN),
+    );
+    return { name: pop.name, setPairs, paths, union, codes, codeUnion, nearest, tuneCount: cumulative(ROW_ANY, [0]), tuneSetPairs: totalOf(ROW_ANY, [0]) };
   });
   const named = Object.fromEntries(TAIL_PATHS.map((p, r) => [p, thresholds[r]!])) as Record<TailPath, number>;
   return { reach, thresholds: named, rule, codePairs: counts.codePairs, seconds, populations };

@@ -129,6 +129,12 @@ export interface TailBound {
   /** Upper bound on the share S(0) (per set pair). */
   share: number;
   concavity: ConcavityCheck;
+  /**
+   * Measured points below k1 whose count, even at its lower limit, lies above the line: the
+   * data themselves contradict concavity there (a cluster of close pairs), and the line is
+   * not a bound. 0 when the line holds over every measured k below k1.
+   */
+  aboveLine: number;
 }
 
 const de = (t: Tail, k: number): number => Math.max(1, t.designEffect?.[k] ?? 1);
@@ -179,7 +185,7 @@ export function tailBound(t: Tail, rule: BoundRule = DEFAULT_BOUND_RULE): TailBo
   const c = rule.confidence;
   const observed = t.count[0]!;
   const check = concavity(t, rule);
-  const base = { total: t.total, observed, concavity: check, designEffect1: 1, designEffect2: 1, n2: 0, n2Lower: 0, slope: 0, k2: null };
+  const base = { total: t.total, observed, concavity: check, designEffect1: 1, designEffect2: 1, n2: 0, n2Lower: 0, slope: 0, k2: null, aboveLine: 0 };
   if (observed >= rule.minCount) {
     return { ...base, method: 'measured', k1: 0, n1: observed, n1Upper: upperCount(t, 0, c), designEffect1: de(t, 0), share: upperCount(t, 0, c) / t.total };
   }
@@ -200,8 +206,11 @@ export function tailBound(t: Tail, rule: BoundRule = DEFAULT_BOUND_RULE): TailBo
   const n2Lower = lowerCount(t, k2, c);
   const slope = Math.max(0, (Math.log10(n2Lower) - Math.log10(n1Upper)) / (k2 - k1));
   const line = 10 ** (Math.log10(n1Upper / t.total) - slope * k1);
+  let aboveLine = 0;
+  for (let k = 1; k < k1; k++) if (lowerCount(t, k, c) / t.total > line * 10 ** (slope * k)) aboveLine++;
   return {
     ...base,
+    aboveLine,
     method: 'two-point line',
     k1,
     k2,

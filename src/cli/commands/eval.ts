@@ -157,12 +157,12 @@ export function registerProfileEvalCommand(program: Command): void {
     .option('--transformations <names>', 'comma-separated subset of transformations')
     .option('--thresholds <full,whole,region>', "report at these thresholds instead of the profile's")
     .option('--out-dir <dir>', 'where profile.md and profile-summary.json go', 'rempart-eval')
-    .option('--tail-reach <bits>', 'impostor margins counted by brute force out to this many bits above the thresholds (0: no brute-force tail)', '48')
+    .option('--tail-reach <bits>', 'impostor margins counted by brute force out to this many bits above the thresholds (0: no brute-force tail)', '64')
     .option('--tail-bank <bank>', "registered pictures of the brute-force tail: 'photo-like' (what victims register) or 'all' (every registrable picture too, 3x the code pairs)", 'all')
     .action(async (flags: Record<string, string | undefined>) => {
       const { runProfileHashing } = await import('../../eval/profile-runner.js');
       const { runImpostorTail } = await import('../../eval/profile-tail-run.js');
-      const tailReach = number('tail-reach', flags.tailReach, 48);
+      const tailReach = number('tail-reach', flags.tailReach, 64);
       const tailBank = flags.tailBank ?? 'all';
       if (tailBank !== 'all' && tailBank !== 'photo-like') throw new Error(`--tail-bank must be 'photo-like' or 'all', got "${tailBank}"`);
       const { impostors } = await import('../../eval/profile-analysis.js');
