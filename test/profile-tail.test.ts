@@ -13,7 +13,7 @@ import { PDQ_REGIONS, type Role } from '../src/hashing/profile/profile.js';
 import { popcount32 } from '../src/hashing/hamming.js';
 import { addCounts, emptyCounts, nameListed, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
 import { concavity, poissonLower, poissonUpper, tailBound } from '../src/eval/tail-bound.js';
-import { tailMarkdown } from '../src/eval/profile-tail-report.js';
+import { policyPerPath, tailMarkdown } from '../src/eval/profile-tail-report.js';
 import { radiusCheck, type CloseUnderRule } from '../src/eval/profile-report.js';
 import { seededRandom } from './helpers/random.js';
 
@@ -300,6 +300,13 @@ describe('the report section (profile-tail-report.ts)', () => {
     expect(md).toContain('Assumptions');
     const photo = tail.populations.find((p) => p.name === 'photo-like')!;
     expect(photo.union).toBeCloseTo(photo.paths.slice(0, 5).reduce((a, p) => a + p.bound.share, 0), 15);
+    // The thresholds policy per path, from the tune half's closest impostor of each path.
+    const every = tail.populations.find((p) => p.name === 'every image')!;
+    for (const row of policyPerPath(every, tail, 0.25)) {
+      const k = every.tuneCount[TAIL_ROWS.indexOf(row.path)]!.findIndex((c) => c > 0);
+      if (k > 0) expect(row.policy).toBe(Math.round((tail.thresholds[row.path] + k - 1) * 0.75));
+    }
+    expect(tailMarkdown(tail, undefined, 0.25).join('\n')).toContain('**The thresholds policy per path**');
     // A differing radius check is called out.
     expect(tailMarkdown(tail, { kMax: 13, byPopulation: [{ name: 'photo-like', index: 3, bruteForce: 4 }] }).join('\n')).toContain('(**differ**)');
   });

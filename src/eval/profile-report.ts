@@ -380,7 +380,7 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     '',
   );
   const x = s.extrapolation;
-  if (s.tail) l.push(...tailMarkdown(s.tail, s.tailCheck), '### Within the search radius only (the multi-index count; the method of session 4)', '');
+  if (s.tail) l.push(...tailMarkdown(s.tail, s.tailCheck, s.margin), '### Within the search radius only (the multi-index count; the method of session 4)', '');
   else l.push('## Expected false matches against a bank of 1 M images', '');
   l.push(
     "A set pair's margin is how far it is from matching: the least, over kinds of pair, of its closest allowed distance less that kind's threshold (≤ 0 is a false match). " +

@@ -102,7 +102,22 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
   return l;
 }
 
-export function tailMarkdown(t: TailSummary, check?: RadiusCheck): string[] {
+/**
+ * The thresholds policy per path on the tune half, from the brute-force margins (not limited
+ * by a search radius): one below the closest tune-half impostor of the path, less `margin`.
+ */
+export function policyPerPath(p: PopulationTail, t: TailSummary, margin: number): { path: PathTail['row']; shipped: number; closest: number | null; policy: number | null }[] {
+  return TAIL_PATHS.map((path, r) => {
+    const shipped = t.thresholds[path];
+    const counts = p.tuneCount[r]!;
+    const k = counts.findIndex((c) => c > 0);
+    // Below k = 0 (a false match on the tune half) the policy needs the exact distance: not counted here.
+    const closest = k < 0 ? null : shipped + k;
+    return { path, shipped, closest, policy: closest === null || k === 0 ? null : Math.max(0, Math.round((closest - 1) * (1 - margin))) };
+  });
+}
+
+export function tailMarkdown(t: TailSummary, check?: RadiusCheck, policyMargin?: number): string[] {
   const l: string[] = [];
   const photo = t.populations.find((p) => p.name === 'photo-like')!;
   const all = t.populations.find((p) => p.name === 'every image');
@@ -148,6 +163,16 @@ export function tailMarkdown(t: TailSummary, check?: RadiusCheck): string[] {
       `Why the two banks differ: registered icons, dialogs and checkerboards have degenerate PDQ hashes (decided by a few edges) that crowd close to each other and to graphic uploads; ` +
         (worse.length ? `here the checks flag ${worse.map((p) => PATH_NAMES[p.row]).join(', ')}. ` : 'every path of that bank passes the checks here. ') +
         'Victims do not register icons; the photo-like bank is the model of the target.',
+      '',
+    );
+  }
+  if (policyMargin !== undefined && all) {
+    const rows = policyPerPath(all, t, policyMargin);
+    l.push(
+      `**The thresholds policy per path** (every image, tune half, ${int(all.tuneSetPairs)} set pairs; the closest impostor of each path found by brute force, not cut off by a search radius; ` +
+        `one bit below it, less ${Math.round(policyMargin * 100)} %): ` +
+        rows.map((r) => `${PATH_NAMES[r.path]}: shipped ${r.shipped}, closest tune impostor ${r.closest ?? `beyond ${r.shipped + t.reach}`}, policy ${r.policy ?? '—'}`).join('; ') +
+        '.',
       '',
     );
   }

@@ -553,8 +553,8 @@ export interface PopulationTail {
   codeUnion: number;
   /** Per path, the closest picture pairs (an upload picture, any of its variants, against a registered picture). */
   nearest: { path: TailPath; upload: string; registered: string; margin: number; sets: number }[];
-  /** Tune half only (both pictures in it): set pairs with margin ≤ k, for the thresholds policy. */
-  tuneCount: number[];
+  /** Tune half only (both pictures in it): set pairs with margin ≤ k per row (paths, then any), for the thresholds policy. */
+  tuneCount: number[][];
   tuneSetPairs: number;
 }
 
@@ -687,7 +687,7 @@ export function summariseTail(
         .sort((a, b) => a.margin - b.margin)
         .slice(0, NEAREST_SHOWN),
     );
-    return { name: pop.name, setPairs, paths, union, codes, codeUnion, nearest, tuneCount: cumulative(ROW_ANY, [0]), tuneSetPairs: totalOf(ROW_ANY, [0]) };
+    return { name: pop.name, setPairs, paths, union, codes, codeUnion, nearest, tuneCount: TAIL_ROWS.map((_, r) => cumulative(r, [0])), tuneSetPairs: totalOf(ROW_ANY, [0]) };
   });
   const named = Object.fromEntries(TAIL_PATHS.map((p, r) => [p, thresholds[r]!])) as Record<TailPath, number>;
   return { reach, thresholds: named, rule, codePairs: counts.codePairs, seconds, populations };
