@@ -117,9 +117,11 @@ describe('brute-force impostor tail (profile-tail.ts)', () => {
     const reference = { all: new Array<number>(reach + 1).fill(0), photoLike: new Array<number>(reach + 1).fill(0) };
     let setPairs = 0;
     let codePairs = 0;
+    let picturePairs = 0;
     for (const q of entries) {
       for (const r of entries) {
         if (!unrelated(q, r) || !registrable(r.result.registered)) continue;
+        picturePairs++;
         for (const set of q.result.queries) {
           setPairs++;
           const hits = codeHits(set!, r.result.registered, 256, distance);
@@ -135,6 +137,11 @@ describe('brute-force impostor tail (profile-tail.ts)', () => {
     const every = tail.populations.find((p) => p.name === 'every image')!;
     const photo = tail.populations.find((p) => p.name === 'photo-like')!;
     expect(every.setPairs).toBe(setPairs);
+    expect(every.picturePairs).toBe(picturePairs);
+    expect(picturePairs).toBeLessThan(setPairs);
+    // Counted at the thresholds: the false matches seen at their upper limit, with the design effect where the tail starts.
+    expect(every.counted.observed).toBe(reference.all[0]);
+    expect(every.counted.share).toBeGreaterThan(reference.all[0]! / setPairs);
     expect(every.paths.find((p) => p.row === 'any')!.count).toEqual(reference.all);
     expect(photo.paths.find((p) => p.row === 'any')!.count).toEqual(reference.photoLike);
     // The corpus reaches every path, false matches included, and margins all along the reach.
@@ -298,6 +305,7 @@ describe('the report section (profile-tail-report.ts)', () => {
     expect(md).toContain('photo-like 3 set pairs by the index, 3 by brute force.');
     expect(md).toMatch(/Expected false matches against 1 M photo-like registered pictures: ≤ \S+ per million uploads/);
     expect(md).toContain('Assumptions');
+    expect(md).toContain('| counted at the thresholds (no shape assumed) |');
     const photo = tail.populations.find((p) => p.name === 'photo-like')!;
     expect(photo.union).toBeCloseTo(photo.paths.slice(0, 5).reduce((a, p) => a + p.bound.share, 0), 15);
     // The thresholds policy per path, from the tune half's closest impostor of each path.

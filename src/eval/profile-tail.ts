@@ -20,7 +20,7 @@ import { isGraphic, type GraphicRule } from '../hashing/profile/texture.js';
 import { ROLES, TEXTURE_SCALE, type PackedSet } from './profile-task.js';
 import { uploadQuality, type DecisionRule, type Thresholds } from './profile-rules.js';
 import type { CorpusEntry } from './profile-analysis.js';
-import { DEFAULT_BOUND_RULE, designEffect, tailBound, type BoundRule, type TailBound } from './tail-bound.js';
+import { DEFAULT_BOUND_RULE, designEffect, poissonUpper, tailBound, type BoundRule, type TailBound } from './tail-bound.js';
 
 /**
  * The decision's paths to a match: the whole picture against the whole picture (at PDQ's
@@ -165,6 +165,8 @@ export interface TailCounts {
   byUpload: Uint32Array;
   byRegistered: Uint32Array;
   codePairs: number;
+  /** (upload picture, registered picture) pairs per category: the independent units when nothing is seen. */
+  picturePairs: Float64Array;
   /** Close set pairs, 4 numbers each: path, query set (in its chunk), registered set, margin. */
   nearest: Int32Array;
 }
@@ -334,6 +336,7 @@ export function emptyCounts(bank: TailBank, pictures: number, shape: TailShape):
     byUpload: new Uint32Array(pictures * 2 * ROWS * shape.bins),
     byRegistered: new Uint32Array(S * ROWS * shape.bins),
     codePairs: 0,
+    picturePairs: new Float64Array(CATEGORIES.length),
     nearest: new Int32Array(0),
   };
 }
@@ -375,9 +378,11 @@ export function scanTail(task: TailTask): TailCounts {
     const concept = q.setConcept[k]!;
     const silent = q.setSilent[k] === 1;
     const picture = q.setPicture[k]!;
+    const firstOfPicture = k === 0 || q.setPicture[k - 1] !== picture;
     for (let s = 0; s < S; s++) {
       if (bank.setGroup[s] === group || (concept >= 0 && bank.setConcept[s] === concept)) continue;
       const cat = bank.setCategory[s]!;
+      if (firstOfPicture) out.picturePairs[cat] = out.picturePairs[cat]! + 1;
       const half = bank.setHalf[s] !== q.setHalf[k] ? 2 : q.setHalf[k]!;
       min.fill(1 << 20);
       let found = 0;
@@ -506,6 +511,7 @@ export function addCounts(a: TailCounts, b: TailCounts): void {
   for (let i = 0; i < a.codes.length; i++) a.codes[i]! += b.codes[i]!;
   for (let i = 0; i < a.byRegistered.length; i++) a.byRegistered[i]! += b.byRegistered[i]!;
   a.codePairs += b.codePairs;
+  for (let i = 0; i < a.picturePairs.length; i++) a.picturePairs[i]! += b.picturePairs[i]!;
 }
 
 /** Worker entry (piscina name MARGIN_TAIL_TASK). */
@@ -548,6 +554,14 @@ export interface PopulationTail {
   paths: PathTail[];
   /** Σ over paths of their bounds: an upper bound on the share of set pairs that match, whatever the paths' dependence. */
   union: number;
+  /** (upload picture, registered picture) pairs: what the set pairs come from. */
+  picturePairs: number;
+  /**
+   * The share bound by counting at the thresholds alone (no shape assumed): the count of set
+   * pairs with margin ≤ 0 at its upper limit, with the design effect measured where the tail
+   * starts (the lowest k holding the rule's count), since a count of 0 shows no clustering.
+   */
+  counted: { observed: number; designEffect: number; share: number };
   codes: CodeTail[];
   /** Σ over code kinds (region pairs standing for two agreeing regions) of expected code pairs within the threshold per set pair. */
   codeUnion: number;
@@ -648,6 +662,12 @@ export function summariseTail(
       return { row, threshold: r === ROW_ANY ? 0 : thresholds[r]!, count, designEffect: designEffects, bound: tailBound({ total: setPairs, count, designEffect: designEffects }, rule) };
     });
     const union = paths.slice(0, TAIL_PATHS.length).reduce((a, p) => a + p.bound.share, 0);
+    const anyPath = paths[ROW_ANY]!;
+    const startsAt = anyPath.count.findIndex((c) => c >= rule.minCount);
+    const countedEffect = Math.max(1, anyPath.designEffect[0]!, startsAt < 0 ? 1 : anyPath.designEffect[startsAt]!);
+    const counted = { observed: anyPath.count[0]!, designEffect: countedEffect, share: setPairs > 0 ? (countedEffect * poissonUpper(anyPath.count[0]! / countedEffect, rule.confidence)) / setPairs : 1 };
+    let picturePairs = 0;
+    for (const cat of cats) picturePairs += counts.picturePairs[cat]!;
     const codes: CodeTail[] = CODE_KINDS.map((kind, kk) => {
       const threshold = thresholds[KIND_PATH[kk]!]!;
       let codePairs = 0;
@@ -687,7 +707,7 @@ export function summariseTail(
         .sort((a, b) => a.margin - b.margin)
         .slice(0, NEAREST_SHOWN),
     );
-    return { name: pop.name, setPairs, paths, union, codes, codeUnion, nearest, tuneCount: TAIL_ROWS.map((_, r) => cumulative(r, [0])), tuneSetPairs: totalOf(ROW_ANY, [0]) };
+    return { name: pop.name, setPairs, paths, union, picturePairs, counted, codes, codeUnion, nearest, tuneCount: TAIL_ROWS.map((_, r) => cumulative(r, [0])), tuneSetPairs: totalOf(ROW_ANY, [0]) };
   });
   const named = Object.fromEntries(TAIL_PATHS.map((p, r) => [p, thresholds[r]!])) as Record<TailPath, number>;
   return { reach, thresholds: named, rule, codePairs: counts.codePairs, seconds, populations };
