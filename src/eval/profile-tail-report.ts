@@ -177,7 +177,7 @@ export function tailMarkdown(t: TailSummary, check?: RadiusCheck, policyMargin?:
       `**The thresholds policy per path** (every image, tune half, ${int(all.tuneSetPairs)} set pairs; the closest impostor of each path found by brute force, not cut off by a search radius; ` +
         `one bit below it, less ${Math.round(policyMargin * 100)} %): ` +
         rows.map((r) => `${PATH_NAMES[r.path]}: shipped ${r.shipped}, closest tune impostor ${r.closest ?? `beyond ${r.shipped + t.reach}`}, policy ${r.policy ?? '—'}`).join('; ') +
-        '.',
+        ". The whole picture against the whole picture keeps PDQ's own threshold by design (today's matching, unchanged); a path whose policy value is above its shipped threshold is shipped tighter than the policy allows.",
       '',
     );
   }
