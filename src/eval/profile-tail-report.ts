@@ -4,7 +4,7 @@
  * code-pair cross-check, and the expected false matches per million uploads against a bank
  * of 1 M registered images. Markdown lines; pure.
  */
-import { TAIL_PATHS, type PathTail, type PopulationTail, type TailSummary } from './profile-tail.js';
+import { TAIL_PATHS, type PathTail, type PopulationTail, type TailPath, type TailSummary } from './profile-tail.js';
 import type { TailBound } from './tail-bound.js';
 
 /** Bank size and uploads the target is stated for: ≤ 1 false match per million uploads against 1 M registered images. */
@@ -111,7 +111,7 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
  * The thresholds policy per path on the tune half, from the brute-force margins (not limited
  * by a search radius): one below the closest tune-half impostor of the path, less `margin`.
  */
-export function policyPerPath(p: PopulationTail, t: TailSummary, margin: number): { path: PathTail['row']; shipped: number; closest: number | null; policy: number | null }[] {
+export function policyPerPath(p: PopulationTail, t: TailSummary, margin: number): { path: TailPath; shipped: number; closest: number | null; policy: number | null }[] {
   return TAIL_PATHS.map((path, r) => {
     const shipped = t.thresholds[path];
     const counts = p.tuneCount[r]!;
