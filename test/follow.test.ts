@@ -384,6 +384,14 @@ describe.each(STORE_BACKENDS)('follower role: $backend', (backend) => {
       ['h_1', 'i_b', 'https://b.example', 'region', { box: [0, 0.5, 0.5, 0.5] }],
     ]);
     expect((await store.followedPage(0, 1))[0]!.detail).toEqual({ box: [0, 0.5, 0.5, 0.5] });
+    // Which followed hashes belong to an item that also holds a hash of an algorithm, item by item within each bank.
+    const legacy = await store.applyFollowed(a.id, [{ ...add, ref: 'h_legacy', itemRef: 'i_legacy', role: 'full', detail: null, algorithm: 'blockhash' }], 5);
+    const paired = await store.applyFollowed(b.id, [{ ...add, ref: 'h_bh', itemRef: 'i_b', role: 'full', detail: null, algorithm: 'blockhash' }], 2);
+    const [legacyId, pairedId] = [legacy.added[0]!.id, paired.added[0]!.id];
+    expect(await store.followedItemsHolding([legacyId, pairedId], 'pdq')).toEqual(new Set([pairedId]));
+    expect(await store.followedItemsHolding([], 'pdq')).toEqual(new Set());
+    await store.applyFollowed(a.id, [{ op: 'remove', ref: 'h_legacy' }], 5);
+    await store.applyFollowed(b.id, [{ op: 'remove', ref: 'h_bh' }], 2);
     const removed = await store.applyFollowed(a.id, [{ op: 'remove', ref: 'h_1' }, { op: 'remove', ref: 'h_never' }], 9);
     expect(removed.removed).toEqual([first.added[0]!.id]);
     // Replayed removal: the same local id (another process's index must drop it too); a replayed

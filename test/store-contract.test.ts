@@ -255,6 +255,19 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
       expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'case.create', detail: { items: 2, hashes: 6 } });
     });
 
+    it('itemsHolding says which hashes belong to an item that also holds a hash of an algorithm', async () => {
+      const { store } = await backend.open();
+      const blockhash = (n: number) => ({ algorithm: 'blockhash', bytes: hashBytes(n) });
+      const { items } = await store.createCase(
+        { number: 'RMP-HOLD', secretHash: 's', items: [{ kind: 'image', hashes: [blockhash(20), pdq(21, 80)] }, { kind: 'image', hashes: [blockhash(22)] }] },
+        victim,
+      );
+      const [withPdq, legacy] = items.map((i) => i.hashes[0]!.id);
+      expect(await store.itemsHolding([withPdq!, legacy!, 424242], 'pdq')).toEqual(new Set([withPdq]));
+      expect(await store.itemsHolding([withPdq!, legacy!], 'blockhash')).toEqual(new Set([withPdq, legacy]));
+      expect(await store.itemsHolding([], 'pdq')).toEqual(new Set());
+    });
+
     it('addItems appends items to an active case', async () => {
       const { store } = await backend.open();
       const { case: c } = await store.createCase({ number: 'RMP-A', secretHash: 's', items: [photo()] }, victim);

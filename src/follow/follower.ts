@@ -167,6 +167,11 @@ export class Follower {
     return this.store.followedFacts(ids);
   }
 
+  /** Of these followed hash ids, those whose item also holds a hash of `algorithm` (HashStore.itemsHolding). */
+  itemsHolding(ids: readonly number[], algorithm: string): Promise<Set<number>> {
+    return this.store.followedItemsHolding(ids, algorithm);
+  }
+
   size(): number {
     return this.matcher.size();
   }

@@ -84,6 +84,8 @@ export interface FollowStore {
   followedPage(afterId: number, limit: number): Promise<FollowedHash[]>;
   /** What matching reports of local ids (absent: removed meanwhile). */
   followedFacts(ids: readonly number[]): Promise<Map<number, FollowedFacts>>;
+  /** Of the given followed hash ids, those whose item (in the same bank) also holds a hash of `algorithm` (HashStore.itemsHolding). */
+  followedItemsHolding(ids: readonly number[], algorithm: string): Promise<Set<number>>;
   /**
    * Queues platforms' reports on followed hashes (or items) for their banks, durably: each
    * ref is looked up among the hashes held (by hash or item ref) and queued for its source;

@@ -275,6 +275,12 @@ export interface HashStore {
    * process or another, are absent, so a withdrawal stops matches everywhere at once.
    */
   hashFacts(ids: readonly number[]): Promise<Map<number, HashFacts>>;
+  /**
+   * Of the given hash ids, those whose item also holds a hash of `algorithm` (one query).
+   * Image matching under a profile asks it of the rare blockhash pairs that pass its gates:
+   * an item registered with a PDQ hash is decided by the profile's PDQ rules alone.
+   */
+  itemsHolding(ids: readonly number[], algorithm: string): Promise<Set<number>>;
 }
 
 export interface ChangeLogStore {

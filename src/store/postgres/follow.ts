@@ -127,5 +127,15 @@ export function postgresFollowRole(pool: pg.Pool, now: () => Date, options: { on
       for (const r of rows) out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: jsonOrNull(postgresColumns, r.detail), algorithm: r.algorithm, source: r.url });
       return out;
     },
+    async followedItemsHolding(ids, algorithm) {
+      if (ids.length === 0) return new Set();
+      const { rows } = await db.query<{ id: number }>(
+        `SELECT f.id FROM followed_hashes f
+          WHERE f.id = ANY($1::bigint[])
+            AND EXISTS (SELECT 1 FROM followed_hashes o WHERE o.item_ref = f.item_ref AND o.source_id = f.source_id AND o.algorithm = $2)`,
+        [ids, algorithm],
+      );
+      return new Set(rows.map((r) => Number(r.id)));
+    },
   };
 }

@@ -35,6 +35,11 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
       `SELECT f.id, f.ref, f.item_ref, f.role, f.detail, f.algorithm, s.url FROM followed_hashes f JOIN follow_sources s ON s.id = f.source_id
         WHERE f.id IN (SELECT value FROM json_each(?))`,
     ),
+    itemsHolding: db.prepare<[string, string], { id: number }>(
+      `SELECT f.id FROM followed_hashes f
+        WHERE f.id IN (SELECT value FROM json_each(?))
+          AND EXISTS (SELECT 1 FROM followed_hashes o WHERE o.item_ref = f.item_ref AND o.source_id = f.source_id AND o.algorithm = ?)`,
+    ),
   };
 
   const applyTx = db.transaction((sourceId: number, changes: Parameters<FollowStore['applyFollowed']>[1], cursor: number) => {
@@ -97,6 +102,10 @@ export function sqliteFollowRole(db: Database.Database, iso: () => string): Foll
         out.set(r.id, { ref: r.ref, itemRef: r.item_ref, role: r.role, detail: jsonOrNull(sqliteColumns, r.detail), algorithm: r.algorithm, source: r.url });
       }
       return out;
+    },
+    async followedItemsHolding(ids, algorithm) {
+      if (ids.length === 0) return new Set();
+      return new Set(sql.itemsHolding.all(JSON.stringify(ids), algorithm).map((row) => row.id));
     },
   };
 }

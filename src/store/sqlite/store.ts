@@ -143,6 +143,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
          FROM hashes h JOIN items i ON i.id = h.item_id
         WHERE h.id IN (SELECT value FROM json_each(?))`,
     ),
+    itemsHolding: db.prepare<[string, string], { id: number }>(
+      `SELECT h.id FROM hashes h
+        WHERE h.id IN (SELECT value FROM json_each(?))
+          AND EXISTS (SELECT 1 FROM hashes o WHERE o.item_id = h.item_id AND o.algorithm = ?)`,
+    ),
     changesAfter: db.prepare<[number, number], ChangeRow>(
       `SELECT seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at
          FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`,
@@ -374,6 +379,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       if (ids.length === 0) return facts;
       for (const row of sql.hashFacts.all(JSON.stringify(ids))) facts.set(row.id, toHashFacts(row));
       return facts;
+    },
+    async itemsHolding(ids, algorithm) {
+      if (ids.length === 0) return new Set();
+      return new Set(sql.itemsHolding.all(JSON.stringify(ids), algorithm).map((row) => row.id));
     },
 
     async changesAfter(after, limit) {
