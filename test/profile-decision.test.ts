@@ -158,3 +158,75 @@ describe('the decision rule over HTTP', () => {
     expect(copy[0]!.role).toBe('full');
   });
 });
+
+describe('blockhash whole-picture pairs under the profile (decision.ts otherWholeAnswered)', () => {
+  let server: TestServer;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    apiKey = await server.createPlatformKey('blockhash-platform');
+  });
+  afterAll(() => server.close());
+
+  const match = (bytes: Buffer, profile = true) =>
+    request(`${server.url}/v1/match/image?dihedral=true${profile ? '' : '&profile=none'}`, { raw: bytes, contentType: 'image/png', headers: bearer(apiKey) });
+  const register = async (hashes: object[]) => {
+    const created = await request(`${server.url}/v1/cases`, { body: { items: [{ kind: 'image', hashes }] } });
+    expect(created.status).toBe(201);
+    return created.body as { caseNumber: string; caseSecret: string };
+  };
+  const matchCount = async (c: { caseNumber: string; caseSecret: string }) =>
+    (await request(`${server.url}/v1/cases/${c.caseNumber}`, { headers: bearer(c.caseSecret) })).body.matchCount as number;
+  const plainHashes = async (bytes: Buffer) =>
+    (await request(`${server.url}/v1/hash?profile=none`, { raw: bytes, contentType: 'image/png' })).body.hashes as { algorithm: string; value: string; quality?: number }[];
+  const of = (hashes: { algorithm: string; value: string }[], algorithm: string) => hashes.find((h) => h.algorithm === algorithm)!;
+
+  it('no longer answers a flat-graphic upload whose blockhash meets another drawing', async () => {
+    const drawing = await sharp(await scene(21, 800, 600)).png().toBuffer();
+    const box = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect x="420" y="247" width="160" height="107" fill="#1040c0"/></svg>');
+    const other = await sharp(drawing).composite([{ input: box }]).png().toBuffer();
+    const drawn = await plainHashes(drawing);
+    const otherHashes = await plainHashes(other);
+    // Two different drawings, a few blockhash bits apart.
+    expect(distance(of(drawn, 'blockhash').value, of(otherHashes, 'blockhash').value)).toBeLessThanOrEqual(7);
+    // An older client registered the drawing's blockhash alone; another victim registered both hashes of it.
+    const legacy = await register([of(drawn, 'blockhash')]);
+    const both = await register((await request(`${server.url}/v1/hash`, { raw: drawing, contentType: 'image/png' })).body.item.hashes);
+
+    const today = await match(other, false);
+    expect(today.body.matches.filter((m: { algorithm: string }) => m.algorithm === 'blockhash')).toHaveLength(2);
+    const now = await match(other);
+    expect(now.status).toBe(200);
+    expect(now.body.derived.hashes[0].graphic).toBe(true);
+    expect(now.body.matches).toEqual([]);
+    expect(await matchCount(legacy)).toBe(1); // today's answer only
+    // The drawing itself, re-encoded, is still found for the victim who registered its PDQ hash.
+    const copy = await match(await sharp(drawing).jpeg({ quality: 85 }).toBuffer());
+    expect(copy.body.matches.map((m: { algorithm: string; role: string }) => [m.algorithm, m.role])).toEqual([['pdq', 'full']]);
+    expect(await matchCount(both)).toBe(3); // today's pdq and blockhash pairs, then the copy's pdq pair alone
+  });
+
+  it('answers blockhash only for items registered without PDQ: a photo registered by an older client still matches its re-encoded copy', async () => {
+    const photo = await sharp(await grainyScene(33, 900, 640)).png().toBuffer();
+    const hashes = await plainHashes(photo);
+    const legacy = await register([of(hashes, 'blockhash')]);
+    const copy = await sharp(photo).jpeg({ quality: 80 }).toBuffer();
+    const found = await match(copy);
+    expect(found.status).toBe(200);
+    expect(found.body.derived.hashes[0].graphic).toBeUndefined();
+    expect(found.body.matches).toHaveLength(1);
+    expect(found.body.matches[0]).toMatchObject({ algorithm: 'blockhash', role: 'full' });
+    expect(found.body.matches[0].distance).toBeLessThanOrEqual(7);
+    expect(await matchCount(legacy)).toBe(1);
+
+    // The same blockhash in an item that also holds a PDQ hash (of another picture): the profile's PDQ rules decide it, and
+    // they say no; today's matching answers the blockhash pair. (Unrelated pictures share blockhash codes: eval-profile.)
+    const impostor = await register([of(hashes, 'blockhash'), { algorithm: 'pdq', value: unrelatedFull(7), quality: 90 }]);
+    const again = await match(copy);
+    expect(again.body.matches).toHaveLength(1);
+    expect(await matchCount(impostor)).toBe(0);
+    expect((await match(copy, false)).body.matches).toHaveLength(2);
+    expect(await matchCount(impostor)).toBe(1);
+  });
+});

@@ -8,7 +8,7 @@ import {
 } from '../hashing/index.js';
 import { RempartError } from '../errors.js';
 import { PDQ_REGIONS, getProfile, pairKind, thresholdFor, type MatchingProfile, type Role } from '../hashing/profile/profile.js';
-import { regionsMatch, type RegionPair } from '../hashing/profile/decision.js';
+import { otherWholeAnswered, regionsMatch, type DecisionRules, type RegionPair, type UploadKind } from '../hashing/profile/decision.js';
 import type { WireDerivedSet } from '../hashing/profile/wire.js';
 import type { Matcher } from '../index/matcher.js';
 import type { HashingPool, ImageHashes } from '../pipeline/pool.js';
@@ -71,6 +71,11 @@ interface PreparedQuery {
   quality?: number;
   /** The upload is a flat graphic (its profile set says so): its whole-picture hash meets only whole pictures. */
   wholeOnly?: boolean;
+  /**
+   * A whole-picture hash of another algorithm than the profile's (blockhash), searched under a
+   * profile: its pairs are answered as the profile's rules say (decision.ts otherWholeAnswered).
+   */
+  other?: { upload: UploadKind; rules: DecisionRules; profileAlgorithm: string };
   via?: MatchOut['via'];
 }
 
@@ -113,7 +118,7 @@ export class MatchService {
   private readonly sliceMs: number;
 
   constructor(
-    private readonly store: Pick<HashStore, 'hashFacts'>,
+    private readonly store: Pick<HashStore, 'hashFacts' | 'itemsHolding'>,
     private readonly matcher: Matcher,
     /** Announces the matches returned (`matches`): match counters and metrics observe it. */
     private readonly events: EngineEvents,
@@ -157,9 +162,17 @@ export class MatchService {
     if (profile && image.derived) {
       // A near-blank upload (PDQ quality under the floor) is decided by almost no edges: it matches nothing.
       const own = image.hashes.find((h) => h.algorithm === profile.algorithm);
-      if (profile.decision.uploadFloor && own && (own.quality ?? 0) < profile.minQuality) return { image, matches: [], truncated: false };
-      // A flat graphic's hash is decided by a few edges: it would meet windows and regions of unrelated graphics.
-      if (image.derived.hashes.some((h) => h.role === 'full' && h.graphic)) for (const p of prepared) if (p.algorithm === profile.algorithm) p.wholeOnly = true;
+      const upload: UploadKind = {
+        underFloor: own !== undefined && (own.quality ?? 0) < profile.minQuality,
+        graphic: image.derived.hashes.some((h) => h.role === 'full' && h.graphic),
+      };
+      if (profile.decision.uploadFloor && upload.underFloor) return { image, matches: [], truncated: false };
+      for (const p of prepared) {
+        // A flat graphic's hash is decided by a few edges: it would meet windows and regions of unrelated graphics.
+        if (p.algorithm === profile.algorithm) p.wholeOnly = upload.graphic;
+        // Blockhash meets whole pictures only, and only items the profile's own rules cannot decide.
+        else p.other = { upload, rules: profile.decision, profileAlgorithm: profile.algorithm };
+      }
       prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
     }
     const found = await this.search(platform, prepared, true);
@@ -213,6 +226,17 @@ export class MatchService {
     if (ids.length === 0) return found.map((_, i) => ({ matches: [], truncated: truncated[i]!, hashIds: [] }));
     // One query for the whole batch, and only when something matched (rarely).
     const facts = await this.store.hashFacts(ids);
+    // Another algorithm's pairs under a profile: which of their items the profile's own algorithm decides (one more query, rarer still).
+    const asked = new Map<string, number[]>();
+    found.forEach((hits, i) => {
+      const other = queries[i]!.other;
+      if (!other || other.rules.otherWhole === 'any' || other.upload.graphic) return;
+      const list = asked.get(other.profileAlgorithm) ?? [];
+      for (const m of hits) if (facts.has(m.id)) list.push(m.id);
+      if (list.length > 0) asked.set(other.profileAlgorithm, list);
+    });
+    const holding = new Map<string, Set<number>>();
+    for (const [algorithm, list] of asked) holding.set(algorithm, await this.store.itemsHolding(list, algorithm));
     return found.map((ms, i) => {
       const kept = ms
         // A hash withdrawn between search and lookup has no ref any more: drop it.
@@ -220,6 +244,7 @@ export class MatchService {
         // A profile's derived hash meets each registered role under the threshold of that kind of pair.
         .filter((m) => {
           const q = queries[i]!;
+          if (q.other) return otherWholeAnswered(q.other.upload, holding.get(q.other.profileAlgorithm)?.has(m.id) ?? false, q.other.rules);
           const profile = q.profile ?? (q.algorithm === PDQ_REGIONS.algorithm ? PDQ_REGIONS : undefined);
           if (!profile) return true;
           // The whole picture against the whole picture keeps the algorithm's (operator's) threshold.

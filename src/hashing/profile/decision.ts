@@ -38,6 +38,38 @@ export interface DecisionRules {
    * two unrelated graphics (a document figure and a dialog) come within PDQ's threshold.
    */
   readonly graphicWhole: number;
+  /**
+   * Whole-picture pairs of another algorithm than the profile's (blockhash: every upload is
+   * hashed with every registered algorithm, and victims' clients register both):
+   * - 'legacy': answered only for an item that holds no hash of the profile's algorithm (an
+   *   older client registered blockhash alone), and never for a flat-graphic upload; an item
+   *   with a PDQ hash is decided by the profile's PDQ rules alone;
+   * - 'any': every such pair within the algorithm's threshold (today's matching).
+   * Why: blockhash has no quality measure of its own, and puts unrelated pictures at
+   * distance 0 (smooth gradients and vignettes, pictures split into a light and a dark half;
+   * `rempart eval-profile` found 15 such pairs within 7 bits for photo-like uploads and 242
+   * for flat graphics), while it adds no recall to the profile's PDQ rules (docs/matching.md).
+   */
+  readonly otherWhole: 'legacy' | 'any';
+}
+
+/** An upload as a whole, as the rules see it before any pair: under the quality floor, a flat graphic. */
+export interface UploadKind {
+  /** Its own whole-picture PDQ quality is under the profile's floor. */
+  readonly underFloor: boolean;
+  /** Its whole picture fails the profile's graphic gate (texture.ts). */
+  readonly graphic: boolean;
+}
+
+/**
+ * Whether a whole-picture pair of another algorithm than the profile's (blockhash), already
+ * within that algorithm's threshold, is answered (DecisionRules.otherWhole).
+ * `itemHoldsProfileHash`: the registered item also holds a hash of the profile's algorithm.
+ */
+export function otherWholeAnswered(upload: UploadKind, itemHoldsProfileHash: boolean, rules: Pick<DecisionRules, 'uploadFloor' | 'otherWhole'>): boolean {
+  if (rules.uploadFloor && upload.underFloor) return false;
+  if (rules.otherWhole === 'any') return true;
+  return !itemHoldsProfileHash && !upload.graphic;
 }
 
 /** Scale and offset per axis taking a box of the upload onto a box of the registered image. */

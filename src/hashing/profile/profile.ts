@@ -79,7 +79,7 @@ function pdqProfile(rules: DeriveRules): MatchingProfile {
     rules,
     // Chosen by `rempart eval-profile` on its tune half: the distances are the thresholds policy (the closest
     // impostor of that kind less 25 %), the agreement tolerances the tightest that keep recall (docs/matching.md).
-    decision: { singleRegion: 14, agreeScale: 0.08, agreeOffset: 0.05, uploadFloor: true, graphicWhole: 22 },
+    decision: { singleRegion: 14, agreeScale: 0.08, agreeOffset: 0.05, uploadFloor: true, graphicWhole: 22, otherWhole: 'legacy' },
     register: (pixels) => registeredSet(lumaOf(pixels), rules),
     query: (pixels, own = rules) => querySet(lumaOf(pixels), own),
     both: (pixels, own = rules) => bothSets(lumaOf(pixels), own),
