@@ -298,7 +298,7 @@ describe('video matching stays bounded against a clustered index (issue 10 items
   it('refuses a video whose matching outlasts the budget with 503 OVERLOADED and Retry-After', async () => {
     const matcher = new Matcher(() => createIndex('linear'));
     cluster.forEach((value, i) => matcher.add('pdq', i + 1, hexToBytes(value)));
-    const store = { hashFacts: async () => new Map(), itemsHolding: async () => new Set<number>() };
+    const store = { hashFacts: async () => new Map(), registeredWith: async () => new Set<number>() };
     const hasher = { hashVideo: () => Promise.reject(new Error('not used')) };
     const platform = { id: 1, name: 'p', keyId: 'k', createdAt: '', revokedAt: null };
     const frames = Array.from({ length: 50 }, (_, i) => ({ t: i / 5, value: REAL, quality: 90 }));

@@ -220,9 +220,12 @@ describe('blockhash whole-picture pairs under the profile (decision.ts otherWhol
     expect(found.body.matches[0].distance).toBeLessThanOrEqual(7);
     expect(await matchCount(legacy)).toBe(1);
 
-    // The same blockhash in an item that also holds a PDQ hash (of another picture): the profile's PDQ rules decide it, and
-    // they say no; today's matching answers the blockhash pair. (Unrelated pictures share blockhash codes: eval-profile.)
-    const impostor = await register([of(hashes, 'blockhash'), { algorithm: 'pdq', value: unrelatedFull(7), quality: 90 }]);
+    // The same blockhash registered with a PDQ hash (of another picture; a flat registration, one item per hash): the
+    // profile's PDQ rules decide it, and they say no; today's matching answers the blockhash pair. (Unrelated pictures
+    // share blockhash codes: eval-profile.)
+    const flat = await request(`${server.url}/v1/cases`, { body: { hashes: [of(hashes, 'blockhash'), { algorithm: 'pdq', value: unrelatedFull(7), quality: 90 }] } });
+    expect(flat.status).toBe(201);
+    const impostor = flat.body as { caseNumber: string; caseSecret: string };
     const again = await match(copy);
     expect(again.body.matches).toHaveLength(1);
     expect(await matchCount(impostor)).toBe(0);

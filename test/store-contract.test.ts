@@ -255,17 +255,17 @@ describe.each(STORE_BACKENDS)('store contract: $backend', (backend) => {
       expect((await store.listAudit()).at(-1)).toMatchObject({ action: 'case.create', detail: { items: 2, hashes: 6 } });
     });
 
-    it('itemsHolding says which hashes belong to an item that also holds a hash of an algorithm', async () => {
+    it('registeredWith says which hashes were registered in a case that also holds a hash of an algorithm', async () => {
       const { store } = await backend.open();
       const blockhash = (n: number) => ({ algorithm: 'blockhash', bytes: hashBytes(n) });
-      const { items } = await store.createCase(
-        { number: 'RMP-HOLD', secretHash: 's', items: [{ kind: 'image', hashes: [blockhash(20), pdq(21, 80)] }, { kind: 'image', hashes: [blockhash(22)] }] },
-        victim,
-      );
-      const [withPdq, legacy] = items.map((i) => i.hashes[0]!.id);
-      expect(await store.itemsHolding([withPdq!, legacy!, 424242], 'pdq')).toEqual(new Set([withPdq]));
-      expect(await store.itemsHolding([withPdq!, legacy!], 'blockhash')).toEqual(new Set([withPdq, legacy]));
-      expect(await store.itemsHolding([], 'pdq')).toEqual(new Set());
+      // One item with both; a flat registration's two items (one per hash); an older client's blockhash alone.
+      const both = await store.createCase({ number: 'RMP-BOTH', secretHash: 's', items: [{ kind: 'image', hashes: [blockhash(20), pdq(21, 80)] }] }, victim);
+      const flat = await store.createCase({ number: 'RMP-FLAT', secretHash: 's', items: [{ kind: 'image', hashes: [blockhash(22)] }, { kind: 'image', hashes: [pdq(23, 80)] }] }, victim);
+      const legacy = await store.createCase({ number: 'RMP-LEGACY', secretHash: 's', items: [{ kind: 'image', hashes: [blockhash(24)] }] }, victim);
+      const [a, b, c] = [both, flat, legacy].map((r) => r.items[0]!.hashes[0]!.id);
+      expect(await store.registeredWith([a!, b!, c!, 424242], 'pdq')).toEqual(new Set([a, b]));
+      expect(await store.registeredWith([a!, b!, c!], 'blockhash')).toEqual(new Set([a, b, c]));
+      expect(await store.registeredWith([], 'pdq')).toEqual(new Set());
     });
 
     it('addItems appends items to an active case', async () => {

@@ -167,8 +167,8 @@ export class Follower {
     return this.store.followedFacts(ids);
   }
 
-  /** Of these followed hash ids, those whose item also holds a hash of `algorithm` (HashStore.itemsHolding). */
-  itemsHolding(ids: readonly number[], algorithm: string): Promise<Set<number>> {
+  /** Of these followed hash ids, those whose item also holds a hash of `algorithm` (HashStore.registeredWith, by item: feeds name no cases). */
+  registeredWith(ids: readonly number[], algorithm: string): Promise<Set<number>> {
     return this.store.followedItemsHolding(ids, algorithm);
   }
 

@@ -118,7 +118,7 @@ export class MatchService {
   private readonly sliceMs: number;
 
   constructor(
-    private readonly store: Pick<HashStore, 'hashFacts' | 'itemsHolding'>,
+    private readonly store: Pick<HashStore, 'hashFacts' | 'registeredWith'>,
     private readonly matcher: Matcher,
     /** Announces the matches returned (`matches`): match counters and metrics observe it. */
     private readonly events: EngineEvents,
@@ -226,7 +226,7 @@ export class MatchService {
     if (ids.length === 0) return found.map((_, i) => ({ matches: [], truncated: truncated[i]!, hashIds: [] }));
     // One query for the whole batch, and only when something matched (rarely).
     const facts = await this.store.hashFacts(ids);
-    // Another algorithm's pairs under a profile: which of their items the profile's own algorithm decides (one more query, rarer still).
+    // Another algorithm's pairs under a profile: which were registered with the profile's own algorithm, which then decides (one more query, rarer still).
     const asked = new Map<string, number[]>();
     found.forEach((hits, i) => {
       const other = queries[i]!.other;
@@ -236,7 +236,7 @@ export class MatchService {
       if (list.length > 0) asked.set(other.profileAlgorithm, list);
     });
     const holding = new Map<string, Set<number>>();
-    for (const [algorithm, list] of asked) holding.set(algorithm, await this.store.itemsHolding(list, algorithm));
+    for (const [algorithm, list] of asked) holding.set(algorithm, await this.store.registeredWith(list, algorithm));
     return found.map((ms, i) => {
       const kept = ms
         // A hash withdrawn between search and lookup has no ref any more: drop it.

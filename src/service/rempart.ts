@@ -186,7 +186,7 @@ export class Rempart {
     this.indexLoader = new IndexLoader(this.store, this.matcher);
     this.platformSettings = new PlatformSettingsService(this.store, config.thresholds, config.platformMaxThresholds);
     // Follower mode: matches come from the followed banks' copy, with their own refs and source.
-    let matchFacts: Pick<Store, 'hashFacts' | 'itemsHolding'> = this.store;
+    let matchFacts: Pick<Store, 'hashFacts' | 'registeredWith'> = this.store;
     let matchIndex = this.matcher;
     if (config.follow.length > 0) {
       const follower = new Follower(this.store, config.follow, { index: config.index, pollMs: config.followPollSeconds * 1000 });
@@ -199,7 +199,7 @@ export class Rempart {
           const found = await follower.facts(ids);
           return new Map([...found].map(([id, f]) => [id, { id, itemId: 0, ...f }]));
         },
-        itemsHolding: (ids: readonly number[], algorithm: string) => follower.itemsHolding(ids, algorithm),
+        registeredWith: (ids: readonly number[], algorithm: string) => follower.registeredWith(ids, algorithm),
       };
     }
     this.matching = new MatchService(matchFacts, matchIndex, this.events, this, config.thresholds, {

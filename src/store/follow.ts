@@ -84,7 +84,11 @@ export interface FollowStore {
   followedPage(afterId: number, limit: number): Promise<FollowedHash[]>;
   /** What matching reports of local ids (absent: removed meanwhile). */
   followedFacts(ids: readonly number[]): Promise<Map<number, FollowedFacts>>;
-  /** Of the given followed hash ids, those whose item (in the same bank) also holds a hash of `algorithm` (HashStore.itemsHolding). */
+  /**
+   * Of the given followed hash ids, those whose item (in the same bank) also holds a hash of
+   * `algorithm`: HashStore.registeredWith as far as a follower can tell (a bank's feed names
+   * items, never cases).
+   */
   followedItemsHolding(ids: readonly number[], algorithm: string): Promise<Set<number>>;
   /**
    * Queues platforms' reports on followed hashes (or items) for their banks, durably: each

@@ -276,11 +276,14 @@ export interface HashStore {
    */
   hashFacts(ids: readonly number[]): Promise<Map<number, HashFacts>>;
   /**
-   * Of the given hash ids, those whose item also holds a hash of `algorithm` (one query).
-   * Image matching under a profile asks it of the rare blockhash pairs that pass its gates:
-   * an item registered with a PDQ hash is decided by the profile's PDQ rules alone.
+   * Of the given hash ids, those registered together with a hash of `algorithm`: the case
+   * they belong to holds one (one query). Image matching under a profile asks it of the
+   * rare blockhash pairs that pass its gates: a picture registered with a PDQ hash is
+   * decided by the profile's PDQ rules alone. By case, not by item: a flat registration
+   * (`hashes`) makes one item per hash, so a picture's PDQ and blockhash are two items of
+   * one case; a client that registers blockhash alone sends no PDQ hash at all.
    */
-  itemsHolding(ids: readonly number[], algorithm: string): Promise<Set<number>>;
+  registeredWith(ids: readonly number[], algorithm: string): Promise<Set<number>>;
 }
 
 export interface ChangeLogStore {

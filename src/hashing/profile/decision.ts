@@ -41,9 +41,9 @@ export interface DecisionRules {
   /**
    * Whole-picture pairs of another algorithm than the profile's (blockhash: every upload is
    * hashed with every registered algorithm, and victims' clients register both):
-   * - 'legacy': answered only for an item that holds no hash of the profile's algorithm (an
-   *   older client registered blockhash alone), and never for a flat-graphic upload; an item
-   *   with a PDQ hash is decided by the profile's PDQ rules alone;
+   * - 'legacy': answered only for a picture registered without a hash of the profile's
+   *   algorithm (an older client registered blockhash alone), and never for a flat-graphic
+   *   upload; a picture registered with a PDQ hash is decided by the profile's PDQ rules alone;
    * - 'any': every such pair within the algorithm's threshold (today's matching).
    * Why: blockhash has no quality measure of its own, and puts unrelated pictures at
    * distance 0 (smooth gradients and vignettes, pictures split into a light and a dark half;
@@ -64,12 +64,13 @@ export interface UploadKind {
 /**
  * Whether a whole-picture pair of another algorithm than the profile's (blockhash), already
  * within that algorithm's threshold, is answered (DecisionRules.otherWhole).
- * `itemHoldsProfileHash`: the registered item also holds a hash of the profile's algorithm.
+ * `withProfileHash`: the registered hash came with a hash of the profile's algorithm (its case,
+ * or for a follower its item, holds one: HashStore.registeredWith).
  */
-export function otherWholeAnswered(upload: UploadKind, itemHoldsProfileHash: boolean, rules: Pick<DecisionRules, 'uploadFloor' | 'otherWhole'>): boolean {
+export function otherWholeAnswered(upload: UploadKind, withProfileHash: boolean, rules: Pick<DecisionRules, 'uploadFloor' | 'otherWhole'>): boolean {
   if (rules.uploadFloor && upload.underFloor) return false;
   if (rules.otherWhole === 'any') return true;
-  return !itemHoldsProfileHash && !upload.graphic;
+  return !withProfileHash && !upload.graphic;
 }
 
 /** Scale and offset per axis taking a box of the upload onto a box of the registered image. */

@@ -542,12 +542,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
       return facts;
     },
-    async itemsHolding(ids, algorithm) {
+    async registeredWith(ids, algorithm) {
       if (ids.length === 0) return new Set();
       const { rows } = await db.query<{ id: number }>(
         `SELECT h.id FROM hashes h
           WHERE h.id = ANY($1::bigint[])
-            AND EXISTS (SELECT 1 FROM hashes o WHERE o.item_id = h.item_id AND o.algorithm = $2)`,
+            AND EXISTS (SELECT 1 FROM hashes o WHERE o.case_id = h.case_id AND o.algorithm = $2)`,
         [ids, algorithm],
       );
       return new Set(rows.map((r) => Number(r.id)));

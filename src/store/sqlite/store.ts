@@ -143,10 +143,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
          FROM hashes h JOIN items i ON i.id = h.item_id
         WHERE h.id IN (SELECT value FROM json_each(?))`,
     ),
-    itemsHolding: db.prepare<[string, string], { id: number }>(
+    registeredWith: db.prepare<[string, string], { id: number }>(
       `SELECT h.id FROM hashes h
         WHERE h.id IN (SELECT value FROM json_each(?))
-          AND EXISTS (SELECT 1 FROM hashes o WHERE o.item_id = h.item_id AND o.algorithm = ?)`,
+          AND EXISTS (SELECT 1 FROM hashes o WHERE o.case_id = h.case_id AND o.algorithm = ?)`,
     ),
     changesAfter: db.prepare<[number, number], ChangeRow>(
       `SELECT seq, op, hash_id, ref, item_ref, role, detail, algorithm, value, quality, at
@@ -380,9 +380,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       for (const row of sql.hashFacts.all(JSON.stringify(ids))) facts.set(row.id, toHashFacts(row));
       return facts;
     },
-    async itemsHolding(ids, algorithm) {
+    async registeredWith(ids, algorithm) {
       if (ids.length === 0) return new Set();
-      return new Set(sql.itemsHolding.all(JSON.stringify(ids), algorithm).map((row) => row.id));
+      return new Set(sql.registeredWith.all(JSON.stringify(ids), algorithm).map((row) => row.id));
     },
 
     async changesAfter(after, limit) {
