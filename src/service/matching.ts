@@ -170,7 +170,7 @@ export class MatchService {
       for (const p of prepared) {
         // A flat graphic's hash is decided by a few edges: it would meet windows and regions of unrelated graphics.
         if (p.algorithm === profile.algorithm) p.wholeOnly = upload.graphic;
-        // Blockhash meets whole pictures only, and only items the profile's own rules cannot decide.
+        // Blockhash is answered only for pictures registered without the profile's algorithm (decision.ts).
         else p.other = { upload, rules: profile.decision, profileAlgorithm: profile.algorithm };
       }
       prepared.push(...fromDerived(profile, image.derived, options.dihedral === true));
