@@ -207,7 +207,7 @@ describe('blockhash whole-picture pairs under the profile (decision.ts otherWhol
     expect(await matchCount(both)).toBe(3); // today's pdq and blockhash pairs, then the copy's pdq pair alone
   });
 
-  it('answers blockhash only for items registered without PDQ: a photo registered by an older client still matches its re-encoded copy', async () => {
+  it('answers blockhash only for pictures registered without PDQ: a photo registered by an older client still matches its re-encoded copy', async () => {
     const photo = await sharp(await grainyScene(33, 900, 640)).png().toBuffer();
     const hashes = await plainHashes(photo);
     const legacy = await register([of(hashes, 'blockhash')]);

@@ -161,6 +161,11 @@ describe("the eval's decision on blockhash pairs (profile-rules.ts, decision.ts)
     // them all, the profile none (every registered image here holds PDQ), a bank of blockhash-only registrations
     // those of the photo-like uploads.
     expect(found.falseMatches).toEqual({ today: 14, profile: 0, profileLegacyBank: 7 });
+    expect(found.falseByUpload).toEqual({
+      'under the floor': { today: 4, profile: 0, profileLegacyBank: 0 },
+      'flat graphic': { today: 3, profile: 0, profileLegacyBank: 0 },
+      'photo-like': { today: 7, profile: 0, profileLegacyBank: 7 },
+    });
     expect(found.tail['photo-like'].slice(0, 6)).toEqual([0, 0, 1, 4, 0, 2]);
     expect(found.nearestPhotoLike[0]).toMatchObject({ query: 'photo-like / itself', registered: 'graphic', distance: 2, registeredPhotoLike: false });
 

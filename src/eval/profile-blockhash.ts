@@ -3,7 +3,7 @@
  * registered algorithm, so `POST /v1/match/image` also searches the upload's blockhash
  * (whole picture against whole picture, at blockhash's threshold), and victims' clients
  * register it beside PDQ. Today's matching answers those pairs; under the profile they are
- * answered only for items registered without PDQ, and never for a flat-graphic upload
+ * answered only for pictures registered without PDQ, and never for a flat-graphic upload
  * (decision.ts `otherWholeAnswered`). This module measures both on the run's blockhash
  * codes (the runner's side pass): blockhash impostor set pairs by kind of upload, and the
  * recall blockhash gives, today and for a bank registered by blockhash alone. Pure: no I/O.
@@ -48,6 +48,13 @@ export function genuineBlockhash(photo: CorpusEntry, query: number): number {
 export const matchesToday = (photo: CorpusEntry, query: number, pdqDistance: number, pdqThreshold: number): boolean =>
   pdqDistance <= pdqThreshold || genuineBlockhash(photo, query) <= BLOCKHASH_THRESHOLD;
 
+/** Blockhash false set pairs as today's matching, the shipped profile, and the profile over a blockhash-only bank answer them. */
+export interface FalseBlockhash {
+  today: number;
+  profile: number;
+  profileLegacyBank: number;
+}
+
 /** One blockhash impostor set pair within the search radius. */
 export interface BlockhashPair {
   query: string;
@@ -72,7 +79,9 @@ export interface BlockhashImpostors {
    * hash; and the shipped profile against a bank registered by blockhash alone (older
    * clients), where the graphic gate and the floor are what is left.
    */
-  falseMatches: { today: number; profile: number; profileLegacyBank: number };
+  falseMatches: FalseBlockhash;
+  /** The same per kind of upload. */
+  falseByUpload: Record<UploadKind, FalseBlockhash>;
   /** The closest pairs (up to 20) with a photo-like upload, by name. */
   nearestPhotoLike: BlockhashPair[];
   /** Query sets without blockhash codes (the side pass failed on them). */
@@ -104,7 +113,9 @@ export function blockhashImpostors(entries: readonly CorpusEntry[], radius = 20,
   const byBoth = count((e) => (e.concept === undefined ? undefined : `${e.group}\u0000${e.concept}`));
   const setPairs = { 'under the floor': 0, 'flat graphic': 0, 'photo-like': 0 } as Record<UploadKind, number>;
   const tail = Object.fromEntries(UPLOAD_KINDS.map((k) => [k, new Array<number>(radius + 1).fill(0)])) as Record<UploadKind, number[]>;
-  const falseMatches = { today: 0, profile: 0, profileLegacyBank: 0 };
+  const none = (): FalseBlockhash => ({ today: 0, profile: 0, profileLegacyBank: 0 });
+  const falseMatches = none();
+  const falseByUpload = Object.fromEntries(UPLOAD_KINDS.map((k) => [k, none()])) as Record<UploadKind, FalseBlockhash>;
   const photoLikePairs: BlockhashPair[] = [];
   let missing = 0;
   for (const e of entries) {
@@ -128,15 +139,17 @@ export function blockhashImpostors(entries: readonly CorpusEntry[], radius = 20,
         const pair: BlockhashPair = { query: `${e.name} / ${qi === 0 ? 'itself' : `variant ${qi}`}`, registered: r.name, distance: m.distance, upload: kind, registeredPhotoLike: photoLike(r.result.registered, rules), split: e.split === r.split ? e.split : null };
         if (kind === 'photo-like') photoLikePairs.push(pair);
         if (m.distance > BLOCKHASH_THRESHOLD) continue;
-        falseMatches.today++;
         const hit = (legacy: boolean): CodeHit => ({ kind: 'blockhash', distance: m.distance, query: q, i: q.roles.indexOf(FULL), registered: r.result.registered, j: 0, ...(legacy ? { legacy } : {}) });
-        if (allowed(hit(false), rule)) falseMatches.profile++;
-        if (allowed(hit(true), rule)) falseMatches.profileLegacyBank++;
+        for (const into of [falseMatches, falseByUpload[kind]]) {
+          into.today++;
+          if (allowed(hit(false), rule)) into.profile++;
+          if (allowed(hit(true), rule)) into.profileLegacyBank++;
+        }
       }
     });
   }
   photoLikePairs.sort((a, b) => a.distance - b.distance);
-  return { radius, threshold: BLOCKHASH_THRESHOLD, setPairs, tail, falseMatches, nearestPhotoLike: photoLikePairs.slice(0, 20), missing };
+  return { radius, threshold: BLOCKHASH_THRESHOLD, setPairs, tail, falseMatches, falseByUpload, nearestPhotoLike: photoLikePairs.slice(0, 20), missing };
 }
 
 /** Recall per transformation (rows: photos of one half) of blockhash as each matching answers it. */
@@ -205,15 +218,14 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 /** The report's section on blockhash (markdown lines). */
 export function blockhashMarkdown(s: BlockhashSummary): string[] {
   const im = s.impostors;
-  const within = (k: UploadKind) => im.tail[k].slice(0, im.threshold + 1).reduce((a, b) => a + b, 0);
   const mean = (f: (r: BlockhashRecall) => number) => s.recall.reduce((a, r) => a + f(r), 0) / Math.max(1, s.recall.length);
   const adds = s.recall.reduce((a, r) => a + r.addsToProfile, 0);
   const l = ['## Blockhash: the other whole-picture hash the service searches', ''];
   l.push(
     '`POST /v1/match/image` hashes every upload with every registered algorithm, and the victim page and `POST /v1/hash` register PDQ and blockhash alike, ' +
       `so the service also meets the upload's blockhash against registered blockhash hashes (whole picture against whole picture, within ${im.threshold} of 256 bits). ` +
-      "Today's matching answers every such pair (the \"today\" column above counts them). Under the profile a blockhash pair is answered only for an item registered " +
-      'without a PDQ hash (an older client registered blockhash alone), never for a flat-graphic upload, and nothing under the upload floor ' +
+      "Today's matching answers every such pair (the \"today\" column above counts them). Under the profile a blockhash pair is answered only for a picture registered " +
+      'without a PDQ hash (its case holds none: an older client registered blockhash alone), never for a flat-graphic upload, and nothing under the upload floor ' +
       '(`otherWholeAnswered` in src/hashing/profile/decision.ts, the service and this eval alike). Every registered image here holds PDQ: the profile figures above are its whole answer.',
     '',
     `Blockhash impostor set pairs (each upload against every registrable image of an unrelated picture, exact search up to ${im.radius} bits):`,
@@ -222,9 +234,8 @@ export function blockhashMarkdown(s: BlockhashSummary): string[] {
     '|---|---|---|---|---|---|',
   );
   for (const k of UPLOAD_KINDS) {
-    const n = within(k);
-    const legacy = k === 'photo-like' ? n : 0;
-    l.push(`| ${k} | ${im.setPairs[k].toLocaleString('en')} | ${im.tail[k].slice(0, im.threshold + 1).join(', ')} | ${n} | 0 | ${legacy} |`);
+    const f = im.falseByUpload[k];
+    l.push(`| ${k} | ${im.setPairs[k].toLocaleString('en')} | ${im.tail[k].slice(0, im.threshold + 1).join(', ')} | ${f.today} | ${f.profile} | ${f.profileLegacyBank} |`);
   }
   l.push(
     `| all | ${UPLOAD_KINDS.reduce((a, k) => a + im.setPairs[k], 0).toLocaleString('en')} | | **${im.falseMatches.today}** | **${im.falseMatches.profile}** | ${im.falseMatches.profileLegacyBank} |`,
@@ -236,7 +247,7 @@ export function blockhashMarkdown(s: BlockhashSummary): string[] {
   if (im.missing) l.push(`(${im.missing} query sets had no blockhash code and are left out.)`, '');
   l.push(
     `Recall of blockhash alone on the report half (${s.photos} photos), mean over the transformations: ${pct(mean((r) => r.blockhashToday))} today, ` +
-      `${pct(mean((r) => r.blockhashProfile))} under the profile for items registered by blockhash alone. ` +
+      `${pct(mean((r) => r.blockhashProfile))} under the profile for pictures registered by blockhash alone. ` +
       `Variants that blockhash finds and the shipped profile does not: **${adds}** of ${(s.photos * s.recall.length).toLocaleString('en')}` +
       (adds ? ` (${s.recall.filter((r) => r.addsToProfile).map((r) => `${r.name} ${r.addsToProfile}`).join(', ')})` : '') +
       '.',

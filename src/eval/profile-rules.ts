@@ -86,7 +86,7 @@ const graphicAt = (set: PackedSet, k: number, rule: GraphicRule | null): boolean
 export function allowed(hit: CodeHit, rule: DecisionRule): boolean {
   if (rule.fullFloor && uploadQuality(hit.query) < rule.derivedFloor) return false;
   if (hit.kind === 'blockhash') {
-    // As the service: only items registered without PDQ, and never for a flat-graphic upload (decision.ts).
+    // As the service: only pictures registered without PDQ, and never for a flat-graphic upload (decision.ts).
     const upload = { underFloor: uploadQuality(hit.query) < rule.derivedFloor, graphic: graphicAt(hit.query, hit.i, rule.graphic) };
     return otherWholeAnswered(upload, hit.legacy !== true, { uploadFloor: rule.fullFloor === true, otherWhole: rule.otherWhole ?? 'legacy' });
   }
