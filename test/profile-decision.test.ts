@@ -135,6 +135,28 @@ describe('the decision rule over HTTP', () => {
     expect((await match(await sharp(scene).png().toBuffer())).body.matched).toBe(true);
   });
 
+  it('matches nothing for a batch hash that says its PDQ quality is under the floor, as for the image', async () => {
+    const scene = await grainyScene(34, 800, 600);
+    const hashed = await request(`${server.url}/v1/hash`, { raw: scene, contentType: 'image/jpeg' });
+    await register(hashed.body.item.hashes);
+    const faint = await sharp(scene).linear(0.05, 125).png().toBuffer();
+    const pdq = (await request(`${server.url}/v1/hash?profile=none`, { raw: faint, contentType: 'image/png' })).body.hashes.find((h: { algorithm: string }) => h.algorithm === 'pdq');
+    expect(pdq.quality).toBeLessThan(PDQ_REGIONS.minQuality);
+    const batch = (hashes: object[], query = '') => request(`${server.url}/v1/match${query}`, { headers: bearer(apiKey), body: { hashes } });
+    const sharpPdq = hashed.body.hashes.find((h: { algorithm: string }) => h.algorithm === 'pdq');
+
+    const found = await batch([{ algorithm: 'pdq', value: pdq.value, quality: pdq.quality }, { algorithm: 'pdq', value: pdq.value }, sharpPdq]);
+    expect(found.status).toBe(200);
+    const counts = found.body.results.map((r: { matches: unknown[] }) => r.matches.length);
+    // Under the floor: nothing; no quality said: matched as before (the service cannot tell); a sharp hash: matched.
+    expect(counts[0]).toBe(0);
+    expect(counts[1]).toBeGreaterThan(0);
+    expect(counts[2]).toBeGreaterThan(0);
+    const today = await batch([{ algorithm: 'pdq', value: pdq.value, quality: pdq.quality }], '?profile=none');
+    expect(today.body.results[0].matches.length).toBeGreaterThan(0);
+    expect((await batch([{ algorithm: 'pdq', value: pdq.value, quality: pdq.quality }], '?profile=nonesuch')).status).toBe(400);
+  });
+
   it('no longer matches two different flat graphics that PDQ puts within its threshold, and still matches a copy of one', async () => {
     // A noiseless render of flat shapes (a flat graphic), and the same drawing with a large box added: another picture.
     const drawing = await sharp(await scene(21, 800, 600)).png().toBuffer();

@@ -51,7 +51,8 @@ export interface MatchOptions {
   dihedral?: boolean;
   /**
    * Also search with a matching profile's query set (trimmed content, the upright window
-   * of a tilted copy, content-anchored regions), each under its profile threshold.
+   * of a tilted copy, content-anchored regions), each under its profile threshold, under
+   * its decision rules. Batches: its upload rules for hashes that carry their quality.
    */
   profile?: string;
 }
@@ -77,6 +78,8 @@ interface PreparedQuery {
    */
   other?: { upload: UploadKind; rules: DecisionRules; profileAlgorithm: string };
   via?: MatchOut['via'];
+  /** Not searched: the profile's rules answer nothing for it (a batch hash under the quality floor). */
+  nothing?: boolean;
 }
 
 /** What one request may cost: the bounds that keep a hostile or unlucky batch from holding the server. */
@@ -143,6 +146,11 @@ export class MatchService {
       throw new RempartError('BAD_REQUEST', `at most ${this.limits.maxBatch} hashes per call, got ${queries.length}`);
     }
     const prepared = queries.map((q, i) => prepareQuery(q, i, options.dihedral === true));
+    // As for an image: a hash of the profile's algorithm that says its quality is under the floor matches nothing.
+    const profile = options.profile === undefined ? undefined : getProfile(options.profile);
+    if (profile?.decision.uploadFloor) {
+      for (const p of prepared) if (p.algorithm === profile.algorithm && p.quality !== undefined && p.quality < profile.minQuality) p.nothing = true;
+    }
     const found = await this.search(platform, prepared);
     this.announce(platform, prepared, found);
     return found.map(({ matches, truncated }) => ({ matches, truncated }));
@@ -214,7 +222,7 @@ export class MatchService {
         }
       }
       // One more than the cap, closest first: the extra one only says that the list was cut.
-      const hits = this.searchOne(queries[i]!, cap + 1, limitOf(queries[i]!.algorithm));
+      const hits = queries[i]!.nothing ? [] : this.searchOne(queries[i]!, cap + 1, limitOf(queries[i]!.algorithm));
       if (hits.length > cap) {
         hits.length = cap;
         truncated[i] = true;

@@ -49,6 +49,21 @@ const imageMatchQuery = {
   },
 } as const;
 
+const batchMatchQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    profile: {
+      type: 'string',
+      enum: [...listProfiles().map((p) => p.name), NO_PROFILE],
+      default: DEFAULT_PROFILE,
+      description:
+        `matching profile whose upload rules apply to query hashes that carry their quality: under ${DEFAULT_PROFILE}, a PDQ hash whose quality is ` +
+        `under the profile's floor (50) matches nothing, as an image of that quality does at /v1/match/image. ${NO_PROFILE}: every hash is matched as it is`,
+    },
+  },
+} as const;
+
 /** The platforms' endpoints, all behind an API key: batch match, image match, sync. */
 export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async (app, { rempart }) => {
   acceptMediaBodies(app, rempart.config);
@@ -68,6 +83,7 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
         tags: ['platforms'],
         summary: 'Match a batch of hashes (up to the batch limit, 1,000 by default)',
         security: bearerAuth,
+        querystring: batchMatchQuery,
         body: {
           type: 'object',
           required: ['hashes'],
@@ -111,7 +127,8 @@ export const platformRoutes: FastifyPluginAsync<{ rempart: ApiEngine }> = async 
     async (request) => {
       requireReady();
       const { hashes, dihedral } = request.body as { hashes: QueryHash[]; dihedral?: boolean };
-      const results = await rempart.matching.matchHashes(platformOf(request), hashes, { dihedral: dihedral === true });
+      const { profile = DEFAULT_PROFILE } = request.query as { profile?: string };
+      const results = await rempart.matching.matchHashes(platformOf(request), hashes, { dihedral: dihedral === true, ...(profile !== NO_PROFILE ? { profile } : {}) });
       return { results };
     },
   );
