@@ -51,7 +51,8 @@ const imageMatchQuery = {
 
 const batchMatchQuery = {
   type: 'object',
-  additionalProperties: false,
+  // Other query parameters were always ignored here (clients send ?dihedral=true, a body field): still are.
+  additionalProperties: true,
   properties: {
     profile: {
       type: 'string',
