@@ -44,7 +44,8 @@ const imageMatchQuery = {
       default: DEFAULT_PROFILE,
       description:
         "matching profile whose query set is searched too: trimmed content (borders, captions, screenshots), the upright window of a tilted copy, " +
-        `content-anchored regions (crops). Default ${DEFAULT_PROFILE}; ${NO_PROFILE}: the whole picture's hashes only`,
+        "content-anchored regions (crops); its decision rules apply (an upload of PDQ quality under 50 matches nothing, a flat graphic meets whole pictures only, " +
+        `and the upload's blockhash is answered only for pictures registered without PDQ). Default ${DEFAULT_PROFILE}; ${NO_PROFILE}: the whole picture's hashes only, as they are`,
     },
   },
 } as const;
