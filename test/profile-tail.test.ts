@@ -11,7 +11,7 @@ import { codeHits, routeMinima, shippedRule, type Thresholds } from '../src/eval
 import { ROLES, TEXTURE_SCALE, type PackedSet, type ProfileResult } from '../src/eval/profile-task.js';
 import { PDQ_REGIONS, type Role } from '../src/hashing/profile/profile.js';
 import { popcount32 } from '../src/hashing/hamming.js';
-import { addCounts, emptyCounts, nameListed, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
+import { addCounts, emptyCounts, gaussianTail, nameListed, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
 import { concavity, poissonLower, poissonUpper, tailBound } from '../src/eval/tail-bound.js';
 import { policyPerPath, tailMarkdown } from '../src/eval/profile-tail-report.js';
 import { radiusCheck, type CloseUnderRule } from '../src/eval/profile-report.js';
@@ -114,7 +114,7 @@ describe('brute-force impostor tail (profile-tail.ts)', () => {
 
   it("counts each set pair's margin exactly as the shipped rule reads it from every code pair", () => {
     // Reference: every (query set, registrable set) of unrelated pictures, routeMinima over all code pairs.
-    const reference = { all: new Array<number>(reach + 1).fill(0), photoLike: new Array<number>(reach + 1).fill(0) };
+    const reference = { all: new Array<number>(reach + 1).fill(0), photoLike: new Array<number>(reach + 1).fill(0), today: new Array<number>(reach + 1).fill(0) };
     let setPairs = 0;
     let codePairs = 0;
     let picturePairs = 0;
@@ -126,6 +126,9 @@ describe('brute-force impostor tail (profile-tail.ts)', () => {
           setPairs++;
           const hits = codeHits(set!, r.result.registered, 256, distance);
           const m = marginOf(routeMinima(hits, rule, t));
+          // Today's matching: the closest whole picture against whole picture, whatever the upload's quality.
+          const today = Math.min(257, ...hits.filter((h) => h.kind === 'full').map((h) => h.distance)) - t.full;
+          for (let k = Math.max(0, today); k <= reach; k++) reference.today[k]!++;
           for (let k = Math.max(0, m); k <= reach; k++) {
             reference.all[k]!++;
             if (photoLike(r.result.registered)) reference.photoLike[k]!++;
@@ -144,6 +147,8 @@ describe('brute-force impostor tail (profile-tail.ts)', () => {
     expect(every.counted.share).toBeGreaterThan(reference.all[0]! / setPairs);
     expect(every.paths.find((p) => p.row === 'any')!.count).toEqual(reference.all);
     expect(photo.paths.find((p) => p.row === 'any')!.count).toEqual(reference.photoLike);
+    expect(every.paths.find((p) => p.row === 'today')!.count).toEqual(reference.today);
+    expect(reference.today[0]).toBeGreaterThan(0);
     // The corpus reaches every path, false matches included, and margins all along the reach.
     expect(reference.all[0]).toBeGreaterThan(0);
     expect(reference.all[20]).toBeLessThan(reference.all[reach]!);
@@ -218,6 +223,27 @@ function binomialMinTail(n: number, m: number, threshold: number, reach: number)
 }
 
 describe('the bound (tail-bound.ts)', () => {
+  it('reads a binomial distance histogram with a Gaussian model: centre, σ and the count within a threshold', () => {
+    // 10⁹ code pairs at Binomial(256, ½) distances: centre 128, σ 8; within 80 bits: 10⁹ · P(d ≤ 80).
+    const pmf: number[] = [];
+    let logC = 0;
+    for (let d = 0; d <= 256; d++) {
+      if (d > 0) logC += Math.log(257 - d) - Math.log(d);
+      pmf.push(Math.exp(logC - 256 * Math.LN2));
+    }
+    const hist = pmf.map((p) => Math.round(p * 1e9));
+    const g = gaussianTail(hist, 80)!;
+    expect(g.centre).toBeGreaterThan(120);
+    expect(g.centre).toBeLessThan(136);
+    expect(g.sigma).toBeGreaterThan(7);
+    expect(g.sigma).toBeLessThan(9.5);
+    const truth = pmf.slice(0, 81).reduce((a, p) => a + p, 0) * 1e9;
+    expect(Math.abs(Math.log10(g.predicted / truth))).toBeLessThan(1);
+    expect(g.rms).toBeLessThan(0.05);
+    // A histogram with no concave lower tail has no Gaussian reading.
+    expect(gaussianTail([0, 0, 40, 40, 400, 4000, 40000, 400000, 4e6, 4e7, 4e8], 1)).toBeNull();
+  });
+
   it('takes exact one-sided Poisson limits', () => {
     expect(poissonUpper(0)).toBeCloseTo(-Math.log(0.05), 3);
     // χ² quantiles: 95 % upper limit of 30 is χ²(0.95; 62) / 2, lower limit χ²(0.05; 60) / 2.
@@ -306,6 +332,10 @@ describe('the report section (profile-tail-report.ts)', () => {
     expect(md).toMatch(/Expected false matches against 1 M photo-like registered pictures: ≤ \S+ per million uploads/);
     expect(md).toContain('Assumptions');
     expect(md).toContain('| counted at the thresholds (no shape assumed) |');
+    expect(md).toContain("| today's matching alone (PDQ whole picture, 8 dihedral codes, every upload, at 31) |");
+    expect(md).toContain('**A model reading, not a bound**');
+    expect(md).toContain('**What would show it.**');
+    expect(md).toMatch(/Today's matching alone, by the same method \(its own row above\): ≤ \S+ against the photo-like bank/);
     const photo = tail.populations.find((p) => p.name === 'photo-like')!;
     expect(photo.union).toBeCloseTo(photo.paths.slice(0, 5).reduce((a, p) => a + p.bound.share, 0), 15);
     // The thresholds policy per path, from the tune half's closest impostor of each path.

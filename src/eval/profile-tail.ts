@@ -16,6 +16,7 @@
  * threads over chunks of uploads (`marginTail`), tests call it directly.
  */
 import { regionsAgree, type RelativeBox } from '../hashing/profile/decision.js';
+import { popcount32 } from '../hashing/hamming.js';
 import { isGraphic, type GraphicRule } from '../hashing/profile/texture.js';
 import { ROLES, TEXTURE_SCALE, type PackedSet } from './profile-task.js';
 import { uploadQuality, type DecisionRule, type Thresholds } from './profile-rules.js';
@@ -33,18 +34,25 @@ export const TAIL_PATHS = ['full', 'whole', 'lone', 'agree', 'graphic'] as const
 export type TailPath = (typeof TAIL_PATHS)[number];
 const [P_FULL, P_WHOLE, P_LONE, P_AGREE, P_GRAPHIC] = [0, 1, 2, 3, 4];
 /** Rows of a margin histogram: one per path, then the set pair's margin (the least over paths). */
-export const TAIL_ROWS = [...TAIL_PATHS, 'any'] as const;
+/**
+ * Rows of a margin histogram: one per path, the set pair's margin (the least over paths), and
+ * today's matching alone (the service's PDQ whole picture with its 8 dihedral codes against the
+ * registered whole picture at PDQ's threshold, for every upload, near-blank ones included):
+ * what the profile keeps matching by design, read by the same method.
+ */
+export const TAIL_ROWS = [...TAIL_PATHS, 'any', 'today'] as const;
 export type TailRow = (typeof TAIL_ROWS)[number];
 const ROW_ANY = TAIL_PATHS.length;
+const ROW_TODAY = ROW_ANY + 1;
 const ROWS = TAIL_ROWS.length;
 
 /**
  * Kinds of code pair whose distances are histogrammed: one per path that a single code pair
  * decides, and region against region (the pairs two agreeing regions are made of; also lone).
  */
-export const CODE_KINDS = ['full', 'whole', 'lone', 'graphic', 'regionPair'] as const;
+export const CODE_KINDS = ['full', 'whole', 'lone', 'graphic', 'regionPair', 'today'] as const;
 export type CodeKind = (typeof CODE_KINDS)[number];
-const [K_FULL, K_WHOLE, K_LONE, K_GRAPHIC, K_REGIONPAIR] = [0, 1, 2, 3, 4];
+const [K_FULL, K_WHOLE, K_LONE, K_GRAPHIC, K_REGIONPAIR, K_TODAY] = [0, 1, 2, 3, 4, 5];
 
 /** Registered pictures by what they are: a corpus photo or a distractor, photo-like (whole picture passes the graphic gate) or not. */
 export const CATEGORIES = ['distractor, graphic', 'photo, graphic', 'distractor, photo-like', 'photo, photo-like'] as const;
@@ -385,8 +393,23 @@ export function scanTail(task: TailTask): TailCounts {
       if (firstOfPicture) out.picturePairs[cat] = out.picturePairs[cat]! + 1;
       const half = bank.setHalf[s] !== q.setHalf[k] ? 2 : q.setHalf[k]!;
       min.fill(1 << 20);
+      let today = 1 << 20;
       let found = 0;
-      if (!silent) {
+      const todayBase = (cat * CODE_KINDS.length + K_TODAY) * 257;
+      if (silent) {
+        // Today's matching still meets a near-blank upload's whole picture.
+        for (let i = c0; i < c1; i++) {
+          const qc = q.codeClass[i]!;
+          if (qc === Q_DERIVED || qc === Q_REGION) continue;
+          for (let j = bank.setStart[s]!; j < bank.setStart[s + 1]!; j++) {
+            if (bcls[j] !== R_FULL) continue;
+            let d = 0;
+            for (let w = 0; w < 8; w++) d += popcount32(qw[8 * i + w]! ^ bw[8 * j + w]!);
+            codeHist[todayBase + d] = codeHist[todayBase + d]! + 1;
+            if (d < today) today = d;
+          }
+        }
+      } else {
         const r0 = bank.setStart[s]!;
         const r1 = bank.setStart[s + 1]!;
         const codeBase = cat * CODE_KINDS.length * 257;
@@ -440,6 +463,10 @@ export function scanTail(task: TailTask): TailCounts {
             const h = codeBase + kindRow[rc]! * 257 + d;
             codeHist[h] = codeHist[h]! + 1;
             if (d < min[path]!) min[path] = d;
+            if (rc === R_FULL && qc !== Q_DERIVED && qc !== Q_REGION) {
+              codeHist[todayBase + d] = codeHist[todayBase + d]! + 1;
+              if (d < today) today = d;
+            }
             if (qc === Q_REGION && rc === R_REGION) {
               const hr = codeBase + K_REGIONPAIR * 257 + d;
               codeHist[hr] = codeHist[hr]! + 1;
@@ -468,6 +495,7 @@ export function scanTail(task: TailTask): TailCounts {
         if (m <= listBelow && nearest.length < 4 * NEAREST_CAP) nearest.push(r, k, s, m);
       }
       margin[ROW_ANY] = any;
+      margin[ROW_TODAY] = today >= 1 << 20 ? 1 << 20 : today - thresholds[P_FULL]!;
       const mBase = (cat * HALVES.length + half) * ROWS;
       const uBase = picture * 2 * ROWS;
       const rBase = s * ROWS;
@@ -546,6 +574,86 @@ export interface CodeTail {
   bound: TailBound;
   /** Expected code pairs within the threshold per set pair (upper bound): a union bound on the path's share. */
   perSetPair: number;
+  /** A model reading, not a bound: a Gaussian fitted to the lower tail of the distance histogram, read at the threshold. */
+  gaussian: GaussianTail | null;
+}
+
+/** log10 count(d) = a + b·d + c·d² fitted by least squares over the measured lower tail [from, to]. */
+export interface GaussianTail {
+  from: number;
+  to: number;
+  centre: number;
+  sigma: number;
+  /** Residuals of log10 counts over the range: root mean square and largest. */
+  rms: number;
+  largest: number;
+  /** Code pairs within the threshold by the model, and per set pair. */
+  predicted: number;
+  perSetPair: number;
+}
+
+/**
+ * Fits a Gaussian (a parabola in log counts) to the lower tail of a distance histogram: from
+ * the first distance holding `minCount` pairs up to where 1 % of the pairs lie below (at
+ * least 6 distances), and sums the model's counts up to the threshold.
+ */
+export function gaussianTail(hist: readonly number[], threshold: number, minCount = 30): Omit<GaussianTail, 'perSetPair'> | null {
+  const total = hist.reduce((a, b) => a + b, 0);
+  const from = hist.findIndex((c) => c >= minCount);
+  if (from < 0) return null;
+  let to = from;
+  let run = 0;
+  for (let d = 0; d < hist.length; d++) {
+    run += hist[d]!;
+    if (run >= 0.01 * total) {
+      to = d;
+      break;
+    }
+  }
+  to = Math.max(to, from + 6);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let d = from; d <= Math.min(to, hist.length - 1); d++) if (hist[d]! > 0) (xs.push(d), ys.push(Math.log10(hist[d]!)));
+  if (xs.length < 4) return null;
+  // Normal equations of a quadratic, centred for conditioning.
+  const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+  const S = [0, 0, 0, 0, 0];
+  const T = [0, 0, 0];
+  xs.forEach((x0, i) => {
+    const x = x0 - m;
+    for (let p = 0; p <= 4; p++) S[p]! += x ** p;
+    for (let p = 0; p <= 2; p++) T[p]! += ys[i]! * x ** p;
+  });
+  const [A, B, C] = solve3(
+    [
+      [S[0]!, S[1]!, S[2]!],
+      [S[1]!, S[2]!, S[3]!],
+      [S[2]!, S[3]!, S[4]!],
+    ],
+    T,
+  );
+  if (!(C < 0)) return null;
+  const fit = (d: number) => A + B * (d - m) + C * (d - m) ** 2;
+  const residuals = xs.map((x, i) => ys[i]! - fit(x));
+  let predicted = 0;
+  for (let d = 0; d <= threshold; d++) predicted += 10 ** fit(d);
+  return {
+    from,
+    to,
+    centre: m - B / (2 * C),
+    sigma: Math.sqrt(-1 / (2 * C * Math.LN10)),
+    rms: Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / residuals.length),
+    largest: Math.max(...residuals.map(Math.abs)),
+    predicted,
+  };
+}
+
+function solve3(a: number[][], b: number[]): [number, number, number] {
+  const det = (m: number[][]) =>
+    m[0]![0]! * (m[1]![1]! * m[2]![2]! - m[1]![2]! * m[2]![1]!) - m[0]![1]! * (m[1]![0]! * m[2]![2]! - m[1]![2]! * m[2]![0]!) + m[0]![2]! * (m[1]![0]! * m[2]![1]! - m[1]![1]! * m[2]![0]!);
+  const D = det(a);
+  const col = (c: number) => det(a.map((row, i) => row.map((v, j) => (j === c ? b[i]! : v))));
+  return [col(0) / D, col(1) / D, col(2) / D];
 }
 
 export interface PopulationTail {
@@ -603,7 +711,7 @@ export function nameListed(nearest: Int32Array, queries: Pick<TailQueries, 'setP
 }
 
 /** Code kind → the path whose threshold it is held against. */
-const KIND_PATH = [P_FULL, P_WHOLE, P_LONE, P_GRAPHIC, P_AGREE];
+const KIND_PATH = [P_FULL, P_WHOLE, P_LONE, P_GRAPHIC, P_AGREE, P_FULL];
 
 /**
  * Reads the counts: per population and path, the tail S(k), its design effect and the bound
@@ -659,7 +767,7 @@ export function summariseTail(
     const paths: PathTail[] = TAIL_ROWS.map((row, r) => {
       const count = cumulative(r);
       const designEffects = effect(r);
-      return { row, threshold: r === ROW_ANY ? 0 : thresholds[r]!, count, designEffect: designEffects, bound: tailBound({ total: setPairs, count, designEffect: designEffects }, rule) };
+      return { row, threshold: r === ROW_ANY ? 0 : r === ROW_TODAY ? thresholds[P_FULL]! : thresholds[r]!, count, designEffect: designEffects, bound: tailBound({ total: setPairs, count, designEffect: designEffects }, rule) };
     });
     const union = paths.slice(0, TAIL_PATHS.length).reduce((a, p) => a + p.bound.share, 0);
     const anyPath = paths[ROW_ANY]!;
@@ -686,10 +794,12 @@ export function summariseTail(
         if (d >= threshold) count.push(run);
       }
       const bound = tailBound({ total: Math.max(1, codePairs), count }, rule);
-      return { kind, threshold, codePairs, count, bound, perSetPair: setPairs > 0 ? (bound.share * codePairs) / setPairs : 0 };
+      const g = gaussianTail(hist, threshold, rule.minCount);
+      const gaussian = g ? { ...g, perSetPair: setPairs > 0 ? g.predicted / setPairs : 0 } : null;
+      return { kind, threshold, codePairs, count, bound, perSetPair: setPairs > 0 ? (bound.share * codePairs) / setPairs : 0, gaussian };
     });
     // Two agreeing regions need two region pairs within the threshold: one is already an upper bound.
-    const codeUnion = codes.reduce((a, c) => a + c.perSetPair, 0);
+    const codeUnion = codes.filter((c) => c.kind !== 'today').reduce((a, c) => a + c.perSetPair, 0);
     const pictures = new Map<string, PopulationTail['nearest'][number]>();
     for (const x of listed) {
       if (!cats.includes(x.category)) continue;
