@@ -240,8 +240,14 @@ describe('the bound (tail-bound.ts)', () => {
     const truth = pmf.slice(0, 81).reduce((a, p) => a + p, 0) * 1e9;
     expect(Math.abs(Math.log10(g.predicted / truth))).toBeLessThan(1);
     expect(g.rms).toBeLessThan(0.05);
-    // A histogram with no concave lower tail has no Gaussian reading.
-    expect(gaussianTail([0, 0, 40, 40, 400, 4000, 40000, 400000, 4e6, 4e7, 4e8], 1)).toBeNull();
+    expect(g.method).toBe('lower tail');
+    // A lower tail heavier than Gaussian (a lump of close pairs): read by the bulk's moments, its residuals large and positive.
+    const heavy = hist.map((c, d) => c + (d >= 40 && d <= 90 ? 50 : 0));
+    const m = gaussianTail(heavy, 80)!;
+    expect(m.method).toBe('moments');
+    expect(m.centre).toBeCloseTo(128, 0);
+    expect(m.largest).toBeGreaterThan(1);
+    expect(gaussianTail([0, 0, 3, 5], 1)).toBeNull();
   });
 
   it('takes exact one-sided Poisson limits', () => {
@@ -345,6 +351,16 @@ describe('the report section (profile-tail-report.ts)', () => {
       if (k > 0) expect(row.policy).toBe(Math.round((tail.thresholds[row.path] + k - 1) * 0.75));
     }
     expect(tailMarkdown(tail, undefined, 0.25).join('\n')).toContain('**The thresholds policy per path**');
+    // A shipped threshold above the policy's is named, with recall at the policy's and the lines that change.
+    const above = tailMarkdown(tail, undefined, 0.25, {
+      thresholds: { full: 31, whole: 31, region: 25 },
+      overall: 0.929,
+      lines: [{ name: 'tilt+3-inner', shipped: 0.629, policy: 0.543 }],
+      shippedOverall: 0.931,
+      shipped: { full: 31, whole: 31, region: 31 },
+    }).join('\n');
+    expect(above).toContain('Shipped above the policy: two agreeing regions 31 > 25.');
+    expect(above).toContain('recall on the report half is 92.9 % (shipped 93.1 %); lines that change: tilt+3-inner 62.9 → 54.3 %.');
     // A differing radius check is called out.
     expect(tailMarkdown(tail, { kMax: 13, byPopulation: [{ name: 'photo-like', index: 3, bruteForce: 4 }] }).join('\n')).toContain('(**differ**)');
   });

@@ -24,7 +24,7 @@ import { registrable } from './profile-analysis.js';
 import { popcount32 } from '../hashing/hamming.js';
 import { cropAmount, getTransformation } from './transforms.js';
 import type { TailSummary } from './profile-tail.js';
-import { tailMarkdown, type RadiusCheck } from './profile-tail-report.js';
+import { policyPerPath, tailMarkdown, type PolicyCheck, type RadiusCheck } from './profile-tail-report.js';
 import { blockhashMarkdown, matchesToday, summariseBlockhash, type BlockhashSummary } from './profile-blockhash.js';
 
 /** Today's service: PDQ with dihedral matching at its default threshold (and blockhash at its own: profile-blockhash.ts). */
@@ -71,6 +71,8 @@ export interface ProfileSummary {
   tailCheck?: RadiusCheck;
   /** Blockhash whole-picture pairs: today's matching answers them, the profile only for items without PDQ (profile-blockhash.ts). */
   blockhash: BlockhashSummary;
+  /** Recall on the report half at the thresholds the policy per path allows (shipped ones lowered to it), and the lines that change. */
+  policyCheck?: PolicyCheck;
   cost: { registeredHashesMean: number; registeredHashesMax: number; queryCodesMean: number; registerMsMedian: number; queryMsMedian: number };
 }
 
@@ -255,6 +257,19 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
       return { query: d.query, registered: d.registeredName, route, distance: m[route] };
     });
   const tunedOverall = mean(run.transformations.map((_, t) => recall(report, t, tuned, tunedMinima)));
+  // The policy per path from the brute-force tail: where the shipped threshold is above it, recall at the policy's.
+  let policyCheck: PolicyCheck | undefined;
+  if (tail) {
+    const population = tail.populations.find((p) => p.name === 'every image') ?? tail.populations[0]!;
+    const rows = policyPerPath(population, tail, margin);
+    const policyOf = (path: string, fallback: number) => Math.min(fallback, rows.find((r) => r.path === path)?.policy ?? fallback);
+    const compliant: Thresholds = { full: shipped.full, whole: policyOf('whole', shipped.whole), region: policyOf('agree', shipped.region) };
+    const minima = minimaAt(compliant);
+    const lines = run.transformations
+      .map((tr, t) => ({ name: tr.name, shipped: recall(report, t, shipped), policy: recall(report, t, compliant, minima) }))
+      .filter((x) => x.policy !== x.shipped);
+    policyCheck = { thresholds: compliant, overall: mean(run.transformations.map((_, t) => recall(report, t, compliant, minima))), lines };
+  }
   const rules = compareRules(genuineHits, names.length, impostor, candidateRules(rule), shipped);
   const bySources = new Map<string, number>();
   for (const m of run.merged) {
@@ -296,6 +311,7 @@ export function summariseProfileRun(run: ProfileRun, impostor: ImpostorResults, 
       const m = g.minima[report[k]!]![t];
       return m !== null && m !== undefined && within(m, shipped);
     }),
+    ...(policyCheck ? { policyCheck } : {}),
     cost: {
       registeredHashesMean: mean(regSizes),
       registeredHashesMax: Math.max(...regSizes),
@@ -395,7 +411,7 @@ export function profileMarkdown(s: ProfileSummary, run: ProfileRun): string {
     '',
   );
   const x = s.extrapolation;
-  if (s.tail) l.push(...tailMarkdown(s.tail, s.tailCheck, s.margin), '### Within the search radius only (the multi-index count; the method of session 4)', '');
+  if (s.tail) l.push(...tailMarkdown(s.tail, s.tailCheck, s.margin, s.policyCheck && { ...s.policyCheck, shippedOverall: s.overall.after, shipped: s.shipped }), '### Within the search radius only (the multi-index count; the method of session 4)', '');
   else l.push('## Expected false matches against a bank of 1 M images', '');
   l.push(
     "A set pair's margin is how far it is from matching: the least, over kinds of pair, of its closest allowed distance less that kind's threshold (≤ 0 is a false match). " +

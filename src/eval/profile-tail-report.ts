@@ -21,6 +21,13 @@ export const PATH_NAMES: Record<PathTail['row'], string> = {
   today: "today's matching alone (PDQ whole picture, 8 dihedral codes, every upload, at 31)",
 };
 
+/** Recall (report half) at the thresholds the per-path policy allows, and the transformations whose recall changes. */
+export interface PolicyCheck {
+  thresholds: { full: number; whole: number; region: number };
+  overall: number;
+  lines: { name: string; shipped: number; policy: number }[];
+}
+
 /** Within the multi-index radius both methods see every set pair: their counts must be equal. */
 export interface RadiusCheck {
   kMax: number;
@@ -110,16 +117,16 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
       `(from the first distance holding 30 code pairs to where 1 % of them lie), its centre and σ, the residuals of log10 counts over the fitted range, and its count within the threshold summed from the model ` +
       '(what a binomial-like bulk would give; the clusters of similar pictures above are exactly what it does not model):',
     '',
-    '| kind of code pair (threshold) | fitted distances | centre | σ | residuals, rms / largest (decades) | code pairs within the threshold, model | per set pair | per million uploads against 1 M |',
-    '|---|---|---|---|---|---|---|---|',
+    '| kind of code pair (threshold) | Gaussian | distances (residuals over them) | centre | σ | residuals, rms / largest (decades) | code pairs within the threshold, model | per set pair | per million uploads against 1 M |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
   for (const c of p.codes) {
     const name = c.kind === 'regionPair' ? 'region against region (for two agreeing regions)' : PATH_NAMES[c.kind];
     const g = c.gaussian;
     l.push(
       g
-        ? `| ${name} (${c.threshold}) | ${g.from}–${g.to} | ${g.centre.toFixed(1)} | ${g.sigma.toFixed(1)} | ${g.rms.toFixed(2)} / ${g.largest.toFixed(2)} | ${sci(g.predicted)} | ${sci(g.perSetPair)} | ${sci(perMillion(g.perSetPair))} |`
-        : `| ${name} (${c.threshold}) | no concave lower tail to fit | | | | | | |`,
+        ? `| ${name} (${c.threshold}) | ${g.method === 'lower tail' ? 'fitted to the lower tail' : "the bulk's mean and σ (the lower tail is not concave: heavier than Gaussian)"} | ${g.from}–${g.to} | ${g.centre.toFixed(1)} | ${g.sigma.toFixed(1)} | ${g.rms.toFixed(2)} / ${g.largest.toFixed(2)} | ${sci(g.predicted)} | ${sci(g.perSetPair)} | ${sci(perMillion(g.perSetPair))} |`
+        : `| ${name} (${c.threshold}) | none (too few code pairs) | | | | | | | |`,
     );
   }
   l.push('');
@@ -155,7 +162,12 @@ export function whatWouldShow(p: PopulationTail, minCount = 30): { path: TailPat
   return { path: dominant.row as TailPath, slope, k1: dominant.bound.k1 ?? reach, kNeeded: (first + 12) / slope };
 }
 
-export function tailMarkdown(t: TailSummary, check?: RadiusCheck, policyMargin?: number): string[] {
+export function tailMarkdown(
+  t: TailSummary,
+  check?: RadiusCheck,
+  policyMargin?: number,
+  policy?: PolicyCheck & { shippedOverall: number; shipped: { full: number; whole: number; region: number } },
+): string[] {
   const l: string[] = [];
   const photo = t.populations.find((p) => p.name === 'photo-like')!;
   const all = t.populations.find((p) => p.name === 'every image');
@@ -210,7 +222,12 @@ export function tailMarkdown(t: TailSummary, check?: RadiusCheck, policyMargin?:
       `**The thresholds policy per path** (every image, tune half, ${int(all.tuneSetPairs)} set pairs; the closest impostor of each path found by brute force, not cut off by a search radius; ` +
         `one bit below it, less ${Math.round(policyMargin * 100)} %): ` +
         rows.map((r) => `${PATH_NAMES[r.path]}: shipped ${r.shipped}, closest tune impostor ${r.closest ?? `beyond ${r.shipped + t.reach}`}, policy ${r.policy ?? '—'}`).join('; ') +
-        ". The whole picture against the whole picture keeps PDQ's own threshold by design (today's matching, unchanged); a path whose policy value is above its shipped threshold is shipped tighter than the policy allows.",
+        ". The whole picture against the whole picture keeps PDQ's own threshold by design (today's matching, unchanged); a path whose policy value is above its shipped threshold is shipped tighter than the policy allows." +
+        (policy && (policy.thresholds.whole !== policy.shipped.whole || policy.thresholds.region !== policy.shipped.region)
+          ? ` Shipped above the policy: ${[policy.thresholds.whole !== policy.shipped.whole ? `other whole-picture pairs ${policy.shipped.whole} > ${policy.thresholds.whole}` : '', policy.thresholds.region !== policy.shipped.region ? `two agreeing regions ${policy.shipped.region} > ${policy.thresholds.region}` : ''].filter(Boolean).join(', ')}. ` +
+            `At the policy's thresholds (whole ${policy.thresholds.whole}, region ${policy.thresholds.region}) recall on the report half is ${(100 * policy.overall).toFixed(1)} % (shipped ${(100 * policy.shippedOverall).toFixed(1)} %)` +
+            (policy.lines.length ? `; lines that change: ${policy.lines.map((x) => `${x.name} ${(100 * x.shipped).toFixed(1)} → ${(100 * x.policy).toFixed(1)} %`).join(', ')}.` : '; no line changes.')
+          : ''),
       '',
     );
   }

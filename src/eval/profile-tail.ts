@@ -578,8 +578,13 @@ export interface CodeTail {
   gaussian: GaussianTail | null;
 }
 
-/** log10 count(d) = a + b·d + c·d² fitted by least squares over the measured lower tail [from, to]. */
+/**
+ * log10 count(d) = a + b·d + c·d² fitted by least squares over the measured lower tail [from, to]
+ * ('lower tail'), or, when that tail is not concave (a heavier-than-Gaussian lower tail), the
+ * Gaussian of the whole histogram's mean and σ ('moments'), its residuals taken over the same range.
+ */
 export interface GaussianTail {
+  method: 'lower tail' | 'moments';
   from: number;
   to: number;
   centre: number;
@@ -624,7 +629,7 @@ export function gaussianTail(hist: readonly number[], threshold: number, minCoun
     for (let p = 0; p <= 4; p++) S[p]! += x ** p;
     for (let p = 0; p <= 2; p++) T[p]! += ys[i]! * x ** p;
   });
-  const [A, B, C] = solve3(
+  let [A, B, C] = solve3(
     [
       [S[0]!, S[1]!, S[2]!],
       [S[1]!, S[2]!, S[3]!],
@@ -632,12 +637,25 @@ export function gaussianTail(hist: readonly number[], threshold: number, minCoun
     ],
     T,
   );
-  if (!(C < 0)) return null;
+  let method: GaussianTail['method'] = 'lower tail';
+  if (!(C < 0)) {
+    // The bulk's Gaussian instead: mean and σ of every pair, as a parabola in log10 counts around m.
+    let mean = 0;
+    for (let d = 0; d < hist.length; d++) mean += (d * hist[d]!) / total;
+    let variance = 0;
+    for (let d = 0; d < hist.length; d++) variance += ((d - mean) ** 2 * hist[d]!) / total;
+    if (!(variance > 0)) return null;
+    method = 'moments';
+    C = -1 / (2 * variance * Math.LN10);
+    B = 2 * C * (m - mean);
+    A = Math.log10(total / Math.sqrt(2 * Math.PI * variance)) + C * (m - mean) ** 2;
+  }
   const fit = (d: number) => A + B * (d - m) + C * (d - m) ** 2;
   const residuals = xs.map((x, i) => ys[i]! - fit(x));
   let predicted = 0;
   for (let d = 0; d <= threshold; d++) predicted += 10 ** fit(d);
   return {
+    method,
     from,
     to,
     centre: m - B / (2 * C),
