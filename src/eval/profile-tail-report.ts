@@ -114,19 +114,19 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
   l.push(`| **union** (today's matching left out: it is the whole-picture path without the upload floor) | | | | | **${sci(p.codeUnion)}** (${sci(perMillion(p.codeUnion))} per million uploads against 1 M) | ${sci(p.union)} |`, '');
   l.push(
     '**A model reading, not a bound**: a Gaussian (a parabola in log counts) fitted by least squares to the lower tail of each code-pair distance histogram ' +
-      `(from the first distance holding 30 code pairs to where 1 % of them lie), its centre and σ, the residuals of log10 counts over the fitted range, and its count within the threshold summed from the model ` +
+      `(from its 10⁻⁴ quantile to its 5 % quantile), its centre and σ, the residuals of log10 counts over the fitted range, how far the measured count stands above the model where the tail is first measured (30 code pairs), and its count within the threshold summed from the model ` +
       '(what a binomial-like bulk would give; the clusters of similar pictures above are exactly what it does not model):',
     '',
-    '| kind of code pair (threshold) | Gaussian | distances (residuals over them) | centre | σ | residuals, rms / largest (decades) | code pairs within the threshold, model | per set pair | per million uploads against 1 M |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| kind of code pair (threshold) | Gaussian | fitted distances | centre | σ | residuals, rms / largest (decades) | measured ÷ model up to the first 30 code pairs | code pairs within the threshold, model | per set pair | per million uploads against 1 M |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const c of p.codes) {
     const name = c.kind === 'regionPair' ? 'region against region (for two agreeing regions)' : PATH_NAMES[c.kind];
     const g = c.gaussian;
     l.push(
       g
-        ? `| ${name} (${c.threshold}) | ${g.method === 'lower tail' ? 'fitted to the lower tail' : "the bulk's mean and σ (the lower tail is not concave: heavier than Gaussian)"} | ${g.from}–${g.to} | ${g.centre.toFixed(1)} | ${g.sigma.toFixed(1)} | ${g.rms.toFixed(2)} / ${g.largest.toFixed(2)} | ${sci(g.predicted)} | ${sci(g.perSetPair)} | ${sci(perMillion(g.perSetPair))} |`
-        : `| ${name} (${c.threshold}) | none (too few code pairs) | | | | | | | |`,
+        ? `| ${name} (${c.threshold}) | ${g.method === 'lower tail' ? 'fitted to the lower tail' : "the bulk's mean and σ (the lower tail is not concave: heavier than Gaussian)"} | ${g.from}–${g.to} | ${g.centre.toFixed(1)} | ${g.sigma.toFixed(1)} | ${g.rms.toFixed(2)} / ${g.largest.toFixed(2)} | 10^${g.excess.toFixed(1)} (d ≤ ${g.first}) | ${sci(g.predicted)} | ${sci(g.perSetPair)} | ${sci(perMillion(g.perSetPair))} |`
+        : `| ${name} (${c.threshold}) | none (too few code pairs) | | | | | | | | |`,
     );
   }
   l.push('');

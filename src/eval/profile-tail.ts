@@ -585,6 +585,9 @@ export interface CodeTail {
  */
 export interface GaussianTail {
   method: 'lower tail' | 'moments';
+  /** The first distance holding the rule's count of code pairs, and log10 of measured / model code pairs up to it. */
+  first: number;
+  excess: number;
   from: number;
   to: number;
   centre: number;
@@ -598,24 +601,25 @@ export interface GaussianTail {
 }
 
 /**
- * Fits a Gaussian (a parabola in log counts) to the lower tail of a distance histogram: from
- * the first distance holding `minCount` pairs up to where 1 % of the pairs lie below (at
- * least 6 distances), and sums the model's counts up to the threshold.
+ * Fits a Gaussian (a parabola in log counts) to the lower tail of a distance histogram, from
+ * its 10⁻⁴ quantile (or the first distance holding `minCount` pairs) to its 5 % quantile, and
+ * sums the model's counts up to the threshold.
  */
 export function gaussianTail(hist: readonly number[], threshold: number, minCount = 30): Omit<GaussianTail, 'perSetPair'> | null {
   const total = hist.reduce((a, b) => a + b, 0);
-  const from = hist.findIndex((c) => c >= minCount);
-  if (from < 0) return null;
-  let to = from;
-  let run = 0;
-  for (let d = 0; d < hist.length; d++) {
-    run += hist[d]!;
-    if (run >= 0.01 * total) {
-      to = d;
-      break;
+  const first = hist.findIndex((c) => c >= minCount);
+  if (first < 0) return null;
+  // The fitted range: the lower tail from the 10⁻⁴ quantile to the 5 % quantile (well measured, below the bulk).
+  const quantile = (q: number): number => {
+    let run = 0;
+    for (let d = 0; d < hist.length; d++) {
+      run += hist[d]!;
+      if (run >= q * total) return d;
     }
-  }
-  to = Math.max(to, from + 6);
+    return hist.length - 1;
+  };
+  const from = Math.max(first, quantile(1e-4));
+  const to = Math.max(quantile(0.05), from + 6);
   const xs: number[] = [];
   const ys: number[] = [];
   for (let d = from; d <= Math.min(to, hist.length - 1); d++) if (hist[d]! > 0) (xs.push(d), ys.push(Math.log10(hist[d]!)));
@@ -654,8 +658,14 @@ export function gaussianTail(hist: readonly number[], threshold: number, minCoun
   const residuals = xs.map((x, i) => ys[i]! - fit(x));
   let predicted = 0;
   for (let d = 0; d <= threshold; d++) predicted += 10 ** fit(d);
+  // How far the measured tail stands above the model where it is first measured (the lumps the model leaves out).
+  let measured = 0;
+  let model = 0;
+  for (let d = 0; d <= first; d++) (measured += hist[d]!), (model += 10 ** fit(d));
   return {
     method,
+    first,
+    excess: Math.log10(measured / model),
     from,
     to,
     centre: m - B / (2 * C),
