@@ -11,7 +11,7 @@ import { codeHits, routeMinima, shippedRule, type Thresholds } from '../src/eval
 import { ROLES, TEXTURE_SCALE, type PackedSet, type ProfileResult } from '../src/eval/profile-task.js';
 import { PDQ_REGIONS, type Role } from '../src/hashing/profile/profile.js';
 import { popcount32 } from '../src/hashing/hamming.js';
-import { addCounts, emptyCounts, gaussianTail, nameListed, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
+import { addCounts, binomialTail, emptyCounts, gaussianTail, nameListed, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
 import { concavity, poissonLower, poissonUpper, tailBound } from '../src/eval/tail-bound.js';
 import { policyPerPath, tailMarkdown } from '../src/eval/profile-tail-report.js';
 import { radiusCheck, type CloseUnderRule } from '../src/eval/profile-report.js';
@@ -251,6 +251,24 @@ describe('the bound (tail-bound.ts)', () => {
     const convex = Array.from({ length: 140 }, (_, d) => Math.round(10 ** (d / 14)));
     expect(gaussianTail(convex, 20)!.method).toBe('moments');
     expect(gaussianTail([0, 0, 3, 5], 1)).toBeNull();
+    // Daugman's binomial finds the degrees of freedom: 256 for independent bits, fewer for correlated ones.
+    const b = binomialTail(hist, 80)!;
+    expect(b.dof).toBeGreaterThan(220);
+    expect(b.dof).toBeLessThan(300);
+    expect(Math.abs(Math.log10(b.predicted / truth))).toBeLessThan(0.5);
+    // 100 independent trials stretched over 256 bits (bits move in groups): N ≈ 100.
+    const grouped = new Array<number>(257).fill(0);
+    let lc = 0;
+    for (let k = 0; k <= 100; k++) {
+      if (k > 0) lc += Math.log(101 - k) - Math.log(k);
+      const d = Math.round((k * 256) / 100);
+      grouped[d] = grouped[d]! + Math.round(Math.exp(lc - 100 * Math.LN2) * 1e9);
+    }
+    // Spread each group over its 2–3 distances so the histogram has no holes.
+    const smooth = grouped.map((_, d) => (grouped[d - 1] ?? 0) / 3 + grouped[d]! / 3 + (grouped[d + 1] ?? 0) / 3);
+    const c = binomialTail(smooth, 60)!;
+    expect(c.dof).toBeGreaterThan(70);
+    expect(c.dof).toBeLessThan(140);
   });
 
   it('takes exact one-sided Poisson limits', () => {
@@ -343,6 +361,7 @@ describe('the report section (profile-tail-report.ts)', () => {
     expect(md).toContain('| counted at the thresholds (no shape assumed) |');
     expect(md).toContain("| today's matching alone (PDQ whole picture, 8 dihedral codes, every upload, at 31) |");
     expect(md).toContain('**A model reading, not a bound**');
+    expect(md).toContain("Daugman's degrees-of-freedom binomial");
     expect(md).toContain('**What would show it.**');
     expect(md).toMatch(/Today's matching alone, by the same method \(its own row above\): ≤ \S+ against the photo-like bank/);
     const photo = tail.populations.find((p) => p.name === 'photo-like')!;

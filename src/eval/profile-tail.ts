@@ -576,6 +576,8 @@ export interface CodeTail {
   perSetPair: number;
   /** A model reading, not a bound: a Gaussian fitted to the lower tail of the distance histogram, read at the threshold. */
   gaussian: GaussianTail | null;
+  /** The same with Daugman's degrees-of-freedom binomial. */
+  binomial: BinomialTail | null;
 }
 
 /**
@@ -676,6 +678,81 @@ export function gaussianTail(hist: readonly number[], threshold: number, minCoun
   };
 }
 
+/**
+ * Daugman's degrees-of-freedom binomial: the fractional distance d / 256 of unrelated codes
+ * behaves like the share of successes in N independent trials at the bulk's mean fraction p
+ * (N < 256 when bits are correlated). p is the histogram's mean; N (and the amplitude) are
+ * fitted by least squares on log counts over the same lower tail as the Gaussian; the model is
+ * summed up to the threshold. A model reading, not a bound.
+ */
+export interface BinomialTail {
+  dof: number;
+  p: number;
+  from: number;
+  to: number;
+  rms: number;
+  largest: number;
+  first: number;
+  excess: number;
+  predicted: number;
+  perSetPair: number;
+}
+
+export function binomialTail(hist: readonly number[], threshold: number, minCount = 30): Omit<BinomialTail, 'perSetPair'> | null {
+  const g = gaussianTail(hist, threshold, minCount);
+  if (!g) return null;
+  const total = hist.reduce((a, b) => a + b, 0);
+  let mean = 0;
+  for (let d = 0; d < hist.length; d++) mean += (d * hist[d]!) / total;
+  const p = mean / 256;
+  if (!(p > 0 && p < 1)) return null;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let d = g.from; d <= Math.min(g.to, hist.length - 1); d++) if (hist[d]! > 0) (xs.push(d), ys.push(Math.log10(hist[d]!)));
+  // log10 of the binomial density at fractional distance d / 256, N trials, per unit of d.
+  const shape = (N: number, d: number): number => {
+    const k = (N * d) / 256;
+    return (logGamma(N + 1) - logGamma(k + 1) - logGamma(N - k + 1) + k * Math.log(p) + (N - k) * Math.log(1 - p) + Math.log(N / 256)) / Math.LN10;
+  };
+  let best: { N: number; a: number; rms: number } | null = null;
+  for (let i = 0; i <= 80; i++) {
+    const N = 8 * 2 ** (i / 10);
+    const f = xs.map((d) => shape(N, d));
+    const a = ys.reduce((acc, y, j) => acc + y - f[j]!, 0) / ys.length;
+    const rms = Math.sqrt(ys.reduce((acc, y, j) => acc + (y - a - f[j]!) ** 2, 0) / ys.length);
+    if (!best || rms < best.rms) best = { N, a, rms };
+  }
+  const { N, a, rms } = best!;
+  const model = (d: number) => 10 ** (a + shape(N, d));
+  let predicted = 0;
+  for (let d = 0; d <= threshold; d++) predicted += model(d);
+  let measured = 0;
+  let modelled = 0;
+  for (let d = 0; d <= g.first; d++) (measured += hist[d]!), (modelled += model(d));
+  return {
+    dof: N,
+    p,
+    from: g.from,
+    to: g.to,
+    rms,
+    largest: Math.max(...xs.map((d, j) => Math.abs(ys[j]! - a - shape(N, d)))),
+    first: g.first,
+    excess: Math.log10(measured / modelled),
+    predicted,
+  };
+}
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
+function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+  const z = x - 1;
+  let sum = c[0]!;
+  for (let i = 1; i < 9; i++) sum += c[i]! / (z + i);
+  const t = z + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+
 function solve3(a: number[][], b: number[]): [number, number, number] {
   const det = (m: number[][]) =>
     m[0]![0]! * (m[1]![1]! * m[2]![2]! - m[1]![2]! * m[2]![1]!) - m[0]![1]! * (m[1]![0]! * m[2]![2]! - m[1]![2]! * m[2]![0]!) + m[0]![2]! * (m[1]![0]! * m[2]![1]! - m[1]![1]! * m[2]![0]!);
@@ -725,8 +802,8 @@ export interface ListedPair {
   category: number;
   margin: number;
 }
-/** Closest picture pairs shown per path. */
-export const NEAREST_SHOWN = 5;
+/** Closest picture pairs kept per path (the summary JSON; the report shows the first 5). */
+export const NEAREST_SHOWN = 15;
 
 /** Names the close set pairs a chunk listed. */
 export function nameListed(nearest: Int32Array, queries: Pick<TailQueries, 'setPicture'>, pictures: readonly { name: string }[], registered: readonly { name: string }[], bank: Pick<TailBank, 'setCategory'>): ListedPair[] {
@@ -824,7 +901,9 @@ export function summariseTail(
       const bound = tailBound({ total: Math.max(1, codePairs), count }, rule);
       const g = gaussianTail(hist, threshold, rule.minCount);
       const gaussian = g ? { ...g, perSetPair: setPairs > 0 ? g.predicted / setPairs : 0 } : null;
-      return { kind, threshold, codePairs, count, bound, perSetPair: setPairs > 0 ? (bound.share * codePairs) / setPairs : 0, gaussian };
+      const b = binomialTail(hist, threshold, rule.minCount);
+      const binomial = b ? { ...b, perSetPair: setPairs > 0 ? b.predicted / setPairs : 0 } : null;
+      return { kind, threshold, codePairs, count, bound, perSetPair: setPairs > 0 ? (bound.share * codePairs) / setPairs : 0, gaussian, binomial };
     });
     // Two agreeing regions need two region pairs within the threshold: one is already an upper bound.
     const codeUnion = codes.filter((c) => c.kind !== 'today').reduce((a, c) => a + c.perSetPair, 0);
