@@ -247,9 +247,14 @@ describe('the bound (tail-bound.ts)', () => {
     expect(m.first).toBe(40);
     expect(m.excess).toBeGreaterThan(3);
     expect(m.centre).toBeGreaterThan(120);
-    // A lower tail that is nowhere concave: the bulk's moments.
+    // A lower tail heavier than Gaussian (a wider Gaussian under a narrow bulk): centred on the mean, σ from the tail.
+    const wide = pmf.map((p, d) => Math.round(p * 1e9 + 1e5 * Math.exp(-((d - 128) ** 2) / (2 * 20 ** 2))));
+    const w = gaussianTail(wide, 80)!;
+    expect(['lower tail', 'centred']).toContain(w.method);
+    expect(w.sigma).toBeGreaterThan(9);
+    // A lower tail that is nowhere concave is never read as a Gaussian fitted to it.
     const convex = Array.from({ length: 140 }, (_, d) => Math.round(10 ** (d / 14)));
-    expect(gaussianTail(convex, 20)!.method).toBe('moments');
+    expect(gaussianTail(convex, 20)!.method).not.toBe('lower tail');
     expect(gaussianTail([0, 0, 3, 5], 1)).toBeNull();
     // Daugman's binomial finds the degrees of freedom: 256 for independent bits, fewer for correlated ones.
     const b = binomialTail(hist, 80)!;

@@ -125,7 +125,7 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
     const g = c.gaussian;
     l.push(
       g
-        ? `| ${name} (${c.threshold}) | ${g.method === 'lower tail' ? 'fitted to the lower tail' : "the bulk's mean and σ (the lower tail is not concave: heavier than Gaussian)"} | ${g.from}–${g.to} | ${g.centre.toFixed(1)} | ${g.sigma.toFixed(1)} | ${g.rms.toFixed(2)} / ${g.largest.toFixed(2)} | 10^${g.excess.toFixed(1)} (d ≤ ${g.first}) | ${sci(g.predicted)} | ${sci(g.perSetPair)} | ${sci(perMillion(g.perSetPair))} |`
+        ? `| ${name} (${c.threshold}) | ${g.method === 'lower tail' ? 'fitted to the lower tail' : g.method === 'centred' ? "centred on the bulk's mean, σ fitted to the lower tail (which is not concave: heavier than Gaussian)" : "the bulk's mean and σ (the lower tail is not concave: heavier than Gaussian)"} | ${g.from}–${g.to} | ${g.centre.toFixed(1)} | ${g.sigma.toFixed(1)} | ${g.rms.toFixed(2)} / ${g.largest.toFixed(2)} | 10^${g.excess.toFixed(1)} (d ≤ ${g.first}) | ${sci(g.predicted)} | ${sci(g.perSetPair)} | ${sci(perMillion(g.perSetPair))} |`
         : `| ${name} (${c.threshold}) | none (too few code pairs) | | | | | | | | |`,
     );
   }

@@ -582,11 +582,12 @@ export interface CodeTail {
 
 /**
  * log10 count(d) = a + b·d + c·d² fitted by least squares over the measured lower tail [from, to]
- * ('lower tail'), or, when that tail is not concave (a heavier-than-Gaussian lower tail), the
- * Gaussian of the whole histogram's mean and σ ('moments'), its residuals taken over the same range.
+ * ('lower tail'), or, when that tail is not concave (a heavier-than-Gaussian lower tail), a
+ * Gaussian centred on the histogram's mean whose σ is fitted to the same tail ('centred'), or
+ * failing that the histogram's own mean and σ ('moments'); residuals over the same range.
  */
 export interface GaussianTail {
-  method: 'lower tail' | 'moments';
+  method: 'lower tail' | 'centred' | 'moments';
   /** The first distance holding the rule's count of code pairs, and log10 of measured / model code pairs up to it. */
   first: number;
   excess: number;
@@ -645,16 +646,27 @@ export function gaussianTail(hist: readonly number[], threshold: number, minCoun
   );
   let method: GaussianTail['method'] = 'lower tail';
   if (!(C < 0)) {
-    // The bulk's Gaussian instead: mean and σ of every pair, as a parabola in log10 counts around m.
+    // A convex lower tail (heavier than any Gaussian through it): the centre fixed at the bulk's mean and σ fitted to the
+    // tail (log counts linear in (d − mean)²), else the bulk's own mean and σ.
     let mean = 0;
     for (let d = 0; d < hist.length; d++) mean += (d * hist[d]!) / total;
     let variance = 0;
     for (let d = 0; d < hist.length; d++) variance += ((d - mean) ** 2 * hist[d]!) / total;
     if (!(variance > 0)) return null;
-    method = 'moments';
-    C = -1 / (2 * variance * Math.LN10);
+    const X = xs.map((x) => (x - mean) ** 2);
+    const mX = X.reduce((a, x) => a + x, 0) / X.length;
+    const mY = ys.reduce((a, y) => a + y, 0) / ys.length;
+    const slope = X.reduce((a, x, i) => a + (x - mX) * (ys[i]! - mY), 0) / X.reduce((a, x) => a + (x - mX) ** 2, 0);
+    if (slope < 0) {
+      method = 'centred';
+      C = slope;
+      A = mY - slope * mX + C * (m - mean) ** 2;
+    } else {
+      method = 'moments';
+      C = -1 / (2 * variance * Math.LN10);
+      A = Math.log10(total / Math.sqrt(2 * Math.PI * variance)) + C * (m - mean) ** 2;
+    }
     B = 2 * C * (m - mean);
-    A = Math.log10(total / Math.sqrt(2 * Math.PI * variance)) + C * (m - mean) ** 2;
   }
   const fit = (d: number) => A + B * (d - m) + C * (d - m) ** 2;
   const residuals = xs.map((x, i) => ys[i]! - fit(x));
