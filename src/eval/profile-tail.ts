@@ -608,7 +608,8 @@ export interface GaussianTail {
  * its 10⁻⁴ quantile (or the first distance holding `minCount` pairs) to its 5 % quantile, and
  * sums the model's counts up to the threshold.
  */
-export function gaussianTail(hist: readonly number[], threshold: number, minCount = 30): Omit<GaussianTail, 'perSetPair'> | null {
+export function gaussianTail(raw: readonly number[], threshold: number, minCount = 30): Omit<GaussianTail, 'perSetPair'> | null {
+  const hist = smoothParity(raw);
   const total = hist.reduce((a, b) => a + b, 0);
   const first = hist.findIndex((c) => c >= minCount);
   if (first < 0) return null;
@@ -691,6 +692,15 @@ export function gaussianTail(hist: readonly number[], threshold: number, minCoun
 }
 
 /**
+ * The histogram with each count spread over its neighbours (¼, ½, ¼): two PDQ codes with 128
+ * bits set each are always an even distance apart, so raw histograms alternate between full
+ * and (nearly) empty distances, which no smooth curve fits. Totals are kept.
+ */
+function smoothParity(hist: readonly number[]): number[] {
+  return hist.map((c, d) => 0.25 * (hist[d - 1] ?? 0) + 0.5 * c + 0.25 * (hist[d + 1] ?? 0) + (d === 0 ? 0.25 * c : 0) + (d === hist.length - 1 ? 0.25 * c : 0));
+}
+
+/**
  * Daugman's degrees-of-freedom binomial: the fractional distance d / 256 of unrelated codes
  * behaves like the share of successes in N independent trials at the bulk's mean fraction p
  * (N < 256 when bits are correlated). p is the histogram's mean; N (and the amplitude) are
@@ -710,8 +720,9 @@ export interface BinomialTail {
   perSetPair: number;
 }
 
-export function binomialTail(hist: readonly number[], threshold: number, minCount = 30): Omit<BinomialTail, 'perSetPair'> | null {
-  const g = gaussianTail(hist, threshold, minCount);
+export function binomialTail(raw: readonly number[], threshold: number, minCount = 30): Omit<BinomialTail, 'perSetPair'> | null {
+  const g = gaussianTail(raw, threshold, minCount);
+  const hist = smoothParity(raw);
   if (!g) return null;
   const total = hist.reduce((a, b) => a + b, 0);
   let mean = 0;
