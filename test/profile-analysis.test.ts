@@ -10,35 +10,8 @@ import { ROLES, TEXTURE_SCALE, type PackedSet, type ProfileResult } from '../src
 import type { Role } from '../src/hashing/profile/profile.js';
 import { popcount32 } from '../src/hashing/hamming.js';
 import { seededRandom } from './helpers/random.js';
+import { nearWords, packSet, randomWords, type TestCode } from './helpers/packed-sets.js';
 
-/** A code of a set; `flat`: the share of its box that is exactly flat (a flat graphic above the gate's share). */
-type Code = { role: Role; words: number[]; quality: number; flat?: number };
-
-function pack(codes: Code[]): PackedSet {
-  const words = new Uint32Array(8 * codes.length);
-  codes.forEach((c, i) => words.set(c.words, 8 * i));
-  return {
-    words,
-    roles: Uint8Array.from(codes.map((c) => ROLES.indexOf(c.role))),
-    quality: Uint8Array.from(codes.map((c) => c.quality)),
-    flat: Uint8Array.from(codes.map((c) => Math.round((c.flat ?? 0) * TEXTURE_SCALE))),
-    levels: new Uint8Array(codes.length),
-    boxes: new Float32Array(4 * codes.length),
-    hashes: codes.length,
-  };
-}
-
-/** A code a few bits away from `base` (flips `bits` random bits). */
-function near(base: number[], bits: number, random: () => number): number[] {
-  const out = [...base];
-  for (let i = 0; i < bits; i++) {
-    const bit = Math.floor(random() * 256);
-    out[bit >> 5] = (out[bit >> 5]! ^ (1 << (bit & 31))) >>> 0;
-  }
-  return out;
-}
-
-const randomCode = (random: () => number): number[] => Array.from({ length: 8 }, () => Math.floor(random() * 2 ** 32) >>> 0);
 
 function entry(name: string, group: string, registered: PackedSet, queries: PackedSet[], concept?: string): CorpusEntry {
   const result: ProfileResult = {
@@ -62,36 +35,36 @@ function distance(a: PackedSet, i: number, b: PackedSet, j: number): number {
 describe('eval-profile analysis', () => {
   it('a picture under the case floor is not registrable and meets nothing', () => {
     const random = seededRandom(1);
-    const code = randomCode(random);
-    const flat = pack([{ role: 'full', words: code, quality: 20 }, { role: 'window', words: code, quality: 80 }]);
-    const query = pack([{ role: 'full', words: code, quality: 90 }]);
+    const code = randomWords(random);
+    const flat = packSet([{ role: 'full', words: code, quality: 20 }, { role: 'window', words: code, quality: 80 }]);
+    const query = packSet([{ role: 'full', words: code, quality: 90 }]);
     expect(registrable(flat)).toBe(false);
     expect(setDistance(query, flat).full).toBe(257);
-    const sharp = pack([{ role: 'full', words: code, quality: 60 }, { role: 'window', words: code, quality: 80 }]);
+    const sharp = packSet([{ role: 'full', words: code, quality: 60 }, { role: 'window', words: code, quality: 80 }]);
     expect(registrable(sharp)).toBe(true);
     expect(setDistance(query, sharp)).toMatchObject({ full: 0, whole: 0 });
   });
 
   it('a query hash under the derived floor meets full hashes only', () => {
     const random = seededRandom(2);
-    const code = randomCode(random);
-    const registered = pack([{ role: 'full', words: randomCode(random), quality: 90 }, { role: 'window', words: code, quality: 80 }, { role: 'region', words: code, quality: 80 }]);
-    const blank = pack([{ role: 'full', words: code, quality: 10 }, { role: 'region', words: code, quality: 10 }]);
+    const code = randomWords(random);
+    const registered = packSet([{ role: 'full', words: randomWords(random), quality: 90 }, { role: 'window', words: code, quality: 80 }, { role: 'region', words: code, quality: 80 }]);
+    const blank = packSet([{ role: 'full', words: code, quality: 10 }, { role: 'region', words: code, quality: 10 }]);
     const m = setDistance(blank, registered);
     expect(m.whole).toBe(257);
     expect(m.region).toBe(257);
-    const sharp = pack([{ role: 'full', words: code, quality: 70 }, { role: 'region', words: code, quality: 70 }]);
+    const sharp = packSet([{ role: 'full', words: code, quality: 70 }, { role: 'region', words: code, quality: 70 }]);
     expect(setDistance(sharp, registered)).toMatchObject({ whole: 0, region: 0 });
   });
 
   it('the graphic gate: a graphic query hash meets whole pictures only, a graphic registered derived hash nothing', () => {
     const random = seededRandom(4);
-    const code = randomCode(random);
-    const registered = pack([{ role: 'full', words: code, quality: 90 }, { role: 'window', words: code, quality: 90 }]);
-    const flatWindow = pack([{ role: 'full', words: randomCode(random), quality: 90 }, { role: 'window', words: code, quality: 90, flat: 0.99 }]);
-    const graphicQuery = pack([{ role: 'full', words: code, quality: 90, flat: 0.99 }, { role: 'trimmed', words: code, quality: 90, flat: 0.99 }]);
+    const code = randomWords(random);
+    const registered = packSet([{ role: 'full', words: code, quality: 90 }, { role: 'window', words: code, quality: 90 }]);
+    const flatWindow = packSet([{ role: 'full', words: randomWords(random), quality: 90 }, { role: 'window', words: code, quality: 90, flat: 0.99 }]);
+    const graphicQuery = packSet([{ role: 'full', words: code, quality: 90, flat: 0.99 }, { role: 'trimmed', words: code, quality: 90, flat: 0.99 }]);
     expect(setDistance(graphicQuery, registered)).toMatchObject({ full: 0, whole: 257 });
-    const photoQuery = pack([{ role: 'full', words: code, quality: 90 }, { role: 'trimmed', words: code, quality: 90 }]);
+    const photoQuery = packSet([{ role: 'full', words: code, quality: 90 }, { role: 'trimmed', words: code, quality: 90 }]);
     expect(setDistance(photoQuery, registered)).toMatchObject({ full: 0, whole: 0 });
     // Only the unrelated full hash is left to meet.
     expect(setDistance(photoQuery, flatWindow).whole).toBeGreaterThan(40);
@@ -99,15 +72,15 @@ describe('eval-profile analysis', () => {
 
   it('the multi-index search finds exactly what a brute-force scan of every allowed pair finds, and counts every allowed pair', () => {
     const random = seededRandom(3);
-    const base = Array.from({ length: 4 }, () => randomCode(random));
+    const base = Array.from({ length: 4 }, () => randomWords(random));
     const roles: Role[] = ['full', 'trimmed', 'window', 'region', 'tilt'];
     const entries: CorpusEntry[] = [];
     for (let e = 0; e < 24; e++) {
       // Codes near a few shared bases, so that close pairs of every kind exist.
-      const codes = (n: number, query: boolean): Code[] =>
+      const codes = (n: number, query: boolean): TestCode[] =>
         Array.from({ length: n }, (_, i) => ({
           role: i === 0 ? 'full' : roles[1 + Math.floor(random() * 4)]!,
-          words: near(base[Math.floor(random() * base.length)]!, Math.floor(random() * 30), random),
+          words: nearWords(base[Math.floor(random() * base.length)]!, Math.floor(random() * 30), random),
           quality: i === 0 && e % 5 === 0 ? (query ? 30 : 40) : 40 + Math.floor(random() * 60),
           // Some hashes are of flat graphics (the gate's business), whole pictures included.
           flat: random() < 0.2 ? 0.99 : 0,
@@ -116,7 +89,7 @@ describe('eval-profile analysis', () => {
       const photo = e % 7 === 3;
       const group = photo ? `photo:${e}` : `package:${e % 6}`;
       const concept = !photo && e % 4 === 0 ? `icon:${e % 8}` : undefined;
-      const made = entry(`image-${e}`, group, pack(codes(5, false)), [pack(codes(4, true)), pack(codes(3, true))], concept);
+      const made = entry(`image-${e}`, group, packSet(codes(5, false)), [packSet(codes(4, true)), packSet(codes(3, true))], concept);
       entries.push(photo ? { ...made, kind: 'photo' } : made);
     }
     const radius = 40;

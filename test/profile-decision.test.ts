@@ -55,6 +55,23 @@ function unrelatedFull(seed: number): string {
   return hex(b);
 }
 
+/** The platform's image match, a victim's registration and the case's match count, over real HTTP. */
+function httpApi(current: () => { server: TestServer; apiKey: string }) {
+  return {
+    match: (bytes: Buffer, profile = true) => {
+      const { server, apiKey } = current();
+      return request(`${server.url}/v1/match/image?dihedral=true${profile ? '' : '&profile=none'}`, { raw: bytes, contentType: 'image/png', headers: bearer(apiKey) });
+    },
+    register: async (hashes: object[]) => {
+      const created = await request(`${current().server.url}/v1/cases`, { body: { items: [{ kind: 'image', hashes }] } });
+      expect(created.status).toBe(201);
+      return created.body as { caseNumber: string; caseSecret: string };
+    },
+    matchCount: async (c: { caseNumber: string; caseSecret: string }) =>
+      (await request(`${current().server.url}/v1/cases/${c.caseNumber}`, { headers: bearer(c.caseSecret) })).body.matchCount as number,
+  };
+}
+
 describe('the decision rule over HTTP', () => {
   let server: TestServer;
   let apiKey: string;
@@ -65,15 +82,7 @@ describe('the decision rule over HTTP', () => {
   });
   afterAll(() => server.close());
 
-  const match = (bytes: Buffer, profile = true) =>
-    request(`${server.url}/v1/match/image?dihedral=true${profile ? '' : '&profile=none'}`, { raw: bytes, contentType: 'image/png', headers: bearer(apiKey) });
-  const register = async (hashes: object[]) => {
-    const created = await request(`${server.url}/v1/cases`, { body: { items: [{ kind: 'image', hashes }] } });
-    expect(created.status).toBe(201);
-    return created.body as { caseNumber: string; caseSecret: string };
-  };
-  const matchCount = async (c: { caseNumber: string; caseSecret: string }) =>
-    (await request(`${server.url}/v1/cases/${c.caseNumber}`, { headers: bearer(c.caseSecret) })).body.matchCount as number;
+  const { match, register, matchCount } = httpApi(() => ({ server, apiKey }));
 
   it('takes region pairs alone only when one is very close or two agree on one scale and offset', async () => {
     const upload = await sharp(await grainyScene(31, 960, 720)).png().toBuffer();
@@ -191,15 +200,7 @@ describe('blockhash whole-picture pairs under the profile (decision.ts otherWhol
   });
   afterAll(() => server.close());
 
-  const match = (bytes: Buffer, profile = true) =>
-    request(`${server.url}/v1/match/image?dihedral=true${profile ? '' : '&profile=none'}`, { raw: bytes, contentType: 'image/png', headers: bearer(apiKey) });
-  const register = async (hashes: object[]) => {
-    const created = await request(`${server.url}/v1/cases`, { body: { items: [{ kind: 'image', hashes }] } });
-    expect(created.status).toBe(201);
-    return created.body as { caseNumber: string; caseSecret: string };
-  };
-  const matchCount = async (c: { caseNumber: string; caseSecret: string }) =>
-    (await request(`${server.url}/v1/cases/${c.caseNumber}`, { headers: bearer(c.caseSecret) })).body.matchCount as number;
+  const { match, register, matchCount } = httpApi(() => ({ server, apiKey }));
   const plainHashes = async (bytes: Buffer) =>
     (await request(`${server.url}/v1/hash?profile=none`, { raw: bytes, contentType: 'image/png' })).body.hashes as { algorithm: string; value: string; quality?: number }[];
   const of = (hashes: { algorithm: string; value: string }[], algorithm: string) => hashes.find((h) => h.algorithm === algorithm)!;

@@ -15,9 +15,9 @@ import { agree, decide, routeMinima, shippedRule, type CodeHit, type DecisionRul
 import { PDQ_REGIONS } from '../src/hashing/profile/profile.js';
 import { DEFAULT_QUALITY_RULES, fitMarginTail, setDistance, matches } from '../src/eval/profile-analysis.js';
 import { hashingSentence } from '../src/eval/profile-report.js';
-import { ROLES, TEXTURE_SCALE, type PackedSet } from '../src/eval/profile-task.js';
-import type { Role } from '../src/hashing/profile/profile.js';
+import type { PackedSet } from '../src/eval/profile-task.js';
 import { seededRandom } from './helpers/random.js';
+import { packSet, randomWords } from './helpers/packed-sets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rempart-dedupe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,23 +71,6 @@ describe('one copy of each picture (dedupe.ts)', () => {
   });
 });
 
-type Code = { role: Role; words: number[]; quality?: number; flat?: number; box?: [number, number, number, number] };
-function pack(codes: Code[]): PackedSet {
-  const words = new Uint32Array(8 * codes.length);
-  codes.forEach((c, i) => words.set(c.words, 8 * i));
-  const boxes = new Float32Array(4 * codes.length);
-  codes.forEach((c, i) => boxes.set(c.box ?? [0, 0, 1, 1], 4 * i));
-  return {
-    words,
-    roles: Uint8Array.from(codes.map((c) => ROLES.indexOf(c.role))),
-    quality: Uint8Array.from(codes.map((c) => c.quality ?? 90)),
-    flat: Uint8Array.from(codes.map((c) => Math.round((c.flat ?? 0) * TEXTURE_SCALE))),
-    levels: new Uint8Array(codes.length),
-    boxes,
-    hashes: codes.length,
-  };
-}
-const code = (random: () => number): number[] => Array.from({ length: 8 }, () => Math.floor(random() * 2 ** 32) >>> 0);
 const hit = (kind: CodeHit['kind'], distance: number, query: PackedSet, i: number, registered: PackedSet, j: number): CodeHit => ({ kind, distance, query, i, registered, j });
 const shipped: DecisionRule = { name: 'shipped', graphic: DEFAULT_QUALITY_RULES.graphic, derivedFloor: 50 };
 const t = { full: 31, whole: 31, region: 31 };
@@ -95,14 +78,14 @@ const t = { full: 31, whole: 31, region: 31 };
 describe('decision rules (profile-rules.ts)', () => {
   it('the shipped rule decides as the impostor search does (graphic gate and quality floor)', () => {
     const random = seededRandom(7);
-    const c = code(random);
-    const registered = pack([{ role: 'full', words: code(random) }, { role: 'window', words: c }, { role: 'window', words: c, flat: 0.99 }]);
-    for (const query of [pack([{ role: 'full', words: c }]), pack([{ role: 'full', words: c, flat: 0.99 }]), pack([{ role: 'full', words: c, quality: 20 }])]) {
+    const c = randomWords(random);
+    const registered = packSet([{ role: 'full', words: randomWords(random) }, { role: 'window', words: c }, { role: 'window', words: c, flat: 0.99 }]);
+    for (const query of [packSet([{ role: 'full', words: c }]), packSet([{ role: 'full', words: c, flat: 0.99 }]), packSet([{ role: 'full', words: c, quality: 20 }])]) {
       const hits = [hit('whole', 0, query, 0, registered, 1), hit('whole', 0, query, 0, registered, 2)];
       expect(decide(hits, shipped, t)).toBe(matches(setDistance(query, registered), t));
     }
     // Without the gate, the graphic query meets the window.
-    const graphic = pack([{ role: 'full', words: c, flat: 0.99 }]);
+    const graphic = packSet([{ role: 'full', words: c, flat: 0.99 }]);
     expect(decide([hit('whole', 0, graphic, 0, registered, 1)], { ...shipped, graphic: null }, t)).toBe(true);
     expect(decide([hit('whole', 0, graphic, 0, registered, 1)], shipped, t)).toBe(false);
   });
@@ -110,14 +93,14 @@ describe('decision rules (profile-rules.ts)', () => {
   it('two regions must agree on one scale and offset, unless one is within the single-region bound', () => {
     const random = seededRandom(8);
     // The upload is the registered picture cropped to its right 80 % (x' = (x - 0.2) / 0.8).
-    const reg = pack([
-      { role: 'region', words: code(random), box: [0.3, 0.2, 0.5, 0.4] },
-      { role: 'region', words: code(random), box: [0.6, 0.5, 0.9, 0.8] },
+    const reg = packSet([
+      { role: 'region', words: randomWords(random), box: [0.3, 0.2, 0.5, 0.4] },
+      { role: 'region', words: randomWords(random), box: [0.6, 0.5, 0.9, 0.8] },
     ]);
-    const query = pack([
-      { role: 'region', words: code(random), box: [(0.3 - 0.2) / 0.8, 0.2, (0.5 - 0.2) / 0.8, 0.4] },
-      { role: 'region', words: code(random), box: [(0.6 - 0.2) / 0.8, 0.5, (0.9 - 0.2) / 0.8, 0.8] },
-      { role: 'region', words: code(random), box: [0.0, 0.0, 0.3, 0.3] }, // elsewhere
+    const query = packSet([
+      { role: 'region', words: randomWords(random), box: [(0.3 - 0.2) / 0.8, 0.2, (0.5 - 0.2) / 0.8, 0.4] },
+      { role: 'region', words: randomWords(random), box: [(0.6 - 0.2) / 0.8, 0.5, (0.9 - 0.2) / 0.8, 0.8] },
+      { role: 'region', words: randomWords(random), box: [0.0, 0.0, 0.3, 0.3] }, // elsewhere
     ]);
     const two = { singleRegion: 16, agreeScale: 0.08, agreeOffset: 0.03 };
     const rule: DecisionRule = { ...shipped, twoRegions: two };
@@ -139,13 +122,13 @@ describe('decision rules (profile-rules.ts)', () => {
 
   it('turns a near-blank upload away altogether when the rule says so, whole picture included', () => {
     const random = seededRandom(9);
-    const c = code(random);
-    const registered = pack([{ role: 'full', words: c }, { role: 'window', words: code(random) }]);
-    const blank = pack([{ role: 'full', words: c, quality: 30 }]);
+    const c = randomWords(random);
+    const registered = packSet([{ role: 'full', words: c }, { role: 'window', words: randomWords(random) }]);
+    const blank = packSet([{ role: 'full', words: c, quality: 30 }]);
     const full = [hit('full', 4, blank, 0, registered, 0)];
     expect(decide(full, shipped, t)).toBe(true); // today's matching checks quality at registration only
     expect(decide(full, { ...shipped, fullFloor: true }, t)).toBe(false);
-    const sharp = pack([{ role: 'full', words: c, quality: 80 }]);
+    const sharp = packSet([{ role: 'full', words: c, quality: 80 }]);
     expect(decide([hit('full', 4, sharp, 0, registered, 0)], { ...shipped, fullFloor: true }, t)).toBe(true);
   });
 

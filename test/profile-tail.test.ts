@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { impostors, photoLike, registrable, type CorpusEntry } from '../src/eval/profile-analysis.js';
 import { codeHits, routeMinima, shippedRule, type Thresholds } from '../src/eval/profile-rules.js';
-import { ROLES, TEXTURE_SCALE, type PackedSet, type ProfileResult } from '../src/eval/profile-task.js';
+import type { ProfileResult } from '../src/eval/profile-task.js';
 import { PDQ_REGIONS, type Role } from '../src/hashing/profile/profile.js';
 import { popcount32 } from '../src/hashing/hamming.js';
 import { addCounts, binomialTail, emptyCounts, gaussianTail, nameListed, pathThresholds, scanTail, summariseTail, tailInputs, tailShape, TAIL_ROWS, type TailCounts } from '../src/eval/profile-tail.js';
@@ -16,34 +16,8 @@ import { concavity, poissonLower, poissonUpper, tailBound } from '../src/eval/ta
 import { policyPerPath, tailMarkdown } from '../src/eval/profile-tail-report.js';
 import { radiusCheck, type CloseUnderRule } from '../src/eval/profile-report.js';
 import { seededRandom } from './helpers/random.js';
+import { nearWords, packSet, randomWords, type TestCode } from './helpers/packed-sets.js';
 
-type Code = { role: Role; words: number[]; quality: number; flat?: number; box?: [number, number, number, number] };
-
-function pack(codes: Code[]): PackedSet {
-  const words = new Uint32Array(8 * codes.length);
-  codes.forEach((c, i) => words.set(c.words, 8 * i));
-  const boxes = new Float32Array(4 * codes.length);
-  codes.forEach((c, i) => boxes.set(c.box ?? [0, 0, 1, 1], 4 * i));
-  return {
-    words,
-    roles: Uint8Array.from(codes.map((c) => ROLES.indexOf(c.role))),
-    quality: Uint8Array.from(codes.map((c) => c.quality)),
-    flat: Uint8Array.from(codes.map((c) => Math.round((c.flat ?? 0) * TEXTURE_SCALE))),
-    levels: new Uint8Array(codes.length),
-    boxes,
-    hashes: codes.length,
-  };
-}
-
-function near(base: number[], bits: number, random: () => number): number[] {
-  const out = [...base];
-  for (let i = 0; i < bits; i++) {
-    const bit = Math.floor(random() * 256);
-    out[bit >> 5] = (out[bit >> 5]! ^ (1 << (bit & 31))) >>> 0;
-  }
-  return out;
-}
-const randomCode = (random: () => number): number[] => Array.from({ length: 8 }, () => Math.floor(random() * 2 ** 32) >>> 0);
 const distance = (a: Uint32Array, i: number, b: Uint32Array, j: number): number => {
   let d = 0;
   for (let k = 0; k < 8; k++) d += popcount32(a[8 * i + k]! ^ b[8 * j + k]!);
@@ -57,20 +31,20 @@ const distance = (a: Uint32Array, i: number, b: Uint32Array, j: number): number 
  */
 function corpus(seed: number, pictures = 30): CorpusEntry[] {
   const random = seededRandom(seed);
-  const bases = Array.from({ length: 5 }, () => randomCode(random));
+  const bases = Array.from({ length: 5 }, () => randomWords(random));
   const derived: Role[] = ['trimmed', 'window', 'tilt'];
   const grid = (k: number): [number, number, number, number] => {
     const x = (k % 3) / 3;
     const y = Math.floor(k / 3) / 3;
     return [x, y, x + 1 / 3, y + 1 / 3];
   };
-  const codes = (query: boolean, graphic: boolean, quality: number): Code[] => {
-    const out: Code[] = [];
-    const full = near(bases[Math.floor(random() * bases.length)]!, 10 + Math.floor(random() * 60), random);
+  const codes = (query: boolean, graphic: boolean, quality: number): TestCode[] => {
+    const out: TestCode[] = [];
+    const full = nearWords(bases[Math.floor(random() * bases.length)]!, 10 + Math.floor(random() * 60), random);
     out.push({ role: 'full', words: full, quality, flat: graphic ? 0.99 : 0 });
-    for (let i = 0; i < 3; i++) out.push({ role: derived[Math.floor(random() * 3)]!, words: near(bases[Math.floor(random() * bases.length)]!, Math.floor(random() * 70), random), quality: 40 + Math.floor(random() * 60), flat: random() < 0.15 ? 0.99 : 0 });
+    for (let i = 0; i < 3; i++) out.push({ role: derived[Math.floor(random() * 3)]!, words: nearWords(bases[Math.floor(random() * bases.length)]!, Math.floor(random() * 70), random), quality: 40 + Math.floor(random() * 60), flat: random() < 0.15 ? 0.99 : 0 });
     // Regions: region k of every picture lies near base k % 5, in grid cell k (so unrelated pictures' regions agree often).
-    for (let k = 0; k < 5; k++) out.push({ role: 'region', words: near(bases[k]!, 4 + Math.floor(random() * 50), random), quality: 45 + Math.floor(random() * 55), flat: random() < 0.1 ? 0.99 : 0, box: grid(query ? (k + (random() < 0.3 ? 1 : 0)) % 9 : k) });
+    for (let k = 0; k < 5; k++) out.push({ role: 'region', words: nearWords(bases[k]!, 4 + Math.floor(random() * 50), random), quality: 45 + Math.floor(random() * 55), flat: random() < 0.1 ? 0.99 : 0, box: grid(query ? (k + (random() < 0.3 ? 1 : 0)) % 9 : k) });
     return out;
   };
   const entries: CorpusEntry[] = [];
@@ -79,8 +53,8 @@ function corpus(seed: number, pictures = 30): CorpusEntry[] {
     const graphic = !photo && e % 4 === 0;
     const group = photo ? `photo:${e}` : `package:${e % 5}`;
     const concept = !photo && e % 7 === 0 ? `icon:${e % 3}` : undefined;
-    const registered = pack(codes(false, graphic, e % 9 === 5 ? 30 : 60 + (e % 40)));
-    const queries = Array.from({ length: photo ? 4 : 1 }, (_, v) => pack(codes(true, graphic, v === 2 ? 20 : 55 + ((e * 7 + v) % 45))));
+    const registered = packSet(codes(false, graphic, e % 9 === 5 ? 30 : 60 + (e % 40)));
+    const queries = Array.from({ length: photo ? 4 : 1 }, (_, v) => packSet(codes(true, graphic, v === 2 ? 20 : 55 + ((e * 7 + v) % 45))));
     const result: ProfileResult = { width: 100, height: 100, registered, queries, baseline: { registered: new Uint32Array(8), queries: [] }, ms: { register: 0, query: [] }, errors: [] };
     entries.push({ name: `picture-${e}`, kind: photo ? 'photo' : 'distractor', group, split: e % 2 ? 'tune' : 'report', result, ...(concept ? { concept } : {}) });
   }
