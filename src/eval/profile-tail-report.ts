@@ -21,6 +21,10 @@ export const PATH_NAMES: Record<PathTail['row'], string> = {
   today: "today's matching alone (PDQ whole picture, 8 dihedral codes, every upload, at 31)",
 };
 
+/** A code-pair kind of the cross-checks: a path's, or the region pairs two agreeing regions are made of. */
+const codeKindName = (kind: PopulationTail['codes'][number]['kind']): string =>
+  kind === 'regionPair' ? 'region against region (for two agreeing regions)' : PATH_NAMES[kind];
+
 /** Recall (report half) at the thresholds the per-path policy allows, and the transformations whose recall changes. */
 export interface PolicyCheck {
   thresholds: { full: number; whole: number; region: number };
@@ -105,7 +109,7 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
     '|---|---|---|---|---|---|---|',
   );
   for (const c of p.codes) {
-    const name = c.kind === 'regionPair' ? 'region against region (for two agreeing regions)' : PATH_NAMES[c.kind];
+    const name = codeKindName(c.kind);
     const path = p.paths.find((x) => x.row === (c.kind === 'regionPair' ? 'agree' : c.kind))!;
     const ratio = c.perSetPair > 0 && path.bound.share > 0 ? Math.log10(c.perSetPair / path.bound.share) : 0;
     const apart = Math.abs(ratio) > 1 ? ` (${ratio > 0 ? 'code pairs higher' : 'set pairs higher'} by 10^${Math.abs(ratio).toFixed(1)})` : '';
@@ -121,7 +125,7 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
     '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const c of p.codes) {
-    const name = c.kind === 'regionPair' ? 'region against region (for two agreeing regions)' : PATH_NAMES[c.kind];
+    const name = codeKindName(c.kind);
     const g = c.gaussian;
     l.push(
       g
@@ -140,7 +144,7 @@ function populationLines(p: PopulationTail, reach: number, title: string): strin
     '|---|---|---|---|---|---|---|',
   );
   for (const c of p.codes) {
-    const name = c.kind === 'regionPair' ? 'region against region (for two agreeing regions)' : PATH_NAMES[c.kind];
+    const name = codeKindName(c.kind);
     const b = c.binomial;
     l.push(b ? `| ${name} (${c.threshold}) | ${b.dof.toFixed(0)} | ${b.p.toFixed(3)} | ${b.rms.toFixed(2)} / ${b.largest.toFixed(2)} | 10^${b.excess.toFixed(1)} (d ≤ ${b.first}) | ${sci(b.perSetPair)} | ${sci(perMillion(b.perSetPair))} |` : `| ${name} (${c.threshold}) | none | | | | | |`);
   }
