@@ -13,6 +13,7 @@ import { matchesToday } from '../dist/src/eval/profile-blockhash.js';
 import { regionsAgree } from '../dist/src/hashing/profile/decision.js';
 import { getProfile } from '../dist/src/hashing/profile/profile.js';
 import { ROLES } from '../dist/src/eval/profile-task.js';
+import { codeDistance } from '../dist/src/hashing/hamming.js';
 import { writeFileSync } from 'node:fs';
 
 const TAIL = process.argv.includes('--tail');
@@ -31,8 +32,7 @@ const T = profile.thresholds; // 31/31/31
 const G = profile.decision.graphicWhole; // 22
 const FULL = ROLES.indexOf('full');
 const REGION = ROLES.indexOf('region');
-const pc = (x) => { x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24; };
-const d8 = (a, i, b, j) => { let d = 0; const x = 8 * i, y = 8 * j; for (let k = 0; k < 8; k++) d += pc(a[x + k] ^ b[y + k]); return d; };
+const d8 = codeDistance;
 const box = (set, k) => [set.boxes[4 * k], set.boxes[4 * k + 1], set.boxes[4 * k + 2], set.boxes[4 * k + 3]];
 const agreeHits = (a, b) => a.i !== b.i && a.j !== b.j && regionsAgree({ query: box(a.query, a.i), registered: box(a.registered, a.j) }, { query: box(b.query, b.i), registered: box(b.registered, b.j) }, profile.decision);
 const isGraphicUpload = (q) => graphicCode(q, q.roles.indexOf(FULL), DEFAULT_QUALITY_RULES.graphic);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bitsToBytes,
   bytesToHex,
+  codeDistance,
   getAlgorithm,
   hammingDistance,
   hammingWords,
@@ -60,6 +61,9 @@ describe('hash model', () => {
     const two = new Uint32Array(16);
     two.set(toWords(c), 8);
     expect(bytesToHex(readCode(two, 1))).toBe(`${'0'.repeat(63)}3`);
+    // Two packed sets compared in place: code 1 of `two` (c) against code 0 of a's words.
+    expect(codeDistance(two, 1, toWords(a), 0)).toBe(254);
+    expect(codeDistance(two, 0, two, 1)).toBe(2);
     expect(() => hammingDistance(a, new Uint8Array(31))).toThrow(/differ in length/);
   });
 

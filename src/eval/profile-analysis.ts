@@ -6,7 +6,7 @@
  * expected false matches against a large bank extrapolated from the impostor tail. Pure:
  * no I/O.
  */
-import { popcount32, readCode } from '../hashing/hamming.js';
+import { codeDistance, readCode } from '../hashing/hamming.js';
 import { MultiIndexHashIndex } from '../index/mih.js';
 import { PDQ_REGIONS, type PairKind } from '../hashing/profile/profile.js';
 import { isGraphic, type GraphicRule } from '../hashing/profile/texture.js';
@@ -90,11 +90,6 @@ export function splitOf(name: string): Split {
   return (h & 1) === 0 ? 'tune' : 'report';
 }
 
-function distance(a: Uint32Array, ia: number, b: Uint32Array, ib: number): number {
-  let d = 0;
-  for (let k = 0; k < 8; k++) d += popcount32(a[8 * ia + k]! ^ b[8 * ib + k]!);
-  return d;
-}
 
 export interface PairMinimum {
   full: number;
@@ -123,7 +118,7 @@ export function setDistance(query: PackedSet, registered: PackedSet, rules: Qual
       if (!registeredOpen(registered, j, rules)) continue;
       const kind = kindOf(query.roles[i]!, registered.roles[j]!);
       if (gated && kind !== 'full') continue;
-      const d = distance(query.words, i, registered.words, j);
+      const d = codeDistance(query.words, i, registered.words, j);
       if (d < best[kind]) {
         best[kind] = d;
         if (kind === 'whole') best.via = `${ROLES[query.roles[i]!]}>${ROLES[registered.roles[j]!]}`;
@@ -154,7 +149,7 @@ export function genuine(photos: readonly CorpusEntry[], transformations: number)
       row.push(q ? setDistance(q, r.registered) : none());
       // Today's service refuses to register a picture under the quality floor, too.
       let b = 257;
-      if (bq && registrable(r.registered)) for (let k = 0; k < 8; k++) b = Math.min(b, distance(bq, k, r.baseline.registered, 0));
+      if (bq && registrable(r.registered)) for (let k = 0; k < 8; k++) b = Math.min(b, codeDistance(bq, k, r.baseline.registered, 0));
       base.push(b);
     }
     minima.push(row);

@@ -8,7 +8,7 @@
  * codes (the runner's side pass): blockhash impostor set pairs by kind of upload, and the
  * recall blockhash gives, today and for a bank registered by blockhash alone. Pure: no I/O.
  */
-import { popcount32, readCode } from '../hashing/hamming.js';
+import { codeDistance, readCode } from '../hashing/hamming.js';
 import { MultiIndexHashIndex } from '../index/mih.js';
 import { PDQ_REGIONS } from '../hashing/profile/profile.js';
 import { DEFAULT_QUALITY_RULES, graphicCode, photoLike, registrable, unrelated, type CorpusEntry, type QualityRules, type Split } from './profile-analysis.js';
@@ -27,17 +27,12 @@ export function uploadKind(set: PackedSet, rules: QualityRules = DEFAULT_QUALITY
   return i >= 0 && graphicCode(set, i, rules.graphic) ? 'flat graphic' : 'photo-like';
 }
 
-const distance8 = (a: Uint32Array, b: Uint32Array): number => {
-  let d = 0;
-  for (let k = 0; k < 8; k++) d += popcount32(a[k]! ^ b[k]!);
-  return d;
-};
 
 /** Blockhash distance between a photo's variant (query index, 1 = first transformation) and its registered picture (257: none). */
 export function genuineBlockhash(photo: CorpusEntry, query: number): number {
   const codes = photo.result.blockhash;
   const q = codes?.queries[query];
-  return codes && q && registrable(photo.result.registered) ? distance8(q, codes.registered) : 257;
+  return codes && q && registrable(photo.result.registered) ? codeDistance(q, 0, codes.registered, 0) : 257;
 }
 
 /**
@@ -185,7 +180,7 @@ export function blockhashRecall(
       if (!q || !codes?.queries[t + 1] || !registrable(p.result.registered)) return;
       const d = genuineBlockhash(p, t + 1);
       if (d <= BLOCKHASH_THRESHOLD) today++;
-      const hits = codeHits(q, p.result.registered, radius, (a, i, b, j) => distance8(a.subarray(8 * i), b.subarray(8 * j)), { query: codes.queries[t + 1]!, registered: codes.registered, legacy: true }).filter((h) => h.kind === 'blockhash');
+      const hits = codeHits(q, p.result.registered, radius, codeDistance, { query: codes.queries[t + 1]!, registered: codes.registered, legacy: true }).filter((h) => h.kind === 'blockhash');
       const legacyMatch = hits.some((h) => h.distance <= BLOCKHASH_THRESHOLD && allowed(h, rule));
       if (legacyMatch) profile++;
       if (legacyMatch && !profileMatches(pi, t)) adds++;

@@ -21,7 +21,7 @@ import {
 import type { MergedCopy, ProfileRun } from './profile-runner.js';
 import { BLOCKHASH_THRESHOLD, codeHits, decide, routeMinima, shippedRule, within, type CodeHit, type DecisionRule, type RouteMinima } from './profile-rules.js';
 import { registrable } from './profile-analysis.js';
-import { popcount32 } from '../hashing/hamming.js';
+import { codeDistance } from '../hashing/hamming.js';
 import { cropAmount, getTransformation } from './transforms.js';
 import type { TailSummary } from './profile-tail.js';
 import { policyPerPath, tailMarkdown, type PolicyCheck, type RadiusCheck } from './profile-tail-report.js';
@@ -110,11 +110,6 @@ export function candidateRules(shipped: DecisionRule): DecisionRule[] {
   ];
 }
 
-function words(a: Uint32Array, i: number, b: Uint32Array, j: number): number {
-  let d = 0;
-  for (let k = 0; k < 8; k++) d += popcount32(a[8 * i + k]! ^ b[8 * j + k]!);
-  return d;
-}
 
 /** Code hits of every photo against each of its variants (null: the photo is not registrable or the variant failed). */
 type GenuineHits = { split: Split; hits: (CodeHit[] | null)[] }[];
@@ -127,7 +122,7 @@ function genuineHitsOf(run: ProfileRun, radius: number): GenuineHits {
       // The service also meets the upload's blockhash (the shipped rule answers it as the service does).
       const bh = p.result.blockhash;
       const pair = bh?.queries[t + 1] ? { query: bh.queries[t + 1]!, registered: bh.registered } : undefined;
-      return codeHits(q, p.result.registered, radius, words, pair);
+      return codeHits(q, p.result.registered, radius, codeDistance, pair);
     }),
   }));
 }

@@ -54,6 +54,15 @@ export function toWords(code: Uint8Array): Uint32Array {
   return out;
 }
 
+/** Distance between code `i` of `a` and code `j` of `b` (8 words per code): two packed sets compared in place. */
+export function codeDistance(a: Uint32Array, i: number, b: Uint32Array, j: number): number {
+  const x = i * WORDS_PER_CODE;
+  const y = j * WORDS_PER_CODE;
+  let d = 0;
+  for (let k = 0; k < WORDS_PER_CODE; k++) d += popcount32(a[x + k]! ^ b[y + k]!);
+  return d;
+}
+
 /** Distance between code `i` of `words` (8 words per code) and the query words. */
 export function hammingWords(words: Uint32Array, i: number, q: Uint32Array): number {
   const o = i * WORDS_PER_CODE;
